@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The whole kernel/user ABI of execgate: verdict records kept in inode storage, the
+ * settings record, event records sent through the ring buffer, counter slots, map
+ * names.  Fixed-width types only, explicit padding; bump EG_ABI_VERSION on any change.
+ * Included by the BPF object (after vmlinux.h) and by userspace (after <linux/types.h>). */
+#ifndef EXECGATE_H
+#define EXECGATE_H
+
+#define EG_ABI_VERSION 1
+
+#define EG_MAP_VERDICTS "eg_verdicts"
+#define EG_MAP_CONFIG "eg_config"
+#define EG_MAP_EVENTS "eg_events"
+#define EG_MAP_COUNTERS "eg_counters"
+
+/* Where execgated pins its maps (and, when hardened, its links) in bpffs. */
+#define EG_PIN_DIR "/sys/fs/bpf/execgate"
+
+#define EG_COMM_LEN 16
+#define EG_FILENAME_LEN 256
+
+enum eg_verdict {
+	EG_VERDICT_NONE = 0, /* no verdict: a miss */
+	EG_VERDICT_ALLOW = 1,
+	EG_VERDICT_DENY = 2,
+};
+
+enum eg_mode {
+	EG_MODE_AUDIT = 0, /* allow, report what enforce would deny */
+	EG_MODE_ENFORCE = 1,
+};
+
+enum eg_hook {
+	EG_HOOK_EXEC = 1,
+	EG_HOOK_MMAP = 2,
+	EG_HOOK_MPROTECT = 3,
+};
+
+enum eg_decision {
+	EG_DECISION_ALLOW = 0,
+	EG_DECISION_DENY = 1,
+	EG_DECISION_AUDIT = 2, /* audit mode let through what enforce would deny */
+};
+
+/* Stable reason codes: logged by name (see eg_reason_name()), never renumbered. */
+enum eg_reason {
+	EG_REASON_NONE = 0,
+	EG_REASON_NO_SIGNATURE = 1,
+	EG_REASON_BAD_SIGNATURE = 2,
+	EG_REASON_UNTRUSTED_CHAIN = 3,
+	EG_REASON_BAD_EKU = 4,
+	EG_REASON_EXPIRED = 5,
+	EG_REASON_NOT_YET_VALID = 6,
+	EG_REASON_REVOKED = 7,
+	EG_REASON_CRL_STALE = 8,
+	EG_REASON_CRL_MISSING = 9,
+	EG_REASON_WEAK_ALGORITHM = 10,
+	EG_REASON_BAD_TIMESTAMP = 11,
+	EG_REASON_UNVERIFIED = 12,
+	EG_REASON_DENIED_BY_RULE = 13,
+	EG_REASON_MALFORMED = 14,
+	EG_REASON_VERIFICATION_TIMEOUT = 15,
+	EG_REASON_DENY_LIST = 16,
+	EG_REASON_TIMESTAMP_REQUIRED = 17,
+	EG_REASON_WRITABLE_MAPPING = 18,
+	EG_REASON_MODIFIED_MAPPING = 19,
+	EG_REASON_VERDICT = 20, /* a verdict set by hand (execgated --set-verdict) */
+	EG_REASON_COUNT,
+};
+
+/* Value of EG_MAP_VERDICTS (inode storage).  A verdict holds only while the file is the
+ * version it was made for (ctime, mtime, size) and the policy generation is current;
+ * anything else is a miss. */
+struct eg_verdict_rec {
+	__u8 verdict;  /* enum eg_verdict */
+	__u8 pad0;
+	__u16 reason;  /* enum eg_reason, why a deny */
+	__u32 policy_generation;
+	__s64 ctime_sec;
+	__s64 mtime_sec;
+	__u32 ctime_nsec;
+	__u32 mtime_nsec;
+	__s64 size;
+};
+
+/* Value of EG_MAP_CONFIG, index 0.  Written by execgated before attach and at reload. */
+struct eg_config {
+	__u32 abi_version;
+	__u32 mode;    /* enum eg_mode */
+	__u32 on_miss; /* enum eg_verdict applied in enforce mode when no verdict holds */
+	__u32 policy_generation;
+	__u64 scope_cgroup_id; /* 0: the whole machine; else only this cgroup v2 subtree */
+	__u32 scope_cgroup_level;
+	__u32 agent_tgid; /* the agent's own accesses are never gated */
+};
+
+enum eg_event_type {
+	EG_EVENT_DECISION = 1,
+};
+
+/* Record sent through EG_MAP_EVENTS for every decision that is not a cached allow. */
+struct eg_event {
+	__u32 abi_version;
+	__u16 type;     /* enum eg_event_type */
+	__u16 hook;     /* enum eg_hook */
+	__u64 time_ns;  /* CLOCK_BOOTTIME */
+	__u64 cgroup_id;
+	__u64 ino;
+	__s64 size;
+	__u32 dev;      /* kernel s_dev: major << 20 | minor */
+	__u32 pid;      /* thread group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 policy_generation;
+	__u8 decision;  /* enum eg_decision */
+	__u8 mode;      /* enum eg_mode */
+	__u16 reason;   /* enum eg_reason */
+	__u8 verdict;   /* enum eg_verdict found in the cache */
+	__u8 pad0[3];
+	char comm[EG_COMM_LEN];
+	char filename[EG_FILENAME_LEN]; /* as passed to exec; empty for mappings */
+};
+
+/* Slots of EG_MAP_COUNTERS (per-CPU array), summed by userspace. */
+enum eg_counter {
+	EG_COUNTER_ALLOWED = 0,
+	EG_COUNTER_DENIED = 1,
+	EG_COUNTER_AUDITED = 2,
+	EG_COUNTER_MISSES = 3,
+	EG_COUNTER_EVENT_DROPS = 4, /* ring buffer full: the decision stood, the event was lost */
+	EG_COUNTER_COUNT,
+};
+
+_Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
+_Static_assert(sizeof(struct eg_config) == 32, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
+
+#endif
