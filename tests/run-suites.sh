@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Run test suites, print their TAP as it comes, and end with one line over all of them:
+# "N passed, N failed" (", N skipped" when any).  Exit 1 when anything failed.
+#
+#   tests/run-suites.sh all          unit (from $BUILD/san/unit), bats, vm
+#   tests/run-suites.sh unit DIR     the cmocka binaries in DIR
+#   tests/run-suites.sh bats | vm
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$top/build}
+export EG_BIN=$BUILD/bin EG_BUILD=$BUILD EG_TOP=$top
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+# A suite that cannot even start counts as one failure, never as zero tests.
+run_unit() {
+	local dir=$1 bin
+	shopt -s nullglob
+	for bin in "$dir"/*_test; do
+		local out rc
+		echo "# unit: $(basename "$bin")"
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1)
+		rc=$?
+		printf '%s\n' "$out"
+		if ((rc != 0)) && ! grep -q '^not ok' <<<"$out"; then
+			echo "not ok - $(basename "$bin") exited with status $rc"
+		fi
+	done
+}
+
+run_bats() {
+	shopt -s nullglob
+	local files=("$top"/tests/bats/*.bats)
+	((${#files[@]})) || return 0
+	echo "# bats: ${#files[@]} files"
+	bats --tap "${files[@]}" || true
+}
+
+run_vm() {
+	"$top"/tests/vm/run.sh || true
+}
+
+suite=${1:-all}
+{
+	case $suite in
+	unit) run_unit "${2:-$BUILD/san/unit}" ;;
+	bats) run_bats ;;
+	vm) run_vm ;;
+	all)
+		run_unit "$BUILD/san/unit"
+		run_bats
+		run_vm
+		;;
+	*)
+		echo "usage: $0 all|unit [DIR]|bats|vm" >&2
+		exit 2
+		;;
+	esac
+} 2>&1 | tee "$results"
+
+awk '
+	/^ok / { if (tolower($0) ~ /# skip/) skipped++; else passed++ }
+	/^not ok / { if (tolower($0) ~ /# todo/) skipped++; else failed++ }
+	END {
+		line = sprintf("%d passed, %d failed", passed, failed)
+		if (skipped) line = line sprintf(", %d skipped", skipped)
+		print line
+		exit failed ? 1 : 0
+	}' "$results"
