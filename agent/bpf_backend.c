@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The BPF LSM backend: probe for BPF LSM, load the CO-RE object, write the settings,
+ * attach, pin the maps so the CLI and tests reach the running gate. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_backend.h"
+#include "execgate.skel.h"
+
+#define LSM_LIST "/sys/kernel/security/lsm"
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+#define CGROUP2_ROOT "/sys/fs/cgroup"
+
+struct eg_bpf {
+	struct execgate_bpf *skel;
+	bool pinned;
+};
+
+static const char *const pinned_maps[] = { EG_MAP_VERDICTS, EG_MAP_CONFIG, EG_MAP_COUNTERS };
+
+/* 1: 'bpf' is listed, 0: it is not (ret_list holds the list), -errno: unreadable. */
+static int bpf_lsm_active(char *ret_list, size_t len)
+{
+	FILE *file = fopen(LSM_LIST, "re");
+	char *token, *save = NULL, copy[512];
+
+	if (!file)
+		return -errno;
+	if (!fgets(ret_list, (int)len, file)) {
+		fclose(file);
+		return -EIO;
+	}
+	fclose(file);
+	ret_list[strcspn(ret_list, "\n")] = '\0';
+	snprintf(copy, sizeof(copy), "%s", ret_list);
+	for (token = strtok_r(copy, ",", &save); token; token = strtok_r(NULL, ",", &save))
+		if (!strcmp(token, "bpf"))
+			return 1;
+	return 0;
+}
+
+/* The cgroup v2 id (its directory's inode number) and depth below the root. */
+static int cgroup_scope(const char *path, __u64 *ret_id, __u32 *ret_level,
+			struct eg_bpf_error *ret_error)
+{
+	char resolved[4096];
+	struct stat st;
+	__u32 level = 0;
+	size_t root_len = strlen(CGROUP2_ROOT);
+
+	if (!realpath(path, resolved) || stat(resolved, &st) < 0) {
+		int err = -errno;
+
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "scope cgroup %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (strncmp(resolved, CGROUP2_ROOT, root_len) ||
+	    (resolved[root_len] != '/' && resolved[root_len] != '\0') || !S_ISDIR(st.st_mode)) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "scope cgroup %s: not a cgroup v2 directory under " CGROUP2_ROOT, path);
+		return -EINVAL;
+	}
+	for (const char *p = resolved + root_len; *p; p++)
+		if (*p == '/' && p[1])
+			level++;
+	*ret_id = st.st_ino;
+	*ret_level = level;
+	return 0;
+}
+
+static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settings,
+			struct eg_bpf_error *ret_error)
+{
+	struct eg_config config = {
+		.abi_version = EG_ABI_VERSION,
+		.mode = settings->mode,
+		.on_miss = settings->on_miss,
+		.policy_generation = settings->policy_generation,
+		.agent_tgid = (__u32)getpid(),
+	};
+	__u32 zero = 0;
+	int err;
+
+	if (settings->scope_cgroup) {
+		err = cgroup_scope(settings->scope_cgroup, &config.scope_cgroup_id,
+				   &config.scope_cgroup_level, ret_error);
+		if (err)
+			return err;
+	}
+	err = bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &config,
+				   sizeof(config), BPF_ANY);
+	if (err)
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "cannot write the gate's settings: %s", strerror(-err));
+	return err;
+}
+
+static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
+{
+	char path[256];
+	int err;
+
+	if (mkdir(EG_PIN_DIR, 0700) < 0 && errno != EEXIST) {
+		err = -errno;
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "cannot create %s (is bpffs mounted on /sys/fs/bpf?): %s", EG_PIN_DIR,
+			 strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(bpf->skel->obj, pinned_maps[i]);
+
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
+		if (access(path, F_OK) == 0) {
+			snprintf(ret_error->message, sizeof(ret_error->message),
+				 "%s exists: another execgated is running, or one died; remove %s "
+				 "if none runs",
+				 path, EG_PIN_DIR);
+			return -EEXIST;
+		}
+		err = bpf_map__pin(map, path);
+		if (err) {
+			snprintf(ret_error->message, sizeof(ret_error->message),
+				 "cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	bpf->pinned = true;
+	return 0;
+}
+
+static void unpin_maps(void)
+{
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
+		unlink(path);
+	}
+	rmdir(EG_PIN_DIR);
+}
+
+int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
+		struct eg_bpf_error *ret_error)
+{
+	char lsm_list[256] = "", lsm_note[384] = "";
+	struct eg_bpf *bpf = NULL;
+	int active, err;
+
+	active = bpf_lsm_active(lsm_list, sizeof(lsm_list));
+	if (active == 0) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "BPF LSM unavailable: 'bpf' is not among the active LSMs (%s); boot with "
+			 "lsm=%s,bpf on the kernel command line",
+			 lsm_list, lsm_list);
+		return -EOPNOTSUPP;
+	}
+	if (active < 0)
+		snprintf(lsm_note, sizeof(lsm_note),
+			 "; the active LSMs are unknown (%s: %s, is securityfs mounted?)", LSM_LIST,
+			 strerror(-active));
+	if (access(KERNEL_BTF, R_OK) < 0) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "BPF LSM unavailable: the kernel has no BTF (%s: %s)%s", KERNEL_BTF,
+			 strerror(errno), lsm_note);
+		return -EOPNOTSUPP;
+	}
+
+	bpf = calloc(1, sizeof(*bpf));
+	if (!bpf)
+		return -ENOMEM;
+	bpf->skel = execgate_bpf__open();
+	if (!bpf->skel) {
+		err = -errno;
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "cannot open the BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	err = execgate_bpf__load(bpf->skel);
+	if (err) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "BPF LSM unavailable: the kernel refused to load the program (%s)%s",
+			 strerror(-err), lsm_note);
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
+	err = write_config(bpf, settings, ret_error);
+	if (err)
+		goto fail;
+	err = pin_maps(bpf, ret_error);
+	if (err)
+		goto fail;
+	err = execgate_bpf__attach(bpf->skel);
+	if (err) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "BPF LSM unavailable: attaching the LSM program failed (%s)%s",
+			 strerror(-err), lsm_note);
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
+	*ret_bpf = bpf;
+	return 0;
+fail:
+	eg_bpf_close(bpf);
+	return err;
+}
+
+void eg_bpf_close(struct eg_bpf *bpf)
+{
+	if (!bpf)
+		return;
+	if (bpf->pinned)
+		unpin_maps();
+	execgate_bpf__destroy(bpf->skel);
+	free(bpf);
+}
+
+int eg_bpf_events_fd(const struct eg_bpf *bpf)
+{
+	return bpf_map__fd(bpf->skel->maps.eg_events);
+}
+
+int eg_bpf_counter(const struct eg_bpf *bpf, enum eg_counter counter, __u64 *ret_value)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 key = counter;
+	__u64 *values;
+	int err;
+
+	if (ncpus < 0)
+		return ncpus;
+	values = calloc((size_t)ncpus, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(bpf->skel->maps.eg_counters), &key, values);
+	if (err) {
+		err = -errno;
+		goto out;
+	}
+	*ret_value = 0;
+	for (int i = 0; i < ncpus; i++)
+		*ret_value += values[i];
+out:
+	free(values);
+	return err;
+}
+
+int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason reason)
+{
+	struct eg_verdict_rec rec = { .verdict = verdict, .reason = reason };
+	struct eg_config config;
+	int verdicts_fd = -1, config_fd = -1, err;
+	__u32 zero = 0;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	verdicts_fd = bpf_obj_get(EG_PIN_DIR "/" EG_MAP_VERDICTS);
+	config_fd = bpf_obj_get(EG_PIN_DIR "/" EG_MAP_CONFIG);
+	if (verdicts_fd < 0 || config_fd < 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(config_fd, &zero, &config)) {
+		err = -errno;
+		goto out;
+	}
+	rec.policy_generation = config.policy_generation;
+	rec.ctime_sec = st.st_ctim.tv_sec;
+	rec.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
+	rec.mtime_sec = st.st_mtim.tv_sec;
+	rec.mtime_nsec = (__u32)st.st_mtim.tv_nsec;
+	rec.size = st.st_size;
+	err = bpf_map_update_elem(verdicts_fd, &fd, &rec, BPF_ANY) ? -errno : 0;
+out:
+	if (verdicts_fd >= 0)
+		close(verdicts_fd);
+	if (config_fd >= 0)
+		close(config_fd);
+	return err;
+}

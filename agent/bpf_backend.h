@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef EXECGATE_AGENT_BPF_BACKEND_H
+#define EXECGATE_AGENT_BPF_BACKEND_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "execgate.h"
+
+struct eg_bpf;
+
+struct eg_bpf_settings {
+	enum eg_mode mode;
+	enum eg_verdict on_miss;
+	__u32 policy_generation;
+	const char *scope_cgroup; /* cgroup v2 directory, or NULL for the whole machine */
+};
+
+/* Why BPF LSM cannot be used here, in words for the operator; filled on -EOPNOTSUPP and on
+ * load or attach failures. */
+struct eg_bpf_error {
+	char message[512];
+};
+
+/* Load, configure, attach and pin the gate.  Returns 0, or a negative errno with
+ * ret_error->message saying what is missing ('bpf' not an active LSM, no BTF, load
+ * refused).  -EEXIST: another execgated has its maps pinned. */
+int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
+		struct eg_bpf_error *ret_error);
+
+/* Unpin and detach; accepts NULL. */
+void eg_bpf_close(struct eg_bpf *bpf);
+
+/* The ring buffer's map fd, for the event reader. */
+int eg_bpf_events_fd(const struct eg_bpf *bpf);
+
+/* Sum of one per-CPU counter (enum eg_counter). */
+int eg_bpf_counter(const struct eg_bpf *bpf, enum eg_counter counter, __u64 *ret_value);
+
+/* Store VERDICT for the file open on FD in the pinned verdict map of a running agent,
+ * bound to the file's current version and the running policy generation. */
+int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason reason);
+
+#endif

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel event records turned into log records. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "eg_reason.h"
+#include "events.h"
+
+static const char *decision_name(__u8 decision)
+{
+	switch (decision) {
+	case EG_DECISION_ALLOW:
+		return "allow";
+	case EG_DECISION_DENY:
+		return "deny";
+	case EG_DECISION_AUDIT:
+		return "audit";
+	}
+	return "unknown";
+}
+
+static const char *hook_name(__u16 hook)
+{
+	switch (hook) {
+	case EG_HOOK_EXEC:
+		return "exec";
+	case EG_HOOK_MMAP:
+		return "mmap";
+	case EG_HOOK_MPROTECT:
+		return "mprotect";
+	}
+	return "unknown";
+}
+
+/* The event carries CLOCK_BOOTTIME; logs want wall-clock time. */
+static void event_time(__u64 boot_ns, char *ret, size_t len)
+{
+	struct timespec now_real, now_boot;
+	__s64 real_ns;
+	time_t secs;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now_real);
+	clock_gettime(CLOCK_BOOTTIME, &now_boot);
+	real_ns = (__s64)now_real.tv_sec * 1000000000 + now_real.tv_nsec -
+		  ((__s64)now_boot.tv_sec * 1000000000 + now_boot.tv_nsec - (__s64)boot_ns);
+	secs = (time_t)(real_ns / 1000000000);
+	gmtime_r(&secs, &tm);
+	snprintf(ret, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(real_ns % 1000000000 / 1000));
+}
+
+/* Copy a kernel byte string of at most LEN bytes into a JSON-safe one: the kernel gives
+ * raw bytes, JSON wants UTF-8, so anything outside printable ASCII becomes '?'. */
+static void printable_copy(char *ret, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && src[i]; i++)
+		ret[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	ret[i] = '\0';
+}
+
+void eg_kernel_dev_name(__u32 dev, char *ret, size_t len)
+{
+	snprintf(ret, len, "%u:%u", dev >> 20, dev & ((1U << 20) - 1));
+}
+
+char *eg_event_to_json(const struct eg_event *event, const char *host)
+{
+	char time_text[64], dev[32], comm[EG_COMM_LEN + 1], filename[EG_FILENAME_LEN + 1];
+	json_t *record;
+	char *text;
+
+	event_time(event->time_ns, time_text, sizeof(time_text));
+	eg_kernel_dev_name(event->dev, dev, sizeof(dev));
+	printable_copy(comm, event->comm, EG_COMM_LEN);
+	printable_copy(filename, event->filename, EG_FILENAME_LEN);
+
+	record = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:I, s:I, s:I, s:s}, "
+			   "s:{s:s, s:s, s:I, s:I}, s:{s:I}}",
+			   "time", time_text, "host", host, "decision",
+			   decision_name(event->decision), "mode",
+			   event->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook",
+			   hook_name(event->hook), "reason",
+			   event->reason ? json_string(eg_reason_name(event->reason)) : json_null(),
+			   "count", 1, "process", "pid", (json_int_t)event->pid, "ppid",
+			   (json_int_t)event->ppid, "uid", (json_int_t)event->uid, "comm", comm,
+			   "file", "path", filename, "dev", dev, "ino", (json_int_t)event->ino,
+			   "size", (json_int_t)event->size, "policy", "generation",
+			   (json_int_t)event->policy_generation);
+	if (!record)
+		return NULL;
+	text = json_dumps(record, JSON_COMPACT);
+	json_decref(record);
+	return text;
+}
