@@ -1,0 +1,45 @@
+# Shared helpers for the VM suite: start and stop execgated, run in a scratch cgroup.
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+bats_require_minimum_version 1.5.0
+
+# Start execgated with the given options, wait until it says it is ready.
+start_agent() {
+	AGENT_LOG=$BATS_TEST_TMPDIR/agent.err
+	AGENT_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
+	execgated "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
+	AGENT_PID=$!
+	local i
+	for i in $(seq 100); do
+		grep -q 'ready' "$AGENT_LOG" 2>/dev/null && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$AGENT_LOG" >&2
+	return 1
+}
+
+stop_agent() {
+	[[ -n ${AGENT_PID:-} ]] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null || true
+	wait "$AGENT_PID" 2>/dev/null || true
+	AGENT_PID=
+}
+
+# Wait until the event log has a line matching all given fixed strings.
+wait_event() {
+	local i line
+	for i in $(seq 50); do
+		while IFS= read -r line; do
+			local want all=1
+			for want in "$@"; do
+				[[ $line == *"$want"* ]] || { all=0; break; }
+			done
+			((all)) && { echo "$line"; return 0; }
+		done <"$AGENT_EVENTS"
+		sleep 0.1
+	done
+	echo "no event with: $*" >&2
+	cat "$AGENT_EVENTS" >&2
+	return 1
+}
