@@ -69,7 +69,8 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(POLICY_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
+	$(BUILD)/bin/eg-hello-static
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
 .PHONY: all deps test unit unit-build demo vm-test bench fuzz install clean format
@@ -115,10 +116,22 @@ $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -lpthread
 
+# Test programs are static, so gating their libraries never gets in a test's way; only
+# eg-hello is also built dynamic, as the program whose libraries the gate must check.
 $(BUILD)/bin/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EG_CFLAGS) $(EG_LDFLAGS) -o $@ $< -ldl
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -static -o $@ $<
+
+$(BUILD)/bin/eg-hello: tests/helpers/eg-hello.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -o $@ $<
+
+$(BUILD)/bin/eg-hello-static: tests/helpers/eg-hello.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -static -o $@ $<
 
 # --- tests ----------------------------------------------------------------------------
 $(BUILD)/unit/%: tests/unit/%.c $(LIB)

@@ -6,6 +6,13 @@
  *                            the verdict the agent stored on the executable's inode,
  *                            check it still describes this version of the file under
  *                            this policy generation, allow or deny, report the decision.
+ *   lsm/mmap_file            an executable mapping of a file (shared libraries, the
+ *                            program and interpreter mapped by exec, `ld.so ./prog`):
+ *                            the same decision; and, whatever the verdict, no executable
+ *                            mapping of a file that has writers, nor a private mapping
+ *                            that is writable and executable at once.
+ *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, and
+ *                            never on a mapping whose pages were modified (copy-on-write).
  *
  * The agent (execgated) fills eg_verdicts, keyed by inode, before the exec reaches this
  * hook (the synchronous consult), and sets eg_config before attaching.  A verdict that
@@ -24,6 +31,11 @@
 #include "compat.bpf.h"
 
 #define EPERM 1
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_PRIVATE 0x02
+#define MAP_TYPE 0x0f
+#define VM_EXEC 0x00000004UL
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -128,10 +140,13 @@ static __always_inline void report(const struct eg_config *config, struct inode 
 	bpf_ringbuf_submit(event, 0);
 }
 
-/* The whole decision for one access to INODE.  Returns 0 or -EPERM. */
-static __always_inline int decide(struct inode *inode, struct eg_verdict_rec *rec, __u16 hook,
-				  const char *filename)
+/* The whole decision for one access to INODE.  FORCED_REASON, when not EG_REASON_NONE,
+ * denies whatever the verdict (a mapping that could run code no verdict covered).
+ * Returns 0 or -EPERM. */
+static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
+				  __u16 forced_reason)
 {
+	struct eg_verdict_rec *rec = bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
 	__u32 zero = 0;
 	struct eg_config *config = bpf_map_lookup_elem(&eg_config, &zero);
 	__u8 verdict = EG_VERDICT_NONE;
@@ -150,13 +165,15 @@ static __always_inline int decide(struct inode *inode, struct eg_verdict_rec *re
 	if (rec && verdict_current(rec, inode, config))
 		verdict = rec->verdict;
 
-	if (verdict == EG_VERDICT_ALLOW) {
+	if (forced_reason) {
+		deny = true;
+		reason = forced_reason;
+	} else if (verdict == EG_VERDICT_ALLOW) {
 		count(EG_COUNTER_ALLOWED);
 		return 0;
-	}
-	if (verdict == EG_VERDICT_DENY) {
+	} else if (verdict == EG_VERDICT_DENY) {
 		deny = true;
-		reason = rec->reason;
+		reason = rec ? rec->reason : EG_REASON_UNVERIFIED;
 	} else {
 		count(EG_COUNTER_MISSES);
 		deny = config->on_miss != EG_VERDICT_ALLOW;
@@ -181,10 +198,45 @@ static __always_inline int decide(struct inode *inode, struct eg_verdict_rec *re
 SEC("lsm/bprm_check_security")
 int BPF_PROG(execgate_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
-	struct eg_verdict_rec *rec;
+	if (ret)
+		return ret;
+	return decide(bprm->file->f_inode, EG_HOOK_EXEC, bprm->filename, EG_REASON_NONE);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	struct inode *inode;
+	__u16 forced = EG_REASON_NONE;
 
 	if (ret)
 		return ret;
-	rec = bpf_inode_storage_get(&eg_verdicts, bprm->file->f_inode, 0, 0);
-	return decide(bprm->file->f_inode, rec, EG_HOOK_EXEC, bprm->filename);
+	/* Anonymous executable memory has no file to verify: out of scope. */
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	inode = file->f_inode;
+	/* Code that can still change under the mapping was never what a verdict covered. */
+	if (BPF_CORE_READ(inode, i_writecount.counter) > 0 ||
+	    ((flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)))
+		forced = EG_REASON_WRITABLE_MAPPING;
+	return decide(inode, EG_HOOK_MMAP, NULL, forced);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+	__u16 forced = EG_REASON_NONE;
+
+	if (ret)
+		return ret;
+	file = vma->vm_file;
+	if (!file || !(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+		return 0;
+	/* Pages copied on write hold bytes that are not the file's: patched code. */
+	if (BPF_CORE_READ(vma, anon_vma))
+		forced = EG_REASON_MODIFIED_MAPPING;
+	return decide(file->f_inode, EG_HOOK_MPROTECT, NULL, forced);
 }

@@ -7,10 +7,12 @@ load helpers
 setup() {
 	cp "$EG_BIN/eg-hello" "$BATS_TEST_TMPDIR/hello"
 	cp "$EG_BIN/eg-hello" "$BATS_TEST_TMPDIR/denied"
+	cp "$EG_BIN/eg-hello-static" "$BATS_TEST_TMPDIR/hello-static"
 }
 
 teardown() {
 	stop_agent
+	rmdir /sys/fs/cgroup/eg-* 2>/dev/null || true
 }
 
 @test "a deny verdict on a copy's inode makes its exec fail with EPERM" {
@@ -51,16 +53,26 @@ teardown() {
 @test "on-miss deny: a file without a verdict is unverified, an allow verdict runs" {
 	mkdir /sys/fs/cgroup/eg-miss
 	start_agent --backend bpf --mode enforce --on-miss deny --scope-cgroup /sys/fs/cgroup/eg-miss
-	execgated --set-verdict allow "$BATS_TEST_TMPDIR/hello"
+	execgated --set-verdict allow "$BATS_TEST_TMPDIR/hello-static"
 	execgated --set-verdict allow "$EG_BIN/eg-exec"
-	run bash -c "echo \$\$ > /sys/fs/cgroup/eg-miss/cgroup.procs; exec $EG_BIN/eg-exec $BATS_TEST_TMPDIR/hello"
+	run bash -c "echo \$\$ > /sys/fs/cgroup/eg-miss/cgroup.procs; exec $EG_BIN/eg-exec $BATS_TEST_TMPDIR/hello-static"
 	assert_success
 	assert_output --partial "hello from"
 	run bash -c "echo \$\$ > /sys/fs/cgroup/eg-miss/cgroup.procs; exec $EG_BIN/eg-exec $BATS_TEST_TMPDIR/denied"
 	assert_failure 126
 	assert_output --partial "EPERM"
-	run -0 wait_event '"decision":"deny"' '"reason":"unverified"'
-	rmdir /sys/fs/cgroup/eg-miss
+	run -0 wait_event '"decision":"deny"' '"reason":"unverified"' '"hook":"exec"'
+}
+
+@test "on-miss deny: an allowed dynamic program whose libraries have no verdict cannot map them" {
+	mkdir /sys/fs/cgroup/eg-lib
+	start_agent --backend bpf --mode enforce --on-miss deny --scope-cgroup /sys/fs/cgroup/eg-lib
+	execgated --set-verdict allow "$BATS_TEST_TMPDIR/hello"
+	execgated --set-verdict allow "$EG_BIN/eg-exec"
+	run bash -c "echo \$\$ > /sys/fs/cgroup/eg-lib/cgroup.procs; exec $EG_BIN/eg-exec $BATS_TEST_TMPDIR/hello"
+	assert_failure
+	refute_output --partial "hello from"
+	run -0 wait_event '"decision":"deny"' '"hook":"mmap"' '"reason":"unverified"'
 }
 
 @test "a verdict does not survive a change to the file" {
@@ -69,4 +81,29 @@ teardown() {
 	run -126 eg-exec "$BATS_TEST_TMPDIR/denied"
 	touch "$BATS_TEST_TMPDIR/denied"
 	run -0 eg-exec "$BATS_TEST_TMPDIR/denied"
+}
+
+@test "mappings: a verified file maps executable; writable+exec, patched and written-to files do not" {
+	start_agent --backend bpf --mode enforce --on-miss allow
+	file=$BATS_TEST_TMPDIR/hello
+	execgated --set-verdict allow "$file"
+	run -0 eg-map exec "$file"
+	run -0 eg-map later "$file"
+	run -1 eg-map wx "$file"
+	assert_output --partial "refused: EPERM (mmap)"
+	run -0 wait_event '"hook":"mmap"' '"reason":"writable_mapping"'
+	run -1 eg-map patch "$file"
+	assert_output --partial "refused: EPERM (mprotect)"
+	run -0 wait_event '"hook":"mprotect"' '"reason":"modified_mapping"'
+	run -1 eg-map writer "$file"
+	assert_output --partial "refused: EPERM (mmap)"
+}
+
+@test "mappings: a deny verdict stops mmap and mprotect of the file as it stops exec" {
+	start_agent --backend bpf --mode enforce --on-miss allow
+	execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
+	run -1 eg-map exec "$BATS_TEST_TMPDIR/denied"
+	assert_output --partial "refused: EPERM (mmap)"
+	run -1 eg-map later "$BATS_TEST_TMPDIR/denied"
+	assert_output --partial "refused: EPERM (mprotect)"
 }

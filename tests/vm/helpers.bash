@@ -19,8 +19,11 @@ start_agent() {
 	return 1
 }
 
+# Bats shows what teardown prints only when the test failed: then the agent's view helps.
 stop_agent() {
 	[[ -n ${AGENT_PID:-} ]] || return 0
+	echo "--- agent events:"; cat "$AGENT_EVENTS" 2>/dev/null | tail -n 20
+	echo "--- agent log:"; cat "$AGENT_LOG" 2>/dev/null | tail -n 20
 	kill -TERM "$AGENT_PID" 2>/dev/null || true
 	wait "$AGENT_PID" 2>/dev/null || true
 	AGENT_PID=

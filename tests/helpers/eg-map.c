@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* eg-map: try one way of mapping a file executable, for tests of the mmap and mprotect
+ * hooks.  Prints "mapped" or "refused: ERRNO_NAME"; exit 0 or 1 (2 on usage errors).
+ *
+ *   eg-map exec FILE    mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE): how ld.so maps code
+ *   eg-map wx FILE      mmap(PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE)
+ *   eg-map patch FILE   mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE), write a byte, then
+ *                       mprotect(PROT_READ|PROT_EXEC): code patched in memory
+ *   eg-map later FILE   mmap(PROT_READ, MAP_PRIVATE), then mprotect(PROT_READ|PROT_EXEC)
+ *   eg-map writer FILE  keep FILE open for writing, then mmap(PROT_READ|PROT_EXEC) */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int report(const char *what, int err)
+{
+	if (!err) {
+		printf("mapped\n");
+		return 0;
+	}
+	printf("refused: %s (%s)\n", err == EPERM ? "EPERM" : err == EACCES ? "EACCES" : strerror(err),
+	       what);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *how, *path;
+	size_t len = 4096;
+	char *map;
+	int fd, writer = -1;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: eg-map exec|wx|patch|later|writer FILE\n");
+		return 2;
+	}
+	how = argv[1];
+	path = argv[2];
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "eg-map: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (!strcmp(how, "exec") || !strcmp(how, "writer")) {
+		if (!strcmp(how, "writer"))
+			writer = open(path, O_WRONLY | O_CLOEXEC);
+		map = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		return report("mmap", map == MAP_FAILED ? errno : 0);
+	}
+	if (!strcmp(how, "wx")) {
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		return report("mmap", map == MAP_FAILED ? errno : 0);
+	}
+	if (!strcmp(how, "patch") || !strcmp(how, "later")) {
+		int patch = !strcmp(how, "patch");
+
+		map = mmap(NULL, len, PROT_READ | (patch ? PROT_WRITE : 0), MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			return report("mmap", errno);
+		if (patch)
+			map[0] ^= 0xff;
+		return report("mprotect", mprotect(map, len, PROT_READ | PROT_EXEC) ? errno : 0);
+	}
+	fprintf(stderr, "eg-map: unknown way '%s'\n", how);
+	(void)writer;
+	return 2;
+}
