@@ -70,18 +70,16 @@ void eg_kernel_dev_name(__u32 dev, char *ret, size_t len)
 	snprintf(ret, len, "%u:%u", dev >> 20, dev & ((1U << 20) - 1));
 }
 
-char *eg_event_to_json(const struct eg_event *event, const char *host)
+json_t *eg_event_to_record(const struct eg_event *event, const char *host)
 {
 	char time_text[64], dev[32], comm[EG_COMM_LEN + 1], filename[EG_FILENAME_LEN + 1];
-	json_t *record;
-	char *text;
 
 	event_time(event->time_ns, time_text, sizeof(time_text));
 	eg_kernel_dev_name(event->dev, dev, sizeof(dev));
 	printable_copy(comm, event->comm, EG_COMM_LEN);
 	printable_copy(filename, event->filename, EG_FILENAME_LEN);
 
-	record = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:I, s:I, s:I, s:s}, "
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:I, s:I, s:I, s:s}, "
 			   "s:{s:s, s:s, s:I, s:I}, s:{s:I}}",
 			   "time", time_text, "host", host, "decision",
 			   decision_name(event->decision), "mode",
@@ -93,9 +91,4 @@ char *eg_event_to_json(const struct eg_event *event, const char *host)
 			   "file", "path", filename, "dev", dev, "ino", (json_int_t)event->ino,
 			   "size", (json_int_t)event->size, "policy", "generation",
 			   (json_int_t)event->policy_generation);
-	if (!record)
-		return NULL;
-	text = json_dumps(record, JSON_COMPACT);
-	json_decref(record);
-	return text;
 }

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include <jansson.h>
+
 #include "execgate.h"
 
-/* One kernel decision as a JSON object in the log format (tools/LOG-FORMAT.md), as far as
- * the kernel record alone can fill it.  Returns a malloc'd string, or NULL. */
-char *eg_event_to_json(const struct eg_event *event, const char *host);
+/* One kernel decision as a record in the log format (tools/LOG-FORMAT.md), as far as the
+ * kernel record alone can fill it.  Returns a new reference, or NULL. */
+json_t *eg_event_to_record(const struct eg_event *event, const char *host);
 
 /* Kernel device number (major << 20 | minor) as "major:minor". */
 void eg_kernel_dev_name(__u32 dev, char *ret, size_t len);

@@ -2,9 +2,10 @@
 /*
  * Architecture: execgated, the agent.
  *
- *   main ─ parse options ─ eg_bpf_open (probe BPF LSM, load, configure, pin, attach)
- *        └ ring buffer poll loop ─ eg_event_to_json ─ one JSON line per decision
- *   SIGINT/SIGTERM end the loop; eg_bpf_close detaches and unpins.
+ *   main ─ parse options ─ eg_log_open (queue + one writer thread)
+ *        ├ eg_bpf_open (probe BPF LSM, load, configure, pin, attach)
+ *        └ ring buffer poll loop ─ eg_event_to_record ─ eg_log_submit (never blocks)
+ *   SIGINT/SIGTERM end the loop; eg_bpf_close detaches and unpins; the log flushes.
  *
  * `--set-verdict` is the one-shot path the tests and operators use to put a verdict on a
  * file's inode in a running agent's pinned verdict map.
@@ -23,11 +24,13 @@
 
 #include "bpf_backend.h"
 #include "events.h"
+#include "log.h"
 
 enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2 };
 
 struct options {
 	struct eg_bpf_settings settings;
+	struct eg_log_settings log;
 	const char *set_verdict;
 	const char *verdict_file;
 	bool verbose;
@@ -50,6 +53,11 @@ static void usage(FILE *out)
 		"  --mode enforce|audit    enforce denies; audit allows and reports (default: audit)\n"
 		"  --on-miss allow|deny    a file with no current verdict: deny (default) or allow\n"
 		"  --scope-cgroup DIR      gate only processes in this cgroup v2 subtree\n"
+		"  --log FILE              append the JSON lines decision log to FILE (default: -,\n"
+		"                          standard output)\n"
+		"  --syslog                also log each decision to syslog (authpriv)\n"
+		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
+		"                          with a count (default 1000; 0 writes each at once)\n"
 		"  --set-verdict V FILE    store verdict V for FILE in the running agent's map\n"
 		"  -v, --verbose           show libbpf's messages\n"
 		"  -h, --help              this text\n\n"
@@ -78,6 +86,9 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "on-miss", required_argument, NULL, 'o' },
 		{ "scope-cgroup", required_argument, NULL, 'c' },
 		{ "set-verdict", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "coalesce-ms", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -121,6 +132,24 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		case 's':
 			ret->set_verdict = optarg;
 			break;
+		case 'l':
+			ret->log.json_path = optarg;
+			break;
+		case 'S':
+			ret->log.syslog = true;
+			break;
+		case 'C': {
+			char *end;
+			unsigned long ms = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || ms > 60000) {
+				fprintf(stderr, "execgated: --coalesce-ms: expected 0 to 60000, not "
+						"'%s'\n", optarg);
+				return -EINVAL;
+			}
+			ret->log.window_ms = (unsigned int)ms;
+			break;
+		}
 		case 'v':
 			ret->verbose = true;
 			break;
@@ -177,21 +206,18 @@ static int set_verdict(const struct options *options)
 	return EXIT_OK;
 }
 
-static int print_event(void *ctx, void *data, size_t size)
+struct event_sink {
+	struct eg_log *log;
+	const char *host;
+};
+
+static int log_event(void *ctx, void *data, size_t size)
 {
-	const char *host = ctx;
-	char *line;
+	const struct event_sink *sink = ctx;
 
 	if (size < sizeof(struct eg_event))
 		return 0;
-	line = eg_event_to_json(data, host);
-	if (!line) {
-		fprintf(stderr, "execgated: events: cannot format an event\n");
-		return 0;
-	}
-	puts(line);
-	fflush(stdout);
-	free(line);
+	eg_log_submit(sink->log, eg_event_to_record(data, sink->host));
 	return 0;
 }
 
@@ -206,10 +232,15 @@ static void report_drops(const struct eg_bpf *bpf)
 
 int main(int argc, char **argv)
 {
-	struct options options = { .settings = { .mode = EG_MODE_AUDIT,
-						 .on_miss = EG_VERDICT_DENY,
-						 .policy_generation = 1 } };
+	struct options options = {
+		.settings = { .mode = EG_MODE_AUDIT,
+			      .on_miss = EG_VERDICT_DENY,
+			      .policy_generation = 1 },
+		.log = { .json_path = "-", .window_ms = 1000 },
+	};
 	struct ring_buffer *events = NULL;
+	struct eg_log *log = NULL;
+	struct event_sink sink;
 	struct eg_bpf_error error = { "" };
 	struct eg_bpf *bpf = NULL;
 	char host[256] = "localhost";
@@ -223,13 +254,20 @@ int main(int argc, char **argv)
 		return set_verdict(&options);
 
 	gethostname(host, sizeof(host) - 1);
+	err = eg_log_open(&options.log, &log);
+	if (err) {
+		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
+		return EXIT_USAGE;
+	}
 	err = eg_bpf_open(&options.settings, &bpf, &error);
 	if (err) {
 		fprintf(stderr, "execgated: %s\n", error.message[0] ? error.message : strerror(-err));
+		eg_log_close(log);
 		return err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT ? EXIT_USAGE
 									       : EXIT_FAILURE_RUNTIME;
 	}
-	events = ring_buffer__new(eg_bpf_events_fd(bpf), print_event, host, NULL);
+	sink = (struct event_sink){ .log = log, .host = host };
+	events = ring_buffer__new(eg_bpf_events_fd(bpf), log_event, &sink, NULL);
 	if (!events) {
 		fprintf(stderr, "execgated: cannot read the event ring buffer: %s\n", strerror(errno));
 		status = EXIT_FAILURE_RUNTIME;
@@ -255,5 +293,6 @@ int main(int argc, char **argv)
 out:
 	ring_buffer__free(events);
 	eg_bpf_close(bpf);
+	eg_log_close(log);
 	return status;
 }
