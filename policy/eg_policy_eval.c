@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Policy evaluation.  A large policy is mostly rules about one signer or one file digest,
+ * so each rule whose most selective matcher is an exact SPKI, certificate or file digest
+ * is filed in a hash table under that digest; every other rule goes on the unindexed
+ * list.  A decision looks the file's three digests up, merges the (ascending) candidate
+ * lists with the unindexed one, and tests rules in rule-number order: the first that
+ * matches is the one a linear scan would find, because a rule missing from every
+ * candidate list cannot match (its indexed digest differs from the file's). */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eg_policy_internal.h"
+
+/* Matchers about the signature itself: they only count for a verified file unless the
+ * rule names an outcome (see README, "Signer facts only count when verified"). */
+#define SIGNER_FACTS                                                                       \
+	(EG_M_SUBJECT | EG_M_ISSUER | EG_M_SPKI | EG_M_CERT | EG_M_CATALOG | EG_M_SIGNED_AFTER | \
+	 EG_M_SIGNER)
+
+static size_t slot_of(const struct eg_index *idx, const unsigned char *key)
+{
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h));
+	return h & idx->mask;
+}
+
+static struct eg_index_slot *index_find(const struct eg_index *idx, const unsigned char *key)
+{
+	if (!idx->slots)
+		return NULL;
+	for (size_t i = slot_of(idx, key);; i = (i + 1) & idx->mask) {
+		struct eg_index_slot *s = &idx->slots[i];
+
+		if (!s->used)
+			return NULL;
+		if (!memcmp(s->key, key, EG_SHA256_LEN))
+			return s;
+	}
+}
+
+static int index_add(struct eg_index *idx, const unsigned char *key, uint32_t rule)
+{
+	size_t i = slot_of(idx, key);
+	struct eg_index_slot *s;
+
+	for (;; i = (i + 1) & idx->mask) {
+		s = &idx->slots[i];
+		if (!s->used || !memcmp(s->key, key, EG_SHA256_LEN))
+			break;
+	}
+	if (!s->used) {
+		s->used = true;
+		memcpy(s->key, key, EG_SHA256_LEN);
+	}
+	if (s->n == s->cap) {
+		uint32_t cap = s->cap ? s->cap * 2 : 2;
+		uint32_t *v = realloc(s->rules, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->rules = v;
+		s->cap = cap;
+	}
+	s->rules[s->n++] = rule;
+	return 0;
+}
+
+static int index_init(struct eg_index *idx, size_t entries)
+{
+	size_t size = 16;
+
+	while (size < 2 * entries)
+		size *= 2;
+	idx->slots = calloc(size, sizeof(*idx->slots));
+	if (!idx->slots)
+		return -ENOMEM;
+	idx->mask = size - 1;
+	return 0;
+}
+
+static void index_free(struct eg_index *idx)
+{
+	if (!idx->slots)
+		return;
+	for (size_t i = 0; i <= idx->mask; i++)
+		free(idx->slots[i].rules);
+	free(idx->slots);
+	idx->slots = NULL;
+}
+
+void eg_policy_index_free(struct eg_policy *policy)
+{
+	index_free(&policy->by_spki);
+	index_free(&policy->by_cert);
+	index_free(&policy->by_sha256);
+	free(policy->unindexed);
+	policy->unindexed = NULL;
+}
+
+int eg_policy_index_build(struct eg_policy *policy)
+{
+	size_t n_spki = 0, n_cert = 0, n_sha = 0;
+	int r;
+
+	for (size_t k = 0; k < policy->n_rules; k++) {
+		unsigned int p = policy->rules[k].present;
+
+		n_spki += !!(p & EG_M_SPKI);
+		n_cert += (p & (EG_M_SPKI | EG_M_CERT)) == EG_M_CERT;
+		n_sha += (p & (EG_M_SPKI | EG_M_CERT | EG_M_SHA256)) == EG_M_SHA256;
+	}
+	r = index_init(&policy->by_spki, n_spki);
+	if (!r)
+		r = index_init(&policy->by_cert, n_cert);
+	if (!r)
+		r = index_init(&policy->by_sha256, n_sha);
+	if (!r && policy->n_rules) {
+		policy->unindexed = calloc(policy->n_rules, sizeof(*policy->unindexed));
+		if (!policy->unindexed)
+			r = -ENOMEM;
+	}
+	for (size_t k = 0; !r && k < policy->n_rules; k++) {
+		const struct eg_policy_rule *rule = &policy->rules[k];
+
+		if (rule->present & EG_M_SPKI)
+			r = index_add(&policy->by_spki, rule->spki, k);
+		else if (rule->present & EG_M_CERT)
+			r = index_add(&policy->by_cert, rule->cert, k);
+		else if (rule->present & EG_M_SHA256)
+			r = index_add(&policy->by_sha256, rule->sha256, k);
+		else
+			policy->unindexed[policy->n_unindexed++] = k;
+	}
+	if (r)
+		eg_policy_index_free(policy);
+	return r;
+}
+
+static bool cgroup_matches(const char *pattern, const char *cgroup)
+{
+	/* The root cgroup's subtree is everything; FNM_LEADING_DIR covers the rest. */
+	if (!strcmp(pattern, "/"))
+		return cgroup[0] == '/';
+	return !fnmatch(pattern, cgroup, FNM_PATHNAME | FNM_LEADING_DIR);
+}
+
+static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+{
+	unsigned int p = r->present;
+
+	if (p & EG_M_OUTCOME) {
+		if (f->reason != r->outcome)
+			return false;
+	} else if ((p & SIGNER_FACTS) && f->reason != EG_REASON_NONE) {
+		return false;
+	}
+	if ((p & EG_M_SPKI) && (!f->has_spki || memcmp(f->spki, r->spki, EG_SHA256_LEN)))
+		return false;
+	if ((p & EG_M_CERT) && (!f->has_cert || memcmp(f->cert, r->cert, EG_SHA256_LEN)))
+		return false;
+	if ((p & EG_M_SHA256) &&
+	    (!f->has_sha256 || memcmp(f->sha256, r->sha256, EG_SHA256_LEN)))
+		return false;
+	if ((p & EG_M_HOOK) &&
+	    (f->hook == EG_HOOK_EXEC ? EG_HOOK_EXEC : EG_HOOK_MMAP) != r->hook)
+		return false;
+	if ((p & EG_M_UID) && f->uid != r->uid)
+		return false;
+	if ((p & EG_M_SIGNED_AFTER) &&
+	    (!f->has_signing_time || f->signing_time <= r->signed_after))
+		return false;
+	if ((p & EG_M_SUBJECT) && (!f->subject || fnmatch(r->subject, f->subject, 0)))
+		return false;
+	if ((p & EG_M_ISSUER) && (!f->issuer || fnmatch(r->issuer, f->issuer, 0)))
+		return false;
+	if ((p & EG_M_CATALOG) && (!f->catalog || fnmatch(r->catalog, f->catalog, 0)))
+		return false;
+	if ((p & EG_M_PATH) && (!f->path || fnmatch(r->path, f->path, FNM_PATHNAME)))
+		return false;
+	if ((p & EG_M_CGROUP) && (!f->cgroup || !cgroup_matches(r->cgroup, f->cgroup)))
+		return false;
+	return true;
+}
+
+static void decide(const struct eg_policy *policy, const struct eg_policy_facts *f,
+		   const struct eg_policy_rule *rule, struct eg_policy_decision *ret)
+{
+	enum eg_reason why = f->reason != EG_REASON_NONE ? f->reason : EG_REASON_DENIED_BY_RULE;
+
+	ret->rule = rule;
+	ret->action = rule ? rule->action : policy->default_action;
+	switch (ret->action) {
+	case EG_ACTION_ALLOW:
+		ret->decision = EG_DECISION_ALLOW;
+		ret->reason = f->reason;
+		break;
+	case EG_ACTION_DENY:
+		ret->decision = policy->settings.mode == EG_MODE_ENFORCE ? EG_DECISION_DENY :
+									   EG_DECISION_AUDIT;
+		ret->reason = why;
+		break;
+	case EG_ACTION_AUDIT:
+		ret->decision = EG_DECISION_AUDIT;
+		ret->reason = why;
+		break;
+	}
+}
+
+void eg_policy_evaluate_linear(const struct eg_policy *policy,
+			       const struct eg_policy_facts *facts,
+			       struct eg_policy_decision *ret)
+{
+	for (size_t k = 0; k < policy->n_rules; k++) {
+		if (rule_matches(&policy->rules[k], facts)) {
+			decide(policy, facts, &policy->rules[k], ret);
+			return;
+		}
+	}
+	decide(policy, facts, NULL, ret);
+}
+
+struct cursor {
+	const uint32_t *v;
+	size_t n;
+	size_t pos;
+};
+
+static void cursor_from(struct cursor *c, const struct eg_index *idx, bool have,
+			const unsigned char *key)
+{
+	const struct eg_index_slot *s = have ? index_find(idx, key) : NULL;
+
+	c->v = s ? s->rules : NULL;
+	c->n = s ? s->n : 0;
+	c->pos = 0;
+}
+
+void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_facts *facts,
+			struct eg_policy_decision *ret)
+{
+	struct cursor c[4];
+
+	cursor_from(&c[0], &policy->by_spki, facts->has_spki, facts->spki);
+	cursor_from(&c[1], &policy->by_cert, facts->has_cert, facts->cert);
+	cursor_from(&c[2], &policy->by_sha256, facts->has_sha256, facts->sha256);
+	c[3].v = policy->unindexed;
+	c[3].n = policy->n_unindexed;
+	c[3].pos = 0;
+	for (;;) {
+		struct cursor *next = NULL;
+
+		for (size_t k = 0; k < 4; k++)
+			if (c[k].pos < c[k].n && (!next || c[k].v[c[k].pos] < next->v[next->pos]))
+				next = &c[k];
+		if (!next)
+			break;
+		if (rule_matches(&policy->rules[next->v[next->pos]], facts)) {
+			decide(policy, facts, &policy->rules[next->v[next->pos]], ret);
+			return;
+		}
+		next->pos++;
+	}
+	decide(policy, facts, NULL, ret);
+}
