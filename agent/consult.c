@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The synchronous consult.  A BPF program cannot wait for userspace; fanotify can:
+ * FAN_OPEN_EXEC_PERM holds the exec until the agent answers.  Three kinds of thread:
+ *
+ *   reader    reads permission events, queues each as a job with a deadline
+ *   workers   decide (verify, evaluate, write the verdict), answer if still unanswered,
+ *             put an ignore mark on an allowed inode
+ *   deadline  answers every job still unanswered at its deadline, per policy, so no exec
+ *             ever waits on a slow verification (fapolicyd's most reported failure is a
+ *             machine wedged behind its daemon)
+ *
+ * The agent's own opens are never reported: fanotify opens event files without
+ * notification, and the agent never execs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "consult.h"
+
+/* Permission events in flight at once.  Beyond this the reader answers at once per the
+ * timeout rule instead of queueing: the kernel holds every one of these execs. */
+#define MAX_JOBS 1024
+#define DEADLINE_TICK_MS 5
+
+enum job_state { JOB_FREE = 0, JOB_QUEUED, JOB_RUNNING };
+
+struct job {
+	enum job_state state;
+	bool answered;
+	int fd;
+	pid_t pid;
+	unsigned long long deadline_ms;
+};
+
+struct eg_consult {
+	struct eg_consult_settings settings;
+	struct eg_consult_ops ops;
+	int fan_fd;
+	int stop_pipe[2];
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	bool stopping;
+	struct job jobs[MAX_JOBS];
+	unsigned int queue[MAX_JOBS];
+	unsigned int queue_head, queue_len;
+	unsigned long long answered, timeouts;
+	pthread_t reader, deadline, *workers;
+	unsigned int nworkers;
+	bool reader_started, deadline_started;
+};
+
+/* Filesystems that hold no executables worth a mark, or refuse marks. */
+static const char *const unmarked_fstypes[] = {
+	"proc",	  "sysfs",  "cgroup", "cgroup2", "bpf",	   "securityfs", "debugfs",
+	"tracefs", "devpts", "mqueue", "pstore",  "configfs", "fusectl",	  "autofs",
+	"binfmt_misc", "efivarfs", "nsfs",
+};
+
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+static void respond(struct eg_consult *consult, int fd, bool allow)
+{
+	struct fanotify_response response = { .fd = fd, .response = allow ? FAN_ALLOW : FAN_DENY };
+
+	/* A failed write leaves the exec to the kernel's own timeout-free wait: nothing
+	 * sensible is left to do but count it as answered and go on. */
+	if (write(consult->fan_fd, &response, sizeof(response)) != sizeof(response))
+		return;
+	consult->answered++;
+}
+
+static bool fstype_marked(const char *fstype)
+{
+	for (size_t i = 0; i < sizeof(unmarked_fstypes) / sizeof(unmarked_fstypes[0]); i++)
+		if (!strcmp(fstype, unmarked_fstypes[i]))
+			return false;
+	return true;
+}
+
+/* Mark every filesystem mounted now (one mark per superblock covers all its mounts). */
+static int mark_all_filesystems(struct eg_consult *consult, struct eg_consult_error *ret_error)
+{
+	FILE *mounts = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int marked = 0;
+
+	if (!mounts) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "/proc/self/mountinfo: %s", strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), mounts)) {
+		char mount_point[2048], fstype[64];
+		const char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root mount-point options ... - fstype source ... */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %2047s", mount_point) != 1 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1 || !fstype_marked(fstype))
+			continue;
+		if (fanotify_mark(consult->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+				  FAN_OPEN_EXEC_PERM, AT_FDCWD, mount_point) == 0)
+			marked++;
+	}
+	fclose(mounts);
+	if (!marked) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "fanotify: no filesystem accepted an exec permission mark");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int mark_mounts(struct eg_consult *consult, struct eg_consult_error *ret_error)
+{
+	for (size_t i = 0; i < consult->settings.nmounts; i++) {
+		if (fanotify_mark(consult->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+				  FAN_OPEN_EXEC_PERM, AT_FDCWD, consult->settings.mounts[i]) < 0) {
+			int err = -errno;
+
+			snprintf(ret_error->message, sizeof(ret_error->message),
+				 "fanotify: cannot watch the mount at %s: %s",
+				 consult->settings.mounts[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void enqueue(struct eg_consult *consult, int fd, pid_t pid)
+{
+	unsigned int slot;
+
+	pthread_mutex_lock(&consult->lock);
+	for (slot = 0; slot < MAX_JOBS; slot++)
+		if (consult->jobs[slot].state == JOB_FREE)
+			break;
+	if (slot == MAX_JOBS) {
+		/* Saturated: answer now as a timeout would, never stall the reader. */
+		respond(consult, fd, consult->settings.allow_on_timeout);
+		consult->timeouts++;
+		if (consult->ops.timed_out)
+			consult->ops.timed_out(consult->ops.ctx, fd, pid);
+		pthread_mutex_unlock(&consult->lock);
+		close(fd);
+		return;
+	}
+	consult->jobs[slot] = (struct job){
+		.state = JOB_QUEUED,
+		.fd = fd,
+		.pid = pid,
+		.deadline_ms = now_ms() + consult->settings.timeout_ms,
+	};
+	consult->queue[(consult->queue_head + consult->queue_len) % MAX_JOBS] = slot;
+	consult->queue_len++;
+	pthread_cond_signal(&consult->work);
+	pthread_mutex_unlock(&consult->lock);
+}
+
+static void *reader_main(void *arg)
+{
+	struct eg_consult *consult = arg;
+	char buffer[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	struct pollfd fds[2] = {
+		{ .fd = consult->fan_fd, .events = POLLIN },
+		{ .fd = consult->stop_pipe[0], .events = POLLIN },
+	};
+
+	for (;;) {
+		const struct fanotify_event_metadata *event;
+		ssize_t len;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		len = read(consult->fan_fd, buffer, sizeof(buffer));
+		if (len < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			break;
+		}
+		for (event = (void *)buffer; FAN_EVENT_OK(event, len);
+		     event = FAN_EVENT_NEXT(event, len)) {
+			if (event->vers != FANOTIFY_METADATA_VERSION || event->fd < 0)
+				continue;
+			if (event->mask & FAN_OPEN_EXEC_PERM)
+				enqueue(consult, event->fd, event->pid);
+			else
+				close(event->fd);
+		}
+	}
+	return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct eg_consult *consult = arg;
+
+	pthread_mutex_lock(&consult->lock);
+	for (;;) {
+		struct eg_consult_answer answer = { .allow = false };
+		unsigned int slot;
+		struct job *job;
+
+		while (!consult->queue_len && !consult->stopping)
+			pthread_cond_wait(&consult->work, &consult->lock);
+		if (consult->stopping)
+			break;
+		slot = consult->queue[consult->queue_head];
+		consult->queue_head = (consult->queue_head + 1) % MAX_JOBS;
+		consult->queue_len--;
+		job = &consult->jobs[slot];
+		job->state = JOB_RUNNING;
+		pthread_mutex_unlock(&consult->lock);
+
+		consult->ops.decide(consult->ops.ctx, job->fd, job->pid, &answer);
+		/* Remembered even when the deadline answered first: the next exec of the
+		 * unchanged file should not wait again. */
+		if (answer.allow && answer.remember)
+			fanotify_mark(consult->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
+				      FAN_OPEN_EXEC_PERM, job->fd, NULL);
+
+		pthread_mutex_lock(&consult->lock);
+		if (!job->answered)
+			respond(consult, job->fd, answer.allow);
+		close(job->fd);
+		job->state = JOB_FREE;
+	}
+	pthread_mutex_unlock(&consult->lock);
+	return NULL;
+}
+
+static void *deadline_main(void *arg)
+{
+	struct eg_consult *consult = arg;
+	struct timespec tick = { .tv_nsec = DEADLINE_TICK_MS * 1000000L };
+
+	for (;;) {
+		unsigned long long now = now_ms();
+
+		pthread_mutex_lock(&consult->lock);
+		if (consult->stopping) {
+			pthread_mutex_unlock(&consult->lock);
+			break;
+		}
+		for (unsigned int i = 0; i < MAX_JOBS; i++) {
+			struct job *job = &consult->jobs[i];
+
+			if (job->state == JOB_FREE || job->answered || now < job->deadline_ms)
+				continue;
+			respond(consult, job->fd, consult->settings.allow_on_timeout);
+			job->answered = true;
+			consult->timeouts++;
+			if (consult->ops.timed_out)
+				consult->ops.timed_out(consult->ops.ctx, job->fd, job->pid);
+		}
+		pthread_mutex_unlock(&consult->lock);
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
+int eg_consult_start(const struct eg_consult_settings *settings, const struct eg_consult_ops *ops,
+		     struct eg_consult **ret_consult, struct eg_consult_error *ret_error)
+{
+	struct eg_consult *consult = calloc(1, sizeof(*consult));
+	int err;
+
+	if (!consult)
+		return -ENOMEM;
+	consult->settings = *settings;
+	consult->ops = *ops;
+	consult->stop_pipe[0] = consult->stop_pipe[1] = -1;
+	pthread_mutex_init(&consult->lock, NULL);
+	pthread_cond_init(&consult->work, NULL);
+	if (!consult->settings.workers)
+		consult->settings.workers = 2;
+
+	consult->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE |
+						FAN_UNLIMITED_MARKS,
+					O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+	if (consult->fan_fd < 0) {
+		err = -errno;
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "fanotify unavailable: fanotify_init: %s", strerror(-err));
+		goto fail;
+	}
+	err = settings->nmounts ? mark_mounts(consult, ret_error)
+				: mark_all_filesystems(consult, ret_error);
+	if (err)
+		goto fail;
+	if (pipe2(consult->stop_pipe, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	consult->workers = calloc(consult->settings.workers, sizeof(*consult->workers));
+	if (!consult->workers) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (; consult->nworkers < consult->settings.workers; consult->nworkers++) {
+		err = -pthread_create(&consult->workers[consult->nworkers], NULL, worker_main,
+				      consult);
+		if (err)
+			goto fail;
+	}
+	err = -pthread_create(&consult->deadline, NULL, deadline_main, consult);
+	if (err)
+		goto fail;
+	consult->deadline_started = true;
+	err = -pthread_create(&consult->reader, NULL, reader_main, consult);
+	if (err)
+		goto fail;
+	consult->reader_started = true;
+	*ret_consult = consult;
+	return 0;
+fail:
+	if (!ret_error->message[0])
+		snprintf(ret_error->message, sizeof(ret_error->message), "fanotify consult: %s",
+			 strerror(-err));
+	eg_consult_stop(consult);
+	return err;
+}
+
+int eg_consult_flush(struct eg_consult *consult)
+{
+	/* Without a mount or filesystem flag, FLUSH drops inode marks: only ignore marks. */
+	return fanotify_mark(consult->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) ? -errno : 0;
+}
+
+void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answered,
+		       unsigned long long *ret_timeouts)
+{
+	pthread_mutex_lock(&consult->lock);
+	*ret_answered = consult->answered;
+	*ret_timeouts = consult->timeouts;
+	pthread_mutex_unlock(&consult->lock);
+}
+
+void eg_consult_stop(struct eg_consult *consult)
+{
+	if (!consult)
+		return;
+	if (consult->reader_started) {
+		ssize_t ignored = write(consult->stop_pipe[1], "x", 1);
+
+		(void)ignored;
+		pthread_join(consult->reader, NULL);
+	}
+	pthread_mutex_lock(&consult->lock);
+	consult->stopping = true;
+	pthread_cond_broadcast(&consult->work);
+	pthread_mutex_unlock(&consult->lock);
+	for (unsigned int i = 0; i < consult->nworkers; i++)
+		pthread_join(consult->workers[i], NULL);
+	if (consult->deadline_started)
+		pthread_join(consult->deadline, NULL);
+	/* Whatever is still held gets the timeout answer: never leave an exec hanging. */
+	for (unsigned int i = 0; i < MAX_JOBS; i++) {
+		struct job *job = &consult->jobs[i];
+
+		if (job->state == JOB_FREE)
+			continue;
+		if (!job->answered)
+			respond(consult, job->fd, consult->settings.allow_on_timeout);
+		close(job->fd);
+	}
+	if (consult->fan_fd >= 0)
+		close(consult->fan_fd);
+	if (consult->stop_pipe[0] >= 0)
+		close(consult->stop_pipe[0]);
+	if (consult->stop_pipe[1] >= 0)
+		close(consult->stop_pipe[1]);
+	free(consult->workers);
+	free(consult);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef EXECGATE_AGENT_CONSULT_H
+#define EXECGATE_AGENT_CONSULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The synchronous consult: fanotify FAN_OPEN_EXEC_PERM events, decided on worker threads,
+ * each answered within a bound.  An allowed file gets an ignore mark so its next exec
+ * never leaves the kernel; the kernel drops that mark when the file is modified. */
+struct eg_consult;
+
+struct eg_consult_answer {
+	bool allow;
+	bool remember; /* put an ignore mark on the inode: the decision holds until it changes */
+};
+
+struct eg_consult_ops {
+	/* Decide for the file open on FD (valid only during the call), opened for exec by
+	 * PID.  Called on a worker thread; may take as long as verification takes. */
+	void (*decide)(void *ctx, int fd, pid_t pid, struct eg_consult_answer *ret);
+	/* The decision for PID's exec of FD did not come within the bound: the consult
+	 * answers ALLOW_ON_TIMEOUT now and lets decide() finish for the next exec. */
+	void (*timed_out)(void *ctx, int fd, pid_t pid);
+	void *ctx;
+};
+
+struct eg_consult_settings {
+	/* Mounts to watch (their paths); NULL or empty: every filesystem mounted now. */
+	const char *const *mounts;
+	size_t nmounts;
+	unsigned int workers;     /* verification threads */
+	unsigned int timeout_ms;  /* the bound on an answer */
+	bool allow_on_timeout;    /* audit mode: a late verification allows */
+};
+
+struct eg_consult_error {
+	char message[512];
+};
+
+/* Set up fanotify and the marks, start the reader, worker and deadline threads. */
+int eg_consult_start(const struct eg_consult_settings *settings, const struct eg_consult_ops *ops,
+		     struct eg_consult **ret_consult, struct eg_consult_error *ret_error);
+
+/* Forget every ignore mark (policy or CRLs changed: every decision is made afresh). */
+int eg_consult_flush(struct eg_consult *consult);
+
+/* Events answered so far, and of those the ones answered by the deadline. */
+void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answered,
+		       unsigned long long *ret_timeouts);
+
+/* Stop every thread, answer what is pending, close; accepts NULL. */
+void eg_consult_stop(struct eg_consult *consult);
+
+#endif
