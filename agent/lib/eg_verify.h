@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef EXECGATE_EG_VERIFY_H
+#define EXECGATE_EG_VERIFY_H
+
+/*
+ * Signature verification, shared by execgated and the execgate CLI.
+ *
+ * A verifier holds what does not change between files: the trust anchors and TSA
+ * anchors (decoded once, one read-only X509_STORE each), the CRLs of a directory, the
+ * deny list, the catalogs, and per-certificate caches of chain, timestamp and CRL
+ * results.  It is safe to share between threads: eg_verify_fd() and eg_catalog_*
+ * lookups may run concurrently; eg_verifier_add_catalog() must not race with them
+ * (add catalogs before sharing the verifier).  To reload anchors or CRLs, build a new
+ * verifier and swap it in.
+ *
+ * Three outcomes, never folded into one another:
+ *   return 0, res->valid = true                    valid
+ *   return 0, res->valid = false, res->reason      invalid for that reason
+ *   return negative errno, res->detail             operational error (I/O, memory);
+ *                                                  res->valid is false
+ * The library never prints; res->detail is a human sentence with OpenSSL's error
+ * queue appended where OpenSSL said something.
+ *
+ * What is checked, in order (DESIGN.md "Userspace: agent/"):
+ *  1. Find the signature: the caller's explicit detached file, else the embedded
+ *     .execgate.sig section, else FILE.sig, else SIGDIR/<absolute path>.sig, else a
+ *     catalog holding the file's SHA-256.  None: no_signature ("malformed" when the
+ *     file is not ELF or a malformed ELF and nothing else applies).
+ *  2. One read pass over the file: the CMS digest of the signed content and the
+ *     SHA-256 of the whole file (res->file_sha256).
+ *  3. Deny list (file digest, any certificate of the signature or chain): deny_list.
+ *  4. CMS: DER (or PEM for detached/catalog files), SignedData, exactly one signer,
+ *     detached content for file signatures, id-data content type, digest SHA-256/384/512
+ *     and key RSA >= 2048 or EC P-256/P-384 (else weak_algorithm); signature over the
+ *     file's bytes (else bad_signature).  CMS_NOCRL | CMS_BINARY |
+ *     CMS_NO_SIGNER_CERT_VERIFY; certificates carried in the signature are only
+ *     untrusted intermediates.
+ *  5. Timestamp: an RFC 3161 token in unsigned attribute id-aa-timeStampToken or
+ *     Microsoft's 1.3.6.1.4.1.311.3.3.1, imprint over the signer's signature value,
+ *     TSA chained to the TSA anchors (timeStamping EKU, critical).  A token that does
+ *     not verify: bad_timestamp (never ignored).  None and EG_VERIFY_REQUIRE_TIMESTAMP:
+ *     timestamp_required.
+ *  6. Chain to the anchors at the validation time: the token's genTime, or now when
+ *     there is no token or the signer carries the Lifetime Signing EKU
+ *     (1.3.6.1.4.1.311.10.3.13).  Auth level 2; Code Signing EKU present (bad_eku, also
+ *     when the certificate has no EKU extension), digitalSignature when key usage is
+ *     present (bad_eku).  Reasons: expired, not_yet_valid, weak_algorithm (SHA-1 or
+ *     small keys anywhere in the chain), untrusted_chain (anything else).
+ *  7. Revocation (when a CRL directory is configured), at the current time, for every
+ *     certificate of the chain but the anchor: see eg_verifier_opts.crl_dir.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eg_reason.h"
+
+#define EG_SHA256_LEN 32
+#define EG_NAME_MAX 512    /* subject/issuer strings (RFC 2253), truncated to fit */
+#define EG_SERIAL_MAX 130  /* hex serial number, up to 64 bytes, NUL */
+#define EG_CHAIN_MAX 10    /* longest chain accepted (leaf + intermediates + anchor) */
+#define EG_DETAIL_MAX 1024
+
+/* Bounds of the catalog text (SIGNATURE-FORMAT.md). */
+#define EG_CATALOG_HEADER "execgate-catalog v1"
+#define EG_CATALOG_MAX_LINE 4096
+#define EG_CATALOG_MAX_ENTRIES 1000000
+#define EG_CATALOG_MAX_SIZE (256 * 1024 * 1024) /* whole catalog file */
+
+enum eg_sig_kind {
+	EG_SIG_NONE = 0,
+	EG_SIG_EMBEDDED = 1,
+	EG_SIG_DETACHED = 2,
+	EG_SIG_CATALOG = 3,
+};
+
+enum eg_revocation {
+	EG_REVOCATION_UNKNOWN = 0, /* no CRL directory, or a CRL missing or stale */
+	EG_REVOCATION_GOOD = 1,    /* every certificate but the anchor checked against a
+				    * fresh, correctly signed CRL and not revoked (or revoked
+				    * for a benign reason after the timestamp) */
+	EG_REVOCATION_REVOKED = 2,
+};
+
+/* Bits of eg_verify_result.crl_problems: recorded even when a flag below lets them pass. */
+#define EG_CRL_PROBLEM_STALE (1u << 0)   /* an applicable CRL is past nextUpdate or max age */
+#define EG_CRL_PROBLEM_MISSING (1u << 1) /* an issuer has no (correctly signed) CRL */
+
+/* Flags of eg_verifier_opts.flags and eg_verify_opts.flags (OR'ed together). */
+#define EG_VERIFY_REQUIRE_TIMESTAMP (1u << 0) /* no token: invalid, timestamp_required */
+#define EG_VERIFY_ALLOW_CRL_STALE (1u << 1)   /* stale CRL: not a reason by itself */
+#define EG_VERIFY_ALLOW_CRL_MISSING (1u << 2) /* missing CRL: not a reason by itself */
+#define EG_VERIFY_NO_SIG_LOOKUP (1u << 3)     /* do not look for FILE.sig or in SIGDIR */
+
+struct eg_cert_info {
+	char subject[EG_NAME_MAX]; /* RFC 2253, e.g. "CN=Build,O=Example" */
+	char issuer[EG_NAME_MAX];
+	char serial[EG_SERIAL_MAX];          /* lowercase hex, no separators */
+	unsigned char sha256[EG_SHA256_LEN]; /* certificate fingerprint (DER) */
+	unsigned char spki_sha256[EG_SHA256_LEN]; /* SHA-256 of the DER SubjectPublicKeyInfo */
+	int64_t not_before;                  /* seconds since the epoch, UTC */
+	int64_t not_after;
+};
+
+struct eg_verify_result {
+	bool valid;
+	enum eg_reason reason;      /* EG_REASON_NONE when valid */
+	enum eg_sig_kind kind;      /* where the signature came from; NONE if none found */
+	char sig_path[4096];        /* detached signature or catalog file used, else "" */
+
+	bool has_file_sha256;       /* false only when the file could not be read */
+	unsigned char file_sha256[EG_SHA256_LEN]; /* SHA-256 of the whole file */
+
+	bool has_signer;            /* the CMS named a signer certificate */
+	struct eg_cert_info signer;
+	/* The validated chain, leaf first, anchor last (0 when the chain did not build). */
+	unsigned int chain_len;
+	char chain_subjects[EG_CHAIN_MAX][EG_NAME_MAX];
+
+	bool has_timestamp;         /* a token verified */
+	int64_t timestamp;          /* its genTime, seconds since the epoch */
+	char tsa_subject[EG_NAME_MAX];
+	int64_t validation_time;    /* the time the chain was checked at */
+
+	enum eg_revocation revocation;
+	int64_t crl_next_update;    /* earliest nextUpdate of the CRLs used; 0 if none */
+	unsigned int crl_problems;  /* EG_CRL_PROBLEM_* */
+	int64_t revocation_date;    /* when revoked: the revocationDate, else 0 */
+	int revocation_reason;      /* when revoked: CRLReason code, -1 when absent */
+
+	char detail[EG_DETAIL_MAX]; /* human sentence: why invalid, or what error */
+};
+
+struct eg_verifier_opts {
+	/* PEM files (each may hold several certificates), NULL-terminated arrays. At
+	 * least one anchor is required; no TSA anchor means no token can verify. */
+	const char *const *anchors;
+	const char *const *tsa_anchors;
+	/* Directory of CRLs (PEM or DER, any file name; files that are not CRLs are
+	 * skipped; at most 4096 files).  NULL: no revocation checking (revocation
+	 * "unknown", never a reason).  When set, each CRL is used only if its signature
+	 * verifies with its issuer's key (a badly signed CRL counts as absent) and, among
+	 * several for one issuer, the newest is used.  Per certificate:
+	 *   - no usable CRL for its issuer: crl_missing
+	 *   - CRL past its nextUpdate (or without one), or older than crl_max_age seconds
+	 *     (by thisUpdate) when crl_max_age > 0: crl_stale
+	 *   - listed with reason superseded, affiliationChanged, cessationOfOperation or
+	 *     privilegeWithdrawn: still valid only when a verified timestamp is strictly
+	 *     before the revocationDate, else revoked
+	 *   - listed with any other reason (keyCompromise, cACompromise, aACompromise,
+	 *     certificateHold, removeFromCRL, unspecified) or with no reason at all:
+	 *     revoked whatever the timestamp (fail safe: we cannot tell a compromise
+	 *     from the absence of a reason)
+	 * The same rules apply to intermediate CAs.  Revoked always wins over stale or
+	 * missing. */
+	const char *crl_dir;
+	int64_t crl_max_age;
+	/* Directory mirroring absolute paths: SIGDIR/usr/bin/ls.sig for /usr/bin/ls. */
+	const char *sig_dir;
+	/* Deny list file: one SHA-256 per line (64 hex digits, optionally prefixed by
+	 * "sha256:"), blank lines and lines starting with '#' ignored; each is matched
+	 * against the file's digest and every certificate's fingerprint.  NULL: none. */
+	const char *deny_list;
+	unsigned int flags; /* EG_VERIFY_*, defaults for every verification */
+};
+
+struct eg_verify_opts {
+	const char *detached; /* explicit detached signature file (DER or PEM), or NULL */
+	unsigned int flags;   /* EG_VERIFY_*, OR'ed with the verifier's */
+	int64_t now;          /* current time for tests; 0 means time(NULL) */
+};
+
+struct eg_verifier;
+
+/* Load anchors, TSA anchors, CRLs and the deny list.  On failure *RET is NULL and
+ * ERRBUF says what failed (file named): -ENOENT, -EINVAL (not a certificate, no
+ * anchor), -ENOMEM, ... */
+int eg_verifier_new(const struct eg_verifier_opts *opts, struct eg_verifier **ret, char *errbuf,
+		    size_t errlen);
+/* Accepts NULL. */
+void eg_verifier_free(struct eg_verifier *v);
+
+/* Verify the file open on FD (read with pread from offset 0; the caller keeps FD).
+ * PATH is the file's absolute path, used only to find FILE.sig and SIGDIR/PATH.sig
+ * (NULL: no such lookup).  OPTS may be NULL.  RES is always filled. */
+int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct eg_verify_opts *opts,
+		 struct eg_verify_result *res);
+/* Open PATH (O_RDONLY | O_CLOEXEC) and eg_verify_fd() it. */
+int eg_verify_path(struct eg_verifier *v, const char *path, const struct eg_verify_opts *opts,
+		   struct eg_verify_result *res);
+
+/* Lowercase hex of a SHA-256 into BUF (at least 65 bytes); returns BUF. */
+char *eg_sha256_hex(const unsigned char sha256[EG_SHA256_LEN], char *buf);
+
+/*
+ * Catalogs: a CMS SignedData (DER or PEM) whose attached id-data content is the text
+ *   execgate-catalog v1\n
+ *   sha256:<64 lowercase hex>  <name>\n     (one per file; "  <name>" optional)
+ * (SIGNATURE-FORMAT.md).  Lines end in "\n"; at most EG_CATALOG_MAX_LINE bytes each and
+ * EG_CATALOG_MAX_ENTRIES entries.
+ */
+struct eg_catalog;
+
+struct eg_catalog_entry {
+	unsigned char sha256[EG_SHA256_LEN];
+	const char *name; /* "" when the line has none; owned by the catalog */
+};
+
+/* Build the catalog text for N files: DIGESTS[i] with NAMES[i] (NAMES or NAMES[i] may
+ * be NULL: no name).  A name may not contain '\n' or '\r' (-EINVAL).  *RET_TEXT is
+ * malloc'd (NUL-terminated, *RET_LEN without the NUL); the caller frees it. */
+int eg_catalog_build_content(const unsigned char (*digests)[EG_SHA256_LEN],
+			     const char *const *names, size_t n, char **ret_text, size_t *ret_len);
+
+/* Parse catalog text (no signature involved).  -EBADMSG with ERRBUF naming the line when
+ * it does not follow the format or a bound. */
+int eg_catalog_parse_content(const char *text, size_t len, struct eg_catalog **ret,
+			     char *errbuf, size_t errlen);
+
+/* Read a catalog file: the CMS (DER or PEM, attached content, one signer) and its text,
+ * WITHOUT verifying the signature (for `execgate catalog list`).  -EBADMSG: not a
+ * catalog. */
+int eg_catalog_read(const char *path, struct eg_catalog **ret, char *errbuf, size_t errlen);
+/* The same from memory (tests, fuzzing). */
+int eg_catalog_read_mem(const void *buf, size_t len, struct eg_catalog **ret, char *errbuf,
+			size_t errlen);
+
+void eg_catalog_free(struct eg_catalog *cat);
+size_t eg_catalog_count(const struct eg_catalog *cat);
+const struct eg_catalog_entry *eg_catalog_entry_at(const struct eg_catalog *cat, size_t i);
+/* The entry with that digest, or NULL. */
+const struct eg_catalog_entry *eg_catalog_lookup(const struct eg_catalog *cat,
+						 const unsigned char sha256[EG_SHA256_LEN]);
+
+/* Read PATH as a catalog, verify its signature (the same rules as a file signature,
+ * step 4 to 7, with the catalog's content as signed data) and add it to V for the
+ * lookup of step 1.  RES receives the catalog's own verification result (kind
+ * EG_SIG_CATALOG).  An invalid catalog is still added: a file found only in it gets
+ * the catalog's reason; a file found in a valid one is valid.  Returns 0 (RES says valid
+ * or not), -EBADMSG when PATH is not a catalog at all (not added), or another negative
+ * errno.  At most 256 catalogs per verifier (-ENOSPC). */
+int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res);
+
+#endif
