@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Counts by binary, signer, reason, user and host, as text, JSON, or one self-contained
+ * HTML page with an inline SVG timeline of denials per hour by reason.  Counts are
+ * events: a coalesced record adds its count. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+struct counter {
+	char *label;
+	char *fingerprint; /* signers only */
+	int64_t total;
+	int64_t n[EG_LOG_DECISIONS];
+};
+
+/* Key to counter: the JSON object is the hash table, its values index V. */
+struct tally {
+	const char *name; /* "binary", "signer", ... */
+	json_t *index;
+	struct counter *v;
+	size_t n, cap;
+};
+
+/* Denial events in one hour for one reason (index into the reason tally). */
+struct bin {
+	int64_t hour;
+	size_t reason;
+	int64_t count;
+};
+
+enum { T_REASON, T_BINARY, T_SIGNER, T_USER, T_HOST, T_COUNT };
+
+struct eg_log_summary {
+	struct tally t[T_COUNT];
+	int64_t records, events, n[EG_LOG_DECISIONS];
+	int64_t first_ns, last_ns;
+	bool timeline;
+	struct bin *bins;
+	size_t n_bins, cap_bins;
+};
+
+static const char *const column_names[T_COUNT] = {
+	[T_REASON] = "REASON", [T_BINARY] = "PATH", [T_SIGNER] = "SIGNER SUBJECT",
+	[T_USER] = "UID",      [T_HOST] = "HOST",
+};
+
+static const char *const tally_names[T_COUNT] = {
+	[T_REASON] = "reason", [T_BINARY] = "binary", [T_SIGNER] = "signer",
+	[T_USER] = "user",     [T_HOST] = "host",
+};
+
+struct eg_log_summary *eg_log_summary_new(bool timeline)
+{
+	struct eg_log_summary *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->timeline = timeline;
+	for (int i = 0; i < T_COUNT; i++) {
+		s->t[i].name = tally_names[i];
+		s->t[i].index = json_object();
+		if (!s->t[i].index) {
+			eg_log_summary_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void eg_log_summary_free(struct eg_log_summary *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < T_COUNT; i++) {
+		for (size_t j = 0; j < s->t[i].n; j++) {
+			free(s->t[i].v[j].label);
+			free(s->t[i].v[j].fingerprint);
+		}
+		free(s->t[i].v);
+		json_decref(s->t[i].index);
+	}
+	free(s->bins);
+	free(s);
+}
+
+/* Count REC under KEY; the index of its counter goes to RET_I. */
+static int tally_add(struct tally *t, const char *key, const char *label, const char *fp,
+		     const struct eg_log_rec *rec, size_t *ret_i)
+{
+	json_t *idx = json_object_get(t->index, key);
+	struct counter *c;
+	size_t i;
+
+	if (idx) {
+		i = json_integer_value(idx);
+	} else {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 64;
+			struct counter *v = realloc(t->v, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			t->v = v;
+			t->cap = cap;
+		}
+		i = t->n;
+		c = &t->v[i];
+		memset(c, 0, sizeof(*c));
+		c->label = strdup(label);
+		c->fingerprint = fp ? strdup(fp) : NULL;
+		if (!c->label || (fp && !c->fingerprint) ||
+		    json_object_set_new(t->index, key, json_integer(i))) {
+			free(c->label);
+			free(c->fingerprint);
+			return -ENOMEM;
+		}
+		t->n++;
+	}
+	c = &t->v[i];
+	c->total += rec->count;
+	c->n[rec->decision] += rec->count;
+	if (ret_i)
+		*ret_i = i;
+	return 0;
+}
+
+static int add_bin(struct eg_log_summary *s, int64_t hour, size_t reason, int64_t count)
+{
+	struct bin *last = s->n_bins ? &s->bins[s->n_bins - 1] : NULL;
+
+	/* Logs come nearly in time order: most records land in the last bin. */
+	if (last && last->hour == hour && last->reason == reason) {
+		last->count += count;
+		return 0;
+	}
+	if (s->n_bins == s->cap_bins) {
+		size_t cap = s->cap_bins ? 2 * s->cap_bins : 256;
+		struct bin *v = realloc(s->bins, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->bins = v;
+		s->cap_bins = cap;
+	}
+	s->bins[s->n_bins++] = (struct bin){ hour, reason, count };
+	return 0;
+}
+
+int eg_log_summary_add(void *summary, const struct eg_log_rec *rec)
+{
+	struct eg_log_summary *s = summary;
+	const char *signer_key = "(unsigned)", *signer_label = "(unsigned)";
+	char uid[24];
+	size_t reason;
+	int ret;
+
+	if (rec->has_sig) {
+		signer_label = rec->subject ? rec->subject : "(no subject)";
+		signer_key = rec->sig_sha256 ? rec->sig_sha256 : signer_label;
+	}
+	if (rec->uid >= 0)
+		snprintf(uid, sizeof(uid), "%lld", (long long)rec->uid);
+	else
+		snprintf(uid, sizeof(uid), "-");
+	ret = tally_add(&s->t[T_REASON], rec->reason ? rec->reason : "(allowed)",
+			rec->reason ? rec->reason : "(allowed)", NULL, rec, &reason);
+	if (!ret)
+		ret = tally_add(&s->t[T_BINARY], rec->path ? rec->path : "-",
+				rec->path ? rec->path : "-", NULL, rec, NULL);
+	if (!ret)
+		ret = tally_add(&s->t[T_SIGNER], signer_key, signer_label, rec->sig_sha256, rec,
+				NULL);
+	if (!ret)
+		ret = tally_add(&s->t[T_USER], uid, uid, NULL, rec, NULL);
+	if (!ret)
+		ret = tally_add(&s->t[T_HOST], rec->host ? rec->host : "-",
+				rec->host ? rec->host : "-", NULL, rec, NULL);
+	if (!ret && s->timeline && rec->decision != EG_LOG_ALLOW)
+		ret = add_bin(s, rec->time_ns / 3600000000000LL - (rec->time_ns < 0), reason,
+			      rec->count);
+	if (ret)
+		return ret;
+	if (!s->records || rec->time_ns < s->first_ns)
+		s->first_ns = rec->time_ns;
+	if (!s->records || rec->time_ns > s->last_ns)
+		s->last_ns = rec->time_ns;
+	s->records++;
+	s->events += rec->count;
+	s->n[rec->decision] += rec->count;
+	return 0;
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct counter *x = *(const struct counter *const *)a;
+	const struct counter *y = *(const struct counter *const *)b;
+
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* The counters of T, most events first; NULL when T is empty or memory ran out. */
+static const struct counter **sorted(const struct tally *t)
+{
+	const struct counter **v = malloc((t->n ? t->n : 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		v[i] = &t->v[i];
+	qsort(v, t->n, sizeof(*v), by_total);
+	return v;
+}
+
+static void print_range(const struct eg_log_summary *s, FILE *out)
+{
+	char a[32], b[32];
+
+	eg_log_time_format(s->first_ns, a, sizeof(a));
+	eg_log_time_format(s->last_ns, b, sizeof(b));
+	fprintf(out, "%lld records, %lld events (deny %lld, audit %lld, allow %lld)",
+		(long long)s->records, (long long)s->events, (long long)s->n[EG_LOG_DENY],
+		(long long)s->n[EG_LOG_AUDIT], (long long)s->n[EG_LOG_ALLOW]);
+	if (s->records)
+		fprintf(out, " from %s to %s", a, b);
+	fputc('\n', out);
+}
+
+void eg_log_summary_print(const struct eg_log_summary *s, FILE *out, size_t top)
+{
+	static const int order[] = { T_REASON, T_BINARY, T_SIGNER, T_USER, T_HOST };
+
+	print_range(s, out);
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		const struct tally *t = &s->t[order[k]];
+		const struct counter **v = sorted(t);
+		size_t shown = top && top < t->n ? top : t->n;
+
+		fprintf(out, "\nBy %s:\n%10s %10s %10s %10s  %s\n", t->name, "EVENTS", "DENY",
+			"AUDIT", "ALLOW", column_names[order[k]]);
+		for (size_t i = 0; v && i < shown; i++) {
+			fprintf(out, "%10lld %10lld %10lld %10lld  ", (long long)v[i]->total,
+				(long long)v[i]->n[EG_LOG_DENY], (long long)v[i]->n[EG_LOG_AUDIT],
+				(long long)v[i]->n[EG_LOG_ALLOW]);
+			eg_log_fputs_safe(out, v[i]->label, 0);
+			if (v[i]->fingerprint)
+				fprintf(out, " [sha256 %.16s]", v[i]->fingerprint);
+			fputc('\n', out);
+		}
+		if (shown < t->n)
+			fprintf(out, "%10s ... and %zu more (--top 0 shows all)\n", "", t->n - shown);
+		free(v);
+	}
+}
+
+int eg_log_summary_print_json(const struct eg_log_summary *s, FILE *out)
+{
+	char a[32], b[32];
+	json_t *root;
+	int ret = 0;
+
+	eg_log_time_format(s->first_ns, a, sizeof(a));
+	eg_log_time_format(s->last_ns, b, sizeof(b));
+	root = json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:s?, s:s?}", "records",
+			 (json_int_t)s->records, "events", (json_int_t)s->events, "decisions",
+			 "deny", (json_int_t)s->n[EG_LOG_DENY], "audit",
+			 (json_int_t)s->n[EG_LOG_AUDIT], "allow", (json_int_t)s->n[EG_LOG_ALLOW],
+			 "first", s->records ? a : NULL, "last", s->records ? b : NULL);
+	for (int k = 0; root && !ret && k < T_COUNT; k++) {
+		const struct tally *t = &s->t[k];
+		const struct counter **v = sorted(t);
+		json_t *rows = json_array();
+		char key[32];
+
+		snprintf(key, sizeof(key), "by_%s", t->name);
+		ret = v && rows ? json_object_set(root, key, rows) : -1;
+		for (size_t i = 0; !ret && i < t->n; i++)
+			ret = json_array_append_new(
+				rows, json_pack("{s:s, s:s*, s:I, s:I, s:I, s:I}", "key",
+						v[i]->label, "sha256", v[i]->fingerprint, "events",
+						(json_int_t)v[i]->total, "deny",
+						(json_int_t)v[i]->n[EG_LOG_DENY], "audit",
+						(json_int_t)v[i]->n[EG_LOG_AUDIT], "allow",
+						(json_int_t)v[i]->n[EG_LOG_ALLOW]));
+		json_decref(rows);
+		free(v);
+	}
+	if (!root || ret) {
+		json_decref(root);
+		return -ENOMEM;
+	}
+	ret = json_dumpf(root, out, JSON_INDENT(2));
+	fputc('\n', out);
+	json_decref(root);
+	return ret || ferror(out) ? -EIO : 0;
+}
+
+static void html_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		switch (c) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		default:
+			fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
+		}
+	}
+}
+
+static const char *const palette[] = { "#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd",
+				       "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
+#define PALETTE_N (sizeof(palette) / sizeof(palette[0]))
+
+static int by_hour(const void *a, const void *b)
+{
+	const struct bin *x = a, *y = b;
+
+	return x->hour != y->hour ? (x->hour < y->hour ? -1 : 1) : 0;
+}
+
+/* Bars wider than an hour once the period is longer than this many of them. */
+#define MAX_BARS 720
+
+static int write_timeline(const struct eg_log_summary *s, FILE *out)
+{
+	const int width = 1000, height = 300, left = 60, right = 20, top = 20, bottom = 50;
+	const int plot_w = width - left - right, plot_h = height - top - bottom;
+	const struct tally *reasons = &s->t[T_REASON];
+	const struct counter **order = sorted(reasons);
+	struct bin *bins = NULL;
+	int64_t *stack = NULL, first, last, span, per, max = 0;
+	size_t *colour = NULL, nbars, n_legend = 0;
+	int ret = -ENOMEM;
+
+	if (!order)
+		goto out;
+	if (!s->n_bins) {
+		fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"40\" "
+			     "role=\"img\"><text x=\"0\" y=\"25\">No denials in this period."
+			     "</text></svg>\n", width);
+		ret = 0;
+		goto out;
+	}
+	bins = malloc(s->n_bins * sizeof(*bins));
+	colour = calloc(reasons->n, sizeof(*colour));
+	if (!bins || !colour)
+		goto out;
+	memcpy(bins, s->bins, s->n_bins * sizeof(*bins));
+	qsort(bins, s->n_bins, sizeof(*bins), by_hour);
+	first = bins[0].hour;
+	last = bins[s->n_bins - 1].hour;
+	span = last - first + 1;
+	per = (span + MAX_BARS - 1) / MAX_BARS;
+	nbars = (span + per - 1) / per;
+	stack = calloc(nbars * reasons->n, sizeof(*stack));
+	if (!stack)
+		goto out;
+	/* Colours follow the reasons' rank among denials, so the biggest stand apart. */
+	for (size_t i = 0; i < reasons->n; i++)
+		colour[order[i] - reasons->v] = i % PALETTE_N;
+	for (size_t i = 0; i < s->n_bins; i++)
+		stack[(bins[i].hour - first) / per * reasons->n + bins[i].reason] += bins[i].count;
+	for (size_t b = 0; b < nbars; b++) {
+		int64_t sum = 0;
+
+		for (size_t r = 0; r < reasons->n; r++)
+			sum += stack[b * reasons->n + r];
+		if (sum > max)
+			max = sum;
+	}
+
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		     "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Denials per %s by reason\">\n",
+		width, height, width, height, per == 1 ? "hour" : "period");
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", left,
+		top + plot_h, left + plot_w, top + plot_h);
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", left, top,
+		left, top + plot_h);
+	for (int k = 0; k <= 2; k++) {
+		int y = top + plot_h - plot_h * k / 2;
+
+		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12\">%lld"
+			     "</text>\n", left - 6, y + 4, (long long)(max * k / 2));
+	}
+	for (size_t b = 0; b < nbars; b++) {
+		double bw = (double)plot_w / nbars, x = left + b * bw, y = top + plot_h;
+		char when[32];
+
+		eg_log_time_format((first + (int64_t)b * per) * 3600000000000LL, when,
+				   sizeof(when));
+		for (size_t r = 0; r < reasons->n; r++) {
+			int64_t v = stack[b * reasons->n + r];
+			double h = (double)plot_h * v / max;
+
+			if (!v)
+				continue;
+			y -= h;
+			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				     "fill=\"%s\"><title>%.13s:00 ", x, y, bw > 2 ? bw - 1 : bw, h,
+				palette[colour[r]], when);
+			html_text(out, reasons->v[r].label);
+			fprintf(out, ": %lld</title></rect>\n", (long long)v);
+		}
+		/* About six time labels along the axis, never overlapping. */
+		if (b % ((nbars + 5) / 6) == 0)
+			fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.5s %.2s:00"
+				     "</text>\n", x, top + plot_h + 16, when + 5, when + 11);
+	}
+	for (size_t i = 0; i < reasons->n; i++) {
+		const struct counter *c = order[i];
+		int x = left + (int)(n_legend % 5) * 180, y = top + plot_h + 30;
+
+		if (!c->n[EG_LOG_DENY] && !c->n[EG_LOG_AUDIT])
+			continue;
+		if (n_legend >= 5)
+			break; /* the table below lists every reason */
+		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+			     "<text x=\"%d\" y=\"%d\" font-size=\"12\">", x, y, palette[colour[c - reasons->v]],
+			x + 16, y + 11);
+		html_text(out, c->label);
+		fprintf(out, " (%lld)</text>\n", (long long)(c->n[EG_LOG_DENY] + c->n[EG_LOG_AUDIT]));
+		n_legend++;
+	}
+	fprintf(out, "</svg>\n");
+	if (per > 1)
+		fprintf(out, "<p class=\"note\">Each bar is %lld hours: the period is longer than "
+			     "%d hours.</p>\n", (long long)per, MAX_BARS);
+	ret = 0;
+out:
+	free(order);
+	free(bins);
+	free(colour);
+	free(stack);
+	return ret;
+}
+
+static void write_table(const struct tally *t, FILE *out, size_t top)
+{
+	const struct counter **v = sorted(t);
+	size_t shown = top && top < t->n ? top : t->n;
+
+	fprintf(out, "<h2>By %s</h2>\n<table id=\"by-%s\">\n<tr><th class=\"k\">%s</th>"
+		     "<th>events</th><th>deny</th><th>audit</th><th>allow</th></tr>\n",
+		t->name, t->name, t->name == tally_names[T_USER] ? "uid" : t->name);
+	for (size_t i = 0; v && i < shown; i++) {
+		fputs("<tr><td class=\"k\">", out);
+		html_text(out, v[i]->label);
+		if (v[i]->fingerprint) {
+			fputs("<br><small>sha256 ", out);
+			html_text(out, v[i]->fingerprint);
+			fputs("</small>", out);
+		}
+		fprintf(out, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
+			(long long)v[i]->total, (long long)v[i]->n[EG_LOG_DENY],
+			(long long)v[i]->n[EG_LOG_AUDIT], (long long)v[i]->n[EG_LOG_ALLOW]);
+	}
+	fputs("</table>\n", out);
+	if (shown < t->n)
+		fprintf(out, "<p class=\"note\">... and %zu more.</p>\n", t->n - shown);
+	free(v);
+}
+
+int eg_log_summary_write_html(const struct eg_log_summary *s, FILE *out, size_t top,
+			      const char *title)
+{
+	static const int order[] = { T_REASON, T_BINARY, T_SIGNER, T_USER, T_HOST };
+	char now[32];
+	int ret;
+
+	eg_log_time_format((int64_t)time(NULL) * 1000000000, now, sizeof(now));
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
+	html_text(out, title);
+	fputs("</title>\n<style>\n"
+	      "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}\n"
+	      "h1{font-size:22px}h2{font-size:17px;margin-top:28px}\n"
+	      "table{border-collapse:collapse;margin:8px 0}\n"
+	      "th,td{border:1px solid #ccc;padding:3px 10px;text-align:right;font-size:13px}\n"
+	      "th{background:#f0f0f0}td.k,th.k{text-align:left}\n"
+	      "td.k{font-family:monospace;word-break:break-all;max-width:700px}\n"
+	      ".note{color:#666;font-size:13px}\n"
+	      "</style>\n</head>\n<body>\n<h1>", out);
+	html_text(out, title);
+	fputs("</h1>\n<p>", out);
+	print_range(s, out);
+	fprintf(out, "<br><span class=\"note\">Report written %s by execgate log.</span></p>\n"
+		     "<h2>Denials per hour, by reason</h2>\n<p class=\"note\">deny, and what audit "
+		     "mode let through that enforce would have denied.</p>\n", now);
+	ret = write_timeline(s, out);
+	for (size_t k = 0; !ret && k < sizeof(order) / sizeof(order[0]); k++)
+		write_table(&s->t[order[k]], out, top);
+	fputs("</body>\n</html>\n", out);
+	return ret ? ret : ferror(out) ? -EIO : 0;
+}
