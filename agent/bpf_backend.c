@@ -22,6 +22,7 @@
 
 struct eg_bpf {
 	struct execgate_bpf *skel;
+	struct eg_config config;
 	bool pinned;
 };
 
@@ -99,6 +100,7 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 	}
 	err = bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &config,
 				   sizeof(config), BPF_ANY);
+	bpf->config = config;
 	if (err)
 		snprintf(ret_error->message, sizeof(ret_error->message),
 			 "cannot write the gate's settings: %s", strerror(-err));
@@ -255,9 +257,44 @@ out:
 	return err;
 }
 
+static void verdict_record(const struct stat *st, enum eg_verdict verdict, enum eg_reason reason,
+			   __u32 generation, struct eg_verdict_rec *ret)
+{
+	*ret = (struct eg_verdict_rec){
+		.verdict = verdict,
+		.reason = reason,
+		.policy_generation = generation,
+		.ctime_sec = st->st_ctim.tv_sec,
+		.ctime_nsec = (__u32)st->st_ctim.tv_nsec,
+		.mtime_sec = st->st_mtim.tv_sec,
+		.mtime_nsec = (__u32)st->st_mtim.tv_nsec,
+		.size = st->st_size,
+	};
+}
+
+int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
+		       enum eg_reason reason, __u32 generation)
+{
+	struct eg_verdict_rec rec;
+
+	verdict_record(st, verdict, reason, generation, &rec);
+	return bpf_map__update_elem(bpf->skel->maps.eg_verdicts, &fd, sizeof(fd), &rec, sizeof(rec),
+				    BPF_ANY);
+}
+
+int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation)
+{
+	__u32 zero = 0;
+
+	bpf->config.mode = mode;
+	bpf->config.policy_generation = generation;
+	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
+				    sizeof(bpf->config), BPF_ANY);
+}
+
 int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason reason)
 {
-	struct eg_verdict_rec rec = { .verdict = verdict, .reason = reason };
+	struct eg_verdict_rec rec;
 	struct eg_config config;
 	int verdicts_fd = -1, config_fd = -1, err;
 	__u32 zero = 0;
@@ -275,12 +312,7 @@ int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason re
 		err = -errno;
 		goto out;
 	}
-	rec.policy_generation = config.policy_generation;
-	rec.ctime_sec = st.st_ctim.tv_sec;
-	rec.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
-	rec.mtime_sec = st.st_mtim.tv_sec;
-	rec.mtime_nsec = (__u32)st.st_mtim.tv_nsec;
-	rec.size = st.st_size;
+	verdict_record(&st, verdict, reason, config.policy_generation, &rec);
 	err = bpf_map_update_elem(verdicts_fd, &fd, &rec, BPF_ANY) ? -errno : 0;
 out:
 	if (verdicts_fd >= 0)

@@ -37,6 +37,16 @@ int eg_bpf_events_fd(const struct eg_bpf *bpf);
 /* Sum of one per-CPU counter (enum eg_counter). */
 int eg_bpf_counter(const struct eg_bpf *bpf, enum eg_counter counter, __u64 *ret_value);
 
+struct stat;
+
+/* Store VERDICT for the file open on FD, bound to the version ST describes (the one that
+ * was verified) and to GENERATION. */
+int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
+		       enum eg_reason reason, __u32 generation);
+
+/* A new mode and policy generation after a reload: every older verdict becomes a miss. */
+int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation);
+
 /* Store VERDICT for the file open on FD in the pinned verdict map of a running agent,
  * bound to the file's current version and the running policy generation. */
 int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason reason);
