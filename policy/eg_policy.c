@@ -992,6 +992,8 @@ unknown:
 
 static int canon_append(struct eg_policy *policy, const void *data, size_t len)
 {
+	if (!len)
+		return 0;
 	if (policy->canon_cap - policy->canon_len < len) {
 		size_t cap = policy->canon_cap ? policy->canon_cap : 4096;
 		unsigned char *v;
@@ -1481,6 +1483,19 @@ const unsigned char *eg_policy_canonical(const struct eg_policy *policy, size_t 
 {
 	*ret_len = policy->canon_len;
 	return policy->canon;
+}
+
+const char *eg_policy_catalog_name(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".cat"))
+		n -= 4;
+	snprintf(buf, len, "%.*s", (int)n, base);
+	return buf;
 }
 
 const char *eg_policy_action_name(enum eg_policy_action action)

@@ -14,7 +14,9 @@
 
 #include "execgate.h"
 
-#define EG_SHA256_LEN 32
+#ifndef EG_SHA256_LEN
+#define EG_SHA256_LEN 32 /* the same value as in eg_verify.h */
+#endif
 
 /* Bounds on what a policy may contain; each is an error when exceeded. */
 #define EG_POLICY_MAX_LINE 4096
@@ -195,6 +197,10 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 void eg_policy_evaluate_linear(const struct eg_policy *policy,
 			       const struct eg_policy_facts *facts,
 			       struct eg_policy_decision *ret);
+
+/* The name a "catalog" matcher sees for the catalog file PATH: its base name without a
+ * trailing ".cat" (/usr/share/execgate/catalogs/os-image.cat is "os-image"), in BUF. */
+const char *eg_policy_catalog_name(const char *path, char *buf, size_t len);
 
 const char *eg_policy_action_name(enum eg_policy_action action);
 const char *eg_policy_decision_name(enum eg_decision decision);

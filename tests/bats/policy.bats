@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# execgate policy check|sign: syntax errors name file, line and column; shipped policies
+# pass; signed policies are accepted only from a policy-signing certificate.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+bats_require_minimum_version 1.5.0
+
+# A small PKI of our own: a root, a policy-signing leaf, a code-signing leaf, a leaf with
+# both usages, one with no EKU at all, and a policy-signing leaf under another root.
+setup_file() {
+	local d=$BATS_FILE_TMPDIR/pki
+	mkdir -p "$d"
+	cd "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
+		-out root.crt -days 3650 -subj "/CN=policy test root" \
+		-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign \
+		2>/dev/null
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
+		-out other.crt -days 3650 -subj "/CN=another root" \
+		-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign \
+		2>/dev/null
+	leaf policy root "1.3.6.1.4.1.57264.1.1"
+	leaf codesign root "codeSigning"
+	leaf both root "1.3.6.1.4.1.57264.1.1,codeSigning"
+	leaf noeku root ""
+	leaf foreign other "1.3.6.1.4.1.57264.1.1"
+}
+
+leaf() {
+	local name=$1 ca=$2 eku=$3
+	{
+		echo "basicConstraints=critical,CA:false"
+		echo "keyUsage=critical,digitalSignature"
+		[[ -z $eku ]] || echo "extendedKeyUsage=$eku"
+	} >"$name.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$name.key" \
+		-out "$name.csr" -subj "/CN=policy test $name" 2>/dev/null
+	openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial \
+		-days 3650 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+}
+
+setup() {
+	PKI=$BATS_FILE_TMPDIR/pki
+	cd "$BATS_TEST_TMPDIR"
+	cat >p.policy <<-'EOF'
+	mode enforce
+	trust-anchor /etc/execgate/root.pem
+	allow uid 0
+	default deny
+	EOF
+}
+
+# check_error TEXT EXPECTED: TEXT as e.policy must fail with exactly EXPECTED on stderr.
+check_error() {
+	printf '%s' "$1" >e.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check e.policy
+	assert_equal "$stderr" "$2"
+	assert_output ""
+}
+
+@test "every shipped policy passes policy check" {
+	local n=0 p
+	for p in "$EG_TOP"/policy/*.policy; do
+		run -0 "$EG_BIN/execgate" policy check "$p"
+		assert_output --regexp "^$p: ok, mode (audit|enforce), [0-9]+ rules"
+		n=$((n + 1))
+	done
+	((n >= 3))
+	run -0 "$EG_BIN/execgate" policy check "$EG_TOP/policy/audit.policy" \
+		"$EG_TOP/policy/enforce.example.policy" "$EG_TOP/policy/demo.policy"
+}
+
+@test "the shipped audit policy enforces nothing and audits what is not valid" {
+	run -0 "$EG_BIN/execgate" policy check "$EG_TOP/policy/audit.policy"
+	assert_output --partial "mode audit, 1 rules"
+	assert_output --partial "default audit"
+	grep -qx "allow outcome valid" "$EG_TOP/policy/audit.policy"
+}
+
+@test "statement and setting errors give line, column and what was expected" {
+	check_error $'mode enforce\n\nalow uid 0\ndefault deny\n' \
+		"e.policy:3:1: expected a setting, 'signer', 'allow', 'deny', 'audit' or 'default', found 'alow'"
+	check_error $'mode enforce\ndefault alow\n' \
+		"e.policy:2:9: expected 'allow', 'deny' or 'audit' after 'default', found 'alow'"
+	check_error $'mode permissive\ndefault deny\n' \
+		"e.policy:1:6: expected 'audit' or 'enforce' after 'mode', found 'permissive'"
+	check_error $'mode enforce\nlog-allows yes\ndefault deny\n' \
+		"e.policy:2:12: expected 'off' or 'on' after 'log-allows', found 'yes'"
+	check_error $'mode enforce\n  mode audit\ndefault deny\n' \
+		"e.policy:2:3: 'mode' is already set at e.policy:1"
+	check_error $'mode enforce\ncrl-max-age 7 d\ndefault deny\n' \
+		"e.policy:2:13: expected a duration such as 90s, 30m, 12h or 7d (at most 2^32-1 seconds), found '7'"
+	check_error $'mode enforce\nscope cgroup /a\nscope machine\ndefault deny\n' \
+		"e.policy:3:7: 'scope machine' conflicts with 'scope cgroup' at e.policy:2"
+	check_error $'mode enforce\ndefault deny\nallow uid 0\n' \
+		"e.policy:3:1: nothing may follow 'default' (at e.policy:2): it is the last statement of the policy"
+}
+
+@test "matcher and value errors give line, column and what was expected" {
+	check_error $'mode enforce\nallow\tcolour red\ndefault deny\n' \
+		"e.policy:2:7: expected a matcher ('signer', 'subject', 'issuer', 'spki', 'cert', 'catalog', 'sha256', 'path', 'hook', 'uid', 'cgroup', 'outcome' or 'signed-after'), found 'colour'"
+	check_error $'mode enforce\nallow hook\ndefault deny\n' \
+		"e.policy:2:11: expected a value after 'hook', found end of line"
+	check_error $'mode enforce\nallow hook exex\ndefault deny\n' \
+		"e.policy:2:12: expected 'exec' or 'mmap' after 'hook', found 'exex'"
+	check_error $'mode enforce\nallow uid 0 uid 1\ndefault deny\n' \
+		"e.policy:2:13: matcher 'uid' given twice in one rule (first at column 7); write two rules for 'or'"
+	check_error $'mode enforce\nallow sha256 abc\ndefault deny\n' \
+		"e.policy:2:14: expected a SHA-256 (64 hex digits), found 'abc'"
+	check_error $'mode enforce\nallow signed-after 2026-13-01\ndefault deny\n' \
+		"e.policy:2:20: expected a date YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC), found '2026-13-01'"
+	check_error $'mode enforce\nallow path bin/*\ndefault deny\n' \
+		"e.policy:2:12: expected an absolute path or pattern starting with '/' after 'path', found 'bin/*'"
+	check_error $'mode enforce\nallow outcome okay\ndefault deny\n' \
+		"e.policy:2:15: expected 'valid' or a verification reason code (no_signature, bad_signature, untrusted_chain, revoked, ...) after 'outcome', found 'okay'"
+	check_error $'mode enforce\nallow signer ci\ndefault deny\n' \
+		"e.policy:2:14: unknown signer 'ci' (declare it with 'signer ci ...' before this rule)"
+	check_error $'mode enforce\nallow uid 4294967295\ndefault deny\n' \
+		"e.policy:2:11: expected a uid (0 to 4294967294), found '4294967295'"
+}
+
+@test "lexical errors give line and column" {
+	check_error $'mode enforce\nallow subject "CN=x\ndefault deny\n' \
+		"e.policy:2:15: unterminated quoted string"
+	check_error $'mode enforce\nallow subject "a"b\ndefault deny\n' \
+		"e.policy:2:18: expected a space after a quoted string, found 'b'"
+	check_error $'mode enforce\nallow subject a"b"\ndefault deny\n' \
+		"e.policy:2:16: unexpected '\"' inside a word (quote the whole value)"
+	check_error $'mode enforce\nallow subject "\\t"\ndefault deny\n' \
+		"e.policy:2:16: expected '\\\"' or '\\\\' in a quoted string, found '\\t'"
+	printf 'mode enforce\n%5000s\ndefault deny\n' x >e.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check e.policy
+	assert_equal "$stderr" "e.policy:2:4097: line longer than 4096 bytes"
+	printf 'mode enforce\nallow uid 0\0\ndefault deny\n' >e.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check e.policy
+	assert_equal "$stderr" "e.policy:2:12: NUL byte in the policy text"
+}
+
+@test "whole-policy errors name the file" {
+	check_error $'mode enforce\nallow uid 0\n' \
+		"e.policy: no 'default' statement: the policy must end with 'default allow', 'default deny' or 'default audit'"
+	check_error $'allow uid 0\ndefault deny\n' \
+		"e.policy: no 'mode' setting: say 'mode enforce' or 'mode audit'"
+	check_error $'mode enforce\nsignature-lookup catalog\ndefault deny\n' \
+		"e.policy: 'signature-lookup' includes 'catalog' but no 'catalog' file is given"
+}
+
+@test "errors in fragments name the fragment; fragments are read in lexical order" {
+	mkdir p.policy.d
+	printf 'mode enforce\n' >p.policy
+	printf 'allow uid 0\n' >p.policy.d/10-base.policy
+	printf 'audit uid 1\naudit hook mmmap\n' >p.policy.d/50-team.policy
+	printf 'default deny\n' >p.policy.d/99-default.policy
+	printf 'not a policy\n' >p.policy.d/notes.txt
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check p.policy
+	assert_equal "$stderr" "p.policy.d/50-team.policy:2:12: expected 'exec' or 'mmap' after 'hook', found 'mmmap'"
+	printf 'audit uid 1\n' >p.policy.d/50-team.policy
+	run -0 "$EG_BIN/execgate" policy check p.policy
+	assert_output --partial "2 rules, 0 signers, 4 files, default deny"
+	# default in 10-base ends the policy, so 50-team after it is an error
+	printf 'default deny\n' >p.policy.d/10-base.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check p.policy
+	assert_equal "$stderr" "p.policy.d/50-team.policy:1:1: nothing may follow 'default' (at p.policy.d/10-base.policy:1): it is the last statement of the policy"
+}
+
+@test "an explicit fragment directory is used instead of POLICY.d" {
+	mkdir frags
+	printf 'mode audit\n' >m.policy
+	printf 'default audit\n' >frags/99-end.policy
+	run -1 "$EG_BIN/execgate" policy check m.policy
+	run -0 "$EG_BIN/execgate" policy check --fragments frags m.policy
+	assert_output --partial "2 files"
+	run -2 "$EG_BIN/execgate" policy check --fragments nonexistent m.policy
+	assert_output --partial "nonexistent: cannot read the fragment directory: No such file or directory"
+}
+
+@test "a policy without fragments has the digest sha256sum prints" {
+	run -0 "$EG_BIN/execgate" policy check p.policy
+	assert_output --partial "sha256 $(sha256sum p.policy | cut -d' ' -f1)"
+}
+
+@test "operational errors exit 2, content errors 1, and a good policy after a bad one keeps 1" {
+	run -2 "$EG_BIN/execgate" policy check nonexistent.policy
+	assert_output "nonexistent.policy: cannot read the policy: No such file or directory"
+	run -2 "$EG_BIN/execgate" policy check .
+	assert_output --partial "Is a directory"
+	printf 'mode enforce\n' >bad.policy
+	run -1 "$EG_BIN/execgate" policy check bad.policy p.policy
+	assert_output --partial "p.policy: ok"
+	run -2 "$EG_BIN/execgate" policy check
+	run -2 "$EG_BIN/execgate" policy frobnicate
+	run -2 "$EG_BIN/execgate" policy check --trust x p.policy
+	assert_output --partial "--trust only makes sense with --require-signed"
+}
+
+@test "policy --help tells the commands and exit statuses" {
+	run -0 "$EG_BIN/execgate" policy --help
+	assert_output --partial "execgate policy check"
+	assert_output --partial "execgate policy sign"
+	assert_output --partial "1.3.6.1.4.1.57264.1.1"
+	assert_output --partial "Exit status"
+	run -0 "$EG_BIN/execgate" policy check --help
+}
+
+@test "a policy signed by a policy-signing certificate is accepted" {
+	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" p.policy
+	assert_output "p.policy.sig: signed p.policy"
+	[[ -s p.policy.sig ]]
+	run -0 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "signature valid"
+	# the signature is a plain detached CMS over the file: openssl agrees
+	openssl cms -verify -binary -inform DER -in p.policy.sig -content p.policy \
+		-CAfile "$PKI/root.crt" -purpose any -out /dev/null 2>/dev/null
+}
+
+@test "the policy's own require-signed-policy names the trust when --trust is absent" {
+	printf 'mode enforce\nrequire-signed-policy %s\ndefault deny\n' "$PKI/root.crt" >s.policy
+	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" s.policy
+	run -0 "$EG_BIN/execgate" policy check --require-signed s.policy
+	assert_output --partial "signature valid"
+	run -2 "$EG_BIN/execgate" policy check --require-signed p.policy
+	assert_output --partial "needs --trust PEM"
+}
+
+@test "an unsigned policy is refused when a signature is required" {
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output "p.policy: signature refused: p.policy.sig does not exist"
+}
+
+@test "a policy signed with a code signing certificate is refused" {
+	openssl cms -sign -binary -outform DER -in p.policy -out p.policy.sig \
+		-signer "$PKI/codesign.crt" -inkey "$PKI/codesign.key"
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "allows code signing"
+	openssl cms -sign -binary -outform DER -in p.policy -out p.policy.sig \
+		-signer "$PKI/both.crt" -inkey "$PKI/both.key"
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "allows code signing"
+	openssl cms -sign -binary -outform DER -in p.policy -out p.policy.sig \
+		-signer "$PKI/noeku.crt" -inkey "$PKI/noeku.key"
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "has no extended key usage"
+	# and policy sign will not make such a signature in the first place
+	rm p.policy.sig
+	run -2 "$EG_BIN/execgate" policy sign --key "$PKI/codesign.key" --cert "$PKI/codesign.crt" p.policy
+	assert_output --partial "allows code signing"
+	[[ ! -e p.policy.sig ]]
+}
+
+@test "a tampered policy, or a tampered fragment, is refused" {
+	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" p.policy
+	sed -i 's/default deny/default allow/' p.policy
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "the signature does not match the policy"
+
+	printf 'mode enforce\n' >f.policy
+	mkdir f.policy.d
+	printf 'default deny\n' >f.policy.d/99-default.policy
+	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" f.policy
+	run -0 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" f.policy
+	printf 'allow uid 0\n' >f.policy.d/50-added.policy
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" f.policy
+	assert_output --partial "the signature does not match the policy"
+}
+
+@test "a policy signed under another root, or a garbage signature, is refused" {
+	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/foreign.key" --cert "$PKI/foreign.crt" p.policy
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "does not chain to"
+	echo "not a signature" >p.policy.sig
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "not a CMS signature"
+	run -2 "$EG_BIN/execgate" policy check --require-signed --trust nonexistent.pem p.policy
+	assert_output --partial "nonexistent.pem: No such file or directory"
+}
