@@ -77,7 +77,8 @@ int eg_sig_digest_fd(int fd, const struct eg_elf_sig *sig, EVP_MD_CTX *mdctx);
  * CMS_final when signing with a BIO).  When FILE_SHA256 is not NULL, the BIO also
  * computes the SHA-256 of the whole file, payload included, in the same pass, and
  * stores it there when the BIO reaches EOF (then eg_sig_bio_done() returns 1).  The
- * BIO does not own FD.  NULL on allocation failure. */
+ * BIO does not own FD.  NULL on failure: allocation, or the file no longer has the size
+ * SIG was found in. */
 BIO *eg_sig_bio_new(int fd, const struct eg_elf_sig *sig, unsigned char *file_sha256);
 /* 1 once the BIO has read the whole file and stored the SHA-256, 0 before, negative
  * errno after a read error. */
