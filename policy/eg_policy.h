@@ -139,6 +139,11 @@ struct eg_policy_facts {
 	enum eg_reason reason; /* EG_REASON_NONE when the signature verified */
 	bool has_signing_time; /* a verified RFC 3161 timestamp */
 	time_t signing_time;
+	/* Revocation could not be checked because a CRL was past its age (or nextUpdate) or
+	 * missing, and verification let that pass (reason stays as it was): the policy's
+	 * on-stale-crl / on-missing-crl decide what it means. */
+	bool crl_stale;
+	bool crl_missing;
 };
 
 struct eg_policy_decision {

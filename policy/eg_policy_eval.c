@@ -185,9 +185,34 @@ static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_
 	return true;
 }
 
+/* on-stale-crl deny / on-missing-crl deny: a file that verified apart from its CRL is
+ * judged as failing with that reason, so only rules naming that outcome can allow it. */
+static const struct eg_policy_facts *crl_facts(const struct eg_policy *policy,
+					       const struct eg_policy_facts *f,
+					       struct eg_policy_facts *tmp)
+{
+	const struct eg_policy_settings *st = &policy->settings;
+
+	if (f->reason != EG_REASON_NONE)
+		return f;
+	if (f->crl_stale && st->on_stale_crl == EG_ACTION_DENY) {
+		*tmp = *f;
+		tmp->reason = EG_REASON_CRL_STALE;
+		return tmp;
+	}
+	if (f->crl_missing && st->on_missing_crl == EG_ACTION_DENY) {
+		*tmp = *f;
+		tmp->reason = EG_REASON_CRL_MISSING;
+		return tmp;
+	}
+	return f;
+}
+
 static void decide(const struct eg_policy *policy, const struct eg_policy_facts *f,
 		   const struct eg_policy_rule *rule, struct eg_policy_decision *ret)
 {
+	const struct eg_policy_settings *st = &policy->settings;
+
 	enum eg_reason why = f->reason != EG_REASON_NONE ? f->reason : EG_REASON_DENIED_BY_RULE;
 
 	ret->rule = rule;
@@ -207,12 +232,25 @@ static void decide(const struct eg_policy *policy, const struct eg_policy_facts 
 		ret->reason = why;
 		break;
 	}
+	/* on-stale-crl audit / on-missing-crl audit: what would be allowed runs, logged. */
+	if (ret->decision == EG_DECISION_ALLOW && f->reason == EG_REASON_NONE) {
+		if (f->crl_stale && st->on_stale_crl == EG_ACTION_AUDIT) {
+			ret->decision = EG_DECISION_AUDIT;
+			ret->reason = EG_REASON_CRL_STALE;
+		} else if (f->crl_missing && st->on_missing_crl == EG_ACTION_AUDIT) {
+			ret->decision = EG_DECISION_AUDIT;
+			ret->reason = EG_REASON_CRL_MISSING;
+		}
+	}
 }
 
 void eg_policy_evaluate_linear(const struct eg_policy *policy,
 			       const struct eg_policy_facts *facts,
 			       struct eg_policy_decision *ret)
 {
+	struct eg_policy_facts tmp;
+
+	facts = crl_facts(policy, facts, &tmp);
 	for (size_t k = 0; k < policy->n_rules; k++) {
 		if (rule_matches(&policy->rules[k], facts)) {
 			decide(policy, facts, &policy->rules[k], ret);
@@ -241,8 +279,10 @@ static void cursor_from(struct cursor *c, const struct eg_index *idx, bool have,
 void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_facts *facts,
 			struct eg_policy_decision *ret)
 {
+	struct eg_policy_facts tmp;
 	struct cursor c[4];
 
+	facts = crl_facts(policy, facts, &tmp);
 	cursor_from(&c[0], &policy->by_spki, facts->has_spki, facts->spki);
 	cursor_from(&c[1], &policy->by_cert, facts->has_cert, facts->cert);
 	cursor_from(&c[2], &policy->by_sha256, facts->has_sha256, facts->sha256);

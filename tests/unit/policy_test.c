@@ -346,6 +346,63 @@ static void audit_versus_enforce_and_default(void **state)
 	}
 }
 
+/* What a stale or missing CRL does, by on-stale-crl / on-missing-crl. */
+static const struct {
+	const char *settings;
+	bool stale, missing;
+	const char *rules;
+	enum eg_decision decision;
+	enum eg_reason reason;
+	unsigned int rule;
+} crl_cases[] = {
+	{ "on-stale-crl deny", true, false, "allow outcome valid", EG_DECISION_DENY,
+	  EG_REASON_CRL_STALE, 0 },
+	{ "on-stale-crl deny", true, false, "allow outcome crl_stale", EG_DECISION_ALLOW,
+	  EG_REASON_CRL_STALE, 1 },
+	{ "on-stale-crl deny", true, false, "allow signer rel", EG_DECISION_DENY,
+	  EG_REASON_CRL_STALE, 0 },
+	{ "on-stale-crl deny", false, false, "allow outcome valid", EG_DECISION_ALLOW,
+	  EG_REASON_NONE, 1 },
+	{ "on-stale-crl allow", true, false, "allow outcome valid", EG_DECISION_ALLOW,
+	  EG_REASON_NONE, 1 },
+	{ "on-stale-crl audit", true, false, "allow outcome valid", EG_DECISION_AUDIT,
+	  EG_REASON_CRL_STALE, 1 },
+	{ "on-stale-crl audit", true, false, "deny uid 1000", EG_DECISION_DENY,
+	  EG_REASON_DENIED_BY_RULE, 1 },
+	{ "on-missing-crl deny", false, true, "allow outcome valid", EG_DECISION_DENY,
+	  EG_REASON_CRL_MISSING, 0 },
+	{ "on-missing-crl audit", false, true, "allow signer rel", EG_DECISION_AUDIT,
+	  EG_REASON_CRL_MISSING, 1 },
+	{ "on-missing-crl allow", false, true, "allow signer rel", EG_DECISION_ALLOW,
+	  EG_REASON_NONE, 1 },
+	{ "on-stale-crl audit", true, false, "allow outcome valid", EG_DECISION_DENY,
+	  EG_REASON_REVOKED, 0 }, /* revoked stays revoked: facts below */
+};
+
+static void stale_and_missing_crls_follow_the_settings(void **state)
+{
+	for (size_t i = 0; i < sizeof(crl_cases) / sizeof(crl_cases[0]); i++) {
+		struct eg_policy_decision d;
+		struct eg_policy_facts f;
+		struct eg_policy *p;
+		char text[512];
+
+		snprintf(text, sizeof(text),
+			 "mode enforce\n%s\nsigner rel spki %s\n%s\ndefault deny\n",
+			 crl_cases[i].settings, HEX11, crl_cases[i].rules);
+		p = parse_ok(text);
+		make_facts(crl_cases[i].reason == EG_REASON_REVOKED ? V_REVOKED : V_BASE, &f);
+		f.crl_stale = crl_cases[i].stale;
+		f.crl_missing = crl_cases[i].missing;
+		eval_both(p, &f, &d);
+		if (d.decision != crl_cases[i].decision || d.reason != crl_cases[i].reason ||
+		    (d.rule ? d.rule->id : 0) != crl_cases[i].rule)
+			fail_msg("case %zu: decision %d reason %d rule %u", i, d.decision, d.reason,
+				 d.rule ? d.rule->id : 0);
+		eg_policy_free(p);
+	}
+}
+
 static void settings_signers_and_rule_text(void **state)
 {
 	const char *text =
@@ -823,6 +880,7 @@ int main(void)
 		cmocka_unit_test(each_matcher_alone_and_combined),
 		cmocka_unit_test(first_match_wins),
 		cmocka_unit_test(audit_versus_enforce_and_default),
+		cmocka_unit_test(stale_and_missing_crls_follow_the_settings),
 		cmocka_unit_test(settings_signers_and_rule_text),
 		cmocka_unit_test(defaults_when_settings_are_absent),
 		cmocka_unit_test(errors_name_line_column_and_expectation),
