@@ -55,6 +55,7 @@ struct eg_signer {
 	STACK_OF(X509) *chain;
 	const EVP_MD *md;
 	char *tsa_url;
+	char *key_name; /* --key as messages may show it: a URI without its PIN */
 	ENGINE *engine;
 	char err[1024];
 };
@@ -98,6 +99,7 @@ void eg_signer_free(struct eg_signer *signer)
 		ENGINE_free(signer->engine);
 	}
 	free(signer->tsa_url);
+	free(signer->key_name);
 	free(signer);
 }
 
@@ -219,6 +221,12 @@ static int load_pkcs11_key(struct eg_signer *s, const char *uri_in, const char *
 		goto out;
 	}
 	pin = u.pin ? u.pin : env_pin;
+	s->key_name = strdup(u.uri);
+	if (!s->key_name) {
+		set_err(s, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
 	ENGINE_load_builtin_engines();
 	s->engine = ENGINE_by_id("pkcs11");
 	if (!s->engine) {
@@ -365,14 +373,20 @@ static int signer_init(struct eg_signer *s, const struct eg_sign_opts *opts)
 		if (r)
 			return r;
 	}
-	if (!strncmp(opts->key, "pkcs11:", 7))
+	if (!strncmp(opts->key, "pkcs11:", 7)) {
 		r = load_pkcs11_key(s, opts->key, opts->pin);
-	else
+	} else {
+		s->key_name = strdup(opts->key);
+		if (!s->key_name) {
+			set_err(s, "out of memory");
+			return -ENOMEM;
+		}
 		r = load_pem_key(s, opts->key);
+	}
 	if (r)
 		return r;
 	if (!X509_check_private_key(s->cert, s->key)) {
-		set_err(s, "%s: the key does not belong to the certificate %s", opts->key,
+		set_err(s, "%s: the key does not belong to the certificate %s", s->key_name,
 			opts->cert);
 		return -EKEYREJECTED;
 	}

@@ -146,9 +146,12 @@ elf_copy() {
 # section_field FILE NAME off|size: a section's file offset or size, from readelf.
 section_field() {
 	local file=$1 name=$2 field=$3
-	readelf -S -W "$file" | awk -v n="$name" -v f="$field" '
+	local hex
+	hex=$(readelf -S -W "$file" | awk -v n="$name" -v f="$field" '
 		{ sub(/^ *\[ *[0-9]+\] */, "") }
-		$1 == n { print strtonum("0x" (f == "off" ? $4 : $5)); exit }'
+		$1 == n { print (f == "off" ? $4 : $5); exit }')
+	[[ -n $hex ]] || return 1
+	echo $((16#$hex))
 }
 
 # flip_byte FILE OFFSET: invert one byte in place.
