@@ -28,6 +28,8 @@ struct log_ctx {
 	size_t top;
 	struct eg_log_summary *sum;
 	struct eg_log_suggest *sug;
+	struct eg_log_replay *replay;
+	const char *replay_path;
 	uint64_t shown;
 };
 
@@ -38,67 +40,97 @@ static void on_signal(int sig)
 	stop_following = 1;
 }
 
+static const char usage_text[] =
+	"usage: execgate log [OPTIONS] [FILE...]\n"
+	"\n"
+	"Read execgate's decision log (default " DEFAULT_LOG ") and its\n"
+	"rotated files, gzip-compressed or not; '-' reads standard input.  The format is\n"
+	"tools/LOG-FORMAT.md.  Lines that are not valid records are skipped and counted:\n"
+	"'N malformed lines skipped in FILE' on standard error.\n"
+	"\n"
+	"Filters (all given must match; a filter's values, repeated or comma-separated,\n"
+	"are alternatives):\n"
+	"  --since TIME        records at or after TIME: RFC 3339 (2026-11-26T08:00:00Z),\n"
+	"                      a date (2026-11-26, midnight UTC), or a time ago (30m, 2h,\n"
+	"                      3d, 1w; units s m h d w)\n"
+	"  --until TIME        records before TIME, same forms\n"
+	"  --decision D        allow, deny or audit\n"
+	"  --reason R          a reason code: no_signature, bad_signature, untrusted_chain,\n"
+	"                      bad_eku, expired, not_yet_valid, revoked, crl_stale,\n"
+	"                      crl_missing, weak_algorithm, bad_timestamp, unverified,\n"
+	"                      denied_by_rule, malformed, verification_timeout, deny_list,\n"
+	"                      timestamp_required, writable_mapping, modified_mapping,\n"
+	"                      verdict\n"
+	"  --signer S          signer subject containing S (any case), or certificate\n"
+	"                      SHA-256 fingerprint starting with S (4+ hex digits, colons\n"
+	"                      and a 'sha256:' prefix allowed)\n"
+	"  --path GLOB         file path matching GLOB (fnmatch; '*' also matches '/')\n"
+	"  --uid U             process uid, by number or by a user name known here\n"
+	"  --host GLOB         host name matching GLOB\n"
+	"\n"
+	"Output (one of):\n"
+	"  (default)           an aligned table, one line per record\n"
+	"  --json              the matching records, as JSON lines\n"
+	"  --format F          table, json or ocsf (OCSF 1.2 Process Activity, class 1007:\n"
+	"                      exec as activity Launch, mappings as activity Other)\n"
+	"  --summary           events by reason, binary, signer, user and host, with\n"
+	"                      --json as one JSON object\n"
+	"  --html OUT          write a self-contained HTML report to OUT: the summary\n"
+	"                      tables and a timeline of denials per hour by reason\n"
+	"                      (may be combined with --summary)\n"
+	"  --suggest-policy    policy rules (policy/README.md) that would have allowed what\n"
+	"                      audit mode let through, grouped by signer; what must not be\n"
+	"                      allowed blindly (revoked, badly signed, ...) is listed as\n"
+	"                      comments\n"
+	"  --top N             rows per summary table (default 20, 0: all)\n"
+	"  --replay POLICY     decide every record again with POLICY (and its fragments)\n"
+	"                      before filtering and output: what would POLICY have done?\n"
+	"                      Approximate where the log lacks facts: rules on 'spki' or\n"
+	"                      'catalog' never match; the kernel's mapping checks keep\n"
+	"                      their logged decision\n"
+	"\n"
+	"  -f, --follow        keep reading FILE (one) as it grows, across rotation and\n"
+	"                      truncation, starting at its end (at its start with --since);\n"
+	"                      with the table, --json or --format ocsf; stop with Ctrl-C\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Counts are events: a coalesced record counts as many as its 'count'.\n"
+	"\n"
+	"Exit status: 0 on success, whatever the log holds; 2 on an error (a file that\n"
+	"cannot be read or is corrupt, a bad option or value).  Other files are still\n"
+	"read when one fails.\n";
+
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: execgate log [OPTIONS] [FILE...]\n"
-		"\n"
-		"Read execgate's decision log (default " DEFAULT_LOG ") and its\n"
-		"rotated files, gzip-compressed or not; '-' reads standard input.  The format is\n"
-		"tools/LOG-FORMAT.md.  Lines that are not valid records are skipped and counted:\n"
-		"'N malformed lines skipped in FILE' on standard error.\n"
-		"\n"
-		"Filters (all given must match; a filter's values, repeated or comma-separated,\n"
-		"are alternatives):\n"
-		"  --since TIME        records at or after TIME: RFC 3339 (2026-11-26T08:00:00Z),\n"
-		"                      a date (2026-11-26, midnight UTC), or a time ago (30m, 2h,\n"
-		"                      3d, 1w; units s m h d w)\n"
-		"  --until TIME        records before TIME, same forms\n"
-		"  --decision D        allow, deny or audit\n"
-		"  --reason R          a reason code: no_signature, bad_signature, untrusted_chain,\n"
-		"                      bad_eku, expired, not_yet_valid, revoked, crl_stale,\n"
-		"                      crl_missing, weak_algorithm, bad_timestamp, unverified,\n"
-		"                      denied_by_rule, malformed, verification_timeout, deny_list,\n"
-		"                      timestamp_required, writable_mapping, modified_mapping,\n"
-		"                      verdict\n"
-		"  --signer S          signer subject containing S (any case), or certificate\n"
-		"                      SHA-256 fingerprint starting with S (4+ hex digits, colons\n"
-		"                      and a 'sha256:' prefix allowed)\n"
-		"  --path GLOB         file path matching GLOB (fnmatch; '*' also matches '/')\n"
-		"  --uid U             process uid, by number or by a user name known here\n"
-		"  --host GLOB         host name matching GLOB\n"
-		"\n"
-		"Output (one of):\n"
-		"  (default)           an aligned table, one line per record\n"
-		"  --json              the matching records, as JSON lines\n"
-		"  --format F          table, json or ocsf (OCSF 1.2 Process Activity, class 1007:\n"
-		"                      exec as activity Launch, mappings as activity Other)\n"
-		"  --summary           events by reason, binary, signer, user and host, with\n"
-		"                      --json as one JSON object\n"
-		"  --html OUT          write a self-contained HTML report to OUT: the summary\n"
-		"                      tables and a timeline of denials per hour by reason\n"
-		"                      (may be combined with --summary)\n"
-		"  --suggest-policy    policy rules (policy/README.md) that would have allowed what\n"
-		"                      audit mode let through, grouped by signer; what must not be\n"
-		"                      allowed blindly (revoked, badly signed, ...) is listed as\n"
-		"                      comments\n"
-		"  --top N             rows per summary table (default 20, 0: all)\n"
-		"\n"
-		"  -f, --follow        keep reading FILE (one) as it grows, across rotation and\n"
-		"                      truncation, starting at its end (at its start with --since);\n"
-		"                      with the table, --json or --format ocsf; stop with Ctrl-C\n"
-		"  -h, --help          this text\n"
-		"\n"
-		"Counts are events: a coalesced record counts as many as its 'count'.\n"
-		"\n"
-		"Exit status: 0 on success, whatever the log holds; 2 on an error (a file that\n"
-		"cannot be read or is corrupt, a bad option or value).  Other files are still\n"
-		"read when one fails.\n");
+	fputs(usage_text, out);
 }
 
-static int sink(void *opaque, const struct eg_log_rec *rec)
+static int show(struct log_ctx *c, const struct eg_log_rec *rec);
+
+static int sink(void *opaque, const struct eg_log_rec *logged)
 {
 	struct log_ctx *c = opaque;
+	struct eg_log_rec rec = *logged;
+	char *line = NULL;
+	int ret;
+
+	if (!c->replay)
+		return show(c, logged);
+	ret = eg_log_replay_apply(c->replay, &rec);
+	if (!ret && c->output != OUT_TABLE) {
+		line = json_dumps(rec.root, JSON_COMPACT);
+		rec.line = line;
+		rec.line_len = line ? strlen(line) : 0;
+		ret = line ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		ret = show(c, &rec);
+	free(line);
+	return ret;
+}
+
+static int show(struct log_ctx *c, const struct eg_log_rec *rec)
+{
 	int ret = 0;
 
 	if (!eg_log_filter_match(&c->filter, rec))
@@ -199,6 +231,7 @@ enum {
 	OPT_HTML,
 	OPT_SUGGEST,
 	OPT_TOP,
+	OPT_REPLAY,
 };
 
 static const struct option options[] = {
@@ -216,6 +249,7 @@ static const struct option options[] = {
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "suggest-policy", no_argument, NULL, OPT_SUGGEST },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -305,6 +339,9 @@ static int parse_options(int argc, char **argv, struct log_ctx *c, bool *help)
 				ret = -EINVAL;
 			}
 			break;
+		case OPT_REPLAY:
+			c->replay_path = optarg;
+			break;
 		case 'f':
 			c->follow = true;
 			break;
@@ -312,12 +349,12 @@ static int parse_options(int argc, char **argv, struct log_ctx *c, bool *help)
 			*help = true;
 			return 0;
 		case ':':
-			fprintf(stderr, "execgate log: %s needs a value (see 'execgate log --help')\n",
-				argv[optind - 1]);
+			fprintf(stderr, "execgate log: %s needs a value (see %s)\n",
+				argv[optind - 1], "'execgate log --help'");
 			return -EINVAL;
 		default:
-			fprintf(stderr, "execgate log: unknown option '%s' (see 'execgate log --help')\n",
-				argv[optind - 1]);
+			fprintf(stderr, "execgate log: unknown option '%s' (see %s)\n",
+				argv[optind - 1], "'execgate log --help'");
 			return -EINVAL;
 		}
 		if (ret) {
@@ -367,6 +404,18 @@ int cmd_log(int argc, char **argv)
 		files = argv + optind;
 		n_files = argc - optind;
 	}
+	if (c.replay_path) {
+		char err[1200];
+
+		ret = eg_log_replay_open(c.replay_path, &c.replay, err, sizeof(err));
+		if (ret == -ENOMEM)
+			goto oom;
+		if (ret) {
+			fprintf(stderr, "execgate log: --replay: %s\n", err);
+			status = EG_EXIT_ERROR;
+			goto out;
+		}
+	}
 	if (c.follow) {
 		status = follow(&c, files[0]);
 		goto out;
@@ -413,6 +462,7 @@ oom:
 out:
 	eg_log_summary_free(c.sum);
 	eg_log_suggest_free(c.sug);
+	eg_log_replay_free(c.replay);
 	eg_log_filter_free(&c.filter);
 	return status;
 }

@@ -7,6 +7,7 @@
  *   log_out.c      the per-record outputs: table, JSON lines, OCSF
  *   log_summary.c  counts by binary, signer, reason, user, host; text, JSON and HTML
  *   log_suggest.c  policy rules that would have allowed what an audit period let through
+ *   log_replay.c   each record decided again by another policy (--replay)
  *   cmd_log.c      options and the order of things */
 #ifndef EXECGATE_TOOLS_LOG_H
 #define EXECGATE_TOOLS_LOG_H
@@ -142,5 +143,15 @@ int eg_log_suggest_add(void *suggest, const struct eg_log_rec *rec);
 /* Writes the rules to OUT and a note about what it left out to NOTE. */
 int eg_log_suggest_print(const struct eg_log_suggest *s, FILE *out, FILE *note);
 void eg_log_suggest_free(struct eg_log_suggest *s);
+
+/* --replay */
+struct eg_log_replay;
+/* Load the policy at PATH (and its fragments).  Returns 0 or a negative errno with ERR
+ * naming the file, line and column. */
+int eg_log_replay_open(const char *path, struct eg_log_replay **ret, char *err, size_t len);
+/* Decide REC again: its decision, reason, mode, rule and policy (fields and JSON) become
+ * what the policy says. */
+int eg_log_replay_apply(const struct eg_log_replay *r, struct eg_log_rec *rec);
+void eg_log_replay_free(struct eg_log_replay *r);
 
 #endif

@@ -161,6 +161,15 @@ static json_t *ocsf_unmapped(const struct eg_log_rec *rec)
 	json_object_del(copy, "host");
 	json_object_del(copy, "decision");
 	json_object_del(copy, "count");
+	/* Mapped above but for these four. */
+	json_object_del(copy, "process");
+	json_object_del(copy, "file");
+	if (json_object_update_new(copy, json_pack("{s:s*, s:s*, s:s*, s:o*}", "comm", rec->comm,
+					       "cgroup", rec->cgroup, "dev", rec->dev, "ino",
+					       int_or_none(rec->ino)))) {
+		json_decref(copy);
+		return NULL;
+	}
 	return json_pack("{s:o}", "execgate", copy);
 }
 

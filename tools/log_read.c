@@ -336,6 +336,9 @@ int eg_log_read_file(const char *path, eg_log_sink sink, void *ctx,
 		ret = errno ? -errno : -EIO;
 		snprintf(err, len, "%s: %s", name, strerror(-ret));
 	} else if (zerr != Z_OK) {
+		/* zlib names the stream "<fd:N>: " in front of its message: we name the file. */
+		if (!strncmp(zmsg, "<fd:", 4) && strstr(zmsg, ": "))
+			zmsg = strstr(zmsg, ": ") + 2;
 		ret = -EBADMSG;
 		snprintf(err, len, "%s: gzip: %s", name, zmsg);
 	}

@@ -334,7 +334,7 @@ int eg_log_suggest_print(const struct eg_log_suggest *cs, FILE *out, FILE *note)
 		}
 		comment(out, "# Signer: ", g->subject);
 		comment(out, "\n#   issuer: ", g->issuer ? g->issuer : "(unknown)");
-		fprintf(out, "\n#   %lld events", (long long)g->events);
+		fprintf(out, "\n#   %lld event%s", (long long)g->events, g->events == 1 ? "" : "s");
 		for (size_t k = 0; k < g->fingerprints.n; k++)
 			fprintf(out, "%s%s", k ? ", " : "; certificate sha256 ",
 				g->fingerprints.v[k]);

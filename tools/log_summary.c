@@ -252,7 +252,8 @@ void eg_log_summary_print(const struct eg_log_summary *s, FILE *out, size_t top)
 			fputc('\n', out);
 		}
 		if (shown < t->n)
-			fprintf(out, "%10s ... and %zu more (--top 0 shows all)\n", "", t->n - shown);
+			fprintf(out, "%10s ... and %zu more (--top 0 shows all)\n", "",
+				t->n - shown);
 		free(v);
 	}
 }
@@ -342,8 +343,9 @@ static int by_hour(const void *a, const void *b)
 
 static int write_timeline(const struct eg_log_summary *s, FILE *out)
 {
-	const int width = 1000, height = 300, left = 60, right = 20, top = 20, bottom = 50;
-	const int plot_w = width - left - right, plot_h = height - top - bottom;
+	const int width = 1000, left = 60, right = 20, top = 20, plot_h = 230;
+	const int plot_w = width - left - right;
+	int height;
 	const struct tally *reasons = &s->t[T_REASON];
 	const struct counter **order = sorted(reasons);
 	struct bin *bins = NULL;
@@ -388,8 +390,14 @@ static int write_timeline(const struct eg_log_summary *s, FILE *out)
 			max = sum;
 	}
 
+	/* The legend names every reason that denied, five to a row. */
+	for (size_t i = 0; i < reasons->n; i++)
+		n_legend += order[i]->n[EG_LOG_DENY] || order[i]->n[EG_LOG_AUDIT];
+	height = top + plot_h + 30 + (int)((n_legend + 4) / 5) * 20;
+	n_legend = 0;
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		     "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Denials per %s by reason\">\n",
+		     "viewBox=\"0 0 %d %d\" role=\"img\" "
+		     "aria-label=\"Denials per %s by reason\">\n",
 		width, height, width, height, per == 1 ? "hour" : "period");
 	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", left,
 		top + plot_h, left + plot_w, top + plot_h);
@@ -427,17 +435,18 @@ static int write_timeline(const struct eg_log_summary *s, FILE *out)
 	}
 	for (size_t i = 0; i < reasons->n; i++) {
 		const struct counter *c = order[i];
-		int x = left + (int)(n_legend % 5) * 180, y = top + plot_h + 30;
+		int x = left + (int)(n_legend % 5) * 180;
+		int y = top + plot_h + 26 + (int)(n_legend / 5) * 20;
 
 		if (!c->n[EG_LOG_DENY] && !c->n[EG_LOG_AUDIT])
 			continue;
-		if (n_legend >= 5)
-			break; /* the table below lists every reason */
 		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-			     "<text x=\"%d\" y=\"%d\" font-size=\"12\">", x, y, palette[colour[c - reasons->v]],
+			     "<text x=\"%d\" y=\"%d\" font-size=\"12\">",
+			x, y, palette[colour[c - reasons->v]],
 			x + 16, y + 11);
 		html_text(out, c->label);
-		fprintf(out, " (%lld)</text>\n", (long long)(c->n[EG_LOG_DENY] + c->n[EG_LOG_AUDIT]));
+		fprintf(out, " (%lld)</text>\n",
+			(long long)(c->n[EG_LOG_DENY] + c->n[EG_LOG_AUDIT]));
 		n_legend++;
 	}
 	fprintf(out, "</svg>\n");
@@ -487,7 +496,9 @@ int eg_log_summary_write_html(const struct eg_log_summary *s, FILE *out, size_t 
 	int ret;
 
 	eg_log_time_format((int64_t)time(NULL) * 1000000000, now, sizeof(now));
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<title>",
+	      out);
 	html_text(out, title);
 	fputs("</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}\n"
