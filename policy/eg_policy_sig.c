@@ -204,6 +204,7 @@ int eg_policy_sign(const struct eg_policy *policy, const char *key_pem, const ch
 {
 	CMS_ContentInfo *cms = NULL;
 	EVP_PKEY *key = NULL;
+	STACK_OF(X509) *extra = NULL;
 	X509 *cert = NULL;
 	BIO *in = NULL, *out = NULL, *content = NULL;
 	int r;
@@ -220,6 +221,20 @@ int eg_policy_sign(const struct eg_policy *policy, const char *key_pem, const ch
 		r = say(msg, msg_len, -EBADMSG, "%s: not a PEM certificate", cert_pem);
 		goto out;
 	}
+	/* Certificates after the first are its intermediates: carried in the signature. */
+	extra = sk_X509_new_null();
+	if (!extra) {
+		r = say(msg, msg_len, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (X509 *c; (c = PEM_read_bio_X509(in, NULL, NULL, NULL));) {
+		if (sk_X509_num(extra) >= 16 || !sk_X509_push(extra, c)) {
+			X509_free(c);
+			r = say(msg, msg_len, -E2BIG, "%s: too many certificates", cert_pem);
+			goto out;
+		}
+	}
+	ERR_clear_error();
 	BIO_free(in);
 	in = BIO_new_file(key_pem, "r");
 	if (!in) {
@@ -245,7 +260,7 @@ int eg_policy_sign(const struct eg_policy *policy, const char *key_pem, const ch
 		r = say(msg, msg_len, -ENOMEM, "out of memory");
 		goto out;
 	}
-	cms = CMS_sign(cert, key, NULL, content, CMS_BINARY | CMS_DETACHED);
+	cms = CMS_sign(cert, key, extra, content, CMS_BINARY | CMS_DETACHED);
 	if (!cms) {
 		r = say(msg, msg_len, -EIO, "signing failed");
 		goto out;
@@ -269,6 +284,7 @@ out:
 	CMS_ContentInfo_free(cms);
 	EVP_PKEY_free(key);
 	X509_free(cert);
+	sk_X509_pop_free(extra, X509_free);
 	ERR_clear_error();
 	return r;
 }

@@ -25,6 +25,9 @@ setup_file() {
 	leaf both root "1.3.6.1.4.1.57264.1.1,codeSigning"
 	leaf noeku root ""
 	leaf foreign other "1.3.6.1.4.1.57264.1.1"
+	# The project's test PKI: a policy-signing leaf under an intermediate, code signing
+	# leaves, CRLs.
+	bash "$EG_TOP/tests/fixtures/mkpki.sh" "$BATS_FILE_TMPDIR/mkpki" >/dev/null
 }
 
 leaf() {
@@ -273,4 +276,21 @@ check_error() {
 	assert_output --partial "not a CMS signature"
 	run -2 "$EG_BIN/execgate" policy check --require-signed --trust nonexistent.pem p.policy
 	assert_output --partial "nonexistent.pem: No such file or directory"
+}
+
+@test "a policy-signing certificate under an intermediate signs with its chain" {
+	local M=$BATS_FILE_TMPDIR/mkpki
+	cat "$M/policy.crt" "$M/inter.crt" >policy-full.pem
+	run -0 "$EG_BIN/execgate" policy sign --key "$M/policy.key" --cert policy-full.pem p.policy
+	run -0 "$EG_BIN/execgate" policy check --require-signed --trust "$M/root.crt" p.policy
+	assert_output --partial "signature valid"
+	# without the intermediate in the signature the chain does not build
+	run -0 "$EG_BIN/execgate" policy sign --key "$M/policy.key" --cert "$M/policy.crt" p.policy
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$M/root.crt" p.policy
+	assert_output --partial "does not chain to"
+	# the project's code signing leaf is refused even with its full chain
+	openssl cms -sign -binary -outform DER -in p.policy -out p.policy.sig \
+		-signer "$M/leaf-valid.crt" -inkey "$M/leaf-valid.key" -certfile "$M/inter.crt"
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$M/root.crt" p.policy
+	assert_output --partial "allows code signing"
 }
