@@ -3,6 +3,7 @@
  * told apart by zlib from the magic bytes) and following a live file across rotation. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -218,9 +219,16 @@ int eg_log_time_parse(const char *s, int64_t *ret_ns)
 	}
 	if (*p || to_epoch(&tm, &secs))
 		return -EINVAL;
-	*ret_ns = (secs - off) * 1000000000 + frac;
+	secs -= off;
+	/* Nanoseconds in 64 bits reach from 1677 to 2262. */
+	if (secs <= INT64_MIN / 1000000000 || secs >= INT64_MAX / 1000000000)
+		return -ERANGE;
+	*ret_ns = secs * 1000000000 + frac;
 	return 0;
 }
+
+/* A time ago of at most 200 years keeps NOW - AGO within 64-bit nanoseconds. */
+#define MAX_AGO (200LL * 366 * 86400)
 
 int eg_log_time_arg(const char *s, int64_t now_ns, int64_t *ret_ns)
 {
@@ -233,12 +241,17 @@ int eg_log_time_arg(const char *s, int64_t now_ns, int64_t *ret_ns)
 	int64_t secs;
 
 	if (n && n < 10 && len == n + 1) {
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (s[n] == units[i].unit) {
-				*ret_ns = now_ns - strtoll(s, NULL, 10) * units[i].secs *
-							   1000000000;
-				return 0;
-			}
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			/* Under 10^9 units of at most a week: no overflow before the check. */
+			int64_t ago = strtoll(s, NULL, 10) * units[i].secs;
+
+			if (s[n] != units[i].unit)
+				continue;
+			if (ago > MAX_AGO)
+				return -ERANGE;
+			*ret_ns = now_ns - ago * 1000000000;
+			return 0;
+		}
 		return -EINVAL;
 	}
 	if (len == 10) {

@@ -233,7 +233,7 @@ int eg_log_suggest_add(void *suggest, const struct eg_log_rec *rec)
 
 /* S as a policy STRING: quoted, `"` and `\` escaped and, when GLOB, glob characters
  * escaped for fnmatch(3) so that the pattern matches S exactly.  Returns false when S
- * holds what a policy line cannot (a control character). */
+ * holds what a policy line cannot (a control character) or does not fit in LEN. */
 static bool quote(char *buf, size_t len, const char *s, bool glob)
 {
 	size_t n = 0;
@@ -288,7 +288,7 @@ static void comment(FILE *out, const char *prefix, const char *s)
 /* The pins of G, one rule per file. */
 static void print_pins(FILE *out, struct sfiles *pinned)
 {
-	char path[4200];
+	char path[3900]; /* with the digest, within a policy line's 4096 bytes */
 
 	qsort(pinned->v, pinned->n, sizeof(*pinned->v), by_events);
 	for (size_t i = 0; i < pinned->n; i++) {
@@ -308,7 +308,8 @@ static void print_pins(FILE *out, struct sfiles *pinned)
 int eg_log_suggest_print(const struct eg_log_suggest *cs, FILE *out, FILE *note)
 {
 	struct eg_log_suggest *s = (struct eg_log_suggest *)cs;
-	char a[32], b[32], subj[4200], iss[4200];
+	/* Both fit on one policy line (at most 4096 bytes) with the keywords. */
+	char a[32], b[32], subj[2000], iss[2000];
 	int64_t left_events = 0;
 
 	eg_log_time_format(s->first_ns, a, sizeof(a));
@@ -354,8 +355,8 @@ int eg_log_suggest_print(const struct eg_log_suggest *cs, FILE *out, FILE *note)
 				else
 					fprintf(out, "allow subject %s\n", subj);
 			} else {
-				fprintf(out, "# (no rule: the subject or issuer holds a control "
-					     "character a policy cannot express)\n");
+				fprintf(out, "# (no rule: the subject or issuer is too long for a "
+					     "policy line or holds a control character)\n");
 			}
 		}
 		if (g->pinned.n) {

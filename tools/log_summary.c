@@ -341,31 +341,59 @@ static int by_hour(const void *a, const void *b)
 /* Bars wider than an hour once the period is longer than this many of them. */
 #define MAX_BARS 720
 
+static int64_t denials(const struct counter *c)
+{
+	return c->n[EG_LOG_DENY] + c->n[EG_LOG_AUDIT];
+}
+
+static int by_denials(const void *a, const void *b)
+{
+	const struct counter *x = *(const struct counter *const *)a;
+	const struct counter *y = *(const struct counter *const *)b;
+
+	if (denials(x) != denials(y))
+		return denials(x) > denials(y) ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* One colour per reason for the nine that denied most, the rest shown as one. */
+#define SLOTS PALETTE_N
+
 static int write_timeline(const struct eg_log_summary *s, FILE *out)
 {
 	const int width = 1000, left = 60, right = 20, top = 20, plot_h = 230;
 	const int plot_w = width - left - right;
-	int height;
 	const struct tally *reasons = &s->t[T_REASON];
-	const struct counter **order = sorted(reasons);
+	const struct counter **order = NULL;
+	const char *slot_label[SLOTS] = { 0 };
+	int64_t slot_total[SLOTS] = { 0 };
 	struct bin *bins = NULL;
 	int64_t *stack = NULL, first, last, span, per, max = 0;
-	size_t *colour = NULL, nbars, n_legend = 0;
-	int ret = -ENOMEM;
+	size_t *slot = NULL, nbars, nslots = 0, i, b, k;
+	int height, ret = -ENOMEM;
 
-	if (!order)
-		goto out;
 	if (!s->n_bins) {
 		fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"40\" "
 			     "role=\"img\"><text x=\"0\" y=\"25\">No denials in this period."
-			     "</text></svg>\n", width);
-		ret = 0;
-		goto out;
+			     "</text></svg>\n",
+			width);
+		return 0;
 	}
+	order = malloc(reasons->n * sizeof(*order));
+	slot = calloc(reasons->n, sizeof(*slot));
 	bins = malloc(s->n_bins * sizeof(*bins));
-	colour = calloc(reasons->n, sizeof(*colour));
-	if (!bins || !colour)
+	if (!order || !slot || !bins)
 		goto out;
+	for (i = 0; i < reasons->n; i++)
+		order[i] = &reasons->v[i];
+	qsort(order, reasons->n, sizeof(*order), by_denials);
+	for (i = 0; i < reasons->n && denials(order[i]); i++) {
+		k = i < SLOTS - 1 || reasons->n <= SLOTS ? i : SLOTS - 1;
+		slot[order[i] - reasons->v] = k;
+		slot_label[k] = k == SLOTS - 1 && i > k ? "other reasons" : order[i]->label;
+		slot_total[k] += denials(order[i]);
+		nslots = k + 1;
+	}
 	memcpy(bins, s->bins, s->n_bins * sizeof(*bins));
 	qsort(bins, s->n_bins, sizeof(*bins), by_hour);
 	first = bins[0].hour;
@@ -373,28 +401,22 @@ static int write_timeline(const struct eg_log_summary *s, FILE *out)
 	span = last - first + 1;
 	per = (span + MAX_BARS - 1) / MAX_BARS;
 	nbars = (span + per - 1) / per;
-	stack = calloc(nbars * reasons->n, sizeof(*stack));
+	stack = calloc(nbars * nslots, sizeof(*stack));
 	if (!stack)
 		goto out;
-	/* Colours follow the reasons' rank among denials, so the biggest stand apart. */
-	for (size_t i = 0; i < reasons->n; i++)
-		colour[order[i] - reasons->v] = i % PALETTE_N;
-	for (size_t i = 0; i < s->n_bins; i++)
-		stack[(bins[i].hour - first) / per * reasons->n + bins[i].reason] += bins[i].count;
-	for (size_t b = 0; b < nbars; b++) {
+	for (i = 0; i < s->n_bins; i++)
+		stack[(bins[i].hour - first) / per * nslots + slot[bins[i].reason]] +=
+			bins[i].count;
+	for (b = 0; b < nbars; b++) {
 		int64_t sum = 0;
 
-		for (size_t r = 0; r < reasons->n; r++)
-			sum += stack[b * reasons->n + r];
+		for (k = 0; k < nslots; k++)
+			sum += stack[b * nslots + k];
 		if (sum > max)
 			max = sum;
 	}
 
-	/* The legend names every reason that denied, five to a row. */
-	for (size_t i = 0; i < reasons->n; i++)
-		n_legend += order[i]->n[EG_LOG_DENY] || order[i]->n[EG_LOG_AUDIT];
-	height = top + plot_h + 30 + (int)((n_legend + 4) / 5) * 20;
-	n_legend = 0;
+	height = top + plot_h + 30 + (int)((nslots + 4) / 5) * 20;
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		     "viewBox=\"0 0 %d %d\" role=\"img\" "
 		     "aria-label=\"Denials per %s by reason\">\n",
@@ -403,61 +425,56 @@ static int write_timeline(const struct eg_log_summary *s, FILE *out)
 		top + plot_h, left + plot_w, top + plot_h);
 	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", left, top,
 		left, top + plot_h);
-	for (int k = 0; k <= 2; k++) {
-		int y = top + plot_h - plot_h * k / 2;
-
+	for (int tick = 0; tick <= 2; tick++)
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12\">%lld"
-			     "</text>\n", left - 6, y + 4, (long long)(max * k / 2));
-	}
-	for (size_t b = 0; b < nbars; b++) {
+			     "</text>\n",
+			left - 6, top + plot_h - plot_h * tick / 2 + 4,
+			(long long)(max * tick / 2));
+	for (b = 0; b < nbars; b++) {
 		double bw = (double)plot_w / nbars, x = left + b * bw, y = top + plot_h;
 		char when[32];
 
 		eg_log_time_format((first + (int64_t)b * per) * 3600000000000LL, when,
 				   sizeof(when));
-		for (size_t r = 0; r < reasons->n; r++) {
-			int64_t v = stack[b * reasons->n + r];
+		for (k = 0; k < nslots; k++) {
+			int64_t v = stack[b * nslots + k];
 			double h = (double)plot_h * v / max;
 
 			if (!v)
 				continue;
 			y -= h;
 			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-				     "fill=\"%s\"><title>%.13s:00 ", x, y, bw > 2 ? bw - 1 : bw, h,
-				palette[colour[r]], when);
-			html_text(out, reasons->v[r].label);
+				     "fill=\"%s\"><title>%.13s:00 ",
+				x, y, bw > 2 ? bw - 1 : bw, h, palette[k], when);
+			html_text(out, slot_label[k]);
 			fprintf(out, ": %lld</title></rect>\n", (long long)v);
 		}
 		/* About six time labels along the axis, never overlapping. */
 		if (b % ((nbars + 5) / 6) == 0)
 			fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.5s %.2s:00"
-				     "</text>\n", x, top + plot_h + 16, when + 5, when + 11);
+				     "</text>\n",
+				x, top + plot_h + 16, when + 5, when + 11);
 	}
-	for (size_t i = 0; i < reasons->n; i++) {
-		const struct counter *c = order[i];
-		int x = left + (int)(n_legend % 5) * 180;
-		int y = top + plot_h + 26 + (int)(n_legend / 5) * 20;
+	for (k = 0; k < nslots; k++) {
+		int x = left + (int)(k % 5) * 180;
+		int y = top + plot_h + 26 + (int)(k / 5) * 20;
 
-		if (!c->n[EG_LOG_DENY] && !c->n[EG_LOG_AUDIT])
-			continue;
 		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			     "<text x=\"%d\" y=\"%d\" font-size=\"12\">",
-			x, y, palette[colour[c - reasons->v]],
-			x + 16, y + 11);
-		html_text(out, c->label);
-		fprintf(out, " (%lld)</text>\n",
-			(long long)(c->n[EG_LOG_DENY] + c->n[EG_LOG_AUDIT]));
-		n_legend++;
+			x, y, palette[k], x + 16, y + 11);
+		html_text(out, slot_label[k]);
+		fprintf(out, " (%lld)</text>\n", (long long)slot_total[k]);
 	}
 	fprintf(out, "</svg>\n");
 	if (per > 1)
 		fprintf(out, "<p class=\"note\">Each bar is %lld hours: the period is longer than "
-			     "%d hours.</p>\n", (long long)per, MAX_BARS);
+			     "%d hours.</p>\n",
+			(long long)per, MAX_BARS);
 	ret = 0;
 out:
 	free(order);
+	free(slot);
 	free(bins);
-	free(colour);
 	free(stack);
 	return ret;
 }

@@ -334,6 +334,27 @@ run_chromium() {
 	assert_output --partial "/nonexistent-dir/x.html: No such file or directory"
 }
 
+@test "log --html gives the nine reasons that denied most a colour each, the rest one" {
+	python3 - "$S" >"$BATS_TEST_TMPDIR/many.jsonl" <<-'EOF'
+		import json, sys
+		rec = json.loads(open(sys.argv[1]).readline())
+		names = ["no_signature", "bad_signature", "untrusted_chain", "bad_eku", "expired",
+		         "not_yet_valid", "revoked", "crl_stale", "crl_missing", "weak_algorithm",
+		         "bad_timestamp", "a_reason_from_a_newer_agent"]
+		for i, name in enumerate(names):
+		    rec.update(reason=name, count=100 - i, time="2026-11-26T%02d:30:00Z" % i)
+		    print(json.dumps(rec))
+	EOF
+	run -0 "$E" log --html "$BATS_TEST_TMPDIR/many.html" "$BATS_TEST_TMPDIR/many.jsonl"
+	run -0 cat "$BATS_TEST_TMPDIR/many.html"
+	assert_output --partial ">no_signature (100)</text>"
+	assert_output --partial ">crl_missing (92)</text>"
+	assert_output --partial ">other reasons (270)</text>"
+	refute_output --partial ">weak_algorithm (91)</text>"
+	assert_output --partial "<td class=\"k\">a_reason_from_a_newer_agent</td>"
+	[[ $(grep -c '<rect' <<<"$output") == 22 ]]
+}
+
 @test "log --suggest-policy: its rules parse and leave no would-be denial but the unsafe ones" {
 	A=$F/audit.jsonl
 	run -0 --separate-stderr "$E" log --suggest-policy "$A"
