@@ -47,7 +47,6 @@
 #define TSA_MAX_RESPONSE (256 * 1024)
 #define TSA_TIMEOUT_SEC 30
 #define CHAIN_MAX_CERTS 16
-#define HASH_BUF_SIZE (1 << 20)
 
 struct eg_signer {
 	EVP_PKEY *key;
@@ -648,38 +647,25 @@ fail:
 	return -EIO;
 }
 
-static int hash_fd(struct eg_signer *s, int fd, const char *path, unsigned char *out,
-		   unsigned int *ret_len)
+/* The MD digest of the whole file open on FD. */
+static int digest_fd(struct eg_signer *s, int fd, const char *path, const EVP_MD *md,
+		     unsigned char *out, unsigned int *ret_len)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char *buf = malloc(HASH_BUF_SIZE);
-	ssize_t n;
-	int r = -EIO;
+	int r;
 
-	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, s->md, NULL)) {
+	if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL)) {
 		set_err(s, "out of memory");
-		r = -ENOMEM;
-		goto out;
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
 	}
-	while ((n = read(fd, buf, HASH_BUF_SIZE)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			set_err(s, "%s: read: %s", path, strerror(errno));
-			goto out;
-		}
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n))
-			goto fail;
+	r = eg_sig_digest_fd(fd, NULL, ctx);
+	if (r) {
+		set_err(s, "%s: cannot read: %s", path, strerror(-r));
+	} else if (!EVP_DigestFinal_ex(ctx, out, ret_len)) {
+		set_err(s, "%s: cannot hash", path);
+		r = -EIO;
 	}
-	if (!EVP_DigestFinal_ex(ctx, out, ret_len))
-		goto fail;
-	r = 0;
-	goto out;
-fail:
-	set_err(s, "%s: cannot hash", path);
-out:
-	free(buf);
 	EVP_MD_CTX_free(ctx);
 	return r;
 }
@@ -821,7 +807,7 @@ int eg_sign_detached(struct eg_signer *signer, const char *path, const char *out
 		close(fd);
 		return r;
 	}
-	r = hash_fd(signer, fd, path, digest, &dlen);
+	r = digest_fd(signer, fd, path, signer->md, digest, &dlen);
 	close(fd);
 	if (r)
 		return r;
@@ -976,12 +962,12 @@ int eg_sign_catalog(struct eg_signer *signer, const char *const *files, size_t n
 		    const char *out)
 {
 	unsigned char (*digests)[EG_SHA256_LEN] = NULL, *der = NULL;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	char *text = NULL;
 	size_t i, tlen = 0, len = 0;
 	int fd, r = 0;
 
-	if (!ctx || !(digests = calloc(nfiles ? nfiles : 1, sizeof(*digests)))) {
+	digests = calloc(nfiles ? nfiles : 1, sizeof(*digests));
+	if (!digests) {
 		set_err(signer, "out of memory");
 		r = -ENOMEM;
 		goto out;
@@ -1007,15 +993,10 @@ int eg_sign_catalog(struct eg_signer *signer, const char *const *files, size_t n
 			r = -EINVAL;
 			goto out;
 		}
-		r = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? eg_sig_digest_fd(fd, NULL, ctx)
-							       : -EIO;
-		if (!r && !EVP_DigestFinal_ex(ctx, digests[i], NULL))
-			r = -EIO;
+		r = digest_fd(signer, fd, files[i], EVP_sha256(), digests[i], NULL);
 		close(fd);
-		if (r) {
-			set_err(signer, "%s: cannot hash: %s", files[i], strerror(-r));
+		if (r)
 			goto out;
-		}
 	}
 	r = eg_catalog_build_content((const unsigned char(*)[EG_SHA256_LEN])digests, files,
 				     nfiles, &text, &tlen);
@@ -1032,6 +1013,5 @@ out:
 	OPENSSL_free(der);
 	free(text);
 	free(digests);
-	EVP_MD_CTX_free(ctx);
 	return r;
 }
