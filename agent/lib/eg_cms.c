@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CMS SignedData as execgate accepts it: shape checks, the signer, the algorithm
+ * allow-list, and the signature check over the signed bytes.  The certificate chain is
+ * not checked here (CMS_NO_SIGNER_CERT_VERIFY): eg_chain.c does it at the right time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* pem.h first: cms.h declares PEM_read_bio_CMS only when it is already included. */
+#include <openssl/pem.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+
+#include "eg_verify_internal.h"
+
+void eg_err_append_openssl(char *buf, size_t len)
+{
+	unsigned long e;
+	const char *data;
+	int flags;
+	size_t n = strlen(buf);
+	bool first = true;
+
+	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags))) {
+		char one[256];
+
+		if (n + 4 >= len)
+			continue; /* keep draining */
+		ERR_error_string_n(e, one, sizeof(one));
+		n += (size_t)snprintf(buf + n, len - n, "%s%s%s%s", first ? " (openssl: " : "; ",
+				      one, (flags & ERR_TXT_STRING) && *data ? ": " : "",
+				      (flags & ERR_TXT_STRING) ? data : "");
+		first = false;
+		if (n >= len)
+			n = len - 1;
+	}
+	if (!first && n + 2 < len)
+		snprintf(buf + n, len - n, ")");
+}
+
+void eg_errf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	eg_err_append_openssl(buf, len);
+}
+
+int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = -EFBIG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1); /* + 1: never malloc(0); room for a NUL */
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break; /* shrank: take what is there */
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+int eg_cms_parse(const unsigned char *buf, size_t len, bool allow_pem, bool detached,
+		 CMS_ContentInfo **ret, char *errbuf, size_t errlen)
+{
+	const unsigned char *p = buf;
+	CMS_ContentInfo *cms = NULL;
+	int r = -EBADMSG;
+
+	if (len > LONG_MAX)
+		goto bad;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	if (cms && p != buf + len) {
+		/* Trailing bytes after the DER object: not what a signer writes. */
+		CMS_ContentInfo_free(cms);
+		cms = NULL;
+	}
+	if (!cms && allow_pem && len <= INT_MAX) {
+		BIO *bio = BIO_new_mem_buf(buf, (int)len);
+
+		ERR_clear_error();
+		cms = bio ? PEM_read_bio_CMS(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+	}
+	if (!cms) {
+		eg_errf(errbuf, errlen, "not a CMS object (DER%s)", allow_pem ? " or PEM" : "");
+		goto out;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		eg_errf(errbuf, errlen, "CMS object is not SignedData");
+		goto bad;
+	}
+	if (sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1) {
+		eg_errf(errbuf, errlen, "CMS SignedData must have exactly one signer");
+		goto bad;
+	}
+	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+		eg_errf(errbuf, errlen, "CMS content type is not id-data");
+		goto bad;
+	}
+	if (!!CMS_is_detached(cms) != detached) {
+		eg_errf(errbuf, errlen, "CMS content is %s, expected %s",
+			detached ? "attached" : "detached", detached ? "detached" : "attached");
+		goto bad;
+	}
+	*ret = cms;
+	return 0;
+bad:
+	CMS_ContentInfo_free(cms);
+out:
+	ERR_clear_error();
+	return r;
+}
+
+int eg_cms_signer(CMS_ContentInfo *cms, CMS_SignerInfo **ret_si, X509 **ret_signer,
+		  STACK_OF(X509) **ret_certs)
+{
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	X509 *signer = NULL;
+
+	if (!si)
+		goto none;
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		if (!CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i))) {
+			signer = sk_X509_value(certs, i);
+			break;
+		}
+	}
+	if (!signer)
+		goto none;
+	*ret_si = si;
+	*ret_signer = signer;
+	*ret_certs = certs;
+	return 0;
+none:
+	sk_X509_pop_free(certs, X509_free);
+	return -ENOKEY;
+}
+
+static bool digest_allowed(int nid)
+{
+	return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512;
+}
+
+int eg_cms_check_algs(CMS_SignerInfo *si, X509 *signer, char *detail, size_t len)
+{
+	X509_ALGOR *dig = NULL, *sig = NULL;
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	int nid, md_nid = NID_undef, pk_nid = NID_undef;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
+	nid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+	if (!digest_allowed(nid)) {
+		snprintf(detail, len, "digest algorithm %s is not allowed (sha256, sha384, sha512)",
+			 nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
+		return EG_REASON_WEAK_ALGORITHM;
+	}
+	/* A signature algorithm that names its own digest (sha1WithRSAEncryption) must
+	 * name an allowed one too. */
+	nid = sig ? OBJ_obj2nid(sig->algorithm) : NID_undef;
+	if (nid != NID_undef && OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) &&
+	    md_nid != NID_undef && !digest_allowed(md_nid)) {
+		snprintf(detail, len, "signature algorithm %s is not allowed", OBJ_nid2sn(nid));
+		return EG_REASON_WEAK_ALGORITHM;
+	}
+	if (!pk) {
+		snprintf(detail, len, "the signer's public key cannot be decoded");
+		return EG_REASON_WEAK_ALGORITHM;
+	}
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		if (EVP_PKEY_get_bits(pk) < 2048) {
+			snprintf(detail, len, "RSA key of %d bits, at least 2048 required",
+				 EVP_PKEY_get_bits(pk));
+			return EG_REASON_WEAK_ALGORITHM;
+		}
+		return 0;
+	case EVP_PKEY_EC: {
+		char group[64] = "";
+
+		if (!EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group), NULL) ||
+		    (strcmp(group, SN_X9_62_prime256v1) && strcmp(group, SN_secp384r1))) {
+			snprintf(detail, len, "EC curve %s is not allowed (P-256, P-384)",
+				 *group ? group : "unknown");
+			ERR_clear_error();
+			return EG_REASON_WEAK_ALGORITHM;
+		}
+		return 0;
+	}
+	default:
+		snprintf(detail, len, "key type %s is not allowed (RSA, EC)",
+			 OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
+		return EG_REASON_WEAK_ALGORITHM;
+	}
+}
+
+int eg_cms_verify(CMS_ContentInfo *cms, BIO *content, char *detail, size_t len)
+{
+	/* CMS_NOCRL: CRLs carried in the signature never count, ours do.  CMS_BINARY: the
+	 * bytes as they are, no MIME canonicalisation.  The chain is ours to check. */
+	unsigned int flags = CMS_NOCRL | CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY;
+
+	ERR_clear_error();
+	if (CMS_verify(cms, NULL, NULL, content, NULL, flags) == 1)
+		return 1;
+	eg_errf(detail, len, "the signature does not match the signed content");
+	return 0;
+}

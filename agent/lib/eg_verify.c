@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verification of a file: find its signature, one read pass that both checks the CMS
+ * signature and computes the file's SHA-256, then deny list, timestamp, chain and
+ * revocation (eg_verify.h has the order and the rules).
+ *
+ * Chain and CRL results are cached per certificate so that a file signed by a known
+ * signer costs one pass over its bytes and one signature check:
+ *   - chain: keyed by the signer's fingerprint and the intermediates carried in the
+ *     signature.  A success holds for any validation time inside the chain's common
+ *     validity window (nothing else in the check depends on time: revocation is done
+ *     separately); a failure holds only for the same EG_CACHE_BUCKET_SEC bucket.
+ *   - CRL status: keyed by certificate and issuer, for one bucket (freshness moves).
+ * The caches are direct-mapped tables of EG_CACHE_SLOTS entries (a collision replaces
+ * the older entry), under one mutex held only to copy an entry in or out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "eg_elf.h"
+#include "eg_verify_internal.h"
+
+struct chain_slot {
+	bool used;
+	unsigned char key[EG_SHA256_LEN];
+	int64_t bucket;
+	struct eg_chain_result res; /* res.chain owned by the slot */
+};
+
+struct crl_slot {
+	bool used;
+	unsigned char key[EG_SHA256_LEN];
+	int64_t bucket;
+	struct eg_crl_status st;
+};
+
+struct eg_verifier {
+	X509_STORE *store;
+	X509_STORE *tsa_store; /* NULL: no TSA anchors */
+	bool crl_dir;
+	struct eg_crl_set crls;
+	int64_t crl_max_age;
+	char *sig_dir;
+	unsigned char (*deny)[EG_SHA256_LEN]; /* sorted */
+	size_t ndeny;
+	unsigned int flags;
+	struct eg_catalog *cats[EG_MAX_CATALOGS];
+	size_t ncats;
+
+	pthread_mutex_t lock; /* the caches */
+	struct chain_slot chain_cache[EG_CACHE_SLOTS];
+	struct crl_slot crl_cache[EG_CACHE_SLOTS];
+};
+
+/* ---- deny list ------------------------------------------------------------------------ */
+
+static int digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EG_SHA256_LEN);
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int deny_load(struct eg_verifier *v, const char *path, char *errbuf, size_t errlen)
+{
+	unsigned char *buf;
+	size_t len, cap = 0, lineno = 0;
+	char *line, *save = NULL;
+	int r;
+
+	r = eg_read_file(path, 64 * 1024 * 1024, &buf, &len);
+	if (r < 0) {
+		eg_errf(errbuf, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line;
+
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#' || *p == '\r')
+			continue;
+		if (!strncmp(p, "sha256:", 7))
+			p += 7;
+		if (v->ndeny == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			void *n = realloc(v->deny, ncap * EG_SHA256_LEN);
+
+			if (!n) {
+				r = -ENOMEM;
+				goto out;
+			}
+			v->deny = n;
+			cap = ncap;
+		}
+		for (int i = 0; i < EG_SHA256_LEN; i++) {
+			int hi = hex_nibble(p[2 * i]), lo = hi < 0 ? -1 : hex_nibble(p[2 * i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				r = -EINVAL;
+				goto bad;
+			}
+			v->deny[v->ndeny][i] = (unsigned char)(hi << 4 | lo);
+		}
+		p += 2 * EG_SHA256_LEN;
+		if (*p && *p != ' ' && *p != '\t' && *p != '\r') {
+			r = -EINVAL;
+			goto bad;
+		}
+		v->ndeny++;
+	}
+	if (v->ndeny)
+		qsort(v->deny, v->ndeny, EG_SHA256_LEN, digest_cmp);
+	goto out;
+bad:
+	eg_errf(errbuf, errlen, "%s:%zu: expected a SHA-256 in hex", path, lineno);
+out:
+	free(buf);
+	return r;
+}
+
+static bool denied(const struct eg_verifier *v, const unsigned char d[EG_SHA256_LEN])
+{
+	return v->ndeny && bsearch(d, v->deny, v->ndeny, EG_SHA256_LEN, digest_cmp);
+}
+
+/* Is any certificate of CERTS on the deny list?  Its subject goes into DETAIL. */
+static bool certs_denied(const struct eg_verifier *v, STACK_OF(X509) *certs, char *detail,
+			 size_t len)
+{
+	for (int i = 0; v->ndeny && i < sk_X509_num(certs); i++) {
+		unsigned char fp[EG_SHA256_LEN];
+		char hex[2 * EG_SHA256_LEN + 1];
+
+		if (eg_cert_fingerprint(sk_X509_value(certs, i), fp) || !denied(v, fp))
+			continue;
+		snprintf(detail, len, "certificate sha256:%s is on the deny list",
+			 eg_sha256_hex(fp, hex));
+		return true;
+	}
+	return false;
+}
+
+/* ---- verifier ------------------------------------------------------------------------- */
+
+void eg_verifier_free(struct eg_verifier *v)
+{
+	if (!v)
+		return;
+	X509_STORE_free(v->store);
+	X509_STORE_free(v->tsa_store);
+	eg_crl_set_clear(&v->crls);
+	free(v->sig_dir);
+	free(v->deny);
+	for (size_t i = 0; i < v->ncats; i++)
+		eg_catalog_free(v->cats[i]);
+	for (size_t i = 0; i < EG_CACHE_SLOTS; i++)
+		eg_chain_result_clear(&v->chain_cache[i].res);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+}
+
+int eg_verifier_new(const struct eg_verifier_opts *opts, struct eg_verifier **ret, char *errbuf,
+		    size_t errlen)
+{
+	struct eg_verifier *v = calloc(1, sizeof(*v));
+	size_t count = 0;
+	int r;
+
+	*ret = NULL;
+	if (!v) {
+		eg_errf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&v->lock, NULL);
+	v->flags = opts->flags;
+	v->crl_max_age = opts->crl_max_age;
+	if (!opts->anchors || !opts->anchors[0]) {
+		r = -EINVAL;
+		eg_errf(errbuf, errlen, "no trust anchor given");
+		goto fail;
+	}
+	r = eg_store_load(opts->anchors, &v->store, &count, errbuf, errlen);
+	if (r < 0)
+		goto fail;
+	if (opts->tsa_anchors && opts->tsa_anchors[0]) {
+		r = eg_store_load(opts->tsa_anchors, &v->tsa_store, &count, errbuf, errlen);
+		if (r < 0)
+			goto fail;
+	}
+	if (opts->crl_dir) {
+		v->crl_dir = true;
+		r = eg_crl_load_dir(opts->crl_dir, &v->crls, errbuf, errlen);
+		if (r < 0)
+			goto fail;
+	}
+	if (opts->sig_dir) {
+		v->sig_dir = strdup(opts->sig_dir);
+		if (!v->sig_dir) {
+			r = -ENOMEM;
+			eg_errf(errbuf, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	if (opts->deny_list) {
+		r = deny_load(v, opts->deny_list, errbuf, errlen);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = v;
+	return 0;
+fail:
+	eg_verifier_free(v);
+	return r;
+}
+
+/* ---- caches --------------------------------------------------------------------------- */
+
+static size_t slot_of(const unsigned char key[EG_SHA256_LEN])
+{
+	return ((size_t)key[0] | (size_t)key[1] << 8) % EG_CACHE_SLOTS;
+}
+
+static int64_t bucket_of(int64_t t)
+{
+	return t / EG_CACHE_BUCKET_SEC;
+}
+
+/* SHA-256 over the fingerprints of the signer and of every certificate carried along. */
+static int chain_key(X509 *signer, STACK_OF(X509) *untrusted, unsigned char key[EG_SHA256_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char fp[EG_SHA256_LEN];
+	int r = -ENOMEM;
+
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    eg_cert_fingerprint(signer, fp) || EVP_DigestUpdate(ctx, fp, sizeof(fp)) != 1)
+		goto out;
+	for (int i = 0; i < sk_X509_num(untrusted); i++)
+		if (eg_cert_fingerprint(sk_X509_value(untrusted, i), fp) ||
+		    EVP_DigestUpdate(ctx, fp, sizeof(fp)) != 1)
+			goto out;
+	if (EVP_DigestFinal_ex(ctx, key, NULL) == 1)
+		r = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+static int chain_cached(struct eg_verifier *v, X509 *signer, STACK_OF(X509) *untrusted,
+			int64_t at, struct eg_chain_result *res)
+{
+	unsigned char key[EG_SHA256_LEN];
+	struct chain_slot *s;
+	bool hit = false;
+	int r;
+
+	r = chain_key(signer, untrusted, key);
+	if (r < 0)
+		return r;
+	s = &v->chain_cache[slot_of(key)];
+	pthread_mutex_lock(&v->lock);
+	if (s->used && !memcmp(s->key, key, sizeof(key)) &&
+	    (s->res.reason == EG_REASON_NONE ? at >= s->res.valid_from && at <= s->res.valid_until
+					      : s->bucket == bucket_of(at))) {
+		*res = s->res;
+		res->chain = s->res.chain ? X509_chain_up_ref(s->res.chain) : NULL;
+		hit = !s->res.chain || res->chain;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (hit)
+		return 0;
+
+	r = eg_chain_check(v->store, signer, untrusted, at, res);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&v->lock);
+	eg_chain_result_clear(&s->res);
+	s->res = *res;
+	s->res.chain = res->chain ? X509_chain_up_ref(res->chain) : NULL;
+	s->used = !res->chain || s->res.chain;
+	memcpy(s->key, key, sizeof(key));
+	s->bucket = bucket_of(at);
+	pthread_mutex_unlock(&v->lock);
+	return 0;
+}
+
+static void crl_cached(struct eg_verifier *v, X509 *cert, X509 *issuer, int64_t now,
+		       struct eg_crl_status *st)
+{
+	unsigned char key[EG_SHA256_LEN], fps[2 * EG_SHA256_LEN];
+	struct crl_slot *s;
+	bool hit = false;
+
+	if (eg_cert_fingerprint(cert, fps) || eg_cert_fingerprint(issuer, fps + EG_SHA256_LEN) ||
+	    EVP_Digest(fps, sizeof(fps), key, NULL, EVP_sha256(), NULL) != 1) {
+		/* No key, no cache: compute it. */
+		eg_crl_check(&v->crls, cert, issuer, now, v->crl_max_age, st);
+		return;
+	}
+	s = &v->crl_cache[slot_of(key)];
+	pthread_mutex_lock(&v->lock);
+	if (s->used && !memcmp(s->key, key, sizeof(key)) && s->bucket == bucket_of(now)) {
+		*st = s->st;
+		hit = true;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (hit)
+		return;
+	eg_crl_check(&v->crls, cert, issuer, now, v->crl_max_age, st);
+	pthread_mutex_lock(&v->lock);
+	s->used = true;
+	memcpy(s->key, key, sizeof(key));
+	s->bucket = bucket_of(now);
+	s->st = *st;
+	pthread_mutex_unlock(&v->lock);
+}
+
+/* ---- the checks ----------------------------------------------------------------------- */
+
+static void invalid(struct eg_verify_result *res, enum eg_reason reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void invalid(struct eg_verify_result *res, enum eg_reason reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->valid = false;
+	res->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* The same, keeping the detail a callee already wrote. */
+static void invalid_keep(struct eg_verify_result *res, enum eg_reason reason)
+{
+	res->valid = false;
+	res->reason = reason;
+}
+
+static const char *crl_reason_name(int reason)
+{
+	static const char *const names[] = {
+		"unspecified",	      "keyCompromise",	      "cACompromise",
+		"affiliationChanged", "superseded",	      "cessationOfOperation",
+		"certificateHold",    "(7)",		      "removeFromCRL",
+		"privilegeWithdrawn", "aACompromise",
+	};
+
+	if (reason < 0)
+		return "no reason given";
+	return reason < (int)(sizeof(names) / sizeof(names[0])) ? names[reason] : "unknown";
+}
+
+/* Revocation of every certificate of CHAIN but the anchor. */
+static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
+			     const struct eg_ts_result *ts, int64_t now, unsigned int flags,
+			     struct eg_verify_result *res)
+{
+	int n = sk_X509_num(chain);
+	bool revoked = false;
+	char note[EG_DETAIL_MAX] = "";
+
+	for (int i = 0; i + 1 < n; i++) {
+		X509 *cert = sk_X509_value(chain, i);
+		struct eg_crl_status st;
+		struct eg_cert_info info;
+
+		crl_cached(v, cert, sk_X509_value(chain, i + 1), now, &st);
+		if (st.next_update && (!res->crl_next_update || st.next_update < res->crl_next_update))
+			res->crl_next_update = st.next_update;
+		if (st.state == EG_CRL_MISSING) {
+			res->crl_problems |= EG_CRL_PROBLEM_MISSING;
+			continue;
+		}
+		if (st.next_update == 0 || now > st.next_update ||
+		    (v->crl_max_age > 0 && now - st.this_update > v->crl_max_age))
+			res->crl_problems |= EG_CRL_PROBLEM_STALE;
+		if (!st.revoked || revoked)
+			continue;
+		eg_cert_info_fill(cert, &info);
+		if (eg_crl_reason_benign(st.reason) && ts->valid &&
+		    ts->gen_time < st.revocation_date) {
+			snprintf(note, sizeof(note),
+				 "%s revoked (%s) after the signature's timestamp", info.subject,
+				 crl_reason_name(st.reason));
+			continue;
+		}
+		revoked = true;
+		res->revocation_date = st.revocation_date;
+		res->revocation_reason = st.reason;
+		invalid(res, EG_REASON_REVOKED, "certificate %s is revoked (%s)%s", info.subject,
+			crl_reason_name(st.reason),
+			eg_crl_reason_benign(st.reason) ? ", not timestamped before the revocation"
+							 : "");
+	}
+	if (revoked) {
+		res->revocation = EG_REVOCATION_REVOKED;
+		return;
+	}
+	res->revocation = res->crl_problems ? EG_REVOCATION_UNKNOWN : EG_REVOCATION_GOOD;
+	if ((res->crl_problems & EG_CRL_PROBLEM_STALE) && !(flags & EG_VERIFY_ALLOW_CRL_STALE)) {
+		invalid(res, EG_REASON_CRL_STALE, "a CRL of the chain is past its nextUpdate%s",
+			v->crl_max_age > 0 ? " or older than the maximum age" : "");
+		return;
+	}
+	if ((res->crl_problems & EG_CRL_PROBLEM_MISSING) && !(flags & EG_VERIFY_ALLOW_CRL_MISSING)) {
+		invalid(res, EG_REASON_CRL_MISSING, "an issuer of the chain has no valid CRL");
+		return;
+	}
+	if (*note)
+		snprintf(res->detail, sizeof(res->detail), "%s", note);
+}
+
+/*
+ * Steps 5 to 7 for a signature whose CMS already verified: timestamp, chain, revocation.
+ * Sets res->valid when everything holds.
+ */
+static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
+			STACK_OF(X509) *certs, int64_t now, unsigned int flags,
+			struct eg_verify_result *res)
+{
+	struct eg_chain_result cr = { 0 };
+	struct eg_ts_result ts;
+	int r;
+
+	r = eg_ts_check(v->tsa_store, si, &ts);
+	if (r < 0) {
+		snprintf(res->detail, sizeof(res->detail), "%s", ts.detail);
+		return r;
+	}
+	if (ts.present && !ts.valid && v->tsa_store) {
+		invalid(res, EG_REASON_BAD_TIMESTAMP, "%s", ts.detail);
+		return 0;
+	}
+	if (ts.valid) {
+		res->has_timestamp = true;
+		res->timestamp = ts.gen_time;
+		memcpy(res->tsa_subject, ts.tsa_subject, sizeof(res->tsa_subject));
+	} else if (flags & EG_VERIFY_REQUIRE_TIMESTAMP) {
+		invalid(res, EG_REASON_TIMESTAMP_REQUIRED, "the signature has no %stimestamp",
+			ts.present ? "verifiable " : "");
+		return 0;
+	}
+
+	/* The Lifetime Signing EKU says the signature dies with the certificate: then the
+	 * timestamp does not move the validation time. */
+	res->validation_time = ts.valid && !eg_cert_lifetime_signing(signer) ? ts.gen_time : now;
+	r = chain_cached(v, signer, certs, res->validation_time, &cr);
+	if (r < 0) {
+		snprintf(res->detail, sizeof(res->detail), "certificate chain: out of memory");
+		return r;
+	}
+	for (int i = 0; cr.chain && i < sk_X509_num(cr.chain) && i < EG_CHAIN_MAX; i++) {
+		struct eg_cert_info info;
+
+		eg_cert_info_fill(sk_X509_value(cr.chain, i), &info);
+		memcpy(res->chain_subjects[i], info.subject, EG_NAME_MAX);
+		res->chain_len = (unsigned int)i + 1;
+	}
+	if (cr.chain && certs_denied(v, cr.chain, res->detail, sizeof(res->detail))) {
+		invalid_keep(res, EG_REASON_DENY_LIST);
+		goto out;
+	}
+	if (cr.reason != EG_REASON_NONE) {
+		invalid(res, cr.reason, "%s", cr.detail);
+		goto out;
+	}
+	if (v->crl_dir) {
+		check_revocation(v, cr.chain, &ts, now, flags, res);
+		if (res->reason != EG_REASON_NONE)
+			goto out;
+	}
+	if (ts.present && !ts.valid && !*res->detail)
+		snprintf(res->detail, sizeof(res->detail), "%s", ts.detail);
+	res->valid = true;
+	res->reason = EG_REASON_NONE;
+out:
+	eg_chain_result_clear(&cr);
+	return 0;
+}
+
+/* Signer, algorithms and the CMS signature over CONTENT (NULL: attached); then
+ * check_signer.  DENY: already denied by the file digest (the result only records). */
+static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content, int64_t now,
+		     unsigned int flags, struct eg_verify_result *res, bool *ret_sig_ok)
+{
+	STACK_OF(X509) *certs = NULL;
+	CMS_SignerInfo *si;
+	X509 *signer;
+	int r = 0, reason;
+
+	*ret_sig_ok = false;
+	if (eg_cms_signer(cms, &si, &signer, &certs) < 0) {
+		invalid(res, EG_REASON_BAD_SIGNATURE,
+			"the signer's certificate is not in the signature");
+		return 0;
+	}
+	res->has_signer = true;
+	eg_cert_info_fill(signer, &res->signer);
+	if (certs_denied(v, certs, res->detail, sizeof(res->detail))) {
+		invalid_keep(res, EG_REASON_DENY_LIST);
+		goto out;
+	}
+	reason = eg_cms_check_algs(si, signer, res->detail, sizeof(res->detail));
+	if (reason) {
+		invalid_keep(res, reason);
+		goto out;
+	}
+	if (eg_cms_verify(cms, content, res->detail, sizeof(res->detail)) != 1) {
+		if (content && eg_sig_bio_done(content) < 0) {
+			r = eg_sig_bio_done(content);
+			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
+				 strerror(-r));
+			goto out;
+		}
+		invalid_keep(res, EG_REASON_BAD_SIGNATURE);
+		goto out;
+	}
+	*ret_sig_ok = true;
+	r = check_signer(v, si, signer, certs, now, flags, res);
+out:
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}
+
+/* Finish the pass over the file if CMS_verify stopped early, so the digest is there. */
+static int drain(BIO *bio)
+{
+	char buf[16384];
+
+	while (eg_sig_bio_done(bio) == 0)
+		if (BIO_read(bio, buf, sizeof(buf)) < 0)
+			break;
+	return eg_sig_bio_done(bio) < 0 ? eg_sig_bio_done(bio) : 0;
+}
+
+/* Try one detached signature file; 0 found (BUF filled), -ENOENT none, or an error. */
+static int read_sig_file(const char *path, unsigned char **buf, size_t *len,
+			 struct eg_verify_result *res)
+{
+	int r = eg_read_file(path, EG_SIG_FILE_MAX_SIZE, buf, len);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return -ENOENT;
+	if (r < 0) {
+		snprintf(res->detail, sizeof(res->detail), "%s: %s", path,
+			 r == -EFBIG ? "larger than a signature can be" : strerror(-r));
+		return r;
+	}
+	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
+	return 0;
+}
+
+static int find_detached(struct eg_verifier *v, const char *path, unsigned int flags,
+			 unsigned char **buf, size_t *len, struct eg_verify_result *res)
+{
+	char p[PATH_MAX];
+	int r;
+
+	if (!path || (flags & EG_VERIFY_NO_SIG_LOOKUP))
+		return -ENOENT;
+	if ((size_t)snprintf(p, sizeof(p), "%s.sig", path) < sizeof(p)) {
+		r = read_sig_file(p, buf, len, res);
+		if (r != -ENOENT)
+			return r;
+	}
+	if (v->sig_dir && path[0] == '/' &&
+	    (size_t)snprintf(p, sizeof(p), "%s%s.sig", v->sig_dir, path) < sizeof(p))
+		return read_sig_file(p, buf, len, res);
+	return -ENOENT;
+}
+
+/* A catalog's verdict on its own signature (for a lookup at time NOW). */
+static int check_catalog(struct eg_verifier *v, struct eg_catalog *cat, int64_t now,
+			 unsigned int flags, struct eg_verify_result *res)
+{
+	STACK_OF(X509) *certs = NULL;
+	CMS_SignerInfo *si;
+	X509 *signer;
+	int r = 0;
+
+	res->kind = EG_SIG_CATALOG;
+	snprintf(res->sig_path, sizeof(res->sig_path), "%s", cat->path ? cat->path : "");
+	if (!cat->sig_ok) {
+		invalid(res, cat->sig_reason, "catalog %s: %s", res->sig_path, cat->sig_detail);
+		if (eg_cms_signer(cat->cms, &si, &signer, &certs) == 0) {
+			res->has_signer = true;
+			eg_cert_info_fill(signer, &res->signer);
+			sk_X509_pop_free(certs, X509_free);
+		}
+		return 0;
+	}
+	if (eg_cms_signer(cat->cms, &si, &signer, &certs) < 0)
+		return -ENOMEM; /* it was there when the catalog was added */
+	res->has_signer = true;
+	eg_cert_info_fill(signer, &res->signer);
+	if (certs_denied(v, certs, res->detail, sizeof(res->detail)))
+		invalid_keep(res, EG_REASON_DENY_LIST);
+	else
+		r = check_signer(v, si, signer, certs, now, flags, res);
+	sk_X509_pop_free(certs, X509_free);
+	return res->reason == EG_REASON_DENY_LIST ? 0 : r;
+}
+
+static void result_init(struct eg_verify_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->revocation_reason = -1;
+}
+
+int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct eg_verify_opts *opts,
+		 struct eg_verify_result *res)
+{
+	struct eg_verify_opts none = { 0 };
+	unsigned char *sigbuf = NULL;
+	CMS_ContentInfo *cms = NULL;
+	struct eg_elf_sig esig;
+	char elf_msg[256] = "";
+	size_t siglen = 0;
+	BIO *bio = NULL;
+	unsigned int flags;
+	int64_t now;
+	int r, elf_r = 0;
+	bool sig_ok = false;
+
+	result_init(res);
+	opts = opts ? opts : &none;
+	flags = v->flags | opts->flags;
+	now = opts->now ? opts->now : (int64_t)time(NULL);
+
+	/* 1. Where is the signature? */
+	if (opts->detached) {
+		r = eg_read_file(opts->detached, EG_SIG_FILE_MAX_SIZE, &sigbuf, &siglen);
+		if (r < 0) {
+			snprintf(res->detail, sizeof(res->detail), "%s: %s", opts->detached,
+				 r == -EFBIG ? "larger than a signature can be" : strerror(-r));
+			goto out;
+		}
+		snprintf(res->sig_path, sizeof(res->sig_path), "%s", opts->detached);
+		res->kind = EG_SIG_DETACHED;
+	} else {
+		elf_r = eg_elf_find_sig(fd, &esig, &sigbuf, elf_msg, sizeof(elf_msg));
+		if (elf_r == 0) {
+			siglen = (size_t)esig.der_len;
+			res->kind = EG_SIG_EMBEDDED;
+		} else if (elf_r != -ENOENT && elf_r != -ENOEXEC && elf_r != -EBADMSG) {
+			r = elf_r;
+			snprintf(res->detail, sizeof(res->detail), "%s", elf_msg);
+			goto out;
+		} else {
+			r = find_detached(v, path, flags, &sigbuf, &siglen, res);
+			if (r < 0 && r != -ENOENT)
+				goto out;
+			if (!r)
+				res->kind = EG_SIG_DETACHED;
+		}
+	}
+
+	/* 2. One pass over the file: the whole-file SHA-256, and the CMS check if any. */
+	bio = eg_sig_bio_new(fd, res->kind == EG_SIG_EMBEDDED ? &esig : NULL, res->file_sha256);
+	if (!bio) {
+		r = -EIO;
+		snprintf(res->detail, sizeof(res->detail),
+			 "cannot read the file (changed while being verified?)");
+		goto out;
+	}
+	if (res->kind != EG_SIG_NONE) {
+		r = eg_cms_parse(sigbuf, siglen, res->kind == EG_SIG_DETACHED, true, &cms,
+				 res->detail, sizeof(res->detail));
+		if (r < 0) {
+			invalid_keep(res, EG_REASON_MALFORMED);
+		} else {
+			r = check_cms(v, cms, bio, now, flags, res, &sig_ok);
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = drain(bio);
+	if (r < 0) {
+		res->valid = false;
+		snprintf(res->detail, sizeof(res->detail), "reading the file: %s", strerror(-r));
+		goto out;
+	}
+	res->has_file_sha256 = true;
+
+	/* 3. The deny list overrides whatever the signature said. */
+	if (denied(v, res->file_sha256)) {
+		char hex[2 * EG_SHA256_LEN + 1];
+
+		invalid(res, EG_REASON_DENY_LIST, "file sha256:%s is on the deny list",
+			eg_sha256_hex(res->file_sha256, hex));
+		r = 0;
+		goto out;
+	}
+	if (res->kind != EG_SIG_NONE) {
+		r = 0;
+		goto out;
+	}
+
+	/* No signature of its own: a catalog may list it; a valid catalog wins. */
+	for (size_t i = 0; i < v->ncats; i++) {
+		struct eg_verify_result cres;
+
+		if (!eg_catalog_lookup(v->cats[i], res->file_sha256))
+			continue;
+		result_init(&cres);
+		r = check_catalog(v, v->cats[i], now, flags, &cres);
+		if (r < 0) {
+			snprintf(res->detail, sizeof(res->detail), "%s", cres.detail);
+			goto out;
+		}
+		memcpy(cres.file_sha256, res->file_sha256, EG_SHA256_LEN);
+		cres.has_file_sha256 = true;
+		if (res->kind == EG_SIG_NONE || cres.valid)
+			*res = cres;
+		if (cres.valid)
+			break;
+	}
+	if (res->kind == EG_SIG_NONE) {
+		if (elf_r == -ENOENT || opts->detached)
+			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
+				EG_SIG_SECTION, path ? ", no detached signature, no catalog entry" : "");
+		else
+			invalid(res, EG_REASON_MALFORMED, "%s", elf_msg);
+	}
+	r = 0;
+out:
+	if (r < 0)
+		res->valid = false;
+	BIO_free(bio);
+	CMS_ContentInfo_free(cms);
+	free(sigbuf);
+	ERR_clear_error();
+	return r;
+}
+
+int eg_verify_path(struct eg_verifier *v, const char *path, const struct eg_verify_opts *opts,
+		   struct eg_verify_result *res)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		r = -errno;
+		result_init(res);
+		snprintf(res->detail, sizeof(res->detail), "%s: %s", path, strerror(errno));
+		return r;
+	}
+	r = eg_verify_fd(v, fd, path, opts, res);
+	close(fd);
+	return r;
+}
+
+int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res)
+{
+	struct eg_catalog *cat = NULL;
+	bool sig_ok = false;
+	int r;
+
+	result_init(res);
+	res->kind = EG_SIG_CATALOG;
+	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
+	if (v->ncats == EG_MAX_CATALOGS) {
+		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs", EG_MAX_CATALOGS);
+		return -ENOSPC;
+	}
+	r = eg_catalog_read(path, &cat, res->detail, sizeof(res->detail));
+	if (r < 0)
+		return r;
+	r = check_cms(v, cat->cms, NULL, (int64_t)time(NULL), v->flags, res, &sig_ok);
+	if (r < 0) {
+		eg_catalog_free(cat);
+		return r;
+	}
+	/* What the signature itself says is fixed; chain and revocation are evaluated
+	 * again at each lookup, at that time. */
+	cat->sig_ok = sig_ok;
+	if (!sig_ok) {
+		cat->sig_reason = res->reason;
+		snprintf(cat->sig_detail, sizeof(cat->sig_detail), "%s", res->detail);
+	}
+	v->cats[v->ncats++] = cat;
+	return 0;
+}
