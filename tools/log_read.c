@@ -153,8 +153,13 @@ static int digits(const char *p, int n)
 
 static int date_parse(const char *p, struct tm *tm)
 {
-	int y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
+	int y, mo, d;
 
+	if (strnlen(p, 10) < 10)
+		return -EINVAL;
+	y = digits(p, 4);
+	mo = digits(p + 5, 2);
+	d = digits(p + 8, 2);
 	if (y < 0 || p[4] != '-' || mo < 1 || mo > 12 || p[7] != '-' || d < 1 || d > 31)
 		return -EINVAL;
 	memset(tm, 0, sizeof(*tm));
@@ -183,7 +188,8 @@ int eg_log_time_parse(const char *s, int64_t *ret_ns)
 	struct tm tm;
 	int h, mi, sec;
 
-	if (date_parse(p, &tm) || (p[10] != 'T' && p[10] != 't' && p[10] != ' '))
+	if (date_parse(p, &tm) || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+	    strnlen(p, 19) < 19)
 		return -EINVAL;
 	h = digits(p + 11, 2);
 	mi = digits(p + 14, 2);
@@ -208,7 +214,8 @@ int eg_log_time_parse(const char *s, int64_t *ret_ns)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+		int oh = strnlen(p, 6) < 6 ? -1 : digits(p + 1, 2);
+		int om = oh < 0 ? -1 : digits(p + 4, 2);
 
 		if (oh < 0 || oh > 23 || p[3] != ':' || om < 0 || om > 59)
 			return -EINVAL;
