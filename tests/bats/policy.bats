@@ -294,3 +294,119 @@ check_error() {
 	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$M/root.crt" p.policy
 	assert_output --partial "allows code signing"
 }
+
+# explain: a matrix of files (signed, unsigned, revoked, catalogued) against policies.
+explain_setup() {
+	M=$BATS_FILE_TMPDIR/mkpki
+	cp /bin/true signed.bin
+	cp /bin/true unsigned.bin
+	cp /bin/true revoked.bin
+	cp /bin/true catalogued.bin
+	# catalogued.bin differs from the others, so its digest is its own
+	printf 'x' >>catalogued.bin
+	openssl cms -sign -binary -outform DER -in signed.bin -out signed.bin.sig \
+		-signer "$M/leaf-valid.crt" -inkey "$M/leaf-valid.key" -certfile "$M/inter.crt"
+	openssl cms -sign -binary -outform DER -in revoked.bin -out revoked.bin.sig \
+		-signer "$M/leaf-revoked-kc.crt" -inkey "$M/leaf-revoked-kc.key" \
+		-certfile "$M/inter.crt"
+	printf 'execgate-catalog v1\nsha256:%s  catalogued.bin\n' \
+		"$(sha256sum catalogued.bin | cut -d' ' -f1)" >os-image.txt
+	# signed by another valid leaf, so only the catalog rule can allow catalogued.bin
+	openssl cms -sign -nodetach -binary -outform DER -in os-image.txt -out os-image.cat \
+		-signer "$M/leaf-lifetime.crt" -inkey "$M/leaf-lifetime.key" -certfile "$M/inter.crt"
+	cat >matrix.policy <<-EOF2
+	mode ${1:-enforce}
+	trust-anchor $M/root.crt
+	crl-dir $M/crl/fresh
+	catalog os-image.cat
+	signer rel subject "*leaf-valid*" owner "test <t@example.invalid>"
+	deny hook mmap path "$PWD/signed.bin"
+	allow signer rel
+	allow catalog os-*
+	deny outcome revoked
+	default deny
+	EOF2
+}
+
+@test "explain: a signed file is allowed by the signer's rule" {
+	explain_setup
+	run -0 "$EG_BIN/execgate" explain --policy matrix.policy signed.bin
+	assert_line "$PWD/signed.bin: allow"
+	assert_line --regexp "^  rule: +matrix.policy:7: allow signer rel \(rule 2\)$"
+	assert_line --regexp "^  signature: +detached $PWD/signed.bin.sig$"
+	assert_line --regexp "^  verified: +valid"
+	assert_line --regexp "^  revocation: +good"
+}
+
+@test "explain: an unsigned file falls to the default deny with reason no_signature" {
+	explain_setup
+	run -1 "$EG_BIN/execgate" explain --policy matrix.policy unsigned.bin
+	assert_line "$PWD/unsigned.bin: deny"
+	assert_line --regexp "^  rule: +default deny$"
+	assert_line --regexp "^  reason: +no_signature$"
+}
+
+@test "explain: a file signed by a revoked certificate is denied by the revoked rule" {
+	explain_setup
+	run -1 "$EG_BIN/execgate" explain --policy matrix.policy revoked.bin
+	assert_line "$PWD/revoked.bin: deny"
+	assert_line --regexp "^  rule: +matrix.policy:9: deny outcome revoked \(rule 4\)$"
+	assert_line --regexp "^  reason: +revoked$"
+	assert_line --regexp "^  revocation: +revoked"
+}
+
+@test "explain: a catalogued file is allowed by the catalog rule" {
+	explain_setup
+	run -0 "$EG_BIN/execgate" explain --policy matrix.policy catalogued.bin
+	assert_line "$PWD/catalogued.bin: allow"
+	assert_line --regexp "^  rule: +matrix.policy:8: allow catalog os-\* \(rule 3\)$"
+	assert_line --regexp "^  signature: +catalog .*os-image.cat$"
+}
+
+@test "explain: the hook and audit mode change the decision" {
+	explain_setup
+	run -1 "$EG_BIN/execgate" explain --policy matrix.policy --hook mmap signed.bin
+	assert_line "$PWD/signed.bin: deny"
+	assert_line --regexp "^  rule: +matrix.policy:6: deny hook mmap"
+	explain_setup audit
+	run -0 "$EG_BIN/execgate" explain --policy matrix.policy revoked.bin
+	assert_line "$PWD/revoked.bin: audit"
+	run -0 "$EG_BIN/execgate" explain --policy matrix.policy unsigned.bin
+	assert_line "$PWD/unsigned.bin: audit"
+}
+
+@test "explain --json has the verification, the decision, the rule and the policy" {
+	explain_setup
+	run -0 --separate-stderr "$EG_BIN/execgate" explain --json --policy matrix.policy signed.bin
+	python3 - "$output" "$PWD" "$(sha256sum matrix.policy | cut -d' ' -f1)" <<-'PY'
+	import json, sys
+	o = json.loads(sys.argv[1])
+	assert o["decision"] == "allow", o
+	assert o["valid"] is True and o["reason"] == "none", o
+	assert o["kind"] == "detached", o
+	assert o["rule"] == {"id": 2, "file": "matrix.policy", "line": 7,
+	                     "text": "allow signer rel"}, o["rule"]
+	assert o["policy"]["sha256"] == sys.argv[3], o["policy"]
+	assert o["policy"]["generation"] == 1, o["policy"]
+	assert "leaf-valid" in o["signer"]["subject"], o["signer"]
+	assert o["revocation"]["status"] == "good", o["revocation"]
+	PY
+	run -1 --separate-stderr "$EG_BIN/execgate" explain --json --policy matrix.policy unsigned.bin
+	python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["rule"] is None and o["decision"] == "deny" and o["decision_reason"] == "no_signature", o' "$output"
+}
+
+@test "explain: errors in its arguments, policy or file exit 2" {
+	explain_setup
+	run -2 "$EG_BIN/execgate" explain --policy matrix.policy --hook fork signed.bin
+	assert_output --partial "--hook: expected exec or mmap, not 'fork'"
+	run -2 "$EG_BIN/execgate" explain --policy matrix.policy --uid -1 signed.bin
+	run -2 "$EG_BIN/execgate" explain --policy matrix.policy nonexistent.bin
+	assert_output --partial "nonexistent.bin: No such file or directory"
+	run -2 "$EG_BIN/execgate" explain --policy nonexistent.policy signed.bin
+	assert_output --partial "nonexistent.policy: cannot read the policy"
+	printf 'mode enforce\nallow hook exex\ndefault deny\n' >bad.policy
+	run -2 "$EG_BIN/execgate" explain --policy bad.policy signed.bin
+	assert_output --partial "bad.policy:2:12: expected 'exec' or 'mmap'"
+	run -0 "$EG_BIN/execgate" explain --help
+	assert_output --partial "Exit status"
+}

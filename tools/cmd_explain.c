@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/* execgate explain: the decision a policy would make for a file, the rule that makes it,
+ * and every check behind it.  Verification is configured from the policy's settings the
+ * way the agent configures it, and the policy's evaluator decides from the facts alone. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "commands.h"
+#include "eg_policy.h"
+#include "eg_verify.h"
+
+#define DEFAULT_POLICY "/etc/execgate/policy"
+
+struct explain {
+	const char *policy_path;
+	const char *fragments;
+	const char *file;
+	const char *detached;
+	const char *cgroup;
+	enum eg_hook hook;
+	uint32_t uid;
+	bool json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: execgate explain [--policy POLICY] [--fragments DIR] [--hook exec|mmap]\n"
+		"                        [--uid N] [--cgroup PATH] [--sig SIGFILE] [--json] FILE\n\n"
+		"Verify FILE with the trust anchors, TSA anchors, CRLs, signature directory and\n"
+		"catalogs POLICY names, and print the decision POLICY makes for it: allow, deny or\n"
+		"audit, the rule that decides (file, line, text) or the default, and every check\n"
+		"behind it (signature, chain, timestamp, revocation).  Nothing is executed.\n\n"
+		"  --policy POLICY  the policy (default " DEFAULT_POLICY "), with POLICY.d/ or\n"
+		"                   --fragments DIR\n"
+		"  --hook           the access to judge: exec (default) or mmap\n"
+		"  --uid N          the user running it (default: yours)\n"
+		"  --cgroup PATH    the cgroup v2 path it runs in (default: yours)\n"
+		"  --sig SIGFILE    a detached signature to use for FILE\n"
+		"  --json           one JSON object: the fields of the verification plus decision,\n"
+		"                   rule {id, file, line, text} (null: the default decided) and\n"
+		"                   policy {file, sha256, generation}\n\n"
+		"The generation printed is this load's (1); the running agent counts its own.\n"
+		"Exit status: 0 the file would run (allow, or audit); 1 it would be denied;\n"
+		"2 usage or operational error (unreadable policy, anchors or file).\n");
+}
+
+/* The calling process's cgroup v2 path ("0::/user.slice/..." in /proc/self/cgroup). */
+static char *own_cgroup(void)
+{
+	char line[PATH_MAX + 8], *found = NULL;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		found = strdup(line + 3);
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A NULL-terminated copy of a list of strings, for eg_verifier_opts. */
+static const char **string_array(const struct eg_policy_strings *list)
+{
+	const char **v = calloc(list->n + 1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < list->n; i++)
+		v[i] = list->v[i];
+	return v;
+}
+
+static bool lookup_enabled(const struct eg_policy_settings *st, enum eg_policy_lookup kind)
+{
+	for (size_t i = 0; i < st->n_lookup; i++)
+		if (st->lookup[i] == kind)
+			return true;
+	return false;
+}
+
+static const char *kind_name(enum eg_sig_kind kind)
+{
+	switch (kind) {
+	case EG_SIG_EMBEDDED:
+		return "embedded";
+	case EG_SIG_DETACHED:
+		return "detached";
+	case EG_SIG_CATALOG:
+		return "catalog";
+	case EG_SIG_NONE:
+		break;
+	}
+	return "none";
+}
+
+static const char *revocation_name(enum eg_revocation r)
+{
+	switch (r) {
+	case EG_REVOCATION_GOOD:
+		return "good";
+	case EG_REVOCATION_REVOKED:
+		return "revoked";
+	case EG_REVOCATION_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+static void iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+/* Everything the evaluator knows, from the verification result alone. */
+static void facts_from_result(const struct explain *ex, const char *path, const char *cgroup,
+			      const struct eg_policy_settings *st,
+			      const struct eg_verify_result *res, char *catalog, size_t catalog_len,
+			      struct eg_policy_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->hook = ex->hook;
+	f->uid = ex->uid;
+	f->cgroup = cgroup;
+	f->reason = res->valid ? EG_REASON_NONE : res->reason;
+	f->has_sha256 = res->has_file_sha256;
+	memcpy(f->sha256, res->file_sha256, EG_SHA256_LEN);
+	if (res->has_signer) {
+		f->subject = res->signer.subject;
+		f->issuer = res->signer.issuer;
+		f->has_spki = true;
+		memcpy(f->spki, res->signer.spki_sha256, EG_SHA256_LEN);
+		f->has_cert = true;
+		memcpy(f->cert, res->signer.sha256, EG_SHA256_LEN);
+	}
+	if (res->kind == EG_SIG_CATALOG && res->sig_path[0])
+		f->catalog = eg_policy_catalog_name(res->sig_path, catalog, catalog_len);
+	f->has_signing_time = res->valid && res->has_timestamp;
+	f->signing_time = res->timestamp;
+	/* Verification let stale and missing CRLs pass; the policy says what they mean. */
+	f->crl_stale = res->crl_problems & EG_CRL_PROBLEM_STALE;
+	f->crl_missing = res->crl_problems & EG_CRL_PROBLEM_MISSING;
+	/* A kind of signature the policy does not use counts as no signature. */
+	if (res->kind == EG_SIG_EMBEDDED && !lookup_enabled(st, EG_LOOKUP_EMBEDDED)) {
+		f->reason = EG_REASON_NO_SIGNATURE;
+		f->subject = f->issuer = NULL;
+		f->has_spki = f->has_cert = f->has_signing_time = false;
+	}
+}
+
+static json_t *result_json(const struct eg_verify_result *res)
+{
+	char hex[2 * EG_SHA256_LEN + 1], t1[32], t2[32];
+	json_t *o = json_object(), *chain = json_array();
+
+	json_object_set_new(o, "valid", json_boolean(res->valid));
+	json_object_set_new(o, "reason", json_string(eg_reason_name(res->valid ? EG_REASON_NONE :
+									       res->reason)));
+	json_object_set_new(o, "kind", json_string(kind_name(res->kind)));
+	json_object_set_new(o, "sig_path", res->sig_path[0] ? json_string(res->sig_path) :
+							      json_null());
+	json_object_set_new(o, "sha256", res->has_file_sha256 ?
+						 json_string(eg_sha256_hex(res->file_sha256, hex)) :
+						 json_null());
+	if (res->has_signer) {
+		iso_time(res->signer.not_before, t1, sizeof(t1));
+		iso_time(res->signer.not_after, t2, sizeof(t2));
+		json_object_set_new(
+			o, "signer",
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "subject",
+				  res->signer.subject, "issuer", res->signer.issuer, "serial",
+				  res->signer.serial, "sha256", eg_sha256_hex(res->signer.sha256, hex),
+				  "spki_sha256",
+				  eg_sha256_hex(res->signer.spki_sha256, (char[65]){ 0 }),
+				  "not_before", t1, "not_after", t2));
+	} else {
+		json_object_set_new(o, "signer", json_null());
+	}
+	for (unsigned int i = 0; i < res->chain_len && i < EG_CHAIN_MAX; i++)
+		json_array_append_new(chain, json_string(res->chain_subjects[i]));
+	json_object_set_new(o, "chain", chain);
+	if (res->has_timestamp) {
+		iso_time(res->timestamp, t1, sizeof(t1));
+		json_object_set_new(o, "timestamp", json_pack("{s:s, s:s}", "time", t1, "tsa",
+							      res->tsa_subject));
+	} else {
+		json_object_set_new(o, "timestamp", json_null());
+	}
+	iso_time(res->validation_time, t1, sizeof(t1));
+	json_object_set_new(o, "validation_time", json_string(t1));
+	json_object_set_new(o, "revocation", json_pack("{s:s, s:b, s:b}", "status",
+						       revocation_name(res->revocation), "crl_stale",
+						       !!(res->crl_problems & EG_CRL_PROBLEM_STALE),
+						       "crl_missing",
+						       !!(res->crl_problems & EG_CRL_PROBLEM_MISSING)));
+	json_object_set_new(o, "detail", json_string(res->detail));
+	return o;
+}
+
+static int print_json(const char *path, const struct eg_verify_result *res,
+		      const struct eg_policy *policy, const struct eg_policy_decision *d)
+{
+	char hex[2 * EG_SHA256_LEN + 1];
+	json_t *o = result_json(res);
+	int r;
+
+	json_object_set_new(o, "file", json_string(path));
+	json_object_set_new(o, "decision", json_string(eg_policy_decision_name(d->decision)));
+	json_object_set_new(o, "action", json_string(eg_policy_action_name(d->action)));
+	json_object_set_new(o, "decision_reason", json_string(eg_reason_name(d->reason)));
+	if (d->rule)
+		json_object_set_new(o, "rule", json_pack("{s:i, s:s, s:i, s:s}", "id", d->rule->id,
+							 "file", d->rule->file, "line",
+							 d->rule->line, "text", d->rule->text));
+	else
+		json_object_set_new(o, "rule", json_null()); /* the default decided */
+	eg_policy_digest_hex(policy, hex);
+	json_object_set_new(o, "policy", json_pack("{s:s, s:s, s:i}", "file",
+						   eg_policy_file(policy, 0), "sha256", hex,
+						   "generation", eg_policy_generation(policy)));
+	r = json_dumpf(o, stdout, JSON_COMPACT) || puts("") < 0 ? -EIO : 0;
+	json_decref(o);
+	return r;
+}
+
+static void print_text(const char *path, const struct explain *ex, const char *cgroup,
+		       const struct eg_verify_result *res, const struct eg_policy *policy,
+		       const struct eg_policy_decision *d)
+{
+	const struct eg_policy_settings *st = eg_policy_settings(policy);
+	char hex[2 * EG_SHA256_LEN + 1], t1[32], t2[32];
+
+	printf("%s: %s\n", path, eg_policy_decision_name(d->decision));
+	if (d->rule)
+		printf("  rule:        %s:%u: %s (rule %u)\n", d->rule->file, d->rule->line,
+		       d->rule->text, d->rule->id);
+	else
+		printf("  rule:        default %s\n", eg_policy_action_name(d->action));
+	if (d->decision != EG_DECISION_ALLOW || d->reason != EG_REASON_NONE)
+		printf("  reason:      %s\n", eg_reason_name(d->reason));
+	eg_policy_digest_hex(policy, hex);
+	printf("  policy:      %s, mode %s, sha256 %s, generation %u\n", eg_policy_file(policy, 0),
+	       st->mode == EG_MODE_ENFORCE ? "enforce" : "audit", hex,
+	       eg_policy_generation(policy));
+	printf("  access:      %s by uid %u in cgroup %s\n",
+	       ex->hook == EG_HOOK_EXEC ? "exec" : "mmap", ex->uid, cgroup ? cgroup : "(unknown)");
+	printf("  file sha256: %s\n",
+	       res->has_file_sha256 ? eg_sha256_hex(res->file_sha256, hex) : "(unreadable)");
+	printf("  signature:   %s%s%s\n", kind_name(res->kind), res->sig_path[0] ? " " : "",
+	       res->sig_path);
+	printf("  verified:    %s%s%s\n",
+	       res->valid ? "valid" : eg_reason_name(res->reason), res->detail[0] ? ": " : "",
+	       res->detail);
+	if (res->has_signer) {
+		iso_time(res->signer.not_before, t1, sizeof(t1));
+		iso_time(res->signer.not_after, t2, sizeof(t2));
+		printf("  signer:      %s\n", res->signer.subject);
+		printf("    issuer:    %s\n", res->signer.issuer);
+		printf("    serial:    %s\n", res->signer.serial);
+		printf("    valid:     %s to %s\n", t1, t2);
+		printf("    sha256:    %s\n", eg_sha256_hex(res->signer.sha256, hex));
+		printf("    spki:      %s\n", eg_sha256_hex(res->signer.spki_sha256, hex));
+	}
+	if (res->chain_len) {
+		printf("  chain:       ");
+		for (unsigned int i = 0; i < res->chain_len && i < EG_CHAIN_MAX; i++)
+			printf("%s%s", i ? " <- " : "", res->chain_subjects[i]);
+		iso_time(res->validation_time, t1, sizeof(t1));
+		printf(" (checked at %s)\n", t1);
+	}
+	if (res->has_timestamp) {
+		iso_time(res->timestamp, t1, sizeof(t1));
+		printf("  timestamp:   %s by %s\n", t1, res->tsa_subject);
+	} else {
+		printf("  timestamp:   none\n");
+	}
+	printf("  revocation:  %s%s%s\n", revocation_name(res->revocation),
+	       res->crl_problems & EG_CRL_PROBLEM_STALE ? ", a CRL is stale" : "",
+	       res->crl_problems & EG_CRL_PROBLEM_MISSING ? ", a CRL is missing" : "");
+}
+
+static int parse_args(int argc, char **argv, struct explain *ex)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "fragments", required_argument, NULL, 'f' },
+		{ "hook", required_argument, NULL, 'k' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "sig", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char *end;
+	int c;
+
+	ex->policy_path = DEFAULT_POLICY;
+	ex->hook = EG_HOOK_EXEC;
+	ex->uid = getuid();
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			ex->policy_path = optarg;
+			break;
+		case 'f':
+			ex->fragments = optarg;
+			break;
+		case 'k':
+			if (!strcmp(optarg, "exec"))
+				ex->hook = EG_HOOK_EXEC;
+			else if (!strcmp(optarg, "mmap"))
+				ex->hook = EG_HOOK_MMAP;
+			else {
+				fprintf(stderr, "execgate explain: --hook: expected exec or mmap, "
+						"not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'u': {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-' || v >= UINT32_MAX) {
+				fprintf(stderr, "execgate explain: --uid: expected a number, not "
+						"'%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			ex->uid = v;
+			break;
+		}
+		case 'c':
+			ex->cgroup = optarg;
+			break;
+		case 's':
+			ex->detached = optarg;
+			break;
+		case 'j':
+			ex->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "execgate explain: expected one FILE (see --help)\n");
+		return -EINVAL;
+	}
+	ex->file = argv[optind];
+	return 0;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	struct explain ex = { 0 };
+	struct eg_policy *policy = NULL;
+	struct eg_verifier *verifier = NULL;
+	struct eg_verify_result res, catres;
+	struct eg_policy_decision d;
+	struct eg_policy_error perr;
+	struct eg_policy_facts facts;
+	const struct eg_policy_settings *st;
+	const char **anchors = NULL, **tsa = NULL;
+	char errbuf[1024], catalog[256], *path = NULL, *cgroup = NULL;
+	struct eg_verify_opts vopts = { 0 };
+	int status = EG_EXIT_ERROR, r;
+
+	r = parse_args(argc, argv, &ex);
+	if (r)
+		return r > 0 ? EG_EXIT_OK : EG_EXIT_ERROR;
+	r = eg_policy_load(ex.policy_path, ex.fragments, 0, &policy, &perr);
+	if (r) {
+		if (perr.line)
+			fprintf(stderr, "%s:%u:%u: %s\n", perr.file, perr.line, perr.column,
+				perr.message);
+		else
+			fprintf(stderr, "%s: %s\n", perr.file, perr.message);
+		goto out;
+	}
+	st = eg_policy_settings(policy);
+	if (!st->trust_anchors.n) {
+		fprintf(stderr, "%s: the policy names no trust-anchor: nothing can verify\n",
+			ex.policy_path);
+		goto out;
+	}
+	anchors = string_array(&st->trust_anchors);
+	tsa = string_array(&st->tsa_anchors);
+	if (!anchors || !tsa) {
+		fprintf(stderr, "execgate explain: out of memory\n");
+		goto out;
+	}
+	{
+		struct eg_verifier_opts vo = {
+			.anchors = anchors,
+			.tsa_anchors = tsa,
+			.crl_dir = st->crl_dir,
+			.crl_max_age = st->crl_max_age,
+			.sig_dir = st->sig_dir,
+			/* The policy's on-stale-crl / on-missing-crl decide (see facts). */
+			.flags = EG_VERIFY_ALLOW_CRL_STALE | EG_VERIFY_ALLOW_CRL_MISSING |
+				 (lookup_enabled(st, EG_LOOKUP_DETACHED) ? 0 :
+									  EG_VERIFY_NO_SIG_LOOKUP),
+		};
+
+		r = eg_verifier_new(&vo, &verifier, errbuf, sizeof(errbuf));
+		if (r) {
+			fprintf(stderr, "execgate explain: %s\n", errbuf);
+			goto out;
+		}
+	}
+	if (lookup_enabled(st, EG_LOOKUP_CATALOG)) {
+		for (size_t i = 0; i < st->catalogs.n; i++) {
+			r = eg_verifier_add_catalog(verifier, st->catalogs.v[i], &catres);
+			if (r) {
+				fprintf(stderr, "%s: %s\n", st->catalogs.v[i],
+					catres.detail[0] ? catres.detail : strerror(-r));
+				goto out;
+			}
+		}
+	}
+	path = realpath(ex.file, NULL);
+	if (!path) {
+		fprintf(stderr, "%s: %s\n", ex.file, strerror(errno));
+		goto out;
+	}
+	cgroup = ex.cgroup ? strdup(ex.cgroup) : own_cgroup();
+	vopts.detached = ex.detached;
+	r = eg_verify_path(verifier, path, &vopts, &res);
+	if (r) {
+		fprintf(stderr, "%s: %s\n", ex.file, res.detail[0] ? res.detail : strerror(-r));
+		goto out;
+	}
+	facts_from_result(&ex, path, cgroup, st, &res, catalog, sizeof(catalog), &facts);
+	eg_policy_evaluate(policy, &facts, &d);
+	if (ex.json)
+		r = print_json(path, &res, policy, &d);
+	else
+		print_text(path, &ex, cgroup, &res, policy, &d);
+	if (r) {
+		fprintf(stderr, "execgate explain: cannot write the output\n");
+		goto out;
+	}
+	status = d.decision == EG_DECISION_DENY ? EG_EXIT_FINDING : EG_EXIT_OK;
+out:
+	free(cgroup);
+	free(path);
+	free(anchors);
+	free(tsa);
+	eg_verifier_free(verifier);
+	eg_policy_free(policy);
+	return status;
+}
