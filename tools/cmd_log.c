@@ -105,30 +105,7 @@ static void usage(FILE *out)
 	fputs(usage_text, out);
 }
 
-static int show(struct log_ctx *c, const struct eg_log_rec *rec);
-
-static int sink(void *opaque, const struct eg_log_rec *logged)
-{
-	struct log_ctx *c = opaque;
-	struct eg_log_rec rec = *logged;
-	char *line = NULL;
-	int ret;
-
-	if (!c->replay)
-		return show(c, logged);
-	ret = eg_log_replay_apply(c->replay, &rec);
-	if (!ret && c->output != OUT_TABLE) {
-		line = json_dumps(rec.root, JSON_COMPACT);
-		rec.line = line;
-		rec.line_len = line ? strlen(line) : 0;
-		ret = line ? 0 : -ENOMEM;
-	}
-	if (!ret)
-		ret = show(c, &rec);
-	free(line);
-	return ret;
-}
-
+/* A record through the filters into the summary, the suggestion, or standard output. */
 static int show(struct log_ctx *c, const struct eg_log_rec *rec)
 {
 	int ret = 0;
@@ -157,6 +134,29 @@ static int show(struct log_ctx *c, const struct eg_log_rec *rec)
 	}
 	if (!ret && c->follow && fflush(stdout))
 		ret = -EIO;
+	return ret;
+}
+
+/* Every record read; with --replay decided again first, so filters see the new decision. */
+static int sink(void *opaque, const struct eg_log_rec *logged)
+{
+	struct log_ctx *c = opaque;
+	struct eg_log_rec rec = *logged;
+	char *line = NULL;
+	int ret;
+
+	if (!c->replay)
+		return show(c, logged);
+	ret = eg_log_replay_apply(c->replay, &rec);
+	if (!ret && c->output != OUT_TABLE) {
+		line = json_dumps(rec.root, JSON_COMPACT);
+		rec.line = line;
+		rec.line_len = line ? strlen(line) : 0;
+		ret = line ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		ret = show(c, &rec);
+	free(line);
 	return ret;
 }
 
@@ -443,10 +443,13 @@ int cmd_log(int argc, char **argv)
 			status = EG_EXIT_ERROR;
 		}
 	}
-	if (c.summary && c.output == OUT_JSON)
+	if (c.summary && c.output == OUT_JSON) {
 		ret = eg_log_summary_print_json(c.sum, stdout);
-	else if (c.summary)
+		if (ret == -ENOMEM)
+			goto oom;
+	} else if (c.summary) {
 		eg_log_summary_print(c.sum, stdout, c.top);
+	}
 	if (c.html && write_html(&c, files, n_files))
 		status = EG_EXIT_ERROR;
 	if (c.sug && eg_log_suggest_print(c.sug, stdout, stderr))
