@@ -291,6 +291,7 @@ for line, rec in zip(sys.argv[1].splitlines(), logged):
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
+	pid=
 	assert_equal "$rc" 0
 	run cat "$out"
 	assert_output "$(sed -n '1,3p;5p' "$S")"
