@@ -410,3 +410,30 @@ explain_setup() {
 	run -0 "$EG_BIN/execgate" explain --help
 	assert_output --partial "Exit status"
 }
+
+@test "explain --sig uses the given detached signature" {
+	explain_setup
+	# unsigned.bin has the same bytes as signed.bin, so signed.bin's signature fits it
+	run -0 "$EG_BIN/execgate" explain --policy matrix.policy --sig signed.bin.sig unsigned.bin
+	assert_line "$PWD/unsigned.bin: allow"
+	run -1 "$EG_BIN/execgate" explain --policy matrix.policy --sig signed.bin.sig catalogued.bin
+	assert_line "$PWD/catalogued.bin: deny"
+	assert_line --regexp "^  reason: +bad_signature$"
+}
+
+@test "explain: a stale CRL does what on-stale-crl says" {
+	explain_setup
+	sed -i "s#crl/fresh#crl/stale#" matrix.policy
+	printf 'on-stale-crl deny\n' | cat - matrix.policy >stale.policy
+	run -1 "$EG_BIN/execgate" explain --policy stale.policy signed.bin
+	assert_line "$PWD/signed.bin: deny"
+	assert_line --regexp "^  reason: +crl_stale$"
+	assert_line --regexp "^  revocation: +unknown, a CRL is stale"
+	printf 'on-stale-crl audit\n' | cat - matrix.policy >stale.policy
+	run -0 "$EG_BIN/execgate" explain --policy stale.policy signed.bin
+	assert_line "$PWD/signed.bin: audit"
+	assert_line --regexp "^  reason: +crl_stale$"
+	printf 'on-stale-crl allow\n' | cat - matrix.policy >stale.policy
+	run -0 "$EG_BIN/execgate" explain --policy stale.policy signed.bin
+	assert_line "$PWD/signed.bin: allow"
+}
