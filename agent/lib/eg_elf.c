@@ -126,6 +126,24 @@ static int table_range(uint64_t off, uint64_t count, uint64_t entsize, uint64_t 
 	return 0;
 }
 
+/* With e_shnum 0, the section count is section 0's sh_size.  Read here, not through
+ * elf_getshdrnum(), which answers 0 for a count whose table would not fit the file. */
+static int ext_shnum(const struct src *s, const struct layout *l, size_t *ret)
+{
+	bool is64 = l->class == ELFCLASS64;
+	unsigned char b[8];
+	uint64_t v = 0;
+	int n = is64 ? 8 : 4, r;
+
+	r = src_read(s, l->ehdr.e_shoff + (is64 ? 32 : 20), b, (size_t)n);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)b[l->data == ELFDATA2MSB ? i : n - 1 - i] << (8 * (n - 1 - i));
+	*ret = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+	return 0;
+}
+
 /*
  * Parse the headers of the image in S and check every property of the signature
  * section the format requires (see eg_elf.h), except the payload's content.
@@ -178,8 +196,11 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		return -EBADMSG;
 	}
 
-	/* Program headers: the table and every segment's file range inside the file. */
-	if (elf_getphdrnum(l->elf, &l->phnum) || l->phnum > PHNUM_MAX) {
+	/* Program headers: the table and every segment's file range inside the file.  The
+	 * count comes from the header itself: elf_getphdrnum() silently clamps it to what
+	 * fits in the file, which would hide a truncated table. */
+	l->phnum = l->ehdr.e_phnum;
+	if ((l->phnum == PN_XNUM && elf_getphdrnum(l->elf, &l->phnum)) || l->phnum > PHNUM_MAX) {
 		set_err(errbuf, errlen, "malformed ELF: bad program header count");
 		return -EBADMSG;
 	}
@@ -200,7 +221,13 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 			set_err(errbuf, errlen, "malformed ELF: section header table outside the file");
 			return -EBADMSG;
 		}
-		if (elf_getshdrnum(l->elf, &l->shnum) || l->shnum > EG_ELF_MAX_SHNUM ||
+		l->shnum = l->ehdr.e_shnum;
+		if (!l->shnum) {
+			r = ext_shnum(s, l, &l->shnum);
+			if (r < 0)
+				return r;
+		}
+		if (l->shnum > EG_ELF_MAX_SHNUM ||
 		    table_range(l->ehdr.e_shoff, l->shnum, l->shdr_size, s->size, &shtab_len)) {
 			set_err(errbuf, errlen,
 				"malformed ELF: section header table outside the file or too large");
