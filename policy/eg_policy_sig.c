@@ -83,6 +83,21 @@ out:
 	return r;
 }
 
+/* SHA-2 digests only: a SHA-1 signature over a policy could be forged by collision. */
+static int check_digest(CMS_SignerInfo *si, const char *sig_path, char *msg, size_t len)
+{
+	X509_ALGOR *digest = NULL;
+	int nid;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &digest, NULL);
+	nid = digest ? OBJ_obj2nid(digest->algorithm) : NID_undef;
+	if (nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512)
+		return 0;
+	return say(msg, len, -EBADMSG, "%s: digest algorithm %s is not accepted (SHA-256, "
+				       "SHA-384 or SHA-512)",
+		   sig_path, nid == NID_undef ? "(unknown)" : OBJ_nid2sn(nid));
+}
+
 static int load_sig(const char *path, CMS_ContentInfo **ret, char *msg, size_t len)
 {
 	struct stat st;
@@ -152,6 +167,10 @@ int eg_policy_verify_signature(const struct eg_policy *policy, const char *sig_p
 		r = say(msg, msg_len, -EBADMSG, "%s: expected exactly one signer", sig_path);
 		goto out;
 	}
+	r = check_digest(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0), sig_path, msg,
+			 msg_len);
+	if (r)
+		goto out;
 	content = BIO_new_mem_buf(policy->canon, policy->canon_len);
 	if (!content) {
 		r = say(msg, msg_len, -ENOMEM, "out of memory");

@@ -231,7 +231,7 @@ check_error() {
 	assert_output "p.policy: signature refused: p.policy.sig does not exist"
 }
 
-@test "a policy signed with a code signing certificate is refused" {
+@test "a policy signed with a code signing certificate, or with SHA-1, is refused" {
 	openssl cms -sign -binary -outform DER -in p.policy -out p.policy.sig \
 		-signer "$PKI/codesign.crt" -inkey "$PKI/codesign.key"
 	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
@@ -244,6 +244,11 @@ check_error() {
 		-signer "$PKI/noeku.crt" -inkey "$PKI/noeku.key"
 	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
 	assert_output --partial "has no extended key usage"
+	# a SHA-1 digest is refused even from a policy-signing certificate
+	openssl cms -sign -binary -md sha1 -outform DER -in p.policy -out p.policy.sig \
+		-signer "$PKI/policy.crt" -inkey "$PKI/policy.key"
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
+	assert_output --partial "digest algorithm SHA1 is not accepted"
 	# and policy sign will not make such a signature in the first place
 	rm p.policy.sig
 	run -2 "$EG_BIN/execgate" policy sign --key "$PKI/codesign.key" --cert "$PKI/codesign.crt" p.policy
