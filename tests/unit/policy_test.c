@@ -754,6 +754,24 @@ static void fragments_in_lexical_order(void **state)
 	rmdir(dir);
 }
 
+static void catalog_names(void **state)
+{
+	static const struct {
+		const char *path, *name;
+	} cases[] = {
+		{ "/usr/share/execgate/catalogs/os-image.cat", "os-image" },
+		{ "os-image.cat", "os-image" },
+		{ "/x/base.catalog", "base.catalog" },
+		{ "/x/.cat", ".cat" },
+		{ "/x/y/", "" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(eg_policy_catalog_name(cases[i].path, buf, sizeof(buf)),
+				    cases[i].name);
+}
+
 /* xorshift64: a fixed-seed generator, so a failure reproduces. */
 static uint64_t rng_state;
 
@@ -888,6 +906,7 @@ int main(void)
 		cmocka_unit_test(too_many_rules_is_an_error),
 		cmocka_unit_test(digest_and_generation),
 		cmocka_unit_test(fragments_in_lexical_order),
+		cmocka_unit_test(catalog_names),
 		cmocka_unit_test(index_agrees_with_linear_scan),
 	};
 
