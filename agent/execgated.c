@@ -2,10 +2,17 @@
 /*
  * Architecture: execgated, the agent.
  *
- *   main ─ parse options ─ eg_log_open (queue + one writer thread)
- *        ├ eg_bpf_open (probe BPF LSM, load, configure, pin, attach)
- *        └ ring buffer poll loop ─ eg_event_to_record ─ eg_log_submit (never blocks)
- *   SIGINT/SIGTERM end the loop; eg_bpf_close detaches and unpins; the log flushes.
+ *   main ─ options ─ eg_log_open (queue + one writer thread)
+ *        ├ eg_decider_new (policy + verifier; quick-start flags become a policy)
+ *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect) and/or
+ *        │          eg_consult_start (fanotify FAN_OPEN_EXEC_PERM, synchronous consult)
+ *        ├ eg_control_start (root-only socket: status, reload)
+ *        └ loop: ring buffer events ─ eg_decider_log_event; SIGHUP ─ reload
+ *
+ * Backends: bpf = BPF LSM with the fanotify consult when fanotify works (BPF alone
+ * otherwise: misses are denied); fanotify = the consult alone (exec opens only);
+ * auto = bpf when BPF LSM is available, else fanotify.  Logging is off the decision
+ * path; every permission event is answered within --timeout-ms.
  *
  * `--set-verdict` is the one-shot path the tests and operators use to put a verdict on a
  * file's inode in a running agent's pinned verdict map.
@@ -18,51 +25,114 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "bpf_backend.h"
+#include "consult.h"
+#include "control.h"
+#include "decide.h"
 #include "events.h"
 #include "log.h"
 
 enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2 };
+enum backend { BACKEND_AUTO, BACKEND_BPF, BACKEND_FANOTIFY };
+
+#define MAX_LIST 32
+#define PRESCAN_MAX_FILES 200000
 
 struct options {
-	struct eg_bpf_settings settings;
+	enum backend backend;
+	struct eg_decider_config decider;
+	const char *anchors[MAX_LIST + 1];
+	const char *tsa_anchors[MAX_LIST + 1];
+	size_t nanchors, ntsa;
+	const char *mounts[MAX_LIST + 1];
+	size_t nmounts;
+	const char *prescan[MAX_LIST + 1];
+	size_t nprescan;
+	enum eg_verdict on_miss;
+	const char *scope_cgroup;
 	struct eg_log_settings log;
+	const char *control;
+	unsigned int timeout_ms;
+	unsigned int workers;
+	bool foreground;
+	bool no_fanotify;
 	const char *set_verdict;
 	const char *verdict_file;
 	bool verbose;
 };
 
-static volatile sig_atomic_t stopping;
+struct agent {
+	struct options *options;
+	struct eg_log *log;
+	struct eg_decider *decider;
+	struct eg_bpf *bpf;
+	struct eg_consult *consult;
+	const char *backend;
+	char host[256];
+	char bpf_missing[512];
+	time_t started;
+};
+
+static volatile sig_atomic_t stopping, reload_requested;
 static bool verbose_libbpf;
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: execgated [OPTIONS]\n"
+		"usage: execgated [--policy FILE | --trust PEM...] [OPTIONS]\n"
 		"       execgated --set-verdict allow|deny FILE\n\n"
-		"The execgate agent: loads the BPF LSM gate, attaches it to every exec, and\n"
-		"writes one JSON line per reported decision to standard output. It runs in the\n"
-		"foreground until SIGINT or SIGTERM.\n\n"
-		"Options:\n"
-		"  --backend auto|bpf      gate with BPF LSM (auto: the same, for now); exits 2 and\n"
-		"                          says why when BPF LSM is unavailable\n"
-		"  --mode enforce|audit    enforce denies; audit allows and reports (default: audit)\n"
-		"  --on-miss allow|deny    a file with no current verdict: deny (default) or allow\n"
-		"  --scope-cgroup DIR      gate only processes in this cgroup v2 subtree\n"
-		"  --log FILE              append the JSON lines decision log to FILE (default: -,\n"
-		"                          standard output)\n"
+		"The execgate agent: gates every exec (and, with BPF LSM, every executable\n"
+		"mapping) on the file's signature, chain, timestamp and revocation status.\n"
+		"Without --policy, the flags mean: allow what is validly signed under the\n"
+		"--trust anchors, deny (enforce) or log (audit) everything else.\n\n"
+		"Policy:\n"
+		"  --policy FILE           the policy (policy/README.md); flags below override it\n"
+		"  --trust PEM             trust anchors for code signing (repeatable)\n"
+		"  --tsa-trust PEM         trust anchors for RFC 3161 timestamps (repeatable)\n"
+		"  --crl-dir DIR           CRLs to check revocation against\n"
+		"  --deny-list FILE        emergency deny list: SHA-256 of files or certificates\n"
+		"  --mode enforce|audit    enforce denies; audit allows and logs (default: audit,\n"
+		"                          or the policy's mode)\n"
+		"Gate:\n"
+		"  --backend auto|bpf|fanotify\n"
+		"                          bpf: BPF LSM (exec, mmap, mprotect) with the fanotify\n"
+		"                          consult; fanotify: exec opens only; auto (default): bpf\n"
+		"                          when BPF LSM is available, else fanotify. --backend bpf\n"
+		"                          exits 2 and says why when BPF LSM is unavailable\n"
+		"  --scope-cgroup DIR      gate only processes in this cgroup v2 subtree (bpf)\n"
+		"  --on-miss allow|deny    bpf: a file with no current verdict (default deny)\n"
+		"  --no-fanotify           bpf without the synchronous consult (BPF alone: a file\n"
+		"                          is verified after its first access, which --on-miss\n"
+		"                          decides)\n"
+		"  --watch-mount DIR       fanotify: watch only the mount at DIR (repeatable;\n"
+		"                          default: every filesystem mounted at start)\n"
+		"  --prescan DIR           bpf: verify the ELF files under DIR at start (repeatable),\n"
+		"                          so libraries there are known before a program maps them\n"
+		"  --timeout-ms N          answer every exec within N ms (default 5000): a late\n"
+		"                          verification is denied (enforce) or allowed (audit)\n"
+		"                          with reason verification_timeout\n"
+		"  --workers N             verification threads (default 4)\n"
+		"Operation:\n"
+		"  --log FILE              the JSON lines decision log (default: -, standard\n"
+		"                          output; format in tools/LOG-FORMAT.md)\n"
 		"  --syslog                also log each decision to syslog (authpriv)\n"
+		"  --log-allows            log allows too, not only denies and audits\n"
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
 		"                          with a count (default 1000; 0 writes each at once)\n"
+		"  --control PATH          control socket (default " EG_CONTROL_SOCKET ")\n"
+		"  --foreground            stay in the foreground (otherwise detach once ready)\n"
 		"  --set-verdict V FILE    store verdict V for FILE in the running agent's map\n"
 		"  -v, --verbose           show libbpf's messages\n"
 		"  -h, --help              this text\n\n"
-		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage error\n"
-		"or BPF LSM unavailable.\n");
+		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
+		"refused and the old one stays); SIGINT and SIGTERM stop.\n"
+		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
+		"error, bad policy, or the chosen backend is unavailable (the message says why).\n");
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
@@ -75,62 +145,133 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 
 static void on_signal(int sig)
 {
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stopping = 1;
+}
+
+static int parse_uint(const char *option, const char *text, unsigned long max,
+		      unsigned int *ret)
+{
+	char *end;
+	unsigned long value = strtoul(text, &end, 10);
+
+	if (*text < '0' || *text > '9' || *end || value > max) {
+		fprintf(stderr, "execgated: %s: expected a number from 0 to %lu, not '%s'\n",
+			option, max, text);
+		return -EINVAL;
+	}
+	*ret = (unsigned int)value;
+	return 0;
+}
+
+static int add_to_list(const char *option, const char **list, size_t *n, const char *value)
+{
+	if (*n == MAX_LIST) {
+		fprintf(stderr, "execgated: %s: at most %d\n", option, MAX_LIST);
+		return -E2BIG;
+	}
+	list[(*n)++] = value;
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *ret)
 {
 	static const struct option longopts[] = {
 		{ "backend", required_argument, NULL, 'b' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "tsa-trust", required_argument, NULL, 'T' },
+		{ "crl-dir", required_argument, NULL, 'r' },
+		{ "deny-list", required_argument, NULL, 'd' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "on-miss", required_argument, NULL, 'o' },
 		{ "scope-cgroup", required_argument, NULL, 'c' },
-		{ "set-verdict", required_argument, NULL, 's' },
+		{ "watch-mount", required_argument, NULL, 'w' },
+		{ "timeout-ms", required_argument, NULL, 'O' },
+		{ "prescan", required_argument, NULL, 'P' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 'S' },
+		{ "log-allows", no_argument, NULL, 'A' },
 		{ "coalesce-ms", required_argument, NULL, 'C' },
+		{ "control", required_argument, NULL, 'k' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "no-fanotify", no_argument, NULL, 'N' },
+		{ "set-verdict", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, err = 0;
 
-	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	while (!err && (opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf")) {
+			if (!strcmp(optarg, "auto"))
+				ret->backend = BACKEND_AUTO;
+			else if (!strcmp(optarg, "bpf"))
+				ret->backend = BACKEND_BPF;
+			else if (!strcmp(optarg, "fanotify"))
+				ret->backend = BACKEND_FANOTIFY;
+			else {
 				fprintf(stderr, "execgated: --backend: unknown backend '%s' "
-						"(auto, bpf)\n", optarg);
-				return -EINVAL;
+						"(auto, bpf, fanotify)\n", optarg);
+				err = -EINVAL;
 			}
 			break;
+		case 'p':
+			ret->decider.policy_path = optarg;
+			break;
+		case 't':
+			err = add_to_list("--trust", ret->anchors, &ret->nanchors, optarg);
+			break;
+		case 'T':
+			err = add_to_list("--tsa-trust", ret->tsa_anchors, &ret->ntsa, optarg);
+			break;
+		case 'r':
+			ret->decider.crl_dir = optarg;
+			break;
+		case 'd':
+			ret->decider.deny_list = optarg;
+			break;
 		case 'm':
-			if (!strcmp(optarg, "enforce"))
-				ret->settings.mode = EG_MODE_ENFORCE;
-			else if (!strcmp(optarg, "audit"))
-				ret->settings.mode = EG_MODE_AUDIT;
-			else {
+			if (strcmp(optarg, "enforce") && strcmp(optarg, "audit")) {
 				fprintf(stderr, "execgated: --mode: expected enforce or audit, not "
 						"'%s'\n", optarg);
-				return -EINVAL;
+				err = -EINVAL;
 			}
+			ret->decider.mode = optarg;
 			break;
 		case 'o':
 			if (!strcmp(optarg, "allow"))
-				ret->settings.on_miss = EG_VERDICT_ALLOW;
+				ret->on_miss = EG_VERDICT_ALLOW;
 			else if (!strcmp(optarg, "deny"))
-				ret->settings.on_miss = EG_VERDICT_DENY;
+				ret->on_miss = EG_VERDICT_DENY;
 			else {
 				fprintf(stderr, "execgated: --on-miss: expected allow or deny, not "
 						"'%s'\n", optarg);
-				return -EINVAL;
+				err = -EINVAL;
 			}
 			break;
 		case 'c':
-			ret->settings.scope_cgroup = optarg;
+			ret->scope_cgroup = optarg;
+			ret->decider.scope_cgroup = optarg;
 			break;
-		case 's':
-			ret->set_verdict = optarg;
+		case 'w':
+			err = add_to_list("--watch-mount", ret->mounts, &ret->nmounts, optarg);
+			break;
+		case 'P':
+			err = add_to_list("--prescan", ret->prescan, &ret->nprescan, optarg);
+			break;
+		case 'O':
+			err = parse_uint("--timeout-ms", optarg, 600000, &ret->timeout_ms);
+			break;
+		case 'W':
+			err = parse_uint("--workers", optarg, 64, &ret->workers);
+			if (!err && !ret->workers)
+				ret->workers = 1;
 			break;
 		case 'l':
 			ret->log.json_path = optarg;
@@ -138,18 +279,24 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		case 'S':
 			ret->log.syslog = true;
 			break;
-		case 'C': {
-			char *end;
-			unsigned long ms = strtoul(optarg, &end, 10);
-
-			if (*optarg < '0' || *optarg > '9' || *end || ms > 60000) {
-				fprintf(stderr, "execgated: --coalesce-ms: expected 0 to 60000, not "
-						"'%s'\n", optarg);
-				return -EINVAL;
-			}
-			ret->log.window_ms = (unsigned int)ms;
+		case 'A':
+			ret->decider.log_allows = true;
 			break;
-		}
+		case 'C':
+			err = parse_uint("--coalesce-ms", optarg, 60000, &ret->log.window_ms);
+			break;
+		case 'k':
+			ret->control = optarg;
+			break;
+		case 'f':
+			ret->foreground = true;
+			break;
+		case 'N':
+			ret->no_fanotify = true;
+			break;
+		case 's':
+			ret->set_verdict = optarg;
+			break;
 		case 'v':
 			ret->verbose = true;
 			break;
@@ -158,9 +305,15 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			exit(EXIT_OK);
 		default:
 			usage(stderr);
-			return -EINVAL;
+			err = -EINVAL;
 		}
 	}
+	if (err)
+		return err;
+	if (ret->nanchors)
+		ret->decider.anchors = ret->anchors;
+	if (ret->ntsa)
+		ret->decider.tsa_anchors = ret->tsa_anchors;
 	if (ret->set_verdict) {
 		if (strcmp(ret->set_verdict, "allow") && strcmp(ret->set_verdict, "deny")) {
 			fprintf(stderr, "execgated: --set-verdict: expected allow or deny, not '%s'\n",
@@ -176,6 +329,11 @@ static int parse_options(int argc, char **argv, struct options *ret)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "execgated: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!ret->decider.policy_path && !ret->nanchors) {
+		fprintf(stderr, "execgated: give a policy (--policy FILE) or trust anchors "
+				"(--trust PEM); see --help\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -206,45 +364,247 @@ static int set_verdict(const struct options *options)
 	return EXIT_OK;
 }
 
-struct event_sink {
-	struct eg_log *log;
-	const char *host;
-};
+/* --- callbacks --------------------------------------------------------------------- */
 
-static int log_event(void *ctx, void *data, size_t size)
+static void consult_decide(void *ctx, int fd, pid_t pid, struct eg_consult_answer *ret)
 {
-	const struct event_sink *sink = ctx;
+	struct agent *agent = ctx;
 
-	if (size < sizeof(struct eg_event))
+	ret->allow = eg_decider_decide(agent->decider, fd, pid, EG_HOOK_EXEC, &ret->remember);
+}
+
+static void consult_timed_out(void *ctx, int fd, pid_t pid)
+{
+	struct agent *agent = ctx;
+
+	eg_decider_timed_out(agent->decider, fd, pid);
+}
+
+static int log_kernel_event(void *ctx, void *data, size_t size)
+{
+	struct agent *agent = ctx;
+	const struct eg_event *event = data;
+
+	if (size < sizeof(*event))
 		return 0;
-	eg_log_submit(sink->log, eg_event_to_record(data, sink->host));
+	/* An exec that found a verdict was decided, and logged, by the consult. */
+	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict != EG_VERDICT_NONE)
+		return 0;
+	eg_decider_log_event(agent->decider, eg_event_to_record(event, agent->host));
 	return 0;
 }
 
-static void report_drops(const struct eg_bpf *bpf)
+static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 {
-	__u64 drops = 0;
+	int err = eg_decider_reload(agent->decider, errbuf, errlen);
 
-	if (eg_bpf_counter(bpf, EG_COUNTER_EVENT_DROPS, &drops) == 0 && drops)
-		fprintf(stderr, "execgated: events: %llu dropped (ring buffer full)\n",
-			(unsigned long long)drops);
+	if (err) {
+		fprintf(stderr, "execgated: reload refused, the running policy stays: %s\n", errbuf);
+		return err;
+	}
+	/* The new generation turns every cached verdict into a miss and the flushed
+	 * ignore marks send every exec back to the consult: all decided afresh. */
+	if (agent->bpf)
+		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
+			      eg_decider_generation(agent->decider));
+	if (agent->consult)
+		eg_consult_flush(agent->consult);
+	eg_log_reopen(agent->log);
+	fprintf(stderr, "execgated: reloaded: policy generation %u\n",
+		eg_decider_generation(agent->decider));
+	return 0;
+}
+
+static int control_reload(void *ctx, char *errbuf, size_t errlen)
+{
+	return do_reload(ctx, errbuf, errlen);
+}
+
+static json_t *control_status(void *ctx)
+{
+	struct agent *agent = ctx;
+	json_t *status = eg_decider_status(agent->decider), *coverage = json_array();
+	unsigned long long answered = 0, timeouts = 0;
+
+	if (agent->bpf) {
+		json_array_append_new(coverage, json_string("exec (BPF LSM)"));
+		json_array_append_new(coverage, json_string("executable mmap (BPF LSM)"));
+		json_array_append_new(coverage, json_string("mprotect adding exec (BPF LSM)"));
+	}
+	if (agent->consult)
+		json_array_append_new(coverage, json_string("exec opens, verified before they "
+							    "run (fanotify consult)"));
+	json_object_set_new(status, "backend", json_string(agent->backend));
+	json_object_set_new(status, "coverage", coverage);
+	json_object_set_new(status, "missing",
+			    agent->bpf ? json_null() : json_string(agent->bpf_missing));
+	if (agent->bpf) {
+		static const char *const names[EG_COUNTER_COUNT] = { "allowed", "denied", "audited",
+								      "misses", "event_drops" };
+		json_t *kernel = json_object();
+
+		for (int i = 0; i < EG_COUNTER_COUNT; i++) {
+			__u64 value = 0;
+
+			eg_bpf_counter(agent->bpf, i, &value);
+			json_object_set_new(kernel, names[i], json_integer((json_int_t)value));
+		}
+		json_object_set_new(status, "kernel", kernel);
+	}
+	if (agent->consult) {
+		eg_consult_counts(agent->consult, &answered, &timeouts);
+		json_object_set_new(status, "consult",
+				    json_pack("{s:I, s:I}", "answered", (json_int_t)answered,
+					      "timeouts", (json_int_t)timeouts));
+	}
+	json_object_set_new(status, "log_drops",
+			    json_integer((json_int_t)eg_log_dropped(agent->log)));
+	json_object_set_new(status, "uptime_seconds",
+			    json_integer((json_int_t)(time(NULL) - agent->started)));
+	return status;
+}
+
+/* --- start and run ------------------------------------------------------------------ */
+
+static int start_backend(struct agent *agent)
+{
+	struct options *options = agent->options;
+	struct eg_bpf_settings bpf_settings = {
+		.mode = eg_decider_mode(agent->decider),
+		.on_miss = options->on_miss,
+		.policy_generation = eg_decider_generation(agent->decider),
+		.scope_cgroup = options->scope_cgroup,
+	};
+	struct eg_consult_settings consult_settings = {
+		.mounts = options->mounts,
+		.nmounts = options->nmounts,
+		.workers = options->workers,
+		.timeout_ms = options->timeout_ms,
+		.allow_on_timeout = eg_decider_mode(agent->decider) != EG_MODE_ENFORCE,
+	};
+	struct eg_consult_ops ops = {
+		.decide = consult_decide,
+		.timed_out = consult_timed_out,
+		.ctx = agent,
+	};
+	struct eg_consult_error consult_error = { "" };
+	struct eg_bpf_error bpf_error = { "" };
+	int err;
+
+	if (options->backend != BACKEND_FANOTIFY) {
+		err = eg_bpf_open(&bpf_settings, &agent->bpf, &bpf_error);
+		if (err && (options->backend == BACKEND_BPF || err != -EOPNOTSUPP)) {
+			fprintf(stderr, "execgated: %s\n", bpf_error.message);
+			return err;
+		}
+		if (err)
+			snprintf(agent->bpf_missing, sizeof(agent->bpf_missing),
+				 "mmap and mprotect are not gated, and a file changed after "
+				 "verification is caught only by fanotify: %s",
+				 bpf_error.message);
+		else
+			eg_decider_attach_bpf(agent->decider, agent->bpf);
+	} else {
+		snprintf(agent->bpf_missing, sizeof(agent->bpf_missing),
+			 "--backend fanotify: mmap and mprotect are not gated");
+	}
+	if (options->no_fanotify) {
+		if (!agent->bpf) {
+			fprintf(stderr, "execgated: --no-fanotify needs BPF LSM: %s\n",
+				agent->bpf_missing);
+			return -EOPNOTSUPP;
+		}
+		err = 0;
+	} else {
+		err = eg_consult_start(&consult_settings, &ops, &agent->consult, &consult_error);
+	}
+	if (err) {
+		if (!agent->bpf) {
+			fprintf(stderr, "execgated: %s\n", consult_error.message);
+			return err;
+		}
+		fprintf(stderr, "execgated: %s; BPF alone: a file not yet verified is denied "
+				"(reason unverified) until the agent verifies it\n",
+			consult_error.message);
+	}
+	for (size_t i = 0; agent->bpf && i < options->nprescan; i++) {
+		unsigned int verified = 0;
+
+		err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
+					 &verified);
+		fprintf(stderr, "execgated: pre-scan %s: %u files verified%s%s\n",
+			options->prescan[i], verified, err ? ", then: " : "",
+			err == -E2BIG ? "stopped at the limit" : err ? strerror(-err) : "");
+	}
+	agent->backend = agent->bpf && agent->consult ? "bpf+fanotify"
+			 : agent->bpf		      ? "bpf"
+						      : "fanotify";
+	return 0;
+}
+
+/* Detach into the background once ready: the parent's exit status says whether the
+ * agent started, so `execgated && ...` in a script means something. */
+static int detach(int *ret_ready_fd)
+{
+	int ready[2];
+	pid_t pid;
+	char status = EXIT_FAILURE_RUNTIME;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(ready[1]);
+		if (read(ready[0], &status, 1) != 1)
+			status = EXIT_FAILURE_RUNTIME;
+		_exit(status);
+	}
+	close(ready[0]);
+	setsid();
+	*ret_ready_fd = ready[1];
+	return 0;
+}
+
+static void tell_ready(int *ready_fd, char status)
+{
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, &status, 1) != 1)
+		status = 0;
+	close(*ready_fd);
+	*ready_fd = -1;
+	if (status == EXIT_OK) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct options options = {
-		.settings = { .mode = EG_MODE_AUDIT,
-			      .on_miss = EG_VERDICT_DENY,
-			      .policy_generation = 1 },
+		.on_miss = EG_VERDICT_DENY,
 		.log = { .json_path = "-", .window_ms = 1000 },
+		.control = EG_CONTROL_SOCKET,
+		.timeout_ms = 5000,
+		.workers = 4,
+	};
+	struct agent agent = { .options = &options, .started = time(NULL) };
+	struct eg_control_ops control_ops = {
+		.status = control_status,
+		.reload = control_reload,
+		.ctx = &agent,
 	};
 	struct ring_buffer *events = NULL;
-	struct eg_log *log = NULL;
-	struct event_sink sink;
-	struct eg_bpf_error error = { "" };
-	struct eg_bpf *bpf = NULL;
-	char host[256] = "localhost";
-	int err, status = EXIT_OK;
+	struct eg_control *control = NULL;
+	int err, status = EXIT_USAGE, ready_fd = -1;
+	char errbuf[1024] = "";
 
 	if (parse_options(argc, argv, &options))
 		return EXIT_USAGE;
@@ -252,47 +612,86 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	if (options.set_verdict)
 		return set_verdict(&options);
+	if (!options.foreground && detach(&ready_fd) < 0) {
+		fprintf(stderr, "execgated: cannot detach: %s\n", strerror(errno));
+		return EXIT_FAILURE_RUNTIME;
+	}
 
-	gethostname(host, sizeof(host) - 1);
-	err = eg_log_open(&options.log, &log);
+	gethostname(agent.host, sizeof(agent.host) - 1);
+	/* Leases (taken while hashing) signal their breaking; the version check after
+	 * hashing is what matters, so the signal itself is ignored. */
+	signal(SIGIO, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	err = eg_log_open(&options.log, &agent.log);
 	if (err) {
 		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
-		return EXIT_USAGE;
+		goto out;
 	}
-	err = eg_bpf_open(&options.settings, &bpf, &error);
+	err = eg_decider_new(&options.decider, agent.log, &agent.decider, errbuf, sizeof(errbuf));
 	if (err) {
-		fprintf(stderr, "execgated: %s\n", error.message[0] ? error.message : strerror(-err));
-		eg_log_close(log);
-		return err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT ? EXIT_USAGE
-									       : EXIT_FAILURE_RUNTIME;
+		fprintf(stderr, "execgated: %s\n", errbuf[0] ? errbuf : strerror(-err));
+		goto out;
 	}
-	sink = (struct event_sink){ .log = log, .host = host };
-	events = ring_buffer__new(eg_bpf_events_fd(bpf), log_event, &sink, NULL);
-	if (!events) {
-		fprintf(stderr, "execgated: cannot read the event ring buffer: %s\n", strerror(errno));
+	err = start_backend(&agent);
+	if (err) {
+		status = err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT || err == -EEXIST
+				 ? EXIT_USAGE
+				 : EXIT_FAILURE_RUNTIME;
+		goto out;
+	}
+	if (agent.bpf) {
+		events = ring_buffer__new(eg_bpf_events_fd(agent.bpf), log_kernel_event, &agent,
+					  NULL);
+		if (!events) {
+			fprintf(stderr, "execgated: cannot read the event ring buffer: %s\n",
+				strerror(errno));
+			status = EXIT_FAILURE_RUNTIME;
+			goto out;
+		}
+	}
+	err = eg_control_start(options.control, &control_ops, &control);
+	if (err) {
+		fprintf(stderr, "execgated: control socket %s: %s\n", options.control,
+			strerror(-err));
 		status = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "execgated: ready: backend bpf (exec gated by BPF LSM), mode %s, on miss %s, "
-			"scope %s\n",
-		options.settings.mode == EG_MODE_ENFORCE ? "enforce" : "audit",
-		options.settings.on_miss == EG_VERDICT_ALLOW ? "allow" : "deny",
-		options.settings.scope_cgroup ? options.settings.scope_cgroup : "machine");
+	signal(SIGHUP, on_signal);
+	fprintf(stderr, "execgated: ready: backend %s, mode %s, policy generation %u%s%s\n",
+		agent.backend,
+		eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
+		eg_decider_generation(agent.decider), agent.bpf ? "" : "; not covered: ",
+		agent.bpf ? "" : agent.bpf_missing);
+	tell_ready(&ready_fd, EXIT_OK);
 
+	status = EXIT_OK;
 	while (!stopping) {
-		err = ring_buffer__poll(events, 200);
-		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, "execgated: events: %s\n", strerror(-err));
-			status = EXIT_FAILURE_RUNTIME;
-			break;
+		if (reload_requested) {
+			reload_requested = 0;
+			do_reload(&agent, errbuf, sizeof(errbuf));
+		}
+		if (events) {
+			err = ring_buffer__poll(events, 200);
+			if (err < 0 && err != -EINTR) {
+				fprintf(stderr, "execgated: events: %s\n", strerror(-err));
+				status = EXIT_FAILURE_RUNTIME;
+				break;
+			}
+		} else {
+			struct timespec tick = { .tv_nsec = 200 * 1000000L };
+
+			nanosleep(&tick, NULL);
 		}
 	}
-	report_drops(bpf);
 out:
+	tell_ready(&ready_fd, (char)status);
+	eg_control_stop(control);
+	eg_consult_stop(agent.consult);
 	ring_buffer__free(events);
-	eg_bpf_close(bpf);
-	eg_log_close(log);
+	eg_bpf_close(agent.bpf);
+	eg_decider_free(agent.decider);
+	eg_log_close(agent.log);
 	return status;
 }

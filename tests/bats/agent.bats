@@ -2,9 +2,12 @@
 # execgated on the development host, where BPF LSM is refused: it must say why and exit 2,
 # never start half a gate.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+load helpers
 bats_require_minimum_version 1.5.0
+
+setup_file() {
+	eg_pki
+}
 
 setup() {
 	if grep -qw bpf /sys/kernel/security/lsm 2>/dev/null; then
@@ -13,7 +16,8 @@ setup() {
 }
 
 @test "execgated --backend bpf exits 2 and names why BPF LSM is unavailable" {
-	run -2 timeout 20 "$EG_BIN/execgated" --backend bpf --mode audit
+	run -2 timeout 20 "$EG_BIN/execgated" --backend bpf --mode audit --trust "$PKI/root.crt" \
+		--foreground --control "$BATS_TEST_TMPDIR/control.sock"
 	assert_output --regexp "BPF LSM unavailable: ('bpf' is not among the active LSMs|the kernel refused to load the program|the kernel has no BTF)"
 	[[ ! -e /sys/fs/bpf/execgate ]]
 }
@@ -32,6 +36,16 @@ setup() {
 	assert_output --partial "no running agent"
 	run -2 "$EG_BIN/execgated" --set-verdict deny /nonexistent/file
 	assert_output --partial "/nonexistent/file: No such file or directory"
+}
+
+@test "execgated refuses to start without a policy or anchors, or with a bad one" {
+	run -2 "$EG_BIN/execgated" --foreground
+	assert_output --partial "give a policy (--policy FILE) or trust anchors (--trust PEM)"
+	run -2 "$EG_BIN/execgated" --foreground --trust /nonexistent/root.pem
+	assert_output --partial "/nonexistent/root.pem"
+	printf 'mode enforce\nallow outcome valid\ndefualt deny\n' >"$BATS_TEST_TMPDIR/bad.policy"
+	run -2 "$EG_BIN/execgated" --foreground --policy "$BATS_TEST_TMPDIR/bad.policy"
+	assert_output --partial "bad.policy:3:"
 }
 
 @test "execgated --help describes the options" {

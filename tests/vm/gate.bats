@@ -16,14 +16,14 @@ teardown() {
 }
 
 @test "a deny verdict on a copy's inode makes its exec fail with EPERM" {
-	start_agent --backend bpf --mode enforce --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow
 	run -0 execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
 	run -126 eg-exec "$BATS_TEST_TMPDIR/denied"
 	assert_output --partial "exec $BATS_TEST_TMPDIR/denied: EPERM"
 }
 
 @test "the same binary without the verdict and other binaries still run" {
-	start_agent --backend bpf --mode enforce --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow
 	run -0 execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
 	run -0 eg-exec "$BATS_TEST_TMPDIR/hello"
 	assert_output --partial "hello from"
@@ -32,7 +32,7 @@ teardown() {
 }
 
 @test "the deny event reaches userspace with pid, inode and decision" {
-	start_agent --backend bpf --mode enforce --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow
 	execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
 	ino=$(stat -c %i "$BATS_TEST_TMPDIR/denied")
 	run -126 eg-exec "$BATS_TEST_TMPDIR/denied"
@@ -43,7 +43,7 @@ teardown() {
 }
 
 @test "audit mode lets a denied file run and reports it as audit" {
-	start_agent --backend bpf --mode audit --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode audit --on-miss allow
 	execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
 	run -0 eg-exec "$BATS_TEST_TMPDIR/denied"
 	assert_output --partial "hello from"
@@ -52,7 +52,7 @@ teardown() {
 
 @test "on-miss deny: a file without a verdict is unverified, an allow verdict runs" {
 	mkdir /sys/fs/cgroup/eg-miss
-	start_agent --backend bpf --mode enforce --on-miss deny --scope-cgroup /sys/fs/cgroup/eg-miss
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss deny --scope-cgroup /sys/fs/cgroup/eg-miss
 	execgated --set-verdict allow "$BATS_TEST_TMPDIR/hello-static"
 	execgated --set-verdict allow "$EG_BIN/eg-exec"
 	run bash -c "echo \$\$ > /sys/fs/cgroup/eg-miss/cgroup.procs; exec $EG_BIN/eg-exec $BATS_TEST_TMPDIR/hello-static"
@@ -66,7 +66,7 @@ teardown() {
 
 @test "on-miss deny: an allowed dynamic program whose libraries have no verdict cannot map them" {
 	mkdir /sys/fs/cgroup/eg-lib
-	start_agent --backend bpf --mode enforce --on-miss deny --scope-cgroup /sys/fs/cgroup/eg-lib
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss deny --scope-cgroup /sys/fs/cgroup/eg-lib
 	execgated --set-verdict allow "$BATS_TEST_TMPDIR/hello"
 	execgated --set-verdict allow "$EG_BIN/eg-exec"
 	run bash -c "echo \$\$ > /sys/fs/cgroup/eg-lib/cgroup.procs; exec $EG_BIN/eg-exec $BATS_TEST_TMPDIR/hello"
@@ -76,7 +76,7 @@ teardown() {
 }
 
 @test "a verdict does not survive a change to the file" {
-	start_agent --backend bpf --mode enforce --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow
 	execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
 	run -126 eg-exec "$BATS_TEST_TMPDIR/denied"
 	touch "$BATS_TEST_TMPDIR/denied"
@@ -84,7 +84,7 @@ teardown() {
 }
 
 @test "mappings: a verified file maps executable; writable+exec, patched and written-to files do not" {
-	start_agent --backend bpf --mode enforce --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow
 	file=$BATS_TEST_TMPDIR/hello
 	execgated --set-verdict allow "$file"
 	run -0 eg-map exec "$file"
@@ -100,7 +100,7 @@ teardown() {
 }
 
 @test "mappings: a deny verdict stops mmap and mprotect of the file as it stops exec" {
-	start_agent --backend bpf --mode enforce --on-miss allow
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow
 	execgated --set-verdict deny "$BATS_TEST_TMPDIR/denied"
 	run -1 eg-map exec "$BATS_TEST_TMPDIR/denied"
 	assert_output --partial "refused: EPERM (mmap)"

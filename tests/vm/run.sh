@@ -82,6 +82,7 @@ build_initramfs() {
 		copy_with_libs "$root" "$f" "/opt/execgate/bin/$(basename "$f")"
 	done
 	cp -a "$top/tests/vm" "$root/opt/execgate/tests/vm"
+	"$top/tests/vm/fixtures.sh" "$root" "$(make_pki)" >&2
 	cp "$top/tests/vm/init" "$root/init"
 	chmod +x "$root/init"
 	echo "$mode" >"$root/opt/execgate/mode"
@@ -89,6 +90,18 @@ build_initramfs() {
 	echo "root:x:0:" >"$root/etc/group"
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"
 	echo "$out"
+}
+
+# The test PKI, made once per day and cached (its CRLs are fresh for 30 days).
+make_pki() {
+	local dir=$cache/pki-$(sha256sum "$top/tests/fixtures/mkpki.sh" | cut -c1-12)-$(date -u +%Y%m%d)
+	if [[ ! -f $dir/root.crt ]]; then
+		rm -rf "$dir.new"
+		"$top/tests/fixtures/mkpki.sh" "$dir.new" >"$cache/pki.log" 2>&1 ||
+			{ cat "$cache/pki.log" >&2; return 1; }
+		mv -T "$dir.new" "$dir"
+	fi
+	echo "$dir"
 }
 
 # KVM only when a probe boot works (on these machines /dev/kvm exists but does not).

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One decision: open file in, allow/deny out, with the verdict cached in the kernel and a
+ * complete record for the analyst.  The file is hashed once through the event's fd under
+ * a read lease, and the verdict is published only if the file's version did not move
+ * while it was read (a writer racing the verification gets a fresh decision next time). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_backend.h"
+#include "decide.h"
+#include "events.h"
+#include "log.h"
+
+struct runtime {
+	struct eg_policy *policy;
+	enum eg_mode mode; /* the policy's, or --mode's when given */
+	struct eg_verifier *verifier;
+	char digest[2 * EG_SHA256_LEN + 1];
+	int refs;
+};
+
+struct eg_decider {
+	struct eg_decider_config config;
+	char *quick_start_text; /* the policy the quick-start flags stand for */
+	struct eg_bpf *bpf;
+	struct eg_log *log;
+	char host[256];
+	pthread_mutex_t lock;    /* guards current and its reference counts */
+	struct runtime *current;
+	unsigned long long allowed, denied, audited;
+};
+
+static void runtime_put(struct eg_decider *decider, struct runtime *runtime)
+{
+	bool last;
+
+	pthread_mutex_lock(&decider->lock);
+	last = --runtime->refs == 0;
+	pthread_mutex_unlock(&decider->lock);
+	if (!last)
+		return;
+	eg_verifier_free(runtime->verifier);
+	eg_policy_free(runtime->policy);
+	free(runtime);
+}
+
+static struct runtime *runtime_get(struct eg_decider *decider)
+{
+	struct runtime *runtime;
+
+	pthread_mutex_lock(&decider->lock);
+	runtime = decider->current;
+	runtime->refs++;
+	pthread_mutex_unlock(&decider->lock);
+	return runtime;
+}
+
+/* The quick-start flags as policy text, so both roads go through one parser. */
+static int quick_start_policy(const struct eg_decider_config *config, char **ret_text,
+			      char *errbuf, size_t errlen)
+{
+	const char *const *lists[] = { config->anchors, config->tsa_anchors };
+	static const char *const keywords[] = { "trust-anchor", "tsa-anchor" };
+	size_t len;
+	FILE *out = open_memstream(ret_text, &len);
+
+	if (!out)
+		return -ENOMEM;
+	fprintf(out, "mode %s\n", config->mode ? config->mode : "audit");
+	for (size_t l = 0; l < 2; l++) {
+		for (const char *const *file = lists[l]; file && *file; file++) {
+			if (strpbrk(*file, "\"\n\\")) {
+				snprintf(errbuf, errlen, "%s: a file name with a quote, backslash "
+					 "or newline cannot be used", *file);
+				fclose(out);
+				free(*ret_text);
+				return -EINVAL;
+			}
+			fprintf(out, "%s \"%s\"\n", keywords[l], *file);
+		}
+	}
+	if (config->crl_dir)
+		fprintf(out, "crl-dir \"%s\"\n", config->crl_dir);
+	fprintf(out, "allow outcome valid\ndefault deny\n");
+	return fclose(out) ? -ENOMEM : 0;
+}
+
+static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
+			struct runtime **ret, char *errbuf, size_t errlen)
+{
+	const struct eg_decider_config *config = &decider->config;
+	struct eg_verifier_opts opts = { .flags = 0 };
+	const struct eg_policy_settings *settings;
+	struct eg_policy_error perr = { .line = 0 };
+	const char **anchors = NULL, **tsa = NULL;
+	struct runtime *runtime = calloc(1, sizeof(*runtime));
+	int err;
+
+	if (!runtime)
+		return -ENOMEM;
+	if (config->policy_path)
+		err = eg_policy_load(config->policy_path, NULL, prev_generation, &runtime->policy,
+				     &perr);
+	else
+		err = eg_policy_parse_buffer("(command line)", decider->quick_start_text,
+					     strlen(decider->quick_start_text), prev_generation,
+					     &runtime->policy, &perr);
+	if (err) {
+		if (perr.line)
+			snprintf(errbuf, errlen, "%s:%u:%u: %s", perr.file, perr.line, perr.column,
+				 perr.message);
+		else
+			snprintf(errbuf, errlen, "%s: %s", perr.file[0] ? perr.file : "policy",
+				 perr.message[0] ? perr.message : strerror(-err));
+		goto fail;
+	}
+	settings = eg_policy_settings(runtime->policy);
+	/* Flags given with --policy override the policy's own settings. */
+	if (config->anchors) {
+		opts.anchors = config->anchors;
+	} else {
+		anchors = calloc(settings->trust_anchors.n + 1, sizeof(*anchors));
+		if (!anchors) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < settings->trust_anchors.n; i++)
+			anchors[i] = settings->trust_anchors.v[i];
+		opts.anchors = anchors;
+	}
+	if (config->tsa_anchors) {
+		opts.tsa_anchors = config->tsa_anchors;
+	} else {
+		tsa = calloc(settings->tsa_anchors.n + 1, sizeof(*tsa));
+		if (!tsa) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < settings->tsa_anchors.n; i++)
+			tsa[i] = settings->tsa_anchors.v[i];
+		opts.tsa_anchors = tsa;
+	}
+	opts.crl_dir = config->crl_dir ? config->crl_dir : settings->crl_dir;
+	opts.crl_max_age = settings->crl_max_age;
+	opts.sig_dir = settings->sig_dir;
+	opts.deny_list = config->deny_list;
+	/* Stale and missing CRLs are the policy's to decide (on-stale-crl, on-missing-crl),
+	 * so verification reports them without failing on them. */
+	opts.flags = EG_VERIFY_ALLOW_CRL_STALE | EG_VERIFY_ALLOW_CRL_MISSING;
+	err = eg_verifier_new(&opts, &runtime->verifier, errbuf, errlen);
+	if (err)
+		goto fail;
+	for (size_t i = 0; i < settings->catalogs.n; i++) {
+		struct eg_verify_result res;
+
+		err = eg_verifier_add_catalog(runtime->verifier, settings->catalogs.v[i], &res);
+		if (err) {
+			snprintf(errbuf, errlen, "catalog %s: %s", settings->catalogs.v[i],
+				 res.detail[0] ? res.detail : strerror(-err));
+			goto fail;
+		}
+	}
+	runtime->mode = !config->mode			  ? settings->mode
+			: !strcmp(config->mode, "enforce") ? EG_MODE_ENFORCE
+							   : EG_MODE_AUDIT;
+	eg_policy_digest_hex(runtime->policy, runtime->digest);
+	runtime->refs = 1;
+	free(anchors);
+	free(tsa);
+	*ret = runtime;
+	return 0;
+fail:
+	free(anchors);
+	free(tsa);
+	eg_verifier_free(runtime->verifier);
+	eg_policy_free(runtime->policy);
+	free(runtime);
+	return err;
+}
+
+int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
+		   struct eg_decider **ret, char *errbuf, size_t errlen)
+{
+	struct eg_decider *decider = calloc(1, sizeof(*decider));
+	int err;
+
+	if (!decider)
+		return -ENOMEM;
+	decider->config = *config;
+	decider->log = log;
+	pthread_mutex_init(&decider->lock, NULL);
+	gethostname(decider->host, sizeof(decider->host) - 1);
+	if (!config->policy_path) {
+		err = quick_start_policy(config, &decider->quick_start_text, errbuf, errlen);
+		if (err)
+			goto fail;
+	}
+	err = load_runtime(decider, 0, &decider->current, errbuf, errlen);
+	if (err)
+		goto fail;
+	*ret = decider;
+	return 0;
+fail:
+	free(decider->quick_start_text);
+	free(decider);
+	return err;
+}
+
+void eg_decider_attach_bpf(struct eg_decider *decider, struct eg_bpf *bpf)
+{
+	decider->bpf = bpf;
+}
+
+void eg_decider_free(struct eg_decider *decider)
+{
+	if (!decider)
+		return;
+	if (decider->current)
+		runtime_put(decider, decider->current);
+	free(decider->quick_start_text);
+	free(decider);
+}
+
+int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen)
+{
+	struct runtime *next, *old;
+	int err = load_runtime(decider, eg_decider_generation(decider), &next, errbuf, errlen);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&decider->lock);
+	old = decider->current;
+	decider->current = next;
+	pthread_mutex_unlock(&decider->lock);
+	runtime_put(decider, old);
+	return 0;
+}
+
+enum eg_mode eg_decider_mode(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	enum eg_mode mode = runtime->mode;
+
+	runtime_put(decider, runtime);
+	return mode;
+}
+
+uint32_t eg_decider_generation(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	uint32_t generation = eg_policy_generation(runtime->policy);
+
+	runtime_put(decider, runtime);
+	return generation;
+}
+
+/* --- facts about the process ------------------------------------------------------ */
+
+struct process_info {
+	pid_t ppid;
+	long uid;
+	char comm[32];
+	char parent_exe[PATH_MAX];
+	char cgroup[PATH_MAX];
+};
+
+static void read_process(pid_t pid, struct process_info *ret)
+{
+	char path[64], line[512];
+	FILE *file;
+	ssize_t len;
+
+	*ret = (struct process_info){ .ppid = -1, .uid = -1 };
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	file = fopen(path, "re");
+	if (file) {
+		while (fgets(line, sizeof(line), file)) {
+			if (!strncmp(line, "Name:\t", 6)) {
+				snprintf(ret->comm, sizeof(ret->comm), "%.*s",
+					 (int)sizeof(ret->comm) - 1, line + 6);
+				ret->comm[strcspn(ret->comm, "\n")] = '\0';
+			} else if (!strncmp(line, "PPid:\t", 6)) {
+				ret->ppid = (pid_t)strtol(line + 6, NULL, 10);
+			} else if (!strncmp(line, "Uid:\t", 5)) {
+				ret->uid = strtol(line + 5, NULL, 10);
+			}
+		}
+		fclose(file);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	file = fopen(path, "re");
+	if (file) {
+		while (fgets(line, sizeof(line), file))
+			if (!strncmp(line, "0::", 3)) {
+				snprintf(ret->cgroup, sizeof(ret->cgroup), "%s", line + 3);
+				ret->cgroup[strcspn(ret->cgroup, "\n")] = '\0';
+			}
+		fclose(file);
+	}
+	if (ret->ppid > 0) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", ret->ppid);
+		len = readlink(path, ret->parent_exe, sizeof(ret->parent_exe) - 1);
+		ret->parent_exe[len > 0 ? len : 0] = '\0';
+	}
+}
+
+/* --- the record ------------------------------------------------------------------- */
+
+static json_t *string_or_null(const char *text)
+{
+	return text && *text ? json_string(text) : json_null();
+}
+
+static void rfc3339(int64_t when, char *ret, size_t len)
+{
+	time_t secs = (time_t)when;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(ret, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void now_rfc3339(char *ret, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ret, len, "%s.%06ldZ", base, now.tv_nsec / 1000);
+}
+
+static const char *hook_name(enum eg_hook hook)
+{
+	return hook == EG_HOOK_EXEC ? "exec" : hook == EG_HOOK_MMAP ? "mmap" : "mprotect";
+}
+
+static json_t *signature_json(const struct eg_verify_result *res)
+{
+	static const char *const kinds[] = { "none", "embedded", "detached", "catalog" };
+	char sha[2 * EG_SHA256_LEN + 1], not_after[32], stamp[32];
+
+	if (!res->has_signer)
+		return json_null();
+	eg_sha256_hex(res->signer.sha256, sha);
+	rfc3339(res->signer.not_after, not_after, sizeof(not_after));
+	if (res->has_timestamp)
+		rfc3339(res->timestamp, stamp, sizeof(stamp));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "kind",
+			 kinds[res->kind <= EG_SIG_CATALOG ? res->kind : 0], "subject",
+			 res->signer.subject, "issuer", res->signer.issuer, "serial",
+			 res->signer.serial, "sha256", sha, "not_after", not_after, "timestamp",
+			 res->has_timestamp ? json_string(stamp) : json_null(), "tsa",
+			 res->has_timestamp ? json_string(res->tsa_subject) : json_null());
+}
+
+static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
+		      const char *decision, enum eg_hook hook, enum eg_reason reason, pid_t pid,
+		      const struct process_info *process, const char *path, const struct stat *st,
+		      const struct eg_verify_result *res, const struct eg_policy_rule *rule)
+{
+	char now[64], sha[2 * EG_SHA256_LEN + 1], dev[32];
+
+	now_rfc3339(now, sizeof(now));
+	snprintf(dev, sizeof(dev), "%u:%u", major(st->st_dev), minor(st->st_dev));
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:i, s:i, s:I, s:s, s:o, s:o}, "
+		"s:{s:s, s:s, s:I, s:I, s:o}, s:o, s:o, s:{s:s, s:I}}",
+		"time", now, "host", decider->host, "decision", decision, "mode",
+		runtime->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook", hook_name(hook), "reason",
+		reason ? json_string(eg_reason_name(reason)) : json_null(), "count", 1, "process",
+		"pid", (int)pid, "ppid", (int)process->ppid, "uid", (json_int_t)process->uid,
+		"comm", process->comm, "parent_exe", string_or_null(process->parent_exe), "cgroup",
+		string_or_null(process->cgroup), "file", "path", path, "dev", dev, "ino",
+		(json_int_t)st->st_ino, "size", (json_int_t)st->st_size, "sha256",
+		res && res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, sha))
+					    : json_null(),
+		"signature", res ? signature_json(res) : json_null(), "rule",
+		rule ? json_pack("{s:i, s:s, s:i}", (int)rule->id, rule->file, (int)rule->line)
+		     : json_null(),
+		"policy", "sha256", runtime->digest, "generation",
+		(json_int_t)eg_policy_generation(runtime->policy));
+}
+
+/* --- the decision ------------------------------------------------------------------ */
+
+static void facts_from(const struct eg_verify_result *res, const char *path, enum eg_hook hook,
+		       const struct process_info *process, struct eg_policy_facts *ret)
+{
+	*ret = (struct eg_policy_facts){
+		.path = path,
+		.hook = hook,
+		.uid = process->uid < 0 ? UINT32_MAX : (uint32_t)process->uid,
+		.cgroup = process->cgroup[0] ? process->cgroup : NULL,
+		.reason = res->valid ? EG_REASON_NONE : res->reason,
+		.has_sha256 = res->has_file_sha256,
+		.has_signing_time = res->has_timestamp,
+		.signing_time = (time_t)res->timestamp,
+		/* Revoked wins over a stale or missing CRL: only then is it the policy's call. */
+		.crl_stale = res->revocation != EG_REVOCATION_REVOKED &&
+			     (res->crl_problems & EG_CRL_PROBLEM_STALE),
+		.crl_missing = res->revocation != EG_REVOCATION_REVOKED &&
+			       (res->crl_problems & EG_CRL_PROBLEM_MISSING),
+	};
+	memcpy(ret->sha256, res->file_sha256, EG_SHA256_LEN);
+	if (res->has_signer) {
+		ret->subject = res->signer.subject;
+		ret->issuer = res->signer.issuer;
+		ret->has_spki = ret->has_cert = true;
+		memcpy(ret->spki, res->signer.spki_sha256, EG_SHA256_LEN);
+		memcpy(ret->cert, res->signer.sha256, EG_SHA256_LEN);
+	}
+	if (res->kind == EG_SIG_CATALOG && res->sig_path[0]) {
+		const char *slash = strrchr(res->sig_path, '/');
+
+		ret->catalog = slash ? slash + 1 : res->sig_path;
+	}
+}
+
+/* Is the process in the configured cgroup subtree?  /proc/PID/cgroup names its cgroup
+ * relative to the cgroup2 root, the scope is given as a directory under the mount. */
+static bool in_scope(const struct eg_decider *decider, const struct process_info *process)
+{
+	static const char root[] = "/sys/fs/cgroup";
+	const char *scope = decider->config.scope_cgroup;
+	size_t len;
+
+	if (!scope)
+		return true;
+	if (!strncmp(scope, root, sizeof(root) - 1))
+		scope += sizeof(root) - 1;
+	len = strlen(scope);
+	while (len && scope[len - 1] == '/')
+		len--;
+	return !len || (!strncmp(process->cgroup, scope, len) &&
+			(process->cgroup[len] == '/' || process->cgroup[len] == '\0'));
+}
+
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void file_path(int fd, char *ret, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, ret, len - 1);
+	ret[n > 0 ? n : 0] = '\0';
+}
+
+/* PID 0: the agent's own pre-scan, which caches verdicts but logs nothing (no access
+ * happened yet; the kernel reports the ones that do). */
+bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
+		       bool *ret_remember)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const struct eg_policy_settings *settings = eg_policy_settings(runtime->policy);
+	struct eg_policy_decision pd = { .rule = NULL };
+	struct eg_verify_result res;
+	struct eg_policy_facts facts;
+	struct process_info process;
+	struct stat before, after;
+	enum eg_decision decision;
+	enum eg_reason reason;
+	char path[PATH_MAX];
+	bool leased, stable;
+	int err;
+
+	*ret_remember = false;
+	if (pid)
+		read_process(pid, &process);
+	else
+		process = (struct process_info){ .ppid = -1, .uid = -1 };
+	/* Out of scope: not ours to gate, and no ignore mark, which would hold for every
+	 * process. */
+	if (pid && !in_scope(decider, &process)) {
+		runtime_put(decider, runtime);
+		return true;
+	}
+	file_path(fd, path, sizeof(path));
+	if (fstat(fd, &before) < 0) {
+		memset(&before, 0, sizeof(before));
+		res = (struct eg_verify_result){ .reason = EG_REASON_UNVERIFIED };
+		decision = runtime->mode == EG_MODE_ENFORCE ? EG_DECISION_DENY : EG_DECISION_AUDIT;
+		reason = EG_REASON_UNVERIFIED;
+		goto out;
+	}
+	/* A read lease makes a writer show up; one that already has the file open for
+	 * writing refuses the lease, and such a file is never cached. */
+	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
+	err = eg_verify_fd(runtime->verifier, fd, path[0] == '/' ? path : NULL, NULL, &res);
+	stable = fstat(fd, &after) == 0 && same_version(&before, &after) &&
+		 (!leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
+	if (leased)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+
+	if (err) {
+		/* An operational error is never a valid signature. */
+		res.valid = false;
+		res.reason = EG_REASON_UNVERIFIED;
+	}
+	facts_from(&res, path, hook, &process, &facts);
+	eg_policy_evaluate(runtime->policy, &facts, &pd);
+	decision = pd.decision;
+	/* --mode overrides the policy's mode: what it would deny, audit mode only logs. */
+	if (runtime->mode == EG_MODE_AUDIT && decision == EG_DECISION_DENY)
+		decision = EG_DECISION_AUDIT;
+	else if (runtime->mode == EG_MODE_ENFORCE && pd.action == EG_ACTION_DENY)
+		decision = EG_DECISION_DENY;
+	reason = decision == EG_DECISION_ALLOW ? EG_REASON_NONE : pd.reason;
+
+	if (stable && decider->bpf)
+		eg_bpf_set_verdict(decider->bpf, fd, &before,
+				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
+				   reason, eg_policy_generation(runtime->policy));
+	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW;
+out:
+	if (!pid) {
+		runtime_put(decider, runtime);
+		return decision != EG_DECISION_DENY;
+	}
+	pthread_mutex_lock(&decider->lock);
+	if (decision == EG_DECISION_ALLOW)
+		decider->allowed++;
+	else if (decision == EG_DECISION_DENY)
+		decider->denied++;
+	else
+		decider->audited++;
+	pthread_mutex_unlock(&decider->lock);
+	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows)
+		eg_log_submit(decider->log,
+			      record(decider, runtime, eg_policy_decision_name(decision), hook,
+				     reason, pid, &process, path, &before, &res, pd.rule));
+	runtime_put(decider, runtime);
+	return decision != EG_DECISION_DENY;
+}
+
+/* The pre-scan visits ELF files only: what the loader can map or the kernel exec. */
+static bool is_elf(int fd)
+{
+	unsigned char magic[4];
+
+	return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) && !memcmp(magic, "\177ELF", 4);
+}
+
+static struct {
+	struct eg_decider *decider;
+	unsigned int left, verified;
+} prescan_state;
+
+static int prescan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	bool remember;
+	int fd;
+
+	if (type != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	if (!prescan_state.left--)
+		return 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	if (is_elf(fd)) {
+		eg_decider_decide(prescan_state.decider, fd, 0, EG_HOOK_MMAP, &remember);
+		prescan_state.verified++;
+	}
+	close(fd);
+	return 0;
+}
+
+int eg_decider_prescan(struct eg_decider *decider, const char *dir, unsigned int max_files,
+		       unsigned int *ret_verified)
+{
+	static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+	int err;
+
+	/* nftw has no context pointer; pre-scans are rare and run one at a time. */
+	pthread_mutex_lock(&one_at_a_time);
+	prescan_state.decider = decider;
+	prescan_state.left = max_files;
+	prescan_state.verified = 0;
+	err = nftw(dir, prescan_one, 16, FTW_PHYS | FTW_MOUNT);
+	*ret_verified = prescan_state.verified;
+	pthread_mutex_unlock(&one_at_a_time);
+	return err < 0 ? -errno : err > 0 ? -E2BIG : 0;
+}
+
+void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid)
+{
+	struct runtime *runtime = runtime_get(decider);
+	bool enforce = runtime->mode == EG_MODE_ENFORCE;
+	struct process_info process;
+	char path[PATH_MAX];
+	struct stat st;
+
+	read_process(pid, &process);
+	file_path(fd, path, sizeof(path));
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	eg_log_submit(decider->log, record(decider, runtime, enforce ? "deny" : "audit",
+					   EG_HOOK_EXEC, EG_REASON_VERIFICATION_TIMEOUT, pid,
+					   &process, path, &st, NULL, NULL));
+	runtime_put(decider, runtime);
+}
+
+void eg_decider_log_event(struct eg_decider *decider, json_t *event_record)
+{
+	struct runtime *runtime = runtime_get(decider);
+
+	json_object_set_new(json_object_get(event_record, "policy"), "sha256",
+			    json_string(runtime->digest));
+	runtime_put(decider, runtime);
+	eg_log_submit(decider->log, event_record);
+}
+
+json_t *eg_decider_status(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const struct eg_policy_settings *settings = eg_policy_settings(runtime->policy);
+	json_t *status;
+
+	pthread_mutex_lock(&decider->lock);
+	status = json_pack("{s:s, s:{s:s, s:s, s:I}, s:{s:I, s:I, s:I}, s:o}", "mode",
+			   runtime->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "policy",
+			   "file",
+			   decider->config.policy_path ? decider->config.policy_path
+						       : "(command line)",
+			   "sha256", runtime->digest, "generation",
+			   (json_int_t)eg_policy_generation(runtime->policy), "decisions",
+			   "allowed", (json_int_t)decider->allowed, "denied",
+			   (json_int_t)decider->denied, "audited", (json_int_t)decider->audited,
+			   "crl_dir", string_or_null(settings->crl_dir));
+	pthread_mutex_unlock(&decider->lock);
+	runtime_put(decider, runtime);
+	return status;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef EXECGATE_AGENT_DECIDE_H
+#define EXECGATE_AGENT_DECIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "eg_policy.h"
+#include "eg_verify.h"
+
+struct eg_bpf;
+struct eg_log;
+
+/* The decider: verification (agent/lib) plus policy (policy/) for one file, the verdict
+ * written to the kernel's cache, the record given to the log.  Policy and verifier are
+ * swapped together at reload; deciders in flight keep the pair they started with. */
+struct eg_decider;
+
+/* Where the policy comes from: a file, or the quick-start flags, which stand for
+ * "allow what is validly signed under these anchors; deny (or audit) the rest" and, with
+ * a policy file, override its settings. */
+struct eg_decider_config {
+	const char *policy_path;        /* NULL: quick start from the fields below */
+	const char *mode;               /* "enforce", "audit" or NULL (policy's) */
+	const char *const *anchors;     /* NULL-terminated; NULL: policy's */
+	const char *const *tsa_anchors; /* NULL-terminated; NULL: policy's */
+	const char *crl_dir;
+	const char *deny_list;
+	const char *scope_cgroup;       /* cgroup v2 directory; NULL: the whole machine */
+	bool log_allows;
+};
+
+int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
+		   struct eg_decider **ret, char *errbuf, size_t errlen);
+void eg_decider_free(struct eg_decider *decider);
+
+/* From now on, write each verdict into BPF's cache too.  Call before deciding starts. */
+void eg_decider_attach_bpf(struct eg_decider *decider, struct eg_bpf *bpf);
+
+/* Load the policy and CRLs again; on any error the running pair stays and ERRBUF says
+ * why (file, line and column for a policy error). */
+int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen);
+
+/* Decide for the file open on FD, accessed by PID through HOOK.  Returns true when the
+ * access may go on (allow, or audit); *RET_REMEMBER when that holds until the file
+ * changes (a clean allow). */
+bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
+		       bool *ret_remember);
+
+/* Verify every ELF file under DIR (at most MAX_FILES, not crossing mounts) and cache the
+ * verdicts, so programs and libraries in trusted places are known before first use.
+ * -E2BIG: stopped at MAX_FILES. */
+int eg_decider_prescan(struct eg_decider *decider, const char *dir, unsigned int max_files,
+		       unsigned int *ret_verified);
+
+/* Log that PID's exec of FD got the timeout answer. */
+void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid);
+
+/* Mode, policy digest and generation, counters, CRL freshness: for `execgate status`. */
+json_t *eg_decider_status(struct eg_decider *decider);
+
+enum eg_mode eg_decider_mode(struct eg_decider *decider);
+uint32_t eg_decider_generation(struct eg_decider *decider);
+
+/* Log a kernel event (a miss or a mapping decision) with what the agent knows. */
+void eg_decider_log_event(struct eg_decider *decider, json_t *record);
+
+#endif

@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# The fanotify backend on the development host, where BPF LSM is refused: the agent
+# watches only a tmpfs this file mounted itself (never the host's own filesystems),
+# verifies each exec there before it runs, and the host's binaries are untouched.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	requires root openssl
+	eg_pki
+	export MNT=$BATS_FILE_TMPDIR/mnt CTL=$BATS_FILE_TMPDIR/control.sock
+	export LOG=$BATS_FILE_TMPDIR/decisions.jsonl
+	mkdir -p "$MNT"
+	mount -t tmpfs -o exec,size=64m execgate-test "$MNT"
+	echo "$MNT" >"$BATS_FILE_TMPDIR/mounted"
+
+	cp "$EG_BIN/eg-hello" "$MNT/signed"
+	cp "$EG_BIN/eg-hello" "$MNT/unsigned"
+	sign_detached "$MNT/signed" leaf-valid
+	cp "$MNT/signed" "$MNT/tampered"
+	cp "$MNT/signed.sig" "$MNT/tampered.sig"
+	printf 'x' >>"$MNT/tampered"
+	cp "$EG_BIN/eg-hello" "$MNT/untrusted"
+	sign_detached "$MNT/untrusted" untrusted-leaf untrusted
+	cp "$EG_BIN/eg-hello" "$MNT/revoked"
+	sign_detached "$MNT/revoked" leaf-revoked-kc
+
+	"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --mode enforce \
+		--trust "$PKI/root.crt" --crl-dir "$PKI/crl/fresh" --control "$CTL" \
+		--log "$LOG" --coalesce-ms 0 --foreground 2>"$BATS_FILE_TMPDIR/agent.err" &
+	echo $! >"$BATS_FILE_TMPDIR/agent.pid"
+	for _ in $(seq 100); do
+		grep -q ready "$BATS_FILE_TMPDIR/agent.err" && return 0
+		kill -0 "$(cat "$BATS_FILE_TMPDIR/agent.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$BATS_FILE_TMPDIR/agent.err" >&2
+	return 1
+}
+
+teardown_file() {
+	if [[ -f $BATS_FILE_TMPDIR/agent.pid ]]; then
+		kill -TERM "$(cat "$BATS_FILE_TMPDIR/agent.pid")" 2>/dev/null || true
+		wait "$(cat "$BATS_FILE_TMPDIR/agent.pid")" 2>/dev/null || true
+	fi
+	if [[ -f $BATS_FILE_TMPDIR/mounted ]]; then
+		umount "$(cat "$BATS_FILE_TMPDIR/mounted")" || true
+	fi
+}
+
+# sign_detached FILE LEAF [CHAIN]: FILE.sig as `openssl cms` writes a detached signature.
+sign_detached() {
+	local certfile=$PKI/inter.crt
+	[[ ${3:-} == untrusted ]] && certfile=$PKI/untrusted-root.crt
+	openssl cms -sign -binary -md sha256 -in "$1" -signer "$PKI/$2.crt" \
+		-inkey "$PKI/$2.key" -certfile "$certfile" -outform DER -out "$1.sig"
+}
+
+# decision_for PATH: the last log record about PATH.
+decision_for() {
+	local i
+	for i in $(seq 50); do
+		grep -F "\"path\":\"$1\"" "$LOG" 2>/dev/null | tail -n1 | grep . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "fanotify: a validly signed program runs" {
+	run -0 "$EG_BIN/eg-exec" "$MNT/signed"
+	assert_output --partial "hello from"
+}
+
+@test "fanotify: an unsigned program gets EPERM and one record with reason no_signature" {
+	run -126 "$EG_BIN/eg-exec" "$MNT/unsigned"
+	assert_output --partial "EPERM"
+	run -0 decision_for "$MNT/unsigned"
+	assert_output --partial '"decision":"deny"'
+	assert_output --partial '"reason":"no_signature"'
+	assert_output --partial '"hook":"exec"'
+}
+
+@test "fanotify: a tampered, an untrusted and a revoked program get EPERM with their reasons" {
+	run -126 "$EG_BIN/eg-exec" "$MNT/tampered"
+	run -0 decision_for "$MNT/tampered"
+	assert_output --partial '"reason":"bad_signature"'
+	run -126 "$EG_BIN/eg-exec" "$MNT/untrusted"
+	run -0 decision_for "$MNT/untrusted"
+	assert_output --partial '"reason":"untrusted_chain"'
+	run -126 "$EG_BIN/eg-exec" "$MNT/revoked"
+	run -0 decision_for "$MNT/revoked"
+	assert_output --partial '"reason":"revoked"'
+}
+
+@test "fanotify: the denial record carries process, file, signature and policy" {
+	run -126 "$EG_BIN/eg-exec" "$MNT/revoked"
+	run -0 decision_for "$MNT/revoked"
+	python3 - "$output" <<-'PY'
+		import json, sys
+		r = json.loads(sys.argv[1])
+		for k in ("time", "host", "decision", "mode", "hook", "reason", "count",
+		          "process", "file", "signature", "rule", "policy"):
+		    assert k in r, k
+		assert r["mode"] == "enforce"
+		assert r["process"]["uid"] == 0 and r["process"]["comm"]
+		assert len(r["file"]["sha256"]) == 64 and r["file"]["ino"] > 0
+		assert "leaf-revoked-kc" in r["signature"]["subject"], r["signature"]
+		assert len(r["policy"]["sha256"]) == 64 and r["policy"]["generation"] >= 1
+	PY
+}
+
+@test "fanotify: a signed program modified after it ran is decided afresh" {
+	cp "$MNT/signed" "$MNT/changing"
+	cp "$MNT/signed.sig" "$MNT/changing.sig"
+	run -0 "$EG_BIN/eg-exec" "$MNT/changing"
+	printf 'x' >>"$MNT/changing"
+	run -126 "$EG_BIN/eg-exec" "$MNT/changing"
+	assert_output --partial "EPERM"
+}
+
+@test "fanotify: the host's own binaries and files outside the watched mount are untouched" {
+	run -0 /bin/true
+	cp "$EG_BIN/eg-hello" "$BATS_TEST_TMPDIR/unsigned-elsewhere"
+	run -0 "$EG_BIN/eg-exec" "$BATS_TEST_TMPDIR/unsigned-elsewhere"
+	assert_output --partial "hello from"
+}
+
+@test "fanotify: execgate status shows the backend, what it covers and what is missing" {
+	run -0 "$EG_BIN/execgate" status --socket "$CTL" --json
+	python3 - "$output" <<-'PY'
+		import json, sys
+		s = json.loads(sys.argv[1])
+		assert s["backend"] == "fanotify", s
+		assert s["mode"] == "enforce"
+		assert any("fanotify" in c for c in s["coverage"]), s["coverage"]
+		assert "mmap" in s["missing"], s["missing"]
+		assert s["decisions"]["denied"] >= 1
+		assert s["consult"]["answered"] >= 1
+	PY
+}

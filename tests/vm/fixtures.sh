@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Host side of the VM suite: the guest has no openssl, so everything signed is made here
+# and packed into the initramfs.
+#
+#   tests/vm/fixtures.sh ROOT PKI
+#
+# ROOT is the initramfs staging directory (its binaries and libraries are in place);
+# PKI is a directory made by tests/fixtures/mkpki.sh.  Writes:
+#   ROOT/opt/execgate/pki/        root.crt tsa-root.crt crl/ (fresh CRLs)
+#   ROOT/opt/execgate/fixtures/   programs to run, and:
+#     system.cat    a catalog of every ELF file of the guest's own system (its
+#                   "OS image"), so the guest's tools are trusted without touching them
+#     vm.policy     the policy the gate tests run under
+# Programs (all copies of eg-hello, or eg-hello-static where a name says so):
+#     signed            detached signature (signed.sig), leaf-valid
+#     signed-static     the same, static
+#     unsigned          no signature
+#     tampered          signed's signature, one byte appended
+#     untrusted         signed under a root the policy does not trust
+#     revoked           leaf revoked for keyCompromise
+#     expired           leaf expired, no timestamp
+set -euo pipefail
+
+root=$1 pki=$2
+fx=$root/opt/execgate/fixtures
+mkdir -p "$fx" "$root/opt/execgate/pki/crl"
+cp "$pki/root.crt" "$pki/tsa-root.crt" "$root/opt/execgate/pki/"
+cp "$pki"/crl/fresh/*.crl "$root/opt/execgate/pki/crl/"
+
+sign() { # FILE LEAF [CERTFILE]
+	openssl cms -sign -binary -md sha256 -in "$1" -signer "$pki/$2.crt" \
+		-inkey "$pki/$2.key" -certfile "${3:-$pki/inter.crt}" -outform DER -out "$1.sig"
+}
+
+hello=$root/opt/execgate/bin/eg-hello
+cp "$hello" "$fx/signed" && sign "$fx/signed" leaf-valid
+cp "$root/opt/execgate/bin/eg-hello-static" "$fx/signed-static" &&
+	sign "$fx/signed-static" leaf-valid
+cp "$hello" "$fx/unsigned"
+cp "$fx/signed" "$fx/tampered" && cp "$fx/signed.sig" "$fx/tampered.sig" &&
+	printf 'x' >>"$fx/tampered"
+cp "$hello" "$fx/untrusted" && sign "$fx/untrusted" untrusted-leaf "$pki/untrusted-root.crt"
+cp "$hello" "$fx/revoked" && sign "$fx/revoked" leaf-revoked-kc
+cp "$hello" "$fx/expired" && sign "$fx/expired" leaf-expired
+
+# The guest's own system, catalogued by digest: every ELF file but the fixtures and the
+# program they are copies of (a catalog trusts a digest wherever it is found).
+{
+	echo "execgate-catalog v1"
+	find "$root" -path "$fx" -prune -o -type f ! -name 'eg-hello*' -print | sort |
+	while read -r file; do
+		[[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] || continue
+		echo "sha256:$(sha256sum "$file" | cut -c1-64)  ${file#"$root"}"
+	done
+} >"$fx/system.txt"
+openssl cms -sign -binary -nodetach -md sha256 -in "$fx/system.txt" \
+	-signer "$pki/leaf-valid.crt" -inkey "$pki/leaf-valid.key" -certfile "$pki/inter.crt" \
+	-outform DER -out "$fx/system.cat"
+rm "$fx/system.txt"
+
+cat >"$fx/vm.policy" <<'POLICY'
+# The policy of the VM's gate tests: signed under the test root, or in the system catalog.
+mode enforce
+trust-anchor "/opt/execgate/pki/root.crt"
+tsa-anchor "/opt/execgate/pki/tsa-root.crt"
+crl-dir "/opt/execgate/pki/crl"
+signature-lookup embedded detached catalog
+catalog "/opt/execgate/fixtures/system.cat"
+allow outcome valid
+default deny
+POLICY

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# The whole gate in a real kernel: BPF LSM with the fanotify consult, a policy, real
+# signatures made on the host (tests/vm/fixtures.sh).  Only processes in the cgroup
+# eg-gated are gated, so the test runner itself is never in the way.
+
+load helpers
+
+FX=/opt/execgate/fixtures
+SCOPE=/sys/fs/cgroup/eg-gated
+
+setup() {
+	mkdir -p "$SCOPE"
+}
+
+teardown() {
+	stop_agent
+	rmdir "$SCOPE" 2>/dev/null || true
+}
+
+start_gate() { # MODE [extra execgated options]
+	local mode=$1
+	shift
+	start_agent --backend bpf --policy "$FX/vm.policy" --mode "$mode" --foreground \
+		--scope-cgroup "$SCOPE" --prescan /lib --prescan /lib64 --prescan /opt/execgate/bin \
+		--coalesce-ms 0 --control "$BATS_TEST_TMPDIR/control.sock" "$@"
+}
+
+# gated CMD...: run CMD inside the gated cgroup.
+gated() {
+	bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec "$@"' gated "$@"
+}
+
+# A fresh copy of fixture NAME (and its signature) in a directory of its own: never seen
+# by the gate before this test.
+fresh() {
+	local dir=$BATS_TEST_TMPDIR/fresh
+	mkdir -p "$dir"
+	cp "$FX/$1" "$dir/$1"
+	[[ -f $FX/$1.sig ]] && cp "$FX/$1.sig" "$dir/$1.sig"
+	echo "$dir/$1"
+}
+
+@test "enforce: signed programs run on their first exec, static and dynamic" {
+	start_gate enforce
+	run -0 gated eg-exec "$(fresh signed)"
+	assert_output --partial "hello from"
+	run -0 gated eg-exec "$(fresh signed-static)"
+	assert_output --partial "hello from"
+}
+
+@test "enforce: unsigned, tampered, untrusted, revoked and expired programs get EPERM" {
+	start_gate enforce
+	local name reason
+	for name in unsigned:no_signature tampered:bad_signature untrusted:untrusted_chain \
+		revoked:revoked expired:expired; do
+		reason=${name#*:}
+		name=${name%%:*}
+		run -126 gated eg-exec "$(fresh "$name")"
+		assert_output --partial "EPERM"
+		run -0 wait_event '"decision":"deny"' "\"reason\":\"$reason\"" "/fresh/$name\""
+	done
+}
+
+@test "audit: the same programs run, each logged as audit with its reason" {
+	start_gate audit
+	local name reason
+	for name in unsigned:no_signature tampered:bad_signature revoked:revoked; do
+		reason=${name#*:}
+		name=${name%%:*}
+		run -0 gated eg-exec "$(fresh "$name")"
+		assert_output --partial "hello from"
+		run -0 wait_event '"decision":"audit"' "\"reason\":\"$reason\"" "/fresh/$name\""
+	done
+}
+
+@test "scope: outside the gated cgroup an unsigned program runs" {
+	start_gate enforce
+	run -0 eg-exec "$(fresh unsigned)"
+	assert_output --partial "hello from"
+}
+
+@test "modified after verification: the next exec is decided afresh" {
+	start_gate enforce
+	local file
+	file=$(fresh signed)
+	run -0 gated eg-exec "$file"
+	printf 'x' >>"$file"
+	run -126 gated eg-exec "$file"
+	assert_output --partial "EPERM"
+}
+
+@test "bypasses: ld.so running an unsigned program cannot map it" {
+	start_gate enforce
+	local file ldso
+	file=$(fresh unsigned)
+	ldso=$(ls /lib64/ld-linux-x86-64.so.2)
+	# ld.so reports a library or program it cannot map with status 127.
+	run -127 gated "$ldso" "$file"
+	refute_output --partial "hello from"
+	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"unverified"'
+}
+
+@test "status: backend, coverage and counters over the control socket" {
+	start_gate enforce
+	gated eg-exec "$(fresh unsigned)" || true
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	assert_output --partial '"backend": "bpf+fanotify"'
+	assert_output --partial '"event_drops"'
+	assert_output --partial '"denied"'
+}
