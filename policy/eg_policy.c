@@ -424,11 +424,43 @@ static int no_more(struct parser *p, size_t i, const char *what)
 
 /* --- settings ------------------------------------------------------------------------ */
 
-static const char *const setting_words[] = {
-	"mode",        "trust-anchor",    "tsa-anchor", "crl-dir",    "crl-max-age",
-	"on-stale-crl", "on-missing-crl", "signature-lookup", "sig-dir", "catalog",
-	"scope",       "self-protection", "log-json",   "log-syslog", "log-allows",
-	"require-signed-policy", NULL,
+enum setting {
+	SET_MODE,
+	SET_TRUST_ANCHOR,
+	SET_TSA_ANCHOR,
+	SET_CRL_DIR,
+	SET_CRL_MAX_AGE,
+	SET_ON_STALE_CRL,
+	SET_ON_MISSING_CRL,
+	SET_SIGNATURE_LOOKUP,
+	SET_SIG_DIR,
+	SET_CATALOG,
+	SET_SCOPE,
+	SET_SELF_PROTECTION,
+	SET_LOG_JSON,
+	SET_LOG_SYSLOG,
+	SET_LOG_ALLOWS,
+	SET_REQUIRE_SIGNED_POLICY,
+	SET_COUNT,
+};
+
+static const char *const setting_words[SET_COUNT + 1] = {
+	[SET_MODE] = "mode",
+	[SET_TRUST_ANCHOR] = "trust-anchor",
+	[SET_TSA_ANCHOR] = "tsa-anchor",
+	[SET_CRL_DIR] = "crl-dir",
+	[SET_CRL_MAX_AGE] = "crl-max-age",
+	[SET_ON_STALE_CRL] = "on-stale-crl",
+	[SET_ON_MISSING_CRL] = "on-missing-crl",
+	[SET_SIGNATURE_LOOKUP] = "signature-lookup",
+	[SET_SIG_DIR] = "sig-dir",
+	[SET_CATALOG] = "catalog",
+	[SET_SCOPE] = "scope",
+	[SET_SELF_PROTECTION] = "self-protection",
+	[SET_LOG_JSON] = "log-json",
+	[SET_LOG_SYSLOG] = "log-syslog",
+	[SET_LOG_ALLOWS] = "log-allows",
+	[SET_REQUIRE_SIGNED_POLICY] = "require-signed-policy",
 };
 
 static int set_once(struct parser *p, enum once_setting s)
@@ -441,7 +473,7 @@ static int set_once(struct parser *p, enum once_setting s)
 	return 0;
 }
 
-static int parse_setting(struct parser *p, int which)
+static int parse_setting(struct parser *p, enum setting which)
 {
 	static const char *const mode_words[] = { "audit", "enforce", NULL };
 	static const char *const lookup_words[] = { "embedded", "detached", "catalog", NULL };
@@ -452,7 +484,7 @@ static int parse_setting(struct parser *p, int which)
 	int r, w;
 
 	switch (which) {
-	case 0: /* mode */
+	case SET_MODE:
 		r = set_once(p, S_MODE);
 		if (r)
 			return r;
@@ -461,38 +493,38 @@ static int parse_setting(struct parser *p, int which)
 			return w;
 		st->mode = w == 0 ? EG_MODE_AUDIT : EG_MODE_ENFORCE;
 		return no_more(p, 2, "the mode");
-	case 1: /* trust-anchor */
-	case 2: /* tsa-anchor */
-	case 9: /* catalog */
+	case SET_TRUST_ANCHOR:
+	case SET_TSA_ANCHOR:
+	case SET_CATALOG:
 		r = parse_file(p, 1, kw, &s);
 		if (r)
 			return r;
 		r = strings_add(p, 1,
-				which == 1 ? &st->trust_anchors :
-				which == 2 ? &st->tsa_anchors :
+				which == SET_TRUST_ANCHOR ? &st->trust_anchors :
+				which == SET_TSA_ANCHOR ? &st->tsa_anchors :
 					     &st->catalogs,
 				kw, s);
 		if (r)
 			return r;
 		return no_more(p, 2, "the file name");
-	case 3: /* crl-dir */
-	case 8: /* sig-dir */
-	case 12: /* log-json */
-	case 15: /* require-signed-policy */
-		r = set_once(p, which == 3  ? S_CRL_DIR :
-				which == 8  ? S_SIG_DIR :
-				which == 12 ? S_LOG_JSON :
+	case SET_CRL_DIR:
+	case SET_SIG_DIR:
+	case SET_LOG_JSON:
+	case SET_REQUIRE_SIGNED_POLICY:
+		r = set_once(p, which == SET_CRL_DIR ? S_CRL_DIR :
+				which == SET_SIG_DIR ? S_SIG_DIR :
+				which == SET_LOG_JSON ? S_LOG_JSON :
 					      S_REQUIRE_SIGNED);
 		if (r)
 			return r;
-		r = parse_file(p, 1, kw, which == 3  ? &st->crl_dir :
-					 which == 8  ? &st->sig_dir :
-					 which == 12 ? &st->log_json :
+		r = parse_file(p, 1, kw, which == SET_CRL_DIR ? &st->crl_dir :
+					 which == SET_SIG_DIR ? &st->sig_dir :
+					 which == SET_LOG_JSON ? &st->log_json :
 						       &st->require_signed_policy);
 		if (r)
 			return r;
 		return no_more(p, 2, "the file name");
-	case 4: /* crl-max-age */
+	case SET_CRL_MAX_AGE:
 		r = set_once(p, S_CRL_MAX_AGE);
 		if (!r)
 			r = need_value(p, 1, "a duration", kw);
@@ -501,17 +533,17 @@ static int parse_setting(struct parser *p, int which)
 		if (r)
 			return r;
 		return no_more(p, 2, "the duration");
-	case 5: /* on-stale-crl */
-	case 6: /* on-missing-crl */
-		r = set_once(p, which == 5 ? S_ON_STALE_CRL : S_ON_MISSING_CRL);
+	case SET_ON_STALE_CRL:
+	case SET_ON_MISSING_CRL:
+		r = set_once(p, which == SET_ON_STALE_CRL ? S_ON_STALE_CRL : S_ON_MISSING_CRL);
 		if (r)
 			return r;
 		w = parse_word(p, 1, action_words, kw);
 		if (w < 0)
 			return w;
-		*(which == 5 ? &st->on_stale_crl : &st->on_missing_crl) = w;
+		*(which == SET_ON_STALE_CRL ? &st->on_stale_crl : &st->on_missing_crl) = w;
 		return no_more(p, 2, "the action");
-	case 7: /* signature-lookup */
+	case SET_SIGNATURE_LOOKUP:
 		r = set_once(p, S_LOOKUP);
 		if (r)
 			return r;
@@ -531,7 +563,7 @@ static int parse_setting(struct parser *p, int which)
 			st->lookup[st->n_lookup++] = w;
 		}
 		return 0;
-	case 10: /* scope */
+	case SET_SCOPE:
 		w = parse_word(p, 1, scope_words, kw);
 		if (w < 0)
 			return w;
@@ -560,21 +592,23 @@ static int parse_setting(struct parser *p, int which)
 			p->scope_cgroup.line = p->line;
 		}
 		return no_more(p, 3, "the cgroup path");
-	case 11: /* self-protection */
-	case 13: /* log-syslog */
-	case 14: /* log-allows */
-		r = set_once(p, which == 11 ? S_SELF_PROTECTION :
-				which == 13 ? S_LOG_SYSLOG :
+	case SET_SELF_PROTECTION:
+	case SET_LOG_SYSLOG:
+	case SET_LOG_ALLOWS:
+		r = set_once(p, which == SET_SELF_PROTECTION ? S_SELF_PROTECTION :
+				which == SET_LOG_SYSLOG ? S_LOG_SYSLOG :
 					      S_LOG_ALLOWS);
 		if (r)
 			return r;
 		w = parse_word(p, 1, onoff_words, kw);
 		if (w < 0)
 			return w;
-		*(which == 11 ? &st->self_protection :
-		  which == 13 ? &st->log_syslog :
+		*(which == SET_SELF_PROTECTION ? &st->self_protection :
+		  which == SET_LOG_SYSLOG ? &st->log_syslog :
 				&st->log_allows) = w;
 		return no_more(p, 2, "'on' or 'off'");
+	case SET_COUNT:
+		break;
 	}
 	return -EINVAL;
 }
