@@ -3,6 +3,7 @@
  * default, audit versus enforce, settings, errors with line and column, fragments, digest
  * and generation, and the indexed evaluator against a linear scan on random policies. */
 #include <errno.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -666,9 +667,32 @@ static void write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* A temporary directory per test, removed by the teardown also when the test fails. */
+static int make_tmpdir(void **state)
+{
+	static char dir[64];
+
+	snprintf(dir, sizeof(dir), "/tmp/eg-policy-test.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int remove_tmpdir(void **state)
+{
+	return nftw(*state, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void fragments_in_lexical_order(void **state)
 {
-	char dir[] = "/tmp/eg-policy-test.XXXXXX", path[256], frag[256], f1[300], f2[300],
+	const char *dir = *state;
+	char path[256], frag[256], f1[300], f2[300],
 	     f3[300], odd[300];
 	struct eg_policy_error err;
 	struct eg_policy *p = NULL;
@@ -677,7 +701,6 @@ static void fragments_in_lexical_order(void **state)
 	const unsigned char *canon;
 	size_t len;
 
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/main.policy", dir);
 	snprintf(frag, sizeof(frag), "%s/main.policy.d", dir);
 	snprintf(f1, sizeof(f1), "%s/50-team.policy", frag);
@@ -745,13 +768,6 @@ static void fragments_in_lexical_order(void **state)
 	assert_string_equal(err.file, "/nonexistent/x.policy");
 	assert_null(p);
 
-	unlink(f1);
-	unlink(f2);
-	unlink(f3);
-	unlink(odd);
-	rmdir(frag);
-	unlink(path);
-	rmdir(dir);
 }
 
 static void catalog_names(void **state)
@@ -905,7 +921,8 @@ int main(void)
 		cmocka_unit_test(bounds_are_errors),
 		cmocka_unit_test(too_many_rules_is_an_error),
 		cmocka_unit_test(digest_and_generation),
-		cmocka_unit_test(fragments_in_lexical_order),
+		cmocka_unit_test_setup_teardown(fragments_in_lexical_order, make_tmpdir,
+						remove_tmpdir),
 		cmocka_unit_test(catalog_names),
 		cmocka_unit_test(index_agrees_with_linear_scan),
 	};
