@@ -17,10 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* pem.h first: cms.h declares the CMS PEM functions only when it is already included. */
+#include <openssl/pem.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
@@ -28,7 +29,7 @@
 
 #define DAY (24 * 3600L)
 
-static void pki_check(int ok, const char *what)
+static inline void pki_check(int ok, const char *what)
 {
 	if (!ok) {
 		ERR_print_errors_fp(stderr);
@@ -36,7 +37,7 @@ static void pki_check(int ok, const char *what)
 	}
 }
 
-static EVP_PKEY *pki_rsa(int bits)
+static inline EVP_PKEY *pki_rsa(int bits)
 {
 	EVP_PKEY *k = EVP_RSA_gen((unsigned int)bits);
 
@@ -44,7 +45,7 @@ static EVP_PKEY *pki_rsa(int bits)
 	return k;
 }
 
-static EVP_PKEY *pki_ec(const char *curve)
+static inline EVP_PKEY *pki_ec(const char *curve)
 {
 	EVP_PKEY *k = EVP_EC_gen(curve);
 
@@ -63,7 +64,7 @@ struct pki_cert_spec {
 	long serial;
 };
 
-static void pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
+static inline void pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
@@ -75,7 +76,7 @@ static void pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
 }
 
 /* A certificate for KEY issued by ISSUER/ISSUER_KEY (NULL: self-signed). */
-static X509 *pki_cert(const struct pki_cert_spec *s, EVP_PKEY *key, X509 *issuer,
+static inline X509 *pki_cert(const struct pki_cert_spec *s, EVP_PKEY *key, X509 *issuer,
 		      EVP_PKEY *issuer_key)
 {
 	X509 *x = X509_new();
@@ -112,7 +113,7 @@ struct pki_revoked {
 };
 
 /* A CRL of ISSUER; thisUpdate and nextUpdate relative to now (next 0: none). */
-static X509_CRL *pki_crl(X509 *issuer, EVP_PKEY *key, long this_update, long next_update,
+static inline X509_CRL *pki_crl(X509 *issuer, EVP_PKEY *key, long this_update, long next_update,
 			 const struct pki_revoked *rev, size_t nrev)
 {
 	X509_CRL *crl = X509_CRL_new();
@@ -150,7 +151,7 @@ static X509_CRL *pki_crl(X509 *issuer, EVP_PKEY *key, long this_update, long nex
 }
 
 /* Detached (or attached) CMS over DATA by CERT/KEY with digest MD, carrying EXTRA. */
-static CMS_ContentInfo *pki_cms(const void *data, size_t len, X509 *cert, EVP_PKEY *key,
+static inline CMS_ContentInfo *pki_cms(const void *data, size_t len, X509 *cert, EVP_PKEY *key,
 				STACK_OF(X509) *extra, const EVP_MD *md, bool detached)
 {
 	unsigned int flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0);
@@ -167,7 +168,7 @@ static CMS_ContentInfo *pki_cms(const void *data, size_t len, X509 *cert, EVP_PK
 
 static time_t pki_ts_when;
 
-static int pki_ts_time(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
+static inline int pki_ts_time(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 {
 	*sec = (long)pki_ts_when;
 	*usec = 0;
@@ -175,7 +176,7 @@ static int pki_ts_time(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 }
 
 /* An RFC 3161 token over the SHA-256 of IMPRINT_DATA, genTime WHEN, by TSA/TSA_KEY. */
-static PKCS7 *pki_ts_token(const void *imprint_data, size_t len, X509 *tsa, EVP_PKEY *tsa_key,
+static inline PKCS7 *pki_ts_token(const void *imprint_data, size_t len, X509 *tsa, EVP_PKEY *tsa_key,
 			   time_t when)
 {
 	unsigned char md[32];
@@ -218,7 +219,7 @@ static PKCS7 *pki_ts_token(const void *imprint_data, size_t len, X509 *tsa, EVP_
 }
 
 /* Add TOKEN to the signer of CMS under attribute OID. */
-static void pki_cms_add_token(CMS_ContentInfo *cms, PKCS7 *token, const char *oid)
+static inline void pki_cms_add_token(CMS_ContentInfo *cms, PKCS7 *token, const char *oid)
 {
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
 	unsigned char *der = NULL;
@@ -235,26 +236,26 @@ static void pki_cms_add_token(CMS_ContentInfo *cms, PKCS7 *token, const char *oi
 }
 
 /* The signature value of the only signer (what a token's imprint covers). */
-static const ASN1_OCTET_STRING *pki_cms_sigval(CMS_ContentInfo *cms)
+static inline const ASN1_OCTET_STRING *pki_cms_sigval(CMS_ContentInfo *cms)
 {
 	return CMS_SignerInfo_get0_signature(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0));
 }
 
-static void pki_write(const char *path, const void *buf, size_t len)
+static inline void pki_write(const char *path, const void *buf, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 
 	pki_check(f && fwrite(buf, 1, len, f) == len && !fclose(f), path);
 }
 
-static void pki_write_cert(const char *path, X509 *x)
+static inline void pki_write_cert(const char *path, X509 *x)
 {
 	FILE *f = fopen(path, "w");
 
 	pki_check(f && PEM_write_X509(f, x) && !fclose(f), path);
 }
 
-static void pki_write_crl(const char *path, X509_CRL *crl, bool pem)
+static inline void pki_write_crl(const char *path, X509_CRL *crl, bool pem)
 {
 	FILE *f = fopen(path, "wb");
 
@@ -262,7 +263,7 @@ static void pki_write_crl(const char *path, X509_CRL *crl, bool pem)
 		  path);
 }
 
-static void pki_write_cms(const char *path, CMS_ContentInfo *cms, bool pem)
+static inline void pki_write_cms(const char *path, CMS_ContentInfo *cms, bool pem)
 {
 	BIO *b = BIO_new_file(path, "wb");
 
@@ -272,7 +273,7 @@ static void pki_write_cms(const char *path, CMS_ContentInfo *cms, bool pem)
 
 /* A fresh temporary directory; pki_rmdir removes it and everything in it (one level of
  * subdirectories, which is all the tests make). */
-static char *pki_tmpdir(void)
+static inline char *pki_tmpdir(void)
 {
 	char *d = strdup("/tmp/eg-unit-XXXXXX");
 
@@ -280,19 +281,20 @@ static char *pki_tmpdir(void)
 	return d;
 }
 
-static void pki_rmdir(const char *dir)
+static inline void pki_rmdir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
-		char p[4096];
+		char *p;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    asprintf(&p, "%s/%s", dir, de->d_name) < 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 		if (unlink(p) && de->d_type == DT_DIR)
 			pki_rmdir(p);
+		free(p);
 	}
 	if (d)
 		closedir(d);
