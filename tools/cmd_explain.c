@@ -166,17 +166,24 @@ static void facts_from_result(const struct explain *ex, const char *path, const 
 	}
 }
 
-static json_t *result_json(const struct eg_verify_result *res)
+/* The fields and names of `execgate verify --json`, plus the signer's SPKI digest (what
+ * an spki rule names) and which CRL problems verification let pass. */
+static json_t *result_json(const char *path, const struct eg_verify_result *res)
 {
-	char hex[2 * EG_SHA256_LEN + 1], t1[32], t2[32];
+	char hex[2 * EG_SHA256_LEN + 1], spki[2 * EG_SHA256_LEN + 1], t1[32], t2[32], t3[32];
 	json_t *o = json_object(), *chain = json_array();
 
+	if (!o || !chain) {
+		json_decref(o);
+		json_decref(chain);
+		return NULL;
+	}
 	json_object_set_new(o, "valid", json_boolean(res->valid));
-	json_object_set_new(o, "reason", json_string(eg_reason_name(res->valid ? EG_REASON_NONE :
-									       res->reason)));
-	json_object_set_new(o, "kind", json_string(kind_name(res->kind)));
-	json_object_set_new(o, "sig_path", res->sig_path[0] ? json_string(res->sig_path) :
-							      json_null());
+	json_object_set_new(o, "reason", res->valid ? json_null() :
+						      json_string(eg_reason_name(res->reason)));
+	json_object_set_new(o, "kind", res->kind == EG_SIG_NONE ? json_null() :
+								  json_string(kind_name(res->kind)));
+	json_object_set_new(o, "file", json_pack("{s:s}", "path", path));
 	json_object_set_new(o, "sha256", res->has_file_sha256 ?
 						 json_string(eg_sha256_hex(res->file_sha256, hex)) :
 						 json_null());
@@ -188,8 +195,7 @@ static json_t *result_json(const struct eg_verify_result *res)
 			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "subject",
 				  res->signer.subject, "issuer", res->signer.issuer, "serial",
 				  res->signer.serial, "sha256", eg_sha256_hex(res->signer.sha256, hex),
-				  "spki_sha256",
-				  eg_sha256_hex(res->signer.spki_sha256, (char[65]){ 0 }),
+				  "spki_sha256", eg_sha256_hex(res->signer.spki_sha256, spki),
 				  "not_before", t1, "not_after", t2));
 	} else {
 		json_object_set_new(o, "signer", json_null());
@@ -204,14 +210,20 @@ static json_t *result_json(const struct eg_verify_result *res)
 	} else {
 		json_object_set_new(o, "timestamp", json_null());
 	}
-	iso_time(res->validation_time, t1, sizeof(t1));
-	json_object_set_new(o, "validation_time", json_string(t1));
-	json_object_set_new(o, "revocation", json_pack("{s:s, s:b, s:b}", "status",
-						       revocation_name(res->revocation), "crl_stale",
-						       !!(res->crl_problems & EG_CRL_PROBLEM_STALE),
-						       "crl_missing",
-						       !!(res->crl_problems & EG_CRL_PROBLEM_MISSING)));
+	if (res->validation_time) {
+		iso_time(res->validation_time, t1, sizeof(t1));
+		json_object_set_new(o, "validation_time", json_string(t1));
+	}
+	iso_time(res->crl_next_update, t3, sizeof(t3));
+	json_object_set_new(o, "revocation",
+			    json_pack("{s:s, s:o, s:b, s:b}", "status",
+				      revocation_name(res->revocation), "crl_next_update",
+				      res->crl_next_update ? json_string(t3) : json_null(),
+				      "crl_stale", !!(res->crl_problems & EG_CRL_PROBLEM_STALE),
+				      "crl_missing", !!(res->crl_problems & EG_CRL_PROBLEM_MISSING)));
 	json_object_set_new(o, "detail", json_string(res->detail));
+	if (res->sig_path[0])
+		json_object_set_new(o, "signature_path", json_string(res->sig_path));
 	return o;
 }
 
@@ -219,10 +231,11 @@ static int print_json(const char *path, const struct eg_verify_result *res,
 		      const struct eg_policy *policy, const struct eg_policy_decision *d)
 {
 	char hex[2 * EG_SHA256_LEN + 1];
-	json_t *o = result_json(res);
+	json_t *o = result_json(path, res);
 	int r;
 
-	json_object_set_new(o, "file", json_string(path));
+	if (!o)
+		return -ENOMEM;
 	json_object_set_new(o, "decision", json_string(eg_policy_decision_name(d->decision)));
 	json_object_set_new(o, "action", json_string(eg_policy_action_name(d->action)));
 	json_object_set_new(o, "decision_reason", json_string(eg_reason_name(d->reason)));

@@ -387,7 +387,9 @@ explain_setup() {
 	import json, sys
 	o = json.loads(sys.argv[1])
 	assert o["decision"] == "allow", o
-	assert o["valid"] is True and o["reason"] == "none", o
+	assert o["valid"] is True and o["reason"] is None, o
+	assert o["file"]["path"] == sys.argv[2] + "/signed.bin", o["file"]
+	assert o["signature_path"] == sys.argv[2] + "/signed.bin.sig", o
 	assert o["kind"] == "detached", o
 	assert o["rule"] == {"id": 2, "file": "matrix.policy", "line": 7,
 	                     "text": "allow signer rel"}, o["rule"]
