@@ -238,7 +238,10 @@ static int print_json(const char *path, const struct eg_verify_result *res,
 		return -ENOMEM;
 	json_object_set_new(o, "decision", json_string(eg_policy_decision_name(d->decision)));
 	json_object_set_new(o, "action", json_string(eg_policy_action_name(d->action)));
-	json_object_set_new(o, "decision_reason", json_string(eg_reason_name(d->reason)));
+	/* As in the decision log: no reason exactly when nothing was held against the file. */
+	json_object_set_new(o, "decision_reason", d->reason == EG_REASON_NONE ?
+							  json_null() :
+							  json_string(eg_reason_name(d->reason)));
 	if (d->rule)
 		json_object_set_new(o, "rule", json_pack("{s:i, s:s, s:i, s:s}", "id", d->rule->id,
 							 "file", d->rule->file, "line",
