@@ -224,6 +224,21 @@ for line, rec in zip(sys.argv[1].splitlines(), logged):
 	assert_equal "$stderr" "execgate log: 1 malformed line skipped in $BATS_TEST_TMPDIR/long.jsonl"
 }
 
+@test "log reads a long log in file order, malformed lines anywhere in it counted" {
+	big=$BATS_TEST_TMPDIR/big.jsonl
+	python3 "$EG_TOP/tests/fixtures/logs/gen-log.py" 20000 "$BATS_TEST_TMPDIR/gen.jsonl"
+	{
+		sed -n 1,9999p "$BATS_TEST_TMPDIR/gen.jsonl"
+		echo "not a record"
+		python3 -c 'print("{\"x\":\"" + "a" * 70000 + "\"}")'
+		sed -n '10000,$p' "$BATS_TEST_TMPDIR/gen.jsonl"
+	} >"$big"
+	"$E" log --json "$big" 2>"$BATS_TEST_TMPDIR/err" | cmp - "$BATS_TEST_TMPDIR/gen.jsonl"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "execgate log: 2 malformed lines skipped in $big"
+	gzip -c "$big" | "$E" log --json - 2>/dev/null | cmp - "$BATS_TEST_TMPDIR/gen.jsonl"
+}
+
 @test "log reads rotated gzip files and standard input" {
 	gzip -c "$S" >"$BATS_TEST_TMPDIR/decisions.jsonl.2.gz"
 	cp "$S" "$BATS_TEST_TMPDIR/decisions.jsonl"
