@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/* execgate sign: embed a signature into an ELF file, or write a detached one. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "eg_sign.h"
+
+static void sign_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: execgate sign --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
+		"                     [--digest sha256|sha384] [--detached OUT] FILE\n"
+		"\n"
+		"Sign FILE with a CMS signature (one signer, DER).  By default the signature is\n"
+		"embedded in the ELF section .execgate.sig: FILE is rewritten atomically (a\n"
+		"temporary file in the same directory, then rename) with its mode and owner kept,\n"
+		"and an older signature is replaced.  --detached writes the signature to OUT and\n"
+		"leaves FILE alone; files that are not ELF can only be signed that way.\n"
+		"\n"
+		"  --key KEY       PEM private key file (unencrypted), or a PKCS#11 URI\n"
+		"                  (pkcs11:token=...;object=...;type=private) used through OpenSSL's\n"
+		"                  pkcs11 engine, so the key never leaves the token.  The PIN comes\n"
+		"                  from the URI's pin-value or from $EXECGATE_PKCS11_PIN; the URI's\n"
+		"                  module-path names the PKCS#11 module (default: p11-kit's proxy)\n"
+		"  --cert CERT     PEM signing certificate; it must carry the Code Signing extended\n"
+		"                  key usage and be valid now\n"
+		"  --chain PEM     intermediate certificates to carry in the signature\n"
+		"  --tsa-url URL   timestamp the signature at this RFC 3161 TSA (http://), so it\n"
+		"                  stays valid after the certificate expires\n"
+		"  --digest ALG    sha256 (default) or sha384\n"
+		"  --detached OUT  write a detached DER signature to OUT (verify finds FILE.sig)\n"
+		"  -h, --help      this text\n"
+		"\n"
+		"Exit status: 0 signed, 2 usage or operational error.\n");
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "chain", required_argument, NULL, 'C' },
+		{ "tsa-url", required_argument, NULL, 't' },
+		{ "digest", required_argument, NULL, 'd' },
+		{ "detached", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct eg_sign_opts opts = { .pin = getenv("EXECGATE_PKCS11_PIN") };
+	struct eg_signer *signer = NULL;
+	const char *detached = NULL, *file;
+	char err[1024];
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			opts.key = optarg;
+			break;
+		case 'c':
+			opts.cert = optarg;
+			break;
+		case 'C':
+			opts.chain = optarg;
+			break;
+		case 't':
+			opts.tsa_url = optarg;
+			break;
+		case 'd':
+			opts.digest = optarg;
+			break;
+		case 'o':
+			detached = optarg;
+			break;
+		case 'h':
+			sign_usage(stdout);
+			return EG_EXIT_OK;
+		default:
+			fprintf(stderr, "execgate sign: see 'execgate sign --help'\n");
+			return EG_EXIT_ERROR;
+		}
+	}
+	if (!opts.key || !opts.cert) {
+		fprintf(stderr, "execgate sign: --key and --cert are required\n");
+		return EG_EXIT_ERROR;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "execgate sign: expected exactly one FILE to sign\n");
+		return EG_EXIT_ERROR;
+	}
+	file = argv[optind];
+	if (opts.digest && strcmp(opts.digest, "sha256") && strcmp(opts.digest, "sha384")) {
+		fprintf(stderr, "execgate sign: --digest: expected sha256 or sha384, not '%s'\n",
+			opts.digest);
+		return EG_EXIT_ERROR;
+	}
+
+	r = eg_signer_new(&opts, &signer, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "execgate sign: %s\n", err);
+		return EG_EXIT_ERROR;
+	}
+	if (detached)
+		r = eg_sign_detached(signer, file, detached);
+	else
+		r = eg_sign_embedded(signer, file);
+	if (r == -ENOEXEC)
+		fprintf(stderr, "execgate sign: %s: not an ELF file; sign it with --detached %s.sig\n",
+			file, file);
+	else if (r)
+		fprintf(stderr, "execgate sign: %s\n", eg_signer_error(signer));
+	eg_signer_free(signer);
+	return r ? EG_EXIT_ERROR : EG_EXIT_OK;
+}
