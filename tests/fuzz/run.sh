@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Run each libFuzzer harness given as an argument for $FUZZ_SECONDS (default 60) and print
+# one line per harness from libFuzzer's final statistics:
+#
+#   NAME: N execs, no crash
+#   NAME: CRASH after N execs, reproducer in DIR/crash-...
+#
+# Exit 1 when any harness crashed (or could not run).  The corpus of each harness lives
+# next to its binary (DIR/corpus/NAME) and grows from run to run; an empty corpus is
+# seeded with a few real inputs made here with the openssl command (no key survives the
+# run: they are made in a temporary directory that is removed).
+set -uo pipefail
+
+if (($# == 0)); then
+	echo "usage: FUZZ_SECONDS=N $0 HARNESS..." >&2
+	exit 2
+fi
+seconds=${FUZZ_SECONDS:-60}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Seeds: an ELF program, a detached CMS (DER and PEM), a catalog, a CRL.
+make_seeds() {
+	local d=$tmp/seeds
+	mkdir -p "$d"
+	(
+		cd "$d" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+			-subj /CN=fuzz -keyout key.pem -out cert.pem \
+			-addext extendedKeyUsage=codeSigning 2>/dev/null
+		head -c 300 /bin/true >content
+		openssl cms -sign -binary -outform DER -in content -signer cert.pem -inkey key.pem \
+			-out detached.der
+		openssl cms -sign -binary -outform PEM -in content -signer cert.pem -inkey key.pem \
+			-out detached.pem
+		printf 'execgate-catalog v1\nsha256:%s  content\n' \
+			"$(sha256sum content | cut -d' ' -f1)" >catalog.txt
+		openssl cms -sign -binary -nodetach -outform DER -in catalog.txt -signer cert.pem \
+			-inkey key.pem -out catalog.cat
+		mkdir ca && touch ca/index.txt && echo 01 >ca/crlnumber
+		cat >ca.cnf <<-EOF
+			[ca]
+			default_ca = d
+			[d]
+			database = ca/index.txt
+			crlnumber = ca/crlnumber
+			default_md = sha256
+			default_crl_days = 30
+		EOF
+		openssl ca -config ca.cnf -gencrl -keyfile key.pem -cert cert.pem -out crl.pem 2>/dev/null
+		openssl crl -in crl.pem -outform DER -out crl.der
+		rm -f key.pem
+	) >/dev/null 2>&1
+}
+
+seed() {
+	local name=$1 corpus=$2 d=$tmp/seeds
+	[[ -n $(ls -A "$corpus" 2>/dev/null) ]] && return 0
+	[[ -d $d ]] || make_seeds
+	case $name in
+	elf_sig_fuzz) cp /bin/true "$corpus/true" ;;
+	cms_catalog_fuzz) cp "$d"/detached.der "$d"/detached.pem "$d"/catalog.cat "$d"/catalog.txt \
+		"$corpus/" 2>/dev/null ;;
+	crl_fuzz) cp "$d"/crl.pem "$d"/crl.der "$corpus/" 2>/dev/null ;;
+	esac
+	return 0
+}
+
+failed=0
+for bin in "$@"; do
+	name=$(basename "$bin")
+	dir=$(cd "$(dirname "$bin")" && pwd)
+	corpus=$dir/corpus/$name
+	log=$dir/$name.log
+	mkdir -p "$corpus"
+	seed "$name" "$corpus"
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$bin" "$corpus" \
+		-max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$dir/" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	if ((rc == 0)) && [[ -n $execs ]]; then
+		echo "$name: $execs execs, no crash"
+	else
+		artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+		echo "$name: CRASH after ${execs:-?} execs (exit $rc), reproducer ${artifact:-none}, log $log"
+		failed=1
+	fi
+done
+exit $failed
