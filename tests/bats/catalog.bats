@@ -14,10 +14,6 @@ teardown_file() {
 	eg_teardown_file
 }
 
-jget() {
-	python3 -c 'import json, sys; d = json.loads(sys.argv[2]); v = eval(sys.argv[1]); print(json.dumps(v) if not isinstance(v, str) else v)' "$1" "$output"
-}
-
 # Three unsigned files: two ELF programs and a script.
 make_files() {
 	elf_copy a >/dev/null

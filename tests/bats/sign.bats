@@ -193,7 +193,7 @@ sig_sections() {
 	run -0 openssl cms -cmsout -print -inform DER -in "$f.sig"
 	assert_output --partial "id-smime-aa-timeStampToken"
 	# The token is the unsigned attribute; its imprint is SHA-256 of the signature value.
-	python3 - "$f.sig" "$BATS_TEST_TMPDIR" <<'EOF'
+	"$EG_PYTHON" - "$f.sig" "$BATS_TEST_TMPDIR" <<'EOF'
 import subprocess, sys
 sig, tmp = sys.argv[1], sys.argv[2]
 out = subprocess.run(["openssl", "asn1parse", "-inform", "DER", "-in", sig],

@@ -14,11 +14,6 @@ teardown_file() {
 	eg_teardown_file
 }
 
-# jget EXPR: evaluate a Python expression over the JSON object in $output (as d).
-jget() {
-	python3 -c 'import json, sys; d = json.loads(sys.argv[2]); v = eval(sys.argv[1]); print(json.dumps(v) if not isinstance(v, str) else v)' "$1" "$output"
-}
-
 # assert_reason CODE ARGS...: verify ARGS with --json; exit 1, not valid, reason CODE.
 assert_reason() {
 	local code=$1
