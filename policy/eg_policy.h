@@ -193,8 +193,9 @@ const char *eg_policy_file(const struct eg_policy *policy, size_t i);
 /* The canonical bytes the digest and a policy signature cover. */
 const unsigned char *eg_policy_canonical(const struct eg_policy *policy, size_t *ret_len);
 
-/* Decide for FACTS: candidates from the signer and digest indexes merged with the rules
- * no index can answer, lowest rule number that matches wins. */
+/* Decide for FACTS: candidates from the indexes (SPKI, certificate, file digest, subject
+ * without glob) merged with the rules no index can answer; the lowest rule number that
+ * matches wins, as in a linear scan. */
 void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_facts *facts,
 			struct eg_policy_decision *ret);
 /* The same decision by testing every rule in order: the reference the index is checked

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Policy evaluation.  A large policy is mostly rules about one signer or one file digest,
- * so each rule whose most selective matcher is an exact SPKI, certificate or file digest
- * is filed in a hash table under that digest; every other rule goes on the unindexed
- * list.  A decision looks the file's three digests up, merges the (ascending) candidate
- * lists with the unindexed one, and tests rules in rule-number order: the first that
- * matches is the one a linear scan would find, because a rule missing from every
- * candidate list cannot match (its indexed digest differs from the file's). */
+ * so each rule with an exact SPKI, certificate or file digest, or else a subject pattern
+ * without glob characters, is filed in a hash table under that digest (for the subject:
+ * a 64-bit FNV-1a of the literal subject, zero-padded; a collision only adds candidates,
+ * which are all tested in full); every other rule goes on the unindexed list.  A
+ * decision looks the file's digests up, merges the (ascending) candidate lists with the
+ * unindexed one, and tests rules in rule-number order: the first that matches is the one
+ * a linear scan would find, because a rule missing from every candidate list cannot
+ * match (its indexed value differs from the file's). */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -19,12 +21,18 @@
 	(EG_M_SUBJECT | EG_M_ISSUER | EG_M_SPKI | EG_M_CERT | EG_M_CATALOG | EG_M_SIGNED_AFTER | \
 	 EG_M_SIGNER)
 
+/* All 32 bytes folded and multiplied (Fibonacci hashing), top bits taken: a policy's
+ * digests need not be uniform (test values, patterned fingerprints), and probing must stay
+ * short whatever they are. */
 static size_t slot_of(const struct eg_index *idx, const unsigned char *key)
 {
-	uint64_t h;
+	uint64_t h = 0, w;
 
-	memcpy(&h, key, sizeof(h));
-	return h & idx->mask;
+	for (size_t i = 0; i < EG_SHA256_LEN; i += sizeof(w)) {
+		memcpy(&w, key + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	}
+	return (h >> 32) & idx->mask;
 }
 
 static struct eg_index_slot *index_find(const struct eg_index *idx, const unsigned char *key)
@@ -65,6 +73,7 @@ static int index_add(struct eg_index *idx, const unsigned char *key, uint32_t ru
 		s->cap = cap;
 	}
 	s->rules[s->n++] = rule;
+	idx->rules++;
 	return 0;
 }
 
@@ -96,43 +105,93 @@ void eg_policy_index_free(struct eg_policy *policy)
 	index_free(&policy->by_spki);
 	index_free(&policy->by_cert);
 	index_free(&policy->by_sha256);
+	index_free(&policy->by_subject);
 	free(policy->unindexed);
 	policy->unindexed = NULL;
 }
 
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static void subject_key(uint64_t h, unsigned char *key)
+{
+	memset(key, 0, EG_SHA256_LEN);
+	memcpy(key, &h, sizeof(h));
+}
+
+/* The string fnmatch(PATTERN, s, 0) matches when PATTERN has no unescaped '*', '?' or
+ * '[': PATTERN with its backslash escapes removed, hashed into KEY.  False when PATTERN
+ * is a real glob. */
+static bool literal_key(const char *pattern, unsigned char *key)
+{
+	uint64_t h = FNV_OFFSET;
+
+	for (size_t i = 0; pattern[i]; i++) {
+		if (pattern[i] == '*' || pattern[i] == '?' || pattern[i] == '[')
+			return false;
+		if (pattern[i] == '\\' && !pattern[++i])
+			return false;
+		h = (h ^ (unsigned char)pattern[i]) * FNV_PRIME;
+	}
+	subject_key(h, key);
+	return true;
+}
+
+static void string_key(const char *s, unsigned char *key)
+{
+	uint64_t h = FNV_OFFSET;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * FNV_PRIME;
+	subject_key(h, key);
+}
+
+/* Which index files a rule: SPKI, certificate, file digest, literal subject, or none. */
+enum which_index { BY_SPKI, BY_CERT, BY_SHA256, BY_SUBJECT, UNINDEXED };
+
+static enum which_index rule_index(const struct eg_policy_rule *rule, unsigned char *key)
+{
+	if (rule->present & EG_M_SPKI) {
+		memcpy(key, rule->spki, EG_SHA256_LEN);
+		return BY_SPKI;
+	}
+	if (rule->present & EG_M_CERT) {
+		memcpy(key, rule->cert, EG_SHA256_LEN);
+		return BY_CERT;
+	}
+	if (rule->present & EG_M_SHA256) {
+		memcpy(key, rule->sha256, EG_SHA256_LEN);
+		return BY_SHA256;
+	}
+	if ((rule->present & EG_M_SUBJECT) && literal_key(rule->subject, key))
+		return BY_SUBJECT;
+	return UNINDEXED;
+}
+
 int eg_policy_index_build(struct eg_policy *policy)
 {
-	size_t n_spki = 0, n_cert = 0, n_sha = 0;
-	int r;
+	struct eg_index *idx[UNINDEXED] = { &policy->by_spki, &policy->by_cert,
+					    &policy->by_sha256, &policy->by_subject };
+	size_t count[UNINDEXED + 1] = { 0 };
+	unsigned char key[EG_SHA256_LEN];
+	int r = 0;
 
-	for (size_t k = 0; k < policy->n_rules; k++) {
-		unsigned int p = policy->rules[k].present;
-
-		n_spki += !!(p & EG_M_SPKI);
-		n_cert += (p & (EG_M_SPKI | EG_M_CERT)) == EG_M_CERT;
-		n_sha += (p & (EG_M_SPKI | EG_M_CERT | EG_M_SHA256)) == EG_M_SHA256;
-	}
-	r = index_init(&policy->by_spki, n_spki);
-	if (!r)
-		r = index_init(&policy->by_cert, n_cert);
-	if (!r)
-		r = index_init(&policy->by_sha256, n_sha);
+	for (size_t k = 0; k < policy->n_rules; k++)
+		count[rule_index(&policy->rules[k], key)]++;
+	for (int i = 0; !r && i < UNINDEXED; i++)
+		r = index_init(idx[i], count[i]);
 	if (!r && policy->n_rules) {
 		policy->unindexed = calloc(policy->n_rules, sizeof(*policy->unindexed));
 		if (!policy->unindexed)
 			r = -ENOMEM;
 	}
 	for (size_t k = 0; !r && k < policy->n_rules; k++) {
-		const struct eg_policy_rule *rule = &policy->rules[k];
+		enum which_index i = rule_index(&policy->rules[k], key);
 
-		if (rule->present & EG_M_SPKI)
-			r = index_add(&policy->by_spki, rule->spki, k);
-		else if (rule->present & EG_M_CERT)
-			r = index_add(&policy->by_cert, rule->cert, k);
-		else if (rule->present & EG_M_SHA256)
-			r = index_add(&policy->by_sha256, rule->sha256, k);
-		else
+		if (i == UNINDEXED)
 			policy->unindexed[policy->n_unindexed++] = k;
+		else
+			r = index_add(idx[i], key, k);
 	}
 	if (r)
 		eg_policy_index_free(policy);
@@ -279,20 +338,26 @@ static void cursor_from(struct cursor *c, const struct eg_index *idx, bool have,
 void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_facts *facts,
 			struct eg_policy_decision *ret)
 {
+	unsigned char subject[EG_SHA256_LEN];
 	struct eg_policy_facts tmp;
-	struct cursor c[4];
+	struct cursor c[5];
+	/* Hashing the subject is only needed when some rule is filed under one. */
+	bool by_subject = facts->subject && policy->by_subject.rules;
 
 	facts = crl_facts(policy, facts, &tmp);
+	if (by_subject)
+		string_key(facts->subject, subject);
 	cursor_from(&c[0], &policy->by_spki, facts->has_spki, facts->spki);
 	cursor_from(&c[1], &policy->by_cert, facts->has_cert, facts->cert);
 	cursor_from(&c[2], &policy->by_sha256, facts->has_sha256, facts->sha256);
-	c[3].v = policy->unindexed;
-	c[3].n = policy->n_unindexed;
-	c[3].pos = 0;
+	cursor_from(&c[3], &policy->by_subject, by_subject, subject);
+	c[4].v = policy->unindexed;
+	c[4].n = policy->n_unindexed;
+	c[4].pos = 0;
 	for (;;) {
 		struct cursor *next = NULL;
 
-		for (size_t k = 0; k < 4; k++)
+		for (size_t k = 0; k < 5; k++)
 			if (c[k].pos < c[k].n && (!next || c[k].v[c[k].pos] < next->v[next->pos]))
 				next = &c[k];
 		if (!next)

@@ -20,6 +20,7 @@ struct eg_index_slot {
 struct eg_index {
 	struct eg_index_slot *slots;
 	size_t mask;
+	size_t rules; /* how many rules are filed here */
 };
 
 struct eg_policy {
@@ -41,6 +42,7 @@ struct eg_policy {
 	struct eg_index by_spki;
 	struct eg_index by_cert;
 	struct eg_index by_sha256;
+	struct eg_index by_subject; /* keyed by a hash of a subject pattern without glob */
 	uint32_t *unindexed; /* rules no index answers, ascending */
 	size_t n_unindexed;
 };

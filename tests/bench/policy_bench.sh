@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Policy parse and decision time on a 10,000-rule policy: 9,800 rules the signer and digest
-# indexes answer (SPKI, certificate, file SHA-256) and 200 they cannot (path, hook, uid),
-# the indexed evaluator against a linear scan in the same run.  Ratios, no assertions.
+# indexes answer (SPKI, certificate, file SHA-256, exact subject) and 200 they cannot
+# (path, hook, uid), the indexed evaluator against a linear scan in the same run.  Ratios,
+# no assertions.
 set -euo pipefail
 top=${EG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$top/build}
@@ -24,12 +25,14 @@ awk 'BEGIN {
 		d = h h h h h h h h
 		if (i % 50 == 0)
 			printf "deny path \"/opt/app-%d/*\" hook exec uid %d\n", i, i
-		else if (i % 3 == 0)
+		else if (i % 4 == 0)
 			printf "allow spki %s\n", d
-		else if (i % 3 == 1)
+		else if (i % 4 == 1)
 			printf "allow cert %s hook exec\n", d
-		else
+		else if (i % 4 == 2)
 			printf "deny sha256 %s\n", d
+		else
+			printf "allow subject \"CN=signer %d,O=Example\"\n", i
 	}
 	print "default deny"
 }' >"$work/bench.policy"

@@ -154,6 +154,8 @@ static const struct {
 } matcher_cases[] = {
 	{ "subject \"CN=Release CI,O=Example\"", V_BASE, true },
 	{ "subject \"CN=Release CI,O=Example\"", V_OTHER_SIGNER, false },
+	{ "subject \"CN=Release\\\\ CI,O=Example\"", V_BASE, true }, /* escaped, exact */
+	{ "subject \"CN=Release\\\\*\"", V_BASE, false }, /* "\\*" is a literal star */
 	{ "subject \"CN=Release*\"", V_BASE, true },
 	{ "subject \"CN=Release*\"", V_UNSIGNED, false },
 	{ "subject \"CN=Release CI,O=Example\"", V_REVOKED, false }, /* implied outcome valid */
@@ -847,9 +849,28 @@ static void random_rule(char *out, size_t len)
 		case 6:
 			used += snprintf(out + used, len - used, " outcome %s", outcomes[rnd(4)]);
 			break;
-		case 7:
-			used += snprintf(out + used, len - used, " subject \"CN=%c*\"", 'a' + rnd(3));
+		case 7: {
+			/* a glob, an exact subject, the same with escapes, and a lone escape */
+			char c = 'a' + rnd(3);
+
+			switch (rnd(4)) {
+			case 0:
+				used += snprintf(out + used, len - used, " subject \"CN=%c*\"", c);
+				break;
+			case 1:
+				used += snprintf(out + used, len - used, " subject \"CN=%c1\"", c);
+				break;
+			case 2:
+				used += snprintf(out + used, len - used, " subject \"CN=\\\\%c1\"",
+						 c);
+				break;
+			default:
+				used += snprintf(out + used, len - used, " subject \"CN=%c\\\\\"",
+						 c);
+				break;
+			}
 			break;
+		}
 		}
 		n++;
 	}
