@@ -44,7 +44,7 @@ WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 EG_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
-	-I$(BUILD) -Ibpf -Iagent/lib -Ipolicy -Itools
+	-I$(BUILD) -Ibpf -Iagent -Iagent/lib -Ipolicy -Itools
 EG_LDFLAGS := $(LDFLAGS)
 ifeq ($(SANITIZE),1)
 EG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -70,7 +70,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
-	$(BUILD)/bin/eg-hello-static
+	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
 .PHONY: all deps test unit unit-build demo vm-test bench fuzz install clean format
@@ -117,7 +117,7 @@ $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -lpthread
 
 # Test programs are static, so gating their libraries never gets in a test's way; only
-# eg-hello is also built dynamic, as the program whose libraries the gate must check.
+# eg-hello (the program whose libraries the gate must check) and eg-dlopen are dynamic.
 $(BUILD)/bin/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -127,6 +127,16 @@ $(BUILD)/bin/eg-hello: tests/helpers/eg-hello.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -o $@ $<
+
+$(BUILD)/bin/eg-dlopen: tests/helpers/eg-dlopen.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -o $@ $< -ldl
+
+$(BUILD)/bin/eg-marker.so: tests/helpers/lib/eg-marker.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -shared -fPIC -o $@ $<
 
 $(BUILD)/bin/eg-hello-static: tests/helpers/eg-hello.c
 	$(call msg,CC,$@)
@@ -181,7 +191,8 @@ install: all
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*.c agent/*.h agent/lib/*.c agent/lib/*.h \
-		policy/*.c policy/*.h tools/*.c tools/*.h tests/unit/*.c tests/fuzz/*.c tests/helpers/*.c)
+		policy/*.c policy/*.h tools/*.c tools/*.h tests/unit/*.c tests/fuzz/*.c tests/helpers/*.c \
+		tests/helpers/lib/*.c)
 
 clean:
 	rm -rf $(BUILD)

@@ -394,6 +394,22 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Verify the --prescan directories, caching verdicts under the decider's generation. */
+static void prescan(struct agent *agent)
+{
+	struct options *options = agent->options;
+
+	for (size_t i = 0; agent->bpf && i < options->nprescan; i++) {
+		unsigned int verified = 0;
+		int err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
+					     &verified);
+
+		fprintf(stderr, "execgated: pre-scan %s: %u files verified%s%s\n",
+			options->prescan[i], verified, err ? ", then: " : "",
+			err == -E2BIG ? "stopped at the limit" : err ? strerror(-err) : "");
+	}
+}
+
 static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 {
 	int err = eg_decider_reload(agent->decider, errbuf, errlen);
@@ -402,8 +418,11 @@ static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 		fprintf(stderr, "execgated: reload refused, the running policy stays: %s\n", errbuf);
 		return err;
 	}
-	/* The new generation turns every cached verdict into a miss and the flushed
-	 * ignore marks send every exec back to the consult: all decided afresh. */
+	/* Pre-scanned files are verified again under the new generation before the kernel
+	 * switches to it (it already accepts verdicts one generation ahead). Then the new
+	 * generation turns every older verdict into a miss and the flushed ignore marks
+	 * send every exec back to the consult: all decided afresh. */
+	prescan(agent);
 	if (agent->bpf)
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
 			      eg_decider_generation(agent->decider));
@@ -527,15 +546,7 @@ static int start_backend(struct agent *agent)
 				"(reason unverified) until the agent verifies it\n",
 			consult_error.message);
 	}
-	for (size_t i = 0; agent->bpf && i < options->nprescan; i++) {
-		unsigned int verified = 0;
-
-		err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
-					 &verified);
-		fprintf(stderr, "execgated: pre-scan %s: %u files verified%s%s\n",
-			options->prescan[i], verified, err ? ", then: " : "",
-			err == -E2BIG ? "stopped at the limit" : err ? strerror(-err) : "");
-	}
+	prescan(agent);
 	agent->backend = agent->bpf && agent->consult ? "bpf+fanotify"
 			 : agent->bpf		      ? "bpf"
 						      : "fanotify";

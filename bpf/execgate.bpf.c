@@ -88,13 +88,16 @@ static __always_inline bool in_scope(const struct eg_config *config)
 	       config->scope_cgroup_id;
 }
 
-/* A verdict holds only for the file version and policy generation it was made for. */
+/* A verdict holds only for the file version and policy generation it was made for.  During
+ * a reload the agent re-verifies under the next generation before it switches the
+ * config over, so a verdict one generation ahead is already good: no exec between the two
+ * steps finds its library verdicts gone. */
 static __always_inline bool verdict_current(const struct eg_verdict_rec *rec, struct inode *inode,
 					    const struct eg_config *config)
 {
 	struct eg_file_version version;
 
-	if (rec->policy_generation != config->policy_generation)
+	if (rec->policy_generation - config->policy_generation > 1)
 		return false;
 	eg_inode_version(inode, &version);
 	return rec->ctime_sec == version.ctime_sec && rec->ctime_nsec == version.ctime_nsec &&

@@ -69,8 +69,9 @@ enum eg_reason {
 };
 
 /* Value of EG_MAP_VERDICTS (inode storage).  A verdict holds only while the file is the
- * version it was made for (ctime, mtime, size) and the policy generation is current;
- * anything else is a miss. */
+ * version it was made for (ctime, mtime, size) and its policy generation is the current
+ * one or the next (made during a reload, just before the switch); anything else is a
+ * miss. */
 struct eg_verdict_rec {
 	__u8 verdict;  /* enum eg_verdict */
 	__u8 pad0;

@@ -44,10 +44,11 @@ cp "$hello" "$fx/revoked" && sign "$fx/revoked" leaf-revoked-kc
 cp "$hello" "$fx/expired" && sign "$fx/expired" leaf-expired
 
 # The guest's own system, catalogued by digest: every ELF file but the fixtures and the
-# program they are copies of (a catalog trusts a digest wherever it is found).
+# program and library they are copies of (a catalog trusts a digest wherever it is found).
 {
 	echo "execgate-catalog v1"
-	find "$root" -path "$fx" -prune -o -type f ! -name 'eg-hello*' -print | sort |
+	find "$root" -path "$fx" -prune -o -type f ! -name 'eg-hello*' ! -name 'eg-marker*' -print |
+	sort |
 	while read -r file; do
 		[[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] || continue
 		echo "sha256:$(sha256sum "$file" | cut -c1-64)  ${file#"$root"}"

@@ -20,7 +20,7 @@ teardown() {
 start_gate() { # MODE [extra execgated options]
 	local mode=$1
 	shift
-	start_agent --backend bpf --policy "$FX/vm.policy" --mode "$mode" --foreground \
+	start_agent --backend bpf --policy "${POLICY:-$FX/vm.policy}" --mode "$mode" --foreground \
 		--scope-cgroup "$SCOPE" --prescan /lib --prescan /lib64 --prescan /opt/execgate/bin \
 		--coalesce-ms 0 --control "$BATS_TEST_TMPDIR/control.sock" "$@"
 }
@@ -107,4 +107,69 @@ fresh() {
 	assert_output --partial '"backend": "bpf+fanotify"'
 	assert_output --partial '"event_drops"'
 	assert_output --partial '"denied"'
+}
+
+@test "bypasses: memfd + fexecve, execveat(AT_EMPTY_PATH) and /proc/self/fd of a deleted file" {
+	start_gate enforce
+	local way
+	for way in memfd execveat deleted; do
+		run -126 gated eg-exec "--$way" "$(fresh unsigned)"
+		assert_output --partial "EPERM"
+	done
+	# The same ways with a signed program still work where the signature can be found.
+	run -0 gated eg-exec --execveat "$(fresh signed)"
+	assert_output --partial "hello from"
+}
+
+@test "bypasses: a copy on a tmpfs mounted after start, then remounted exec, gets EPERM" {
+	start_gate enforce
+	local mnt=$BATS_TEST_TMPDIR/late
+	mkdir -p "$mnt"
+	mount -t tmpfs -o noexec late "$mnt"
+	cp "$FX/unsigned" "$mnt/unsigned"
+	mount -o remount,exec "$mnt"
+	run -126 gated eg-exec "$mnt/unsigned"
+	assert_output --partial "EPERM"
+	umount "$mnt"
+}
+
+@test "bypasses: LD_PRELOAD and dlopen of an unsigned library never run its code" {
+	start_gate enforce
+	local lib=$BATS_TEST_TMPDIR/eg-marker.so marker=$BATS_TEST_TMPDIR/marker
+	cp /opt/execgate/bin/eg-marker.so "$lib"
+	run gated env LD_PRELOAD="$lib" EG_MARKER="$marker" eg-exec "$(fresh signed)"
+	[[ ! -e $marker ]]
+	run -1 gated env EG_MARKER="$marker" eg-dlopen "$lib"
+	assert_output --partial "refused"
+	[[ ! -e $marker ]]
+	run -0 wait_event '"hook":"mmap"' '"decision":"deny"'
+}
+
+@test "bypasses: a private writable+exec mapping and mprotect of patched code are refused" {
+	start_gate enforce
+	local file
+	file=$(fresh signed)
+	run -0 gated eg-exec "$file"
+	run -1 gated eg-map wx "$file"
+	assert_output --partial "EPERM"
+	run -1 gated eg-map patch "$file"
+	assert_output --partial "EPERM"
+	run -0 gated eg-map exec "$file"
+}
+
+@test "reload: a bad policy is refused and the old one keeps deciding; a good one takes over" {
+	local sock=$BATS_TEST_TMPDIR/control.sock
+	POLICY=$BATS_TEST_TMPDIR/gate.policy
+	cp "$FX/vm.policy" "$POLICY"
+	start_gate enforce
+	echo "allow outcome sometimes" >>"$POLICY"
+	run -1 execgate reload --socket "$sock"
+	assert_output --partial "gate.policy:"
+	run -0 gated eg-exec "$(fresh signed)"
+	run -126 gated eg-exec "$(fresh unsigned)"
+	sed -i 's/^default deny$/default audit/; $d' "$POLICY"
+	run -0 execgate reload --socket "$sock"
+	run -0 gated eg-exec "$(fresh unsigned)"
+	run -0 execgate status --socket "$sock" --json
+	assert_output --partial '"generation": 2'
 }
