@@ -4,6 +4,7 @@
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load helpers
 bats_require_minimum_version 1.5.0
 
 # A small PKI of our own: a root, a policy-signing leaf, a code-signing leaf, a leaf with
@@ -28,6 +29,10 @@ setup_file() {
 	# The project's test PKI: a policy-signing leaf under an intermediate, code signing
 	# leaves, CRLs.
 	bash "$EG_TOP/tests/fixtures/mkpki.sh" "$BATS_FILE_TMPDIR/mkpki" >/dev/null
+}
+
+teardown_file() {
+	tsa_stop
 }
 
 leaf() {
@@ -443,4 +448,42 @@ explain_setup() {
 	printf 'on-stale-crl allow\n' | cat - matrix.policy >stale.policy
 	run -0 "$EG_BIN/execgate" explain --policy stale.policy signed.bin
 	assert_line "$PWD/signed.bin: allow"
+}
+
+@test "explain: signed-after judges an embedded, timestamped signature" {
+	explain_setup
+	PKI=$M tsa_start
+	cp /bin/true ts.bin
+	run -0 "$EG_BIN/execgate" sign --key "$M/leaf-valid.key" --cert "$M/leaf-valid.crt" \
+		--chain "$M/inter.crt" --tsa-url "$TSA_URL" ts.bin
+	for after in 2020-01-01 2099-01-01; do
+		cat >ts.policy <<-EOF
+		mode enforce
+		trust-anchor $M/root.crt
+		tsa-anchor $M/tsa-root.crt
+		crl-dir $M/crl/fresh
+		signer rel subject "*leaf-valid*"
+		allow signer rel signed-after $after
+		deny signer rel
+		default deny
+		EOF
+		if [[ $after == 2020-01-01 ]]; then
+			run -0 "$EG_BIN/execgate" explain --policy ts.policy ts.bin
+			assert_line "$PWD/ts.bin: allow"
+			assert_line --regexp "^  rule: +ts.policy:6: allow signer rel signed-after 2020-01-01 \(rule 1\)$"
+			assert_line --regexp "^  signature: +embedded$"
+			assert_line --regexp "^  timestamp: +20[0-9-]+T[0-9:]+Z by "
+		else
+			run -1 "$EG_BIN/execgate" explain --policy ts.policy ts.bin
+			assert_line "$PWD/ts.bin: deny"
+			assert_line --regexp "^  rule: +ts.policy:7: deny signer rel \(rule 2\)$"
+			assert_line --regexp "^  reason: +denied_by_rule$"
+		fi
+	done
+	# a policy that does not use embedded signatures does not see this one
+	printf 'signature-lookup detached\n' | cat - ts.policy >nolookup.policy
+	run -1 "$EG_BIN/execgate" explain --policy nolookup.policy ts.bin
+	assert_line --regexp "^  rule: +default deny$"
+	assert_line --regexp "^  reason: +no_signature$"
+	tsa_stop
 }
