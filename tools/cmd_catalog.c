@@ -12,23 +12,25 @@
 #include "eg_sign.h"
 #include "eg_verify.h"
 
+static const char catalog_help[] =
+	"usage: execgate catalog create --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
+	"                               [--digest sha256|sha384] -o CAT FILE...\n"
+	"       execgate catalog list [--json] CAT\n"
+	"\n"
+	"A catalog is a CMS-signed list of the SHA-256 digests of files, so files can be\n"
+	"trusted without touching them: 'execgate verify --catalog CAT FILE' accepts FILE\n"
+	"when its digest is listed in a catalog that verifies.\n"
+	"\n"
+	"create   hash every FILE and write the signed catalog to CAT (atomically); the\n"
+	"         key and certificate options are those of 'execgate sign'\n"
+	"list     print the entries of CAT (digest and name), without checking its\n"
+	"         signature (use 'execgate verify' for that)\n"
+	"\n"
+	"Exit status: 0 done, 2 usage or operational error.\n";
+
 static void catalog_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: execgate catalog create --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
-		"                               [--digest sha256|sha384] -o CAT FILE...\n"
-		"       execgate catalog list [--json] CAT\n"
-		"\n"
-		"A catalog is a CMS-signed list of the SHA-256 digests of files, so files can be\n"
-		"trusted without touching them: 'execgate verify --catalog CAT FILE' accepts FILE\n"
-		"when its digest is listed in a catalog that verifies.\n"
-		"\n"
-		"create   hash every FILE and write the signed catalog to CAT (atomically); the\n"
-		"         key and certificate options are those of 'execgate sign'\n"
-		"list     print the entries of CAT (digest and name), without checking its\n"
-		"         signature (use 'execgate verify' for that)\n"
-		"\n"
-		"Exit status: 0 done, 2 usage or operational error.\n");
+	fputs(catalog_help, out);
 }
 
 static int catalog_create(int argc, char **argv)

@@ -9,33 +9,35 @@
 #include "commands.h"
 #include "eg_sign.h"
 
+static const char sign_help[] =
+	"usage: execgate sign --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
+	"                     [--digest sha256|sha384] [--detached OUT] FILE\n"
+	"\n"
+	"Sign FILE with a CMS signature (one signer, DER).  By default the signature is\n"
+	"embedded in the ELF section .execgate.sig: FILE is rewritten atomically (a\n"
+	"temporary file in the same directory, then rename) with its mode and owner kept,\n"
+	"and an older signature is replaced.  --detached writes the signature to OUT and\n"
+	"leaves FILE alone; files that are not ELF can only be signed that way.\n"
+	"\n"
+	"  --key KEY       PEM private key file (unencrypted), or a PKCS#11 URI\n"
+	"                  (pkcs11:token=...;object=...;type=private) used through OpenSSL's\n"
+	"                  pkcs11 engine, so the key never leaves the token.  The PIN comes\n"
+	"                  from the URI's pin-value or from $EXECGATE_PKCS11_PIN; the URI's\n"
+	"                  module-path names the PKCS#11 module (default: p11-kit's proxy)\n"
+	"  --cert CERT     PEM signing certificate; it must carry the Code Signing extended\n"
+	"                  key usage and be valid now\n"
+	"  --chain PEM     intermediate certificates to carry in the signature\n"
+	"  --tsa-url URL   timestamp the signature at this RFC 3161 TSA (http://), so it\n"
+	"                  stays valid after the certificate expires\n"
+	"  --digest ALG    sha256 (default) or sha384\n"
+	"  --detached OUT  write a detached DER signature to OUT (verify finds FILE.sig)\n"
+	"  -h, --help      this text\n"
+	"\n"
+	"Exit status: 0 signed, 2 usage or operational error.\n";
+
 static void sign_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: execgate sign --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
-		"                     [--digest sha256|sha384] [--detached OUT] FILE\n"
-		"\n"
-		"Sign FILE with a CMS signature (one signer, DER).  By default the signature is\n"
-		"embedded in the ELF section .execgate.sig: FILE is rewritten atomically (a\n"
-		"temporary file in the same directory, then rename) with its mode and owner kept,\n"
-		"and an older signature is replaced.  --detached writes the signature to OUT and\n"
-		"leaves FILE alone; files that are not ELF can only be signed that way.\n"
-		"\n"
-		"  --key KEY       PEM private key file (unencrypted), or a PKCS#11 URI\n"
-		"                  (pkcs11:token=...;object=...;type=private) used through OpenSSL's\n"
-		"                  pkcs11 engine, so the key never leaves the token.  The PIN comes\n"
-		"                  from the URI's pin-value or from $EXECGATE_PKCS11_PIN; the URI's\n"
-		"                  module-path names the PKCS#11 module (default: p11-kit's proxy)\n"
-		"  --cert CERT     PEM signing certificate; it must carry the Code Signing extended\n"
-		"                  key usage and be valid now\n"
-		"  --chain PEM     intermediate certificates to carry in the signature\n"
-		"  --tsa-url URL   timestamp the signature at this RFC 3161 TSA (http://), so it\n"
-		"                  stays valid after the certificate expires\n"
-		"  --digest ALG    sha256 (default) or sha384\n"
-		"  --detached OUT  write a detached DER signature to OUT (verify finds FILE.sig)\n"
-		"  -h, --help      this text\n"
-		"\n"
-		"Exit status: 0 signed, 2 usage or operational error.\n");
+	fputs(sign_help, out);
 }
 
 int cmd_sign(int argc, char **argv)
@@ -110,8 +112,8 @@ int cmd_sign(int argc, char **argv)
 	else
 		r = eg_sign_embedded(signer, file);
 	if (r == -ENOEXEC)
-		fprintf(stderr, "execgate sign: %s: not an ELF file; sign it with --detached %s.sig\n",
-			file, file);
+		fprintf(stderr, "execgate sign: %s: not an ELF file; "
+				"sign it with --detached %s.sig\n", file, file);
 	else if (r)
 		fprintf(stderr, "execgate sign: %s\n", eg_signer_error(signer));
 	eg_signer_free(signer);

@@ -16,41 +16,43 @@
 #define MAX_PEMS 64
 #define MAX_CATALOGS 256
 
+static const char verify_help[] =
+	"usage: execgate verify [--trust PEM]... [--tsa-trust PEM]... [--crl-dir DIR]\n"
+	"                       [--crl-max-age DURATION] [--detached SIG] [--sig-dir DIR]\n"
+	"                       [--catalog CAT]... [--deny-list FILE] [--require-timestamp]\n"
+	"                       [--json] FILE\n"
+	"\n"
+	"Verify FILE's signature: the one given with --detached, else the embedded\n"
+	".execgate.sig section, else FILE.sig, else DIR/<absolute path>.sig of --sig-dir,\n"
+	"else an entry in a --catalog.  The signer must chain to a --trust anchor with the\n"
+	"Code Signing extended key usage; an RFC 3161 timestamp, when present, must chain\n"
+	"to a --tsa-trust anchor, and the chain is then checked at the timestamp's time.\n"
+	"Prints the signer, chain, timestamp and revocation status; when invalid, one\n"
+	"stable reason code (no_signature, bad_signature, untrusted_chain, bad_eku,\n"
+	"expired, not_yet_valid, revoked, crl_stale, crl_missing, weak_algorithm,\n"
+	"bad_timestamp, timestamp_required, deny_list, malformed).\n"
+	"\n"
+	"  --trust PEM            code signing trust anchors (repeatable; at least one)\n"
+	"  --tsa-trust PEM        TSA trust anchors (repeatable); without one, timestamps\n"
+	"                         cannot be checked and count as absent\n"
+	"  --crl-dir DIR          check revocation with the CRLs in DIR: an issuer without\n"
+	"                         a CRL there is crl_missing, a CRL past its nextUpdate is\n"
+	"                         crl_stale\n"
+	"  --crl-max-age DURATION a CRL issued longer ago than this is crl_stale too\n"
+	"                         (N, Ns, Nm, Nh, Nd or Nw)\n"
+	"  --detached SIG         the detached signature (DER or PEM CMS) to use\n"
+	"  --sig-dir DIR          directory of detached signatures mirroring absolute paths\n"
+	"  --catalog CAT          a signed catalog of file digests (repeatable)\n"
+	"  --deny-list FILE       SHA-256 digests of files or certificates to refuse\n"
+	"  --require-timestamp    a signature without a timestamp is invalid\n"
+	"  --json                 print one JSON object instead of text\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Exit status: 0 valid, 1 invalid, 2 usage or operational error.\n";
+
 static void verify_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: execgate verify [--trust PEM]... [--tsa-trust PEM]... [--crl-dir DIR]\n"
-		"                       [--crl-max-age DURATION] [--detached SIG] [--sig-dir DIR]\n"
-		"                       [--catalog CAT]... [--deny-list FILE] [--require-timestamp]\n"
-		"                       [--json] FILE\n"
-		"\n"
-		"Verify FILE's signature: the one given with --detached, else the embedded\n"
-		".execgate.sig section, else FILE.sig, else DIR/<absolute path>.sig of --sig-dir,\n"
-		"else an entry in a --catalog.  The signer must chain to a --trust anchor with the\n"
-		"Code Signing extended key usage; an RFC 3161 timestamp, when present, must chain\n"
-		"to a --tsa-trust anchor, and the chain is then checked at the timestamp's time.\n"
-		"Prints the signer, chain, timestamp and revocation status; when invalid, one\n"
-		"stable reason code (no_signature, bad_signature, untrusted_chain, bad_eku,\n"
-		"expired, not_yet_valid, revoked, crl_stale, crl_missing, weak_algorithm,\n"
-		"bad_timestamp, timestamp_required, deny_list, malformed).\n"
-		"\n"
-		"  --trust PEM            code signing trust anchors (repeatable; at least one)\n"
-		"  --tsa-trust PEM        TSA trust anchors (repeatable); without one, timestamps\n"
-		"                         cannot be checked and count as absent\n"
-		"  --crl-dir DIR          check revocation with the CRLs in DIR: an issuer without\n"
-		"                         a CRL there is crl_missing, a CRL past its nextUpdate is\n"
-		"                         crl_stale\n"
-		"  --crl-max-age DURATION a CRL issued longer ago than this is crl_stale too\n"
-		"                         (N, Ns, Nm, Nh, Nd or Nw)\n"
-		"  --detached SIG         the detached signature (DER or PEM CMS) to use\n"
-		"  --sig-dir DIR          directory of detached signatures mirroring absolute paths\n"
-		"  --catalog CAT          a signed catalog of file digests (repeatable)\n"
-		"  --deny-list FILE       SHA-256 digests of files or certificates to refuse\n"
-		"  --require-timestamp    a signature without a timestamp is invalid\n"
-		"  --json                 print one JSON object instead of text\n"
-		"  -h, --help             this text\n"
-		"\n"
-		"Exit status: 0 valid, 1 invalid, 2 usage or operational error.\n");
+	fputs(verify_help, out);
 }
 
 /* N with an optional unit s, m, h, d or w, in seconds; -1 when malformed. */
@@ -123,6 +125,16 @@ static json_t *json_time(int64_t t)
 	return json_string(rfc3339(t, buf, sizeof(buf)));
 }
 
+static json_t *json_signer(const struct eg_cert_info *c)
+{
+	char hex[2 * EG_SHA256_LEN + 1];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "subject", c->subject, "issuer",
+			 c->issuer, "serial", c->serial, "sha256", eg_sha256_hex(c->sha256, hex),
+			 "not_before", json_time(c->not_before), "not_after",
+			 json_time(c->not_after));
+}
+
 static int print_json(const char *path, const struct eg_verify_result *res)
 {
 	const char *kind = kind_name(res->kind);
@@ -133,26 +145,23 @@ static int print_json(const char *path, const struct eg_verify_result *res)
 	chain = json_array();
 	for (unsigned int i = 0; chain && i < res->chain_len && i < EG_CHAIN_MAX; i++)
 		json_array_append_new(chain, json_string(res->chain_subjects[i]));
+	/* "o" steals each reference, also when json_pack fails. */
 	o = json_pack("{s:b, s:o, s:o, s:{s:s, s:o}, s:o, s:o, s:o, s:{s:s, s:o}, s:s}",
 		      "valid", res->valid,
 		      "reason", res->valid ? json_null() : json_string(eg_reason_name(res->reason)),
 		      "kind", kind ? json_string(kind) : json_null(),
-		      "file", "path", path,
-		      "sha256", res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, hex))
-						     : json_null(),
-		      "signer", res->has_signer ? json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
-				"subject", res->signer.subject, "issuer", res->signer.issuer,
-				"serial", res->signer.serial,
-				"sha256", eg_sha256_hex(res->signer.sha256, hex),
-				"not_before", json_time(res->signer.not_before),
-				"not_after", json_time(res->signer.not_after)) : json_null(),
+		      "file", "path", path, "sha256",
+		      res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, hex))
+					   : json_null(),
+		      "signer", res->has_signer ? json_signer(&res->signer) : json_null(),
 		      "chain", chain ? chain : json_null(),
-		      "timestamp", res->has_timestamp ? json_pack("{s:o, s:s}",
-				"time", json_time(res->timestamp), "tsa", res->tsa_subject)
-						      : json_null(),
-		      "revocation", "status", revocation_name(res->revocation),
-		      "crl_next_update", res->crl_next_update ? json_time(res->crl_next_update)
-							      : json_null(),
+		      "timestamp",
+		      res->has_timestamp ? json_pack("{s:o, s:s}", "time",
+						     json_time(res->timestamp), "tsa",
+						     res->tsa_subject)
+					 : json_null(),
+		      "revocation", "status", revocation_name(res->revocation), "crl_next_update",
+		      res->crl_next_update ? json_time(res->crl_next_update) : json_null(),
 		      "detail", res->detail);
 	if (!o)
 		return -ENOMEM;
@@ -255,8 +264,9 @@ int cmd_verify(int argc, char **argv)
 		case 'a':
 			vopts.crl_max_age = parse_duration(optarg);
 			if (vopts.crl_max_age < 0) {
-				fprintf(stderr, "execgate verify: --crl-max-age: expected a duration "
-						"like 3600, 90m, 12h, 7d or 2w, not '%s'\n", optarg);
+				fprintf(stderr, "execgate verify: --crl-max-age: expected a "
+					"duration like 3600, 90m, 12h, 7d or 2w, not '%s'\n",
+					optarg);
 				return EG_EXIT_ERROR;
 			}
 			break;

@@ -513,8 +513,8 @@ static TS_REQ *tsa_request(const EVP_MD *md, const unsigned char *imprint, unsig
 	nonce = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
 	if (!nonce || !X509_ALGOR_set0(alg, OBJ_nid2obj(EVP_MD_get_type(md)), V_ASN1_NULL, NULL))
 		goto out;
-	ok = TS_MSG_IMPRINT_set_algo(mi, alg) && TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)imprint,
-									(int)len) &&
+	ok = TS_MSG_IMPRINT_set_algo(mi, alg) &&
+	     TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)imprint, (int)len) &&
 	     TS_REQ_set_version(req, 1) && TS_REQ_set_msg_imprint(req, mi) &&
 	     TS_REQ_set_nonce(req, nonce) && TS_REQ_set_cert_req(req, 1);
 out:
