@@ -26,8 +26,7 @@ static const char *const token_oids[] = {
 	"1.3.6.1.4.1.311.3.3.1",      /* Microsoft's RFC 3161 counter-signature */
 };
 
-/* The one token attribute value of SI; 0 none, 1 found, -EBADMSG more than one. */
-static int find_token(CMS_SignerInfo *si, const ASN1_STRING **ret_der)
+int eg_ts_find(CMS_SignerInfo *si, const ASN1_STRING **ret_der)
 {
 	int found = 0;
 
@@ -66,7 +65,7 @@ int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *
 	int r = 0, found;
 
 	memset(res, 0, sizeof(*res));
-	found = find_token(si, &der);
+	found = eg_ts_find(si, &der);
 	if (!found)
 		return 0;
 	res->present = true;

@@ -11,6 +11,9 @@
  *     validity window (nothing else in the check depends on time: revocation is done
  *     separately); a failure holds only for the same EG_CACHE_BUCKET_SEC bucket.
  *   - CRL status: keyed by certificate and issuer, for one bucket (freshness moves).
+ *   - timestamp: keyed by the token and the signature value it must cover (a token
+ *     copied onto another signature is another key), for one bucket (the TSA chain is
+ *     checked at the current time).
  * The caches are direct-mapped tables of EG_CACHE_SLOTS entries (a collision replaces
  * the older entry), under one mutex held only to copy an entry in or out.
  */
@@ -44,6 +47,13 @@ struct crl_slot {
 	struct eg_crl_status st;
 };
 
+struct ts_slot {
+	bool used;
+	unsigned char key[EG_SHA256_LEN];
+	int64_t bucket;
+	struct eg_ts_result ts;
+};
+
 struct eg_verifier {
 	X509_STORE *store;
 	X509_STORE *tsa_store; /* NULL: no TSA anchors */
@@ -60,6 +70,7 @@ struct eg_verifier {
 	pthread_mutex_t lock; /* the caches */
 	struct chain_slot chain_cache[EG_CACHE_SLOTS];
 	struct crl_slot crl_cache[EG_CACHE_SLOTS];
+	struct ts_slot ts_cache[EG_CACHE_SLOTS];
 };
 
 /* ---- deny list ------------------------------------------------------------------------ */
@@ -336,6 +347,50 @@ static void crl_cached(struct eg_verifier *v, X509 *cert, X509 *issuer, int64_t 
 	pthread_mutex_unlock(&v->lock);
 }
 
+static int ts_cached(struct eg_verifier *v, CMS_SignerInfo *si, int64_t now,
+		     struct eg_ts_result *ts)
+{
+	const ASN1_OCTET_STRING *sigval = CMS_SignerInfo_get0_signature(si);
+	const ASN1_STRING *der = NULL;
+	unsigned char key[EG_SHA256_LEN];
+	EVP_MD_CTX *ctx;
+	struct ts_slot *s;
+	bool hit = false;
+	int r;
+
+	/* Nothing to cache: no token, several tokens, or no TSA anchors to check one. */
+	if (eg_ts_find(si, &der) != 1 || !v->tsa_store)
+		return eg_ts_check(v->tsa_store, si, ts);
+	ctx = EVP_MD_CTX_new();
+	r = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, ASN1_STRING_get0_data(der), (size_t)ASN1_STRING_length(der)) == 1 &&
+	    EVP_DigestUpdate(ctx, ASN1_STRING_get0_data(sigval),
+			     (size_t)ASN1_STRING_length(sigval)) == 1 &&
+	    EVP_DigestFinal_ex(ctx, key, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!r)
+		return eg_ts_check(v->tsa_store, si, ts);
+	s = &v->ts_cache[slot_of(key)];
+	pthread_mutex_lock(&v->lock);
+	if (s->used && !memcmp(s->key, key, sizeof(key)) && s->bucket == bucket_of(now)) {
+		*ts = s->ts;
+		hit = true;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (hit)
+		return 0;
+	r = eg_ts_check(v->tsa_store, si, ts);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&v->lock);
+	s->used = true;
+	memcpy(s->key, key, sizeof(key));
+	s->bucket = bucket_of(now);
+	s->ts = *ts;
+	pthread_mutex_unlock(&v->lock);
+	return 0;
+}
+
 /* ---- the checks ----------------------------------------------------------------------- */
 
 static void invalid(struct eg_verify_result *res, enum eg_reason reason, const char *fmt, ...)
@@ -445,7 +500,7 @@ static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 	struct eg_ts_result ts;
 	int r;
 
-	r = eg_ts_check(v->tsa_store, si, &ts);
+	r = ts_cached(v, si, now, &ts);
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "%s", ts.detail);
 		return r;

@@ -37,9 +37,10 @@
  *     untrusted intermediates.
  *  5. Timestamp: an RFC 3161 token in unsigned attribute id-aa-timeStampToken or
  *     Microsoft's 1.3.6.1.4.1.311.3.3.1, imprint over the signer's signature value,
- *     TSA chained to the TSA anchors (timeStamping EKU, critical).  A token that does
- *     not verify: bad_timestamp (never ignored).  None and EG_VERIFY_REQUIRE_TIMESTAMP:
- *     timestamp_required.
+ *     TSA chained to the TSA anchors at the current time (timeStamping EKU, critical).
+ *     A token that does not verify: bad_timestamp (never ignored).  Without TSA anchors
+ *     a token is not evaluated and the signature counts as untimestamped (res->detail
+ *     says so).  None and EG_VERIFY_REQUIRE_TIMESTAMP: timestamp_required.
  *  6. Chain to the anchors at the validation time: the token's genTime, or now when
  *     there is no token or the signer carries the Lifetime Signing EKU
  *     (1.3.6.1.4.1.311.10.3.13).  Auth level 2; Code Signing EKU present (bad_eku, also

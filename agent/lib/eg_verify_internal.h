@@ -76,6 +76,8 @@ struct eg_ts_result {
 	char tsa_subject[EG_NAME_MAX];
 	char detail[256];
 };
+/* The one token attribute value of SI: 0 none, 1 found, -EBADMSG more than one. */
+int eg_ts_find(CMS_SignerInfo *si, const ASN1_STRING **ret_der);
 /* Find and verify the RFC 3161 token of SI against TSA_STORE (NULL: not evaluated). */
 int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *res);
 

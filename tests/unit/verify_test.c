@@ -6,6 +6,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -861,6 +862,106 @@ static void cache_respects_the_validity_window(void **state)
 	free(sig);
 }
 
+/* A token is bound to the signature it covers, cached or not. */
+static void a_token_copied_onto_another_signature_is_bad(void **state)
+{
+	char *root = dup_path("root.pem"), *tsa = dup_path("tsa-root.pem"), *data = dup_path("data");
+	char *a_path = dup_path("a.sig"), *b_path = dup_path("b.sig");
+	const char *anchors[] = { root, NULL }, *tsas[] = { tsa, NULL };
+	struct eg_verifier_opts vo = { .anchors = anchors, .tsa_anchors = tsas };
+	CMS_ContentInfo *a = sign(&SPEC(L_VALID), P.data, sizeof(P.data));
+	CMS_ContentInfo *b = sign(&SPEC(L_RSA), P.data, sizeof(P.data));
+	const ASN1_OCTET_STRING *sv = pki_cms_sigval(a);
+	PKCS7 *tok = pki_ts_token(ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv), P.tsa,
+				  P.tsa_key, time(NULL) - DAY);
+	struct eg_verify_result res;
+	struct eg_verifier *v;
+	char err[256];
+
+	pki_cms_add_token(a, tok, OID_TST);
+	pki_cms_add_token(b, tok, OID_TST);
+	pki_write_cms(a_path, a, false);
+	pki_write_cms(b_path, b, false);
+	assert_int_equal(eg_verifier_new(&vo, &v, err, sizeof(err)), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){ .detached = a_path },
+						&res),
+				 0);
+		expect(&res, EG_REASON_NONE, "the token's own signature");
+		assert_true(res.has_timestamp);
+		assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){ .detached = b_path },
+						&res),
+				 0);
+		expect(&res, EG_REASON_BAD_TIMESTAMP, "a token copied from another signature");
+	}
+	eg_verifier_free(v);
+	PKCS7_free(tok);
+	CMS_ContentInfo_free(a);
+	CMS_ContentInfo_free(b);
+	free(root);
+	free(tsa);
+	free(data);
+	free(a_path);
+	free(b_path);
+}
+
+struct worker {
+	struct eg_verifier *v;
+	const char *data, *good, *bad;
+	int failures;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 40; i++) {
+		struct eg_verify_opts o = { .detached = i % 2 ? w->bad : w->good };
+		struct eg_verify_result res;
+
+		if (eg_verify_path(w->v, w->data, &o, &res) ||
+		    res.valid != !(i % 2) || (i % 2 && res.reason != EG_REASON_REVOKED) ||
+		    (!(i % 2) && (!res.has_timestamp || res.revocation != EG_REVOCATION_GOOD)))
+			w->failures++;
+	}
+	return NULL;
+}
+
+/* One verifier shared by threads, as execgated's workers do: every answer stays right
+ * while the caches fill and hit concurrently. */
+static void concurrent_verifications_share_one_verifier(void **state)
+{
+	char *root = dup_path("root.pem"), *tsa = dup_path("tsa-root.pem");
+	char *crl = dup_path("crl-fresh"), *data = dup_path("data");
+	char *good = dup_path("good.sig"), *bad = dup_path("bad.sig");
+	const char *anchors[] = { root, NULL }, *tsas[] = { tsa, NULL };
+	struct eg_verifier_opts vo = { .anchors = anchors, .tsa_anchors = tsas, .crl_dir = crl };
+	struct worker w[4];
+	pthread_t t[4];
+	char err[256];
+
+	sign_data(&SPEC(L_VALID, .ts = -DAY), "good.sig");
+	sign_data(&(struct sign_spec){ .cert = P.rev[2], .key = P.ec_key, .ts = -DAY }, "bad.sig");
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .data = data, .good = good, .bad = bad };
+		if (i == 0)
+			assert_int_equal(eg_verifier_new(&vo, &w[0].v, err, sizeof(err)), 0);
+		w[i].v = w[0].v;
+		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	eg_verifier_free(w[0].v);
+	free(root);
+	free(tsa);
+	free(crl);
+	free(data);
+	free(good);
+	free(bad);
+}
+
 static void verifier_options_are_checked(void **state)
 {
 	char *missing = dup_path("nope.pem"), *data = dup_path("data");
@@ -893,6 +994,8 @@ int main(void)
 		cmocka_unit_test(deny_list_comes_first),
 		cmocka_unit_test(catalogs),
 		cmocka_unit_test(cache_respects_the_validity_window),
+		cmocka_unit_test(a_token_copied_onto_another_signature_is_bad),
+		cmocka_unit_test(concurrent_verifications_share_one_verifier),
 		cmocka_unit_test(verifier_options_are_checked),
 	};
 
