@@ -622,10 +622,13 @@ void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid)
 
 void eg_decider_log_event(struct eg_decider *decider, json_t *event_record)
 {
+	json_t *generation = json_object_get(json_object_get(event_record, "policy"), "generation");
 	struct runtime *runtime = runtime_get(decider);
 
-	json_object_set_new(json_object_get(event_record, "policy"), "sha256",
-			    json_string(runtime->digest));
+	/* The kernel knows the generation it decided under; the digest is the agent's. */
+	json_object_set_new(event_record, "policy",
+			    json_pack("{s:s, s:I}", "sha256", runtime->digest, "generation",
+				      json_integer_value(generation)));
 	runtime_put(decider, runtime);
 	eg_log_submit(decider->log, event_record);
 }

@@ -79,16 +79,18 @@ json_t *eg_event_to_record(const struct eg_event *event, const char *host)
 	printable_copy(comm, event->comm, EG_COMM_LEN);
 	printable_copy(filename, event->filename, EG_FILENAME_LEN);
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:I, s:I, s:I, s:s}, "
-			   "s:{s:s, s:s, s:I, s:I}, s:{s:I}}",
-			   "time", time_text, "host", host, "decision",
-			   decision_name(event->decision), "mode",
-			   event->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook",
-			   hook_name(event->hook), "reason",
-			   event->reason ? json_string(eg_reason_name(event->reason)) : json_null(),
-			   "count", 1, "process", "pid", (json_int_t)event->pid, "ppid",
-			   (json_int_t)event->ppid, "uid", (json_int_t)event->uid, "comm", comm,
-			   "file", "path", filename, "dev", dev, "ino", (json_int_t)event->ino,
-			   "size", (json_int_t)event->size, "policy", "generation",
-			   (json_int_t)event->policy_generation);
+	/* The kernel knows no signature, rule, digest or cgroup path: null, as the format
+	 * says for what was not looked at. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:I, s:I, s:I, s:s, s:n, s:n}, "
+			 "s:{s:s, s:s, s:I, s:I, s:n}, s:n, s:n, s:{s:I}}",
+			 "time", time_text, "host", host, "decision", decision_name(event->decision),
+			 "mode", event->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook",
+			 hook_name(event->hook), "reason",
+			 event->reason ? json_string(eg_reason_name(event->reason)) : json_null(),
+			 "count", 1, "process", "pid", (json_int_t)event->pid, "ppid",
+			 (json_int_t)event->ppid, "uid", (json_int_t)event->uid, "comm", comm,
+			 "parent_exe", "cgroup", "file", "path", filename, "dev", dev, "ino",
+			 (json_int_t)event->ino, "size", (json_int_t)event->size, "sha256",
+			 "signature", "rule", "policy", "generation",
+			 (json_int_t)event->policy_generation);
 }
