@@ -70,10 +70,11 @@ int eg_catalog_build_content(const unsigned char (*digests)[EG_SHA256_LEN],
 	return 0;
 }
 
-static int entry_cmp(const void *a, const void *b)
+static int index_cmp(const void *a, const void *b, void *entries)
 {
-	return memcmp(((const struct eg_catalog_entry *)a)->sha256,
-		      ((const struct eg_catalog_entry *)b)->sha256, EG_SHA256_LEN);
+	const struct eg_catalog_entry *e = entries;
+
+	return memcmp(e[*(const size_t *)a].sha256, e[*(const size_t *)b].sha256, EG_SHA256_LEN);
 }
 
 void eg_catalog_free(struct eg_catalog *cat)
@@ -82,6 +83,7 @@ void eg_catalog_free(struct eg_catalog *cat)
 		return;
 	CMS_ContentInfo_free(cat->cms);
 	free(cat->entries);
+	free(cat->by_digest);
 	free(cat->names);
 	free(cat->path);
 	free(cat);
@@ -178,8 +180,14 @@ int eg_catalog_parse_content(const char *text, size_t len, struct eg_catalog **r
 		cat->n++;
 		pos += llen + 1;
 	}
-	if (cat->n)
-		qsort(cat->entries, cat->n, sizeof(*cat->entries), entry_cmp);
+	cat->by_digest = malloc((cat->n ? cat->n : 1) * sizeof(*cat->by_digest));
+	if (!cat->by_digest) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < cat->n; i++)
+		cat->by_digest[i] = i;
+	qsort_r(cat->by_digest, cat->n, sizeof(*cat->by_digest), index_cmp, cat->entries);
 	*ret = cat;
 	return 0;
 fail:
@@ -255,10 +263,19 @@ const struct eg_catalog_entry *eg_catalog_entry_at(const struct eg_catalog *cat,
 const struct eg_catalog_entry *eg_catalog_lookup(const struct eg_catalog *cat,
 						 const unsigned char sha256[EG_SHA256_LEN])
 {
-	struct eg_catalog_entry key;
+	size_t lo = 0, hi = cat->n;
 
-	if (!cat->n)
-		return NULL;
-	memcpy(key.sha256, sha256, EG_SHA256_LEN);
-	return bsearch(&key, cat->entries, cat->n, sizeof(key), entry_cmp);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct eg_catalog_entry *e = &cat->entries[cat->by_digest[mid]];
+		int c = memcmp(sha256, e->sha256, EG_SHA256_LEN);
+
+		if (!c)
+			return e;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }

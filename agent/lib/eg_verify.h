@@ -229,6 +229,7 @@ int eg_catalog_read_mem(const void *buf, size_t len, struct eg_catalog **ret, ch
 
 void eg_catalog_free(struct eg_catalog *cat);
 size_t eg_catalog_count(const struct eg_catalog *cat);
+/* The I-th entry in the catalog's own line order, or NULL past the end. */
 const struct eg_catalog_entry *eg_catalog_entry_at(const struct eg_catalog *cat, size_t i);
 /* The entry with that digest, or NULL. */
 const struct eg_catalog_entry *eg_catalog_lookup(const struct eg_catalog *cat,

@@ -114,7 +114,8 @@ bool eg_crl_reason_benign(int reason);
 /* ---- eg_catalog.c ---- */
 struct eg_catalog {
 	CMS_ContentInfo *cms;
-	struct eg_catalog_entry *entries; /* sorted by digest */
+	struct eg_catalog_entry *entries; /* in file order */
+	size_t *by_digest;                /* indices into entries, sorted by digest */
 	size_t n;
 	char *names;     /* pool the entries point into */
 	char *path;

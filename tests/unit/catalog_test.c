@@ -83,7 +83,7 @@ static void build_and_parse_round_trip(void **state)
 	size_t len;
 
 	for (int i = 0; i < 3; i++)
-		memset(d[i], 0x11 * (i + 1), 32);
+		memset(d[i], 0x33 - 0x11 * i, 32); /* descending: file order is not digest order */
 	assert_int_equal(eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len),
 			 0);
 	assert_int_equal(len, strlen(text));
@@ -91,6 +91,7 @@ static void build_and_parse_round_trip(void **state)
 	assert_int_equal(eg_catalog_parse_content(text, len, &cat, err, sizeof(err)), 0);
 	assert_int_equal(eg_catalog_count(cat), 3);
 	for (int i = 0; i < 3; i++) {
+		assert_memory_equal(eg_catalog_entry_at(cat, (size_t)i)->sha256, d[i], 32);
 		e = eg_catalog_lookup(cat, d[i]);
 		assert_non_null(e);
 		assert_string_equal(e->name, names[i] ? names[i] : "");
