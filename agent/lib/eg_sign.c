@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -72,7 +73,11 @@ static void __attribute__((format(printf, 2, 3))) set_err(struct eg_signer *s, c
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
-	reason = e ? ERR_reason_error_string(e) : NULL;
+	/* System errors carry the errno, which ERR_reason_error_string() does not name. */
+	if (e && ERR_SYSTEM_ERROR(e))
+		reason = strerror(ERR_GET_REASON(e));
+	else
+		reason = e ? ERR_reason_error_string(e) : NULL;
 	n = strlen(s->err);
 	if (reason)
 		snprintf(s->err + n, sizeof(s->err) - n, " (%s%s%s)", reason,
@@ -107,6 +112,7 @@ static int load_pem_key(struct eg_signer *s, const char *path)
 	BIO *bio = BIO_new_file(path, "r");
 
 	if (!bio) {
+		ERR_clear_error(); /* its reason is the errno already in the message */
 		set_err(s, "%s: cannot open the key: %s", path, strerror(errno));
 		return errno ? -errno : -EIO;
 	}
@@ -266,6 +272,7 @@ static int load_cert(struct eg_signer *s, const char *path)
 	BIO *bio = BIO_new_file(path, "r");
 
 	if (!bio) {
+		ERR_clear_error(); /* its reason is the errno already in the message */
 		set_err(s, "%s: cannot open the certificate: %s", path, strerror(errno));
 		return errno ? -errno : -EIO;
 	}
@@ -285,6 +292,7 @@ static int load_chain(struct eg_signer *s, const char *path)
 	int r = 0;
 
 	if (!bio) {
+		ERR_clear_error(); /* its reason is the errno already in the message */
 		set_err(s, "%s: cannot open the chain: %s", path, strerror(errno));
 		return errno ? -errno : -EIO;
 	}
@@ -446,11 +454,41 @@ fail:
 	return -EIO;
 }
 
+/* A connection to HOST:PORT.  OpenSSL 3.0's HTTP client retries a refused connection
+ * until its timeout, so a wrong port or a TSA that is down would cost TSA_TIMEOUT_SEC:
+ * connect here, waiting only for a connection in progress, and hand over the BIO. */
+static int tsa_connect(struct eg_signer *s, const char *host, const char *port, BIO **ret_bio)
+{
+	time_t deadline = time(NULL) + TSA_TIMEOUT_SEC;
+	BIO *bio = BIO_new_connect(host);
+
+	if (!bio || !BIO_set_conn_port(bio, port) || !BIO_set_nbio(bio, 1)) {
+		BIO_free_all(bio);
+		set_err(s, "out of memory");
+		return -ENOMEM;
+	}
+	while (BIO_do_connect(bio) <= 0) {
+		if (!BIO_should_retry(bio)) {
+			set_err(s, "TSA %s: cannot connect", s->tsa_url);
+			BIO_free_all(bio);
+			return -ECONNREFUSED;
+		}
+		if (BIO_wait(bio, deadline, 100) <= 0) {
+			set_err(s, "TSA %s: cannot connect within %d seconds", s->tsa_url,
+				TSA_TIMEOUT_SEC);
+			BIO_free_all(bio);
+			return -ETIMEDOUT;
+		}
+	}
+	*ret_bio = bio;
+	return 0;
+}
+
 /* POST the request to the TSA and return its response. */
 static int tsa_exchange(struct eg_signer *s, TS_REQ *req, TS_RESP **ret_resp)
 {
 	char *host = NULL, *port = NULL, *path = NULL;
-	BIO *reqbio = NULL, *rsp = NULL;
+	BIO *reqbio = NULL, *rsp = NULL, *conn = NULL;
 	int use_ssl = 0, r = -EIO;
 
 	*ret_resp = NULL;
@@ -471,7 +509,15 @@ static int tsa_exchange(struct eg_signer *s, TS_REQ *req, TS_RESP **ret_resp)
 		set_err(s, "cannot encode the timestamp request");
 		goto out;
 	}
-	rsp = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	/* Through a proxy from the environment (http_proxy, no_proxy), OpenSSL connects;
+	 * otherwise we do, see tsa_connect(). */
+	if (!OSSL_HTTP_adapt_proxy(NULL, NULL, host, 0)) {
+		r = tsa_connect(s, host, port, &conn);
+		if (r)
+			goto out;
+		r = -EIO;
+	}
+	rsp = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, conn, NULL, NULL, NULL, 0,
 				 NULL, "application/timestamp-query", reqbio,
 				 "application/timestamp-reply", 1, TSA_MAX_RESPONSE,
 				 TSA_TIMEOUT_SEC, 0);
@@ -490,6 +536,7 @@ static int tsa_exchange(struct eg_signer *s, TS_REQ *req, TS_RESP **ret_resp)
 out:
 	BIO_free(reqbio);
 	BIO_free(rsp);
+	BIO_free_all(conn);
 	OPENSSL_free(host);
 	OPENSSL_free(port);
 	OPENSSL_free(path);

@@ -228,6 +228,9 @@ EOF
 	assert_output --partial "TSA $TSA_URL/other-imprint: the reply does not answer our request (message imprint mismatch)"
 	run -2 sign_valid "$f" --tsa-url "https://127.0.0.1:1/"
 	assert_output --partial "only http:// TSA URLs are supported"
+	# Nothing listens on port 1 of loopback: refused at once, not retried.
+	run -2 sign_valid "$f" --tsa-url "http://127.0.0.1:1/"
+	assert_output --partial "TSA http://127.0.0.1:1/: cannot connect (Connection refused"
 	assert_equal "$(sha256sum <"$f")" "$before"
 	assert_no_temp_files
 }
