@@ -692,6 +692,7 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	unsigned char *sigbuf = NULL;
 	CMS_ContentInfo *cms = NULL;
 	struct eg_elf_sig esig;
+	struct stat st;
 	char elf_msg[256] = "";
 	size_t siglen = 0;
 	BIO *bio = NULL;
@@ -704,6 +705,15 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	opts = opts ? opts : &none;
 	flags = v->flags | opts->flags;
 	now = opts->now ? opts->now : (int64_t)time(NULL);
+	if (fstat(fd, &st)) {
+		r = -errno;
+		snprintf(res->detail, sizeof(res->detail), "stat: %s", strerror(errno));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(res->detail, sizeof(res->detail), "not a regular file");
+		return -EINVAL;
+	}
 
 	/* 1. Where is the signature? */
 	if (opts->detached) {

@@ -463,6 +463,26 @@ static void tampered_content_and_bad_signature_files(void **state)
 	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "two.sig", 0, &res), 0);
 	expect(&res, EG_REASON_MALFORMED, "two signers");
 
+	/* Not a regular file: an error, not a verdict. */
+	{
+		char *root = dup_path("root.pem");
+		const char *anchors[] = { root, NULL };
+		struct eg_verifier_opts vo = { .anchors = anchors };
+		struct eg_verifier *v;
+		char err[256];
+		int pfd[2];
+
+		assert_int_equal(eg_verifier_new(&vo, &v, err, sizeof(err)), 0);
+		assert_int_equal(pipe(pfd), 0);
+		assert_int_equal(eg_verify_fd(v, pfd[0], NULL, NULL, &res), -EINVAL);
+		assert_false(res.valid);
+		assert_int_equal(eg_verify_path(v, P.dir, NULL, &res), -EINVAL);
+		close(pfd[0]);
+		close(pfd[1]);
+		eg_verifier_free(v);
+		free(root);
+	}
+
 	/* An explicit signature file that is not there: an error, not a verdict. */
 	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "absent.sig", 0, &res), -ENOENT);
 	assert_false(res.valid);
