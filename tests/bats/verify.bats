@@ -127,6 +127,54 @@ signed_copy() {
 		"$BATS_TEST_TMPDIR/script.sh"
 }
 
+@test "valid: a timestamp under Microsoft's attribute OID 1.3.6.1.4.1.311.3.3.1" {
+	local f
+	f=$(elf_copy)
+	run -0 sign_valid "$f" --tsa-url "$TSA_URL" --detached "$BATS_TEST_TMPDIR/orig.sig"
+	# Re-encode the signature with the token's attribute type replaced (a DER walk: the
+	# OID is one byte shorter, so every enclosing length changes).
+	"$EG_PYTHON" - "$BATS_TEST_TMPDIR/orig.sig" "$f.sig" <<'EOF'
+import sys
+
+def parse(b, i):
+    tag = b[i]; i += 1
+    l = b[i]; i += 1
+    if l & 0x80:
+        n = l & 0x7f
+        l = int.from_bytes(b[i:i + n], "big"); i += n
+    return tag, b[i:i + l], i + l
+
+def enc_len(n):
+    if n < 0x80:
+        return bytes([n])
+    s = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(s)]) + s
+
+def walk(b, old, new):
+    out, i = b"", 0
+    while i < len(b):
+        tag, val, i = parse(b, i)
+        if tag & 0x20:
+            val = walk(val, old, new)
+        elif tag == 0x06 and val == old:
+            val = new
+        out += bytes([tag]) + enc_len(len(val)) + val
+    return out
+
+TS = bytes.fromhex("2a864886f70d010910020e")
+MS = bytes.fromhex("2b0601040182370303 01".replace(" ", ""))
+data = open(sys.argv[1], "rb").read()
+out = walk(data, TS, MS)
+assert out != data
+open(sys.argv[2], "wb").write(out)
+EOF
+	run -0 openssl cms -cmsout -print -inform DER -in "$f.sig"
+	assert_output --partial "1.3.6.1.4.1.311.3.3.1"
+	refute_output --partial "id-smime-aa-timeStampToken"
+	assert_valid "$f"
+	assert_equal "$(jget 'd["timestamp"]["tsa"]')" "O=execgate test,CN=execgate test tsa"
+}
+
 @test "valid: SHA-384 and an intermediate that only the signature carries" {
 	local f
 	f=$(signed_copy prog --digest sha384)
