@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	/* Digests from the policy's own first rules, so the indexes are actually hit. */
+	/* Digests and subjects from the policy's own first rules, so the indexes are hit. */
 	for (size_t i = 0; i < eg_policy_rule_count(p) && i < 3; i++) {
 		const struct eg_policy_rule *r = eg_policy_rule(p, i);
 
@@ -47,6 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (r->present & EG_M_SHA256)
 			memcpy(f.sha256, r->sha256, EG_SHA256_LEN);
+		/* A pattern without glob characters matches itself: the subject index's path. */
+		if (r->present & EG_M_SUBJECT)
+			f.subject = r->subject;
 	}
 	eg_policy_evaluate(p, &f, &a);
 	eg_policy_evaluate_linear(p, &f, &b);
