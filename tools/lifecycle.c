@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shared by execgate inventory, drill and crl: see lifecycle.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lifecycle.h"
+
+/* Deeper directory trees are an error, not a silent cut. */
+#define LC_MAX_DEPTH 64
+
+int lc_trust_add(struct lc_trust *t, const char *pem, bool tsa)
+{
+	if ((tsa ? t->ntsa : t->nanchors) == LC_MAX_PEMS) {
+		fprintf(stderr, "%s: more than %d --trust or --tsa-trust options\n", t->cmd,
+			LC_MAX_PEMS);
+		return -E2BIG;
+	}
+	if (tsa)
+		t->tsa_anchors[t->ntsa++] = pem;
+	else
+		t->anchors[t->nanchors++] = pem;
+	return 0;
+}
+
+int lc_trust_load(struct lc_trust *t)
+{
+	const struct eg_policy_settings *st;
+	struct eg_policy_error perr;
+	int r;
+
+	if (!t->policy_path)
+		return 0;
+	if (t->nanchors || t->ntsa || t->crl_dir) {
+		fprintf(stderr, "%s: give either --policy or --trust/--tsa-trust/--crl-dir\n",
+			t->cmd);
+		return -EINVAL;
+	}
+	r = eg_policy_load(t->policy_path, NULL, 0, &t->policy, &perr);
+	if (r) {
+		if (perr.line)
+			fprintf(stderr, "%s: %s:%u:%u: %s\n", t->cmd, perr.file, perr.line,
+				perr.column, perr.message);
+		else
+			fprintf(stderr, "%s: %s: %s\n", t->cmd, perr.file, perr.message);
+		return r;
+	}
+	st = eg_policy_settings(t->policy);
+	if (st->trust_anchors.n > LC_MAX_PEMS || st->tsa_anchors.n > LC_MAX_PEMS) {
+		fprintf(stderr, "%s: %s: more than %d anchors\n", t->cmd, t->policy_path,
+			LC_MAX_PEMS);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < st->trust_anchors.n; i++)
+		t->anchors[t->nanchors++] = st->trust_anchors.v[i];
+	for (size_t i = 0; i < st->tsa_anchors.n; i++)
+		t->tsa_anchors[t->ntsa++] = st->tsa_anchors.v[i];
+	t->crl_dir = st->crl_dir;
+	t->crl_max_age = st->crl_max_age;
+	t->sig_dir = st->sig_dir;
+	t->catalog_buf = calloc(st->catalogs.n + 1, sizeof(*t->catalog_buf));
+	if (!t->catalog_buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->catalogs.n; i++)
+		t->catalog_buf[i] = st->catalogs.v[i];
+	t->catalogs = t->catalog_buf;
+	return 0;
+}
+
+void lc_trust_free(struct lc_trust *t)
+{
+	eg_policy_free(t->policy);
+	t->policy = NULL;
+	free(t->catalog_buf);
+	t->catalog_buf = NULL;
+}
+
+int lc_verifier_new(const struct lc_trust *t, unsigned int flags, struct eg_verifier **ret)
+{
+	struct eg_verifier_opts vo = {
+		.anchors = t->anchors,
+		.tsa_anchors = t->tsa_anchors,
+		.crl_dir = t->crl_dir,
+		.crl_max_age = t->crl_max_age,
+		.sig_dir = t->sig_dir,
+		.flags = flags,
+	};
+	struct eg_verify_result cres;
+	char errbuf[EG_DETAIL_MAX];
+	int r;
+
+	if (!t->nanchors) {
+		fprintf(stderr, "%s: no trust anchor: give --policy or --trust PEM\n", t->cmd);
+		return -EINVAL;
+	}
+	r = eg_verifier_new(&vo, ret, errbuf, sizeof(errbuf));
+	if (r) {
+		fprintf(stderr, "%s: %s\n", t->cmd, errbuf);
+		return r;
+	}
+	for (size_t i = 0; t->catalogs && t->catalogs[i]; i++) {
+		r = eg_verifier_add_catalog(*ret, t->catalogs[i], &cres);
+		if (r) {
+			fprintf(stderr, "%s: %s: %s\n", t->cmd, t->catalogs[i],
+				cres.detail[0] ? cres.detail : strerror(-r));
+			eg_verifier_free(*ret);
+			*ret = NULL;
+			return r;
+		}
+	}
+	return 0;
+}
+
+static bool is_sig(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && !strcmp(name + n - 4, ".sig");
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk_dir(const char *cmd, const char *dir, int depth, lc_file_fn fn, void *arg);
+
+static int walk_one(const char *cmd, const char *path, int depth, lc_file_fn fn, void *arg)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		fprintf(stderr, "%s: %s: %s\n", cmd, path, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		return walk_dir(cmd, path, depth + 1, fn, arg);
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	return fn(path, arg);
+}
+
+static int walk_dir(const char *cmd, const char *dir, int depth, lc_file_fn fn, void *arg)
+{
+	struct dirent **names = NULL;
+	int n, r = 0;
+
+	if (depth > LC_MAX_DEPTH) {
+		fprintf(stderr, "%s: %s: more than %d directories deep\n", cmd, dir, LC_MAX_DEPTH);
+		return -ELOOP;
+	}
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s: %s\n", cmd, dir, strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char path[PATH_MAX];
+
+		if (r || !strcmp(name, ".") || !strcmp(name, "..") || is_sig(name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir,
+				     dir[strlen(dir) - 1] == '/' ? "" : "/", name) >= sizeof(path)) {
+			fprintf(stderr, "%s: %s/%s: path too long\n", cmd, dir, name);
+			r = -ENAMETOOLONG;
+			continue;
+		}
+		r = walk_one(cmd, path, depth, fn, arg);
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, void *arg)
+{
+	char **abs = calloc(n ? n : 1, sizeof(*abs));
+	int r = 0;
+
+	if (!abs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !r; i++) {
+		abs[i] = realpath(paths[i], NULL);
+		if (!abs[i]) {
+			r = -errno;
+			fprintf(stderr, "%s: %s: %s\n", cmd, paths[i], strerror(errno));
+		}
+	}
+	if (!r)
+		qsort(abs, n, sizeof(*abs), name_cmp);
+	for (size_t i = 0; i < n && !r; i++)
+		if (!i || strcmp(abs[i], abs[i - 1]))
+			r = walk_one(cmd, abs[i], 0, fn, arg);
+	for (size_t i = 0; i < n; i++)
+		free(abs[i]);
+	free(abs);
+	return r;
+}
+
+int lc_parse_time(const char *s, int64_t *ret)
+{
+	struct tm tm = { 0 };
+	const char *end;
+
+	if (!strcmp(s, "now")) {
+		*ret = (int64_t)time(NULL);
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && *end == 'T')
+		end = strptime(end, "T%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return -EINVAL;
+	*ret = (int64_t)timegm(&tm);
+	return 0;
+}
+
+const char *lc_time_str(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
+json_t *lc_json_time(int64_t t)
+{
+	char buf[64];
+
+	return json_string(lc_time_str(t, buf, sizeof(buf)));
+}
+
+int64_t lc_days_left(int64_t t, int64_t now)
+{
+	int64_t d = t - now;
+
+	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+int lc_json_print(json_t *o)
+{
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	r = json_dumpf(o, stdout, JSON_COMPACT) ? -EIO : 0;
+	putchar('\n');
+	json_decref(o);
+	return r;
+}
