@@ -449,6 +449,7 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
 			res->crl_problems |= EG_CRL_PROBLEM_MISSING;
 			continue;
 		}
+		/* Freshness again at NOW: the cached status may be up to a bucket old. */
 		if (st.next_update == 0 || now > st.next_update ||
 		    (v->crl_max_age > 0 && now - st.this_update > v->crl_max_age))
 			res->crl_problems |= EG_CRL_PROBLEM_STALE;
@@ -556,8 +557,8 @@ out:
 	return 0;
 }
 
-/* Signer, algorithms and the CMS signature over CONTENT (NULL: attached); then
- * check_signer.  DENY: already denied by the file digest (the result only records). */
+/* Signer, deny list, algorithms and the CMS signature over CONTENT (NULL: attached
+ * content); then check_signer.  *RET_SIG_OK: the signature itself verified. */
 static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content, int64_t now,
 		     unsigned int flags, struct eg_verify_result *res, bool *ret_sig_ok)
 {
@@ -676,7 +677,7 @@ static int check_catalog(struct eg_verifier *v, struct eg_catalog *cat, int64_t 
 	else
 		r = check_signer(v, si, signer, certs, now, flags, res);
 	sk_X509_pop_free(certs, X509_free);
-	return res->reason == EG_REASON_DENY_LIST ? 0 : r;
+	return r;
 }
 
 static void result_init(struct eg_verify_result *res)
