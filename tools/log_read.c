@@ -3,7 +3,6 @@
  * told apart by zlib from the magic bytes) and following a live file across rotation. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,104 +298,12 @@ static int feed(const char *line, size_t len, eg_log_sink sink, void *ctx,
 	return ret;
 }
 
-/* Parsing is most of the cost of reading a log (jansson builds every object), so a file
- * is read in batches of lines that threads parse side by side; the sink still gets the
- * records one at a time, in file order, on the caller's thread. */
-#define BATCH_BYTES (4u << 20)
-#define BATCH_LINES 16384
-#define MAX_PARSERS 8
-
-struct batch {
-	char *buf; /* BATCH_BYTES */
-	size_t used, n;
-	size_t off[BATCH_LINES], len[BATCH_LINES];
-	bool malformed[BATCH_LINES];
-	struct eg_log_rec rec[BATCH_LINES];
-};
-
-struct parse_part {
-	struct batch *b;
-	size_t first, step;
-};
-
-static void *parse_part(void *arg)
-{
-	struct parse_part *p = arg;
-	struct batch *b = p->b;
-
-	for (size_t i = p->first; i < b->n; i += p->step)
-		if (!b->malformed[i])
-			b->malformed[i] = eg_log_rec_parse(b->buf + b->off[i], b->len[i],
-							   &b->rec[i]) != 0;
-	return NULL;
-}
-
-static void parse_batch(struct batch *b, size_t parsers)
-{
-	struct parse_part part[MAX_PARSERS];
-	pthread_t tid[MAX_PARSERS];
-	bool started[MAX_PARSERS] = { false };
-	size_t k;
-
-	/* A few lines are parsed sooner than a thread starts. */
-	if (b->n < 256)
-		parsers = 1;
-	for (k = 0; k < parsers; k++) {
-		part[k] = (struct parse_part){ b, k, parsers };
-		if (k)
-			started[k] = !pthread_create(&tid[k], NULL, parse_part, &part[k]);
-	}
-	/* A thread that could not start leaves its share to this one. */
-	for (k = 0; k < parsers; k++)
-		if (!started[k])
-			parse_part(&part[k]);
-	for (k = 1; k < parsers; k++)
-		if (started[k])
-			pthread_join(tid[k], NULL);
-}
-
-/* Read lines into B until it is full; false once the input has ended. */
-static bool fill_batch(gzFile gz, struct batch *b)
-{
-	b->used = b->n = 0;
-	while (b->n < BATCH_LINES && b->used + EG_LOG_MAX_LINE + 1 <= BATCH_BYTES) {
-		char *line = b->buf + b->used;
-		size_t n;
-
-		if (!gzgets(gz, line, EG_LOG_MAX_LINE + 1))
-			return false;
-		n = strlen(line);
-		b->malformed[b->n] = false;
-		if (n && line[n - 1] == '\n') {
-			n--;
-		} else if (n == EG_LOG_MAX_LINE) {
-			/* Too long: malformed, and the rest of it is no line of its own. */
-			b->malformed[b->n] = true;
-			while (gzgets(gz, line, EG_LOG_MAX_LINE + 1)) {
-				size_t rest = strlen(line);
-
-				if (rest && line[rest - 1] == '\n')
-					break;
-			}
-			n = 0;
-		}
-		if (n && line[n - 1] == '\r')
-			n--;
-		b->off[b->n] = b->used;
-		b->len[b->n++] = n;
-		b->used += n + 1;
-	}
-	return true;
-}
-
 int eg_log_read_file(const char *path, eg_log_sink sink, void *ctx,
 		     struct eg_log_source_stats *stats, char *err, size_t len)
 {
-	bool is_stdin = !strcmp(path, "-"), more = true;
+	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "(standard input)" : path;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t parsers = cpus < 1 ? 1 : cpus > MAX_PARSERS ? MAX_PARSERS : (size_t)cpus;
-	struct batch *b = NULL;
+	char *buf = NULL;
 	gzFile gz = NULL;
 	struct stat st;
 	int fd, ret = 0, zerr;
@@ -413,31 +320,32 @@ int eg_log_read_file(const char *path, eg_log_sink sink, void *ctx,
 		snprintf(err, len, "%s: %s", name, strerror(EISDIR));
 		goto out;
 	}
-	b = calloc(1, sizeof(*b));
-	if (b)
-		b->buf = malloc(BATCH_BYTES);
+	buf = malloc(EG_LOG_MAX_LINE + 1);
 	gz = gzdopen(fd, "rb");
-	if (!b || !b->buf || !gz) {
+	if (!buf || !gz) {
 		ret = -ENOMEM;
 		snprintf(err, len, "%s: out of memory", name);
 		goto out;
 	}
 	fd = -1; /* gz owns it now */
 	gzbuffer(gz, 1 << 18);
-	while (more) {
-		more = fill_batch(gz, b);
-		parse_batch(b, parsers);
-		for (size_t i = 0; i < b->n; i++) {
+	while (gzgets(gz, buf, EG_LOG_MAX_LINE + 1)) {
+		size_t n = strlen(buf);
+
+		if (n && buf[n - 1] == '\n') {
+			n--;
+		} else if (n == EG_LOG_MAX_LINE) {
+			/* Too long: malformed, and the rest of it is no line of its own. */
 			stats->lines++;
-			if (b->malformed[i]) {
-				stats->malformed++;
-				continue;
+			stats->malformed++;
+			while (gzgets(gz, buf, EG_LOG_MAX_LINE + 1)) {
+				n = strlen(buf);
+				if (n && buf[n - 1] == '\n')
+					break;
 			}
-			/* After a sink error the rest is only released. */
-			if (!ret)
-				ret = sink(ctx, &b->rec[i]);
-			eg_log_rec_release(&b->rec[i]);
+			continue;
 		}
+		ret = feed(buf, n, sink, ctx, stats);
 		if (ret) {
 			snprintf(err, len, "%s: %s", name, strerror(-ret));
 			goto out;
@@ -459,9 +367,7 @@ out:
 		gzclose(gz);
 	if (fd >= 0)
 		close(fd);
-	if (b)
-		free(b->buf);
-	free(b);
+	free(buf);
 	return ret;
 }
 
