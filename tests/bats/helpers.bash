@@ -21,6 +21,7 @@ export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 # capability is missing.  WHAT is a command name, or one of:
 #   root       running as uid 0
 #   faketime   libfaketime works (a faked date is visible to a child)
+#   softhsm    SoftHSM2 and OpenSSL's pkcs11 engine (hsm_setup made the token)
 requires() {
 	local what
 	for what in "$@"; do
@@ -32,6 +33,10 @@ requires() {
 			command -v faketime >/dev/null || skip "needs faketime (package faketime)"
 			[[ $(faketime '2020-06-01 00:00:00' date -u +%Y) == 2020 ]] ||
 				skip "libfaketime does not take effect here"
+			;;
+		softhsm)
+			[[ -n ${HSM_URI:-} ]] ||
+				skip "needs SoftHSM2 (softhsm2) and the pkcs11 engine (libengine-pkcs11-openssl)"
 			;;
 		*)
 			command -v "$what" >/dev/null || skip "needs the command '$what'"
@@ -113,7 +118,8 @@ tsa_stop() {
 
 # hsm_setup: a SoftHSM2 token "eg-test" in the file's temporary directory holding
 # leaf-valid's key as object "signer".  Exports SOFTHSM2_CONF, HSM_MODULE and HSM_URI
-# (a pkcs11: URI with the PIN in it); the certificate is $PKI/leaf-valid.crt.
+# (a pkcs11: URI with the PIN in it); the certificate is $PKI/leaf-valid.crt.  HSM_URI
+# stays unset when SoftHSM2 or the engine is missing.
 hsm_setup() {
 	local dir=$BATS_FILE_TMPDIR/softhsm
 	HSM_MODULE=
@@ -121,7 +127,9 @@ hsm_setup() {
 	for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do
 		[[ -f $m ]] && HSM_MODULE=$m && break
 	done
-	[[ -n $HSM_MODULE ]] || return 1
+	# Without them the token tests skip (requires softhsm); nothing else depends on it.
+	[[ -n $HSM_MODULE ]] && command -v softhsm2-util >/dev/null || return 0
+	openssl engine pkcs11 -t >/dev/null 2>&1 || return 0
 	mkdir -p "$dir/tokens"
 	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
 		"$dir/tokens" >"$dir/softhsm2.conf"

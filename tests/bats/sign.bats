@@ -236,7 +236,7 @@ EOF
 }
 
 @test "sign with a key in a PKCS#11 token (SoftHSM2)" {
-	requires softhsm2-util
+	requires softhsm
 	local f
 	f=$(elf_copy)
 	run -0 eg sign --key "$HSM_URI" --cert "$PKI/leaf-valid.crt" --chain "$PKI/chain.pem" \
@@ -258,7 +258,7 @@ EOF
 }
 
 @test "sign with PKCS#11: a wrong PIN or object fails with exit 2 and never prints the PIN" {
-	requires softhsm2-util
+	requires softhsm
 	local f
 	f=$(elf_copy)
 	run -2 eg sign --key "pkcs11:token=eg-test;object=signer;type=private?pin-value=97531" \
