@@ -62,8 +62,8 @@ int eg_catalog_build_content(const unsigned char (*digests)[EG_SHA256_LEN],
 		const char *name = names && names[i] ? names[i] : "";
 		char hex[2 * EG_SHA256_LEN + 1];
 
-		len += (size_t)sprintf(text + len, "sha256:%s%s%s\n", eg_sha256_hex(digests[i], hex),
-				       *name ? "  " : "", name);
+		len += (size_t)sprintf(text + len, "sha256:%s%s%s\n",
+				       eg_sha256_hex(digests[i], hex), *name ? "  " : "", name);
 	}
 	*ret_text = text;
 	*ret_len = len;
@@ -115,8 +115,8 @@ static int parse_line(const char *line, size_t len, struct eg_catalog_entry *e)
 	return 0;
 }
 
-int eg_catalog_parse_content(const char *text, size_t len, struct eg_catalog **ret,
-			     char *errbuf, size_t errlen)
+int eg_catalog_parse_content(const char *text, size_t len, struct eg_catalog **ret, char *errbuf,
+			     size_t errlen)
 {
 	struct eg_catalog *cat = calloc(1, sizeof(*cat));
 	size_t hlen = strlen(EG_CATALOG_HEADER), cap = 0, lineno = 1, pos;

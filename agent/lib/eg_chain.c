@@ -71,7 +71,8 @@ void eg_cert_info_fill(X509 *x, struct eg_cert_info *info)
 	name_str(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer));
 	if (hex) {
 		for (size_t i = 0; hex[i] && i + 1 < sizeof(info->serial); i++)
-			info->serial[i] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] + 32 : hex[i]);
+			info->serial[i] =
+				(char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] + 32 : hex[i]);
 	}
 	eg_cert_fingerprint(x, info->sha256);
 	der_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
@@ -174,7 +175,7 @@ static enum eg_reason chain_reason(int err)
 	}
 }
 
-int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) *untrusted, int64_t at,
+int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrusted, int64_t at,
 		   struct eg_chain_result *res)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();

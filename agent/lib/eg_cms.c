@@ -165,7 +165,7 @@ out:
 }
 
 int eg_cms_signer(CMS_ContentInfo *cms, CMS_SignerInfo **ret_si, X509 **ret_signer,
-		  STACK_OF(X509) **ret_certs)
+		  STACK_OF(X509) * *ret_certs)
 {
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
 	STACK_OF(X509) *certs = CMS_get1_certs(cms);
@@ -211,8 +211,8 @@ int eg_cms_check_algs(CMS_SignerInfo *si, X509 *signer, char *detail, size_t len
 	/* A signature algorithm that names its own digest (sha1WithRSAEncryption) must
 	 * name an allowed one too. */
 	nid = sig ? OBJ_obj2nid(sig->algorithm) : NID_undef;
-	if (nid != NID_undef && OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) &&
-	    md_nid != NID_undef && !digest_allowed(md_nid)) {
+	if (nid != NID_undef && OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) && md_nid != NID_undef &&
+	    !digest_allowed(md_nid)) {
 		snprintf(detail, len, "signature algorithm %s is not allowed", OBJ_nid2sn(nid));
 		return EG_REASON_WEAK_ALGORITHM;
 	}

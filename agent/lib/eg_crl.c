@@ -39,7 +39,7 @@ bool eg_crl_reason_benign(int reason)
 	}
 }
 
-static int crls_push(STACK_OF(X509_CRL) *crls, X509_CRL *crl)
+static int crls_push(STACK_OF(X509_CRL) * crls, X509_CRL *crl)
 {
 	if (!sk_X509_CRL_push(crls, crl)) {
 		X509_CRL_free(crl);
@@ -48,7 +48,7 @@ static int crls_push(STACK_OF(X509_CRL) *crls, X509_CRL *crl)
 	return 0;
 }
 
-int eg_crl_parse(const unsigned char *buf, size_t len, STACK_OF(X509_CRL) **ret)
+int eg_crl_parse(const unsigned char *buf, size_t len, STACK_OF(X509_CRL) * *ret)
 {
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	const unsigned char *p = buf;
@@ -169,8 +169,8 @@ out:
 static bool crl_applies(X509_CRL *crl, X509 *cert)
 {
 	int crit = -1;
-	ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point,
-						       &crit, NULL);
+	ISSUING_DIST_POINT *idp =
+		X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
 	bool ok = true;
 
 	if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0) {

@@ -58,8 +58,8 @@ struct layout {
 	GElf_Shdr sig;
 };
 
-static void __attribute__((format(printf, 3, 4))) set_err(char *buf, size_t len, const char *fmt,
-							  ...)
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,7 +164,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		return -ENOTSUP;
 	}
 	if (s->size < EI_NIDENT) {
-		set_err(errbuf, errlen, "not an ELF file (%llu bytes)", (unsigned long long)s->size);
+		set_err(errbuf, errlen, "not an ELF file (%llu bytes)",
+			(unsigned long long)s->size);
 		return -ENOEXEC;
 	}
 	r = src_read(s, 0, ident, sizeof(ident));
@@ -209,7 +210,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 
 		if (l->ehdr.e_phentsize != entsize ||
 		    table_range(l->ehdr.e_phoff, l->phnum, entsize, s->size, &phtab_len)) {
-			set_err(errbuf, errlen, "malformed ELF: program header table outside the file");
+			set_err(errbuf, errlen,
+				"malformed ELF: program header table outside the file");
 			return -EBADMSG;
 		}
 	}
@@ -218,7 +220,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 	if (l->ehdr.e_shoff) {
 		if (l->ehdr.e_shentsize != l->shdr_size ||
 		    !in_file(l->ehdr.e_shoff, l->shdr_size, s->size)) {
-			set_err(errbuf, errlen, "malformed ELF: section header table outside the file");
+			set_err(errbuf, errlen,
+				"malformed ELF: section header table outside the file");
 			return -EBADMSG;
 		}
 		l->shnum = l->ehdr.e_shnum;
@@ -230,7 +233,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		if (l->shnum > EG_ELF_MAX_SHNUM ||
 		    table_range(l->ehdr.e_shoff, l->shnum, l->shdr_size, s->size, &shtab_len)) {
 			set_err(errbuf, errlen,
-				"malformed ELF: section header table outside the file or too large");
+				"malformed ELF: section header table outside the file or too "
+				"large");
 			return -EBADMSG;
 		}
 	} else if (l->ehdr.e_shnum) {
@@ -245,7 +249,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 	for (size_t i = 0; i < l->phnum; i++) {
 		GElf_Phdr ph;
 
-		if (!gelf_getphdr(l->elf, (int)i, &ph) || !in_file(ph.p_offset, ph.p_filesz, s->size)) {
+		if (!gelf_getphdr(l->elf, (int)i, &ph) ||
+		    !in_file(ph.p_offset, ph.p_filesz, s->size)) {
 			set_err(errbuf, errlen, "malformed ELF: segment %zu outside the file", i);
 			return -EBADMSG;
 		}
@@ -255,7 +260,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		GElf_Shdr sh;
 
 		if (!scn || !gelf_getshdr(scn, &sh)) {
-			set_err(errbuf, errlen, "malformed ELF: section %zu: %s", i, elf_errmsg(-1));
+			set_err(errbuf, errlen, "malformed ELF: section %zu: %s", i,
+				elf_errmsg(-1));
 			return -EBADMSG;
 		}
 		if (sh.sh_type != SHT_NOBITS && !in_file(sh.sh_offset, sh.sh_size, s->size)) {
@@ -266,8 +272,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 	if (l->shnum) {
 		GElf_Shdr str;
 
-		if (!gelf_getshdr(elf_getscn(l->elf, l->shstrndx), &str) || str.sh_type != SHT_STRTAB ||
-		    str.sh_size > SHSTRTAB_MAX) {
+		if (!gelf_getshdr(elf_getscn(l->elf, l->shstrndx), &str) ||
+		    str.sh_type != SHT_STRTAB || str.sh_size > SHSTRTAB_MAX) {
 			set_err(errbuf, errlen, "malformed ELF: bad section name table");
 			return -EBADMSG;
 		}
@@ -342,8 +348,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 }
 
 /* The payload must be one definite-length DER SEQUENCE followed only by zero bytes. */
-static int check_payload(const unsigned char *p, uint64_t size, uint64_t *ret_der_len,
-			 char *errbuf, size_t errlen)
+static int check_payload(const unsigned char *p, uint64_t size, uint64_t *ret_der_len, char *errbuf,
+			 size_t errlen)
 {
 	const unsigned char *q = p;
 	long len;
@@ -378,7 +384,7 @@ static void fill_sig(const struct layout *l, uint64_t size, struct eg_elf_sig *s
 int eg_elf_find_sig(int fd, struct eg_elf_sig *ret_sig, unsigned char **ret_der, char *errbuf,
 		    size_t errlen)
 {
-	struct src s = { .fd = fd };
+	struct src s = {.fd = fd};
 	struct layout l;
 	unsigned char *payload = NULL;
 	struct stat st;
@@ -425,7 +431,7 @@ out:
 int eg_elf_find_sig_mem(const void *buf, size_t len, struct eg_elf_sig *ret_sig,
 			const unsigned char **ret_der, char *errbuf, size_t errlen)
 {
-	struct src s = { .fd = -1, .mem = buf, .size = len };
+	struct src s = {.fd = -1, .mem = buf, .size = len};
 	struct layout l;
 	int r;
 
@@ -489,7 +495,7 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 static int copy_range(int in_fd, int out_fd, uint64_t len)
 {
 	unsigned char *buf = malloc(READ_CHUNK);
-	struct src s = { .fd = in_fd, .size = len };
+	struct src s = {.fd = in_fd, .size = len};
 	uint64_t off = 0;
 	int r = 0;
 
@@ -541,10 +547,10 @@ static uint64_t keep_end(const struct layout *l, uint64_t size)
 	return end;
 }
 
-int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size,
-			   struct eg_elf_sig *ret_sig, char *errbuf, size_t errlen)
+int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size, struct eg_elf_sig *ret_sig,
+			   char *errbuf, size_t errlen)
 {
-	struct src s = { .fd = in_fd };
+	struct src s = {.fd = in_fd};
 	unsigned char *strtab = NULL, *shtab = NULL, *zeros = NULL;
 	GElf_Shdr *shdrs = NULL;
 	uint64_t kept, str_off, str_len, pay_off, sh_off, sig_name;
@@ -613,7 +619,8 @@ int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size,
 	if (l.shnum) {
 		r = src_read(&s, shdrs[str_idx].sh_offset, strtab, str_len);
 		if (r < 0) {
-			set_err(errbuf, errlen, "cannot read the section name table: %s", strerror(-r));
+			set_err(errbuf, errlen, "cannot read the section name table: %s",
+				strerror(-r));
 			goto out;
 		}
 	} else {
@@ -766,7 +773,7 @@ static void reader_fini(struct reader *rd)
  * Payload chunks are hashed into the file digest and skipped. */
 static int reader_fill(struct reader *rd)
 {
-	struct src s = { .fd = rd->fd, .size = rd->size };
+	struct src s = {.fd = rd->fd, .size = rd->size};
 
 	for (;;) {
 		uint64_t end = rd->size, n;
@@ -879,8 +886,8 @@ static BIO_METHOD *sig_bio_meth;
 
 static void sig_bio_meth_init(void)
 {
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-				     "execgate signed content");
+	BIO_METHOD *m =
+		BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "execgate signed content");
 
 	if (!m)
 		return;

@@ -36,7 +36,7 @@
 
 struct eg_elf_sig {
 	uint64_t offset;    /* sh_offset: first byte of the payload */
-	uint64_t size;      /* sh_size: payload + zero padding */
+	uint64_t size;	    /* sh_size: payload + zero padding */
 	uint64_t der_len;   /* length of the DER object at the start of the payload */
 	uint64_t file_size; /* size of the file the section was found in */
 };
@@ -64,8 +64,8 @@ int eg_elf_find_sig_mem(const void *buf, size_t len, struct eg_elf_sig *ret_sig,
  * and pwrite()s the DER signature at ret_sig->offset (at most PAYLOAD_SIZE bytes; the
  * rest stays zero).  Errors as for eg_elf_find_sig (the input must be ELF: -ENOEXEC),
  * -E2BIG when PAYLOAD_SIZE is out of range. */
-int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size,
-			   struct eg_elf_sig *ret_sig, char *errbuf, size_t errlen);
+int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size, struct eg_elf_sig *ret_sig,
+			   char *errbuf, size_t errlen);
 
 /* Feed the signed content of the file open on FD to MDCTX (EVP_DigestUpdate): the
  * whole file when SIG is NULL (detached signatures, catalogs), else everything but

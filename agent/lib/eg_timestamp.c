@@ -60,7 +60,7 @@ int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *
 	TS_VERIFY_CTX *ctx = NULL;
 	TS_TST_INFO *tst = NULL;
 	PKCS7 *token = NULL;
-	STACK_OF(X509) *signers;
+	STACK_OF(X509) * signers;
 	BIO *data;
 	int r = 0, found;
 

@@ -156,7 +156,7 @@ static bool denied(const struct eg_verifier *v, const unsigned char d[EG_SHA256_
 }
 
 /* Is any certificate of CERTS on the deny list?  Its subject goes into DETAIL. */
-static bool certs_denied(const struct eg_verifier *v, STACK_OF(X509) *certs, char *detail,
+static bool certs_denied(const struct eg_verifier *v, STACK_OF(X509) * certs, char *detail,
 			 size_t len)
 {
 	for (int i = 0; v->ndeny && i < sk_X509_num(certs); i++) {
@@ -258,7 +258,7 @@ static int64_t bucket_of(int64_t t)
 }
 
 /* SHA-256 over the fingerprints of the signer and of every certificate carried along. */
-static int chain_key(X509 *signer, STACK_OF(X509) *untrusted, unsigned char key[EG_SHA256_LEN])
+static int chain_key(X509 *signer, STACK_OF(X509) * untrusted, unsigned char key[EG_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char fp[EG_SHA256_LEN];
@@ -278,8 +278,8 @@ out:
 	return r;
 }
 
-static int chain_cached(struct eg_verifier *v, X509 *signer, STACK_OF(X509) *untrusted,
-			int64_t at, struct eg_chain_result *res)
+static int chain_cached(struct eg_verifier *v, X509 *signer, STACK_OF(X509) * untrusted, int64_t at,
+			struct eg_chain_result *res)
 {
 	unsigned char key[EG_SHA256_LEN];
 	struct chain_slot *s;
@@ -293,7 +293,7 @@ static int chain_cached(struct eg_verifier *v, X509 *signer, STACK_OF(X509) *unt
 	pthread_mutex_lock(&v->lock);
 	if (s->used && !memcmp(s->key, key, sizeof(key)) &&
 	    (s->res.reason == EG_REASON_NONE ? at >= s->res.valid_from && at <= s->res.valid_until
-					      : s->bucket == bucket_of(at))) {
+					     : s->bucket == bucket_of(at))) {
 		*res = s->res;
 		res->chain = s->res.chain ? X509_chain_up_ref(s->res.chain) : NULL;
 		hit = !s->res.chain || res->chain;
@@ -363,7 +363,8 @@ static int ts_cached(struct eg_verifier *v, CMS_SignerInfo *si, int64_t now,
 		return eg_ts_check(v->tsa_store, si, ts);
 	ctx = EVP_MD_CTX_new();
 	r = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, ASN1_STRING_get0_data(der), (size_t)ASN1_STRING_length(der)) == 1 &&
+	    EVP_DigestUpdate(ctx, ASN1_STRING_get0_data(der), (size_t)ASN1_STRING_length(der)) ==
+		    1 &&
 	    EVP_DigestUpdate(ctx, ASN1_STRING_get0_data(sigval),
 			     (size_t)ASN1_STRING_length(sigval)) == 1 &&
 	    EVP_DigestFinal_ex(ctx, key, NULL) == 1;
@@ -417,10 +418,9 @@ static void invalid_keep(struct eg_verify_result *res, enum eg_reason reason)
 static const char *crl_reason_name(int reason)
 {
 	static const char *const names[] = {
-		"unspecified",	      "keyCompromise",	      "cACompromise",
-		"affiliationChanged", "superseded",	      "cessationOfOperation",
-		"certificateHold",    "(7)",		      "removeFromCRL",
-		"privilegeWithdrawn", "aACompromise",
+		"unspecified",	 "keyCompromise",	 "cACompromise",    "affiliationChanged",
+		"superseded",	 "cessationOfOperation", "certificateHold", "(7)",
+		"removeFromCRL", "privilegeWithdrawn",	 "aACompromise",
 	};
 
 	if (reason < 0)
@@ -429,7 +429,7 @@ static const char *crl_reason_name(int reason)
 }
 
 /* Revocation of every certificate of CHAIN but the anchor. */
-static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
+static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
 			     const struct eg_ts_result *ts, int64_t now, unsigned int flags,
 			     struct eg_verify_result *res)
 {
@@ -443,7 +443,8 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
 		struct eg_cert_info info;
 
 		crl_cached(v, cert, sk_X509_value(chain, i + 1), now, &st);
-		if (st.next_update && (!res->crl_next_update || st.next_update < res->crl_next_update))
+		if (st.next_update &&
+		    (!res->crl_next_update || st.next_update < res->crl_next_update))
 			res->crl_next_update = st.next_update;
 		if (st.state == EG_CRL_MISSING) {
 			res->crl_problems |= EG_CRL_PROBLEM_MISSING;
@@ -469,7 +470,7 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
 		invalid(res, EG_REASON_REVOKED, "certificate %s is revoked (%s)%s", info.subject,
 			crl_reason_name(st.reason),
 			eg_crl_reason_benign(st.reason) ? ", not timestamped before the revocation"
-							 : "");
+							: "");
 	}
 	if (revoked) {
 		res->revocation = EG_REVOCATION_REVOKED;
@@ -481,7 +482,8 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
 			v->crl_max_age > 0 ? " or older than the maximum age" : "");
 		return;
 	}
-	if ((res->crl_problems & EG_CRL_PROBLEM_MISSING) && !(flags & EG_VERIFY_ALLOW_CRL_MISSING)) {
+	if ((res->crl_problems & EG_CRL_PROBLEM_MISSING) &&
+	    !(flags & EG_VERIFY_ALLOW_CRL_MISSING)) {
 		invalid(res, EG_REASON_CRL_MISSING, "an issuer of the chain has no valid CRL");
 		return;
 	}
@@ -494,10 +496,10 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) *chain,
  * Sets res->valid when everything holds.
  */
 static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
-			STACK_OF(X509) *certs, int64_t now, unsigned int flags,
+			STACK_OF(X509) * certs, int64_t now, unsigned int flags,
 			struct eg_verify_result *res)
 {
-	struct eg_chain_result cr = { 0 };
+	struct eg_chain_result cr = {0};
 	struct eg_ts_result ts;
 	int r;
 
@@ -689,7 +691,7 @@ static void result_init(struct eg_verify_result *res)
 int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct eg_verify_opts *opts,
 		 struct eg_verify_result *res)
 {
-	struct eg_verify_opts none = { 0 };
+	struct eg_verify_opts none = {0};
 	unsigned char *sigbuf = NULL;
 	CMS_ContentInfo *cms = NULL;
 	struct eg_elf_sig esig;
@@ -807,7 +809,8 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	if (res->kind == EG_SIG_NONE) {
 		if (elf_r == -ENOENT || opts->detached)
 			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
-				EG_SIG_SECTION, path ? ", no detached signature, no catalog entry" : "");
+				EG_SIG_SECTION,
+				path ? ", no detached signature, no catalog entry" : "");
 		else
 			invalid(res, EG_REASON_MALFORMED, "%s", elf_msg);
 	}
@@ -848,7 +851,8 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 	res->kind = EG_SIG_CATALOG;
 	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
 	if (v->ncats == EG_MAX_CATALOGS) {
-		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs", EG_MAX_CATALOGS);
+		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs",
+			 EG_MAX_CATALOGS);
 		return -ENOSPC;
 	}
 	r = eg_catalog_read(path, &cat, res->detail, sizeof(res->detail));

@@ -58,9 +58,9 @@
 #include "eg_reason.h"
 
 #define EG_SHA256_LEN 32
-#define EG_NAME_MAX 512    /* subject/issuer strings (RFC 2253), truncated to fit */
-#define EG_SERIAL_MAX 130  /* hex serial number, up to 64 bytes, NUL */
-#define EG_CHAIN_MAX 10    /* longest chain accepted (leaf + intermediates + anchor) */
+#define EG_NAME_MAX 512	  /* subject/issuer strings (RFC 2253), truncated to fit */
+#define EG_SERIAL_MAX 130 /* hex serial number, up to 64 bytes, NUL */
+#define EG_CHAIN_MAX 10	  /* longest chain accepted (leaf + intermediates + anchor) */
 #define EG_DETAIL_MAX 1024
 
 /* Bounds of the catalog text (SIGNATURE-FORMAT.md). */
@@ -78,14 +78,14 @@ enum eg_sig_kind {
 
 enum eg_revocation {
 	EG_REVOCATION_UNKNOWN = 0, /* no CRL directory, or a CRL missing or stale */
-	EG_REVOCATION_GOOD = 1,    /* every certificate but the anchor checked against a
+	EG_REVOCATION_GOOD = 1,	   /* every certificate but the anchor checked against a
 				    * fresh, correctly signed CRL and not revoked (or revoked
 				    * for a benign reason after the timestamp) */
 	EG_REVOCATION_REVOKED = 2,
 };
 
 /* Bits of eg_verify_result.crl_problems: recorded even when a flag below lets them pass. */
-#define EG_CRL_PROBLEM_STALE (1u << 0)   /* an applicable CRL is past nextUpdate or max age */
+#define EG_CRL_PROBLEM_STALE (1u << 0)	 /* an applicable CRL is past nextUpdate or max age */
 #define EG_CRL_PROBLEM_MISSING (1u << 1) /* an issuer has no (correctly signed) CRL */
 
 /* Flags of eg_verifier_opts.flags and eg_verify_opts.flags (OR'ed together). */
@@ -97,38 +97,38 @@ enum eg_revocation {
 struct eg_cert_info {
 	char subject[EG_NAME_MAX]; /* RFC 2253, e.g. "CN=Build,O=Example" */
 	char issuer[EG_NAME_MAX];
-	char serial[EG_SERIAL_MAX];          /* lowercase hex, no separators */
-	unsigned char sha256[EG_SHA256_LEN]; /* certificate fingerprint (DER) */
+	char serial[EG_SERIAL_MAX];		  /* lowercase hex, no separators */
+	unsigned char sha256[EG_SHA256_LEN];	  /* certificate fingerprint (DER) */
 	unsigned char spki_sha256[EG_SHA256_LEN]; /* SHA-256 of the DER SubjectPublicKeyInfo */
-	int64_t not_before;                  /* seconds since the epoch, UTC */
+	int64_t not_before;			  /* seconds since the epoch, UTC */
 	int64_t not_after;
 };
 
 struct eg_verify_result {
 	bool valid;
-	enum eg_reason reason;      /* EG_REASON_NONE when valid */
-	enum eg_sig_kind kind;      /* where the signature came from; NONE if none found */
-	char sig_path[4096];        /* detached signature or catalog file used, else "" */
+	enum eg_reason reason; /* EG_REASON_NONE when valid */
+	enum eg_sig_kind kind; /* where the signature came from; NONE if none found */
+	char sig_path[4096];   /* detached signature or catalog file used, else "" */
 
-	bool has_file_sha256;       /* false only when the file could not be read */
+	bool has_file_sha256;			  /* false only when the file could not be read */
 	unsigned char file_sha256[EG_SHA256_LEN]; /* SHA-256 of the whole file */
 
-	bool has_signer;            /* the CMS named a signer certificate */
+	bool has_signer; /* the CMS named a signer certificate */
 	struct eg_cert_info signer;
 	/* The validated chain, leaf first, anchor last (0 when the chain did not build). */
 	unsigned int chain_len;
 	char chain_subjects[EG_CHAIN_MAX][EG_NAME_MAX];
 
-	bool has_timestamp;         /* a token verified */
-	int64_t timestamp;          /* its genTime, seconds since the epoch */
+	bool has_timestamp; /* a token verified */
+	int64_t timestamp;  /* its genTime, seconds since the epoch */
 	char tsa_subject[EG_NAME_MAX];
-	int64_t validation_time;    /* the time the chain was checked at */
+	int64_t validation_time; /* the time the chain was checked at */
 
 	enum eg_revocation revocation;
-	int64_t crl_next_update;    /* earliest nextUpdate of the CRLs used; 0 if none */
-	unsigned int crl_problems;  /* EG_CRL_PROBLEM_* */
-	int64_t revocation_date;    /* when revoked: the revocationDate, else 0 */
-	int revocation_reason;      /* when revoked: CRLReason code, -1 when absent */
+	int64_t crl_next_update;   /* earliest nextUpdate of the CRLs used; 0 if none */
+	unsigned int crl_problems; /* EG_CRL_PROBLEM_* */
+	int64_t revocation_date;   /* when revoked: the revocationDate, else 0 */
+	int revocation_reason;	   /* when revoked: CRLReason code, -1 when absent */
 
 	char detail[EG_DETAIL_MAX]; /* human sentence: why invalid, or what error */
 };
@@ -169,7 +169,7 @@ struct eg_verifier_opts {
 struct eg_verify_opts {
 	const char *detached; /* explicit detached signature file (DER or PEM), or NULL */
 	unsigned int flags;   /* EG_VERIFY_*, OR'ed with the verifier's */
-	int64_t now;          /* current time for tests; 0 means time(NULL) */
+	int64_t now;	      /* current time for tests; 0 means time(NULL) */
 };
 
 struct eg_verifier;
@@ -216,8 +216,8 @@ int eg_catalog_build_content(const unsigned char (*digests)[EG_SHA256_LEN],
 
 /* Parse catalog text (no signature involved).  -EBADMSG with ERRBUF naming the line when
  * it does not follow the format or a bound. */
-int eg_catalog_parse_content(const char *text, size_t len, struct eg_catalog **ret,
-			     char *errbuf, size_t errlen);
+int eg_catalog_parse_content(const char *text, size_t len, struct eg_catalog **ret, char *errbuf,
+			     size_t errlen);
 
 /* Read a catalog file: the CMS (DER or PEM, attached content, one signer) and its text,
  * WITHOUT verifying the signature (for `execgate catalog list`).  -EBADMSG: not a

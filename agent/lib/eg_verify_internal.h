@@ -38,7 +38,7 @@ int eg_cms_parse(const unsigned char *buf, size_t len, bool allow_pem, bool deta
 /* The only SignerInfo, its certificate among the CMS certificates (-ENOKEY: none) and
  * all the CMS certificates (*RET_CERTS, caller frees with sk_X509_pop_free). */
 int eg_cms_signer(CMS_ContentInfo *cms, CMS_SignerInfo **ret_si, X509 **ret_signer,
-		  STACK_OF(X509) **ret_certs);
+		  STACK_OF(X509) * *ret_certs);
 /* Allow-listed digest and key: 0, or EG_REASON_WEAK_ALGORITHM with DETAIL. */
 int eg_cms_check_algs(CMS_SignerInfo *si, X509 *signer, char *detail, size_t len);
 /* Signature check over CONTENT (NULL: attached content).  1 valid, 0 bad signature,
@@ -47,16 +47,16 @@ int eg_cms_verify(CMS_ContentInfo *cms, BIO *content, char *detail, size_t len);
 
 /* ---- eg_chain.c ---- */
 struct eg_chain_result {
-	enum eg_reason reason;    /* NONE when the chain verified */
-	STACK_OF(X509) *chain;    /* leaf first, anchor last; NULL when it did not build */
-	int64_t valid_from;       /* the chain's common validity window */
+	enum eg_reason reason;	/* NONE when the chain verified */
+	STACK_OF(X509) * chain; /* leaf first, anchor last; NULL when it did not build */
+	int64_t valid_from;	/* the chain's common validity window */
 	int64_t valid_until;
-	bool lifetime_signing;    /* the leaf has the Lifetime Signing EKU */
+	bool lifetime_signing; /* the leaf has the Lifetime Signing EKU */
 	char detail[256];
 };
 /* Chain SIGNER (with UNTRUSTED intermediates) to STORE at time AT; the Code Signing EKU
  * and key usage; the auth level.  Returns 0 and fills RES (reason), or negative errno. */
-int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) *untrusted, int64_t at,
+int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrusted, int64_t at,
 		   struct eg_chain_result *res);
 void eg_chain_result_clear(struct eg_chain_result *res);
 /* Does CERT carry the Lifetime Signing EKU? */
@@ -70,8 +70,8 @@ int64_t eg_asn1_time_to_unix(const ASN1_TIME *t);
 
 /* ---- eg_timestamp.c ---- */
 struct eg_ts_result {
-	bool present;   /* an unsigned attribute carried a token */
-	bool valid;     /* it verified */
+	bool present; /* an unsigned attribute carried a token */
+	bool valid;   /* it verified */
 	int64_t gen_time;
 	char tsa_subject[EG_NAME_MAX];
 	char detail[256];
@@ -83,10 +83,10 @@ int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *
 
 /* ---- eg_crl.c ---- */
 struct eg_crl_set {
-	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509_CRL) * crls;
 };
 /* Every CRL in BUF: PEM (several allowed) or one DER.  -EBADMSG when none. */
-int eg_crl_parse(const unsigned char *buf, size_t len, STACK_OF(X509_CRL) **ret);
+int eg_crl_parse(const unsigned char *buf, size_t len, STACK_OF(X509_CRL) * *ret);
 int eg_crl_load_dir(const char *dir, struct eg_crl_set *set, char *errbuf, size_t errlen);
 void eg_crl_set_clear(struct eg_crl_set *set);
 
@@ -98,10 +98,10 @@ enum eg_crl_state {
 };
 struct eg_crl_status {
 	enum eg_crl_state state;
-	bool revoked;         /* listed, whatever the state says about freshness */
-	int reason;           /* CRLReason, -1 when absent */
+	bool revoked; /* listed, whatever the state says about freshness */
+	int reason;   /* CRLReason, -1 when absent */
 	int64_t revocation_date;
-	int64_t next_update;  /* of the CRL used, 0 when none */
+	int64_t next_update; /* of the CRL used, 0 when none */
 	int64_t this_update;
 };
 /* The status of CERT in SET, using the CRL of ISSUER (signature checked with ISSUER's
@@ -115,9 +115,9 @@ bool eg_crl_reason_benign(int reason);
 struct eg_catalog {
 	CMS_ContentInfo *cms;
 	struct eg_catalog_entry *entries; /* in file order */
-	size_t *by_digest;                /* indices into entries, sorted by digest */
+	size_t *by_digest;		  /* indices into entries, sorted by digest */
 	size_t n;
-	char *names;     /* pool the entries point into */
+	char *names; /* pool the entries point into */
 	char *path;
 	/* Filled by eg_verifier_add_catalog: the signature verified over the content. */
 	bool sig_ok;

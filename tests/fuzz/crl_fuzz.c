@@ -29,7 +29,8 @@ static X509 *make_ca(void)
 	if (!key || !x)
 		abort();
 	name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"fuzz", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"fuzz", -1, -1,
+				   0);
 	X509_set_issuer_name(x, name);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
@@ -42,7 +43,7 @@ static X509 *make_ca(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct eg_crl_set set = { 0 };
+	struct eg_crl_set set = {0};
 	struct eg_crl_status st;
 
 	X509 *cert;

@@ -31,7 +31,7 @@ static int memfd_of(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned char der[] = { 0x30, 0x00 };
+	static const unsigned char der[] = {0x30, 0x00};
 	struct eg_elf_sig sig, sig_fd, added, again;
 	const unsigned char *p = NULL;
 	unsigned char *copy = NULL;
@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r, r_fd, in, out;
 
 	r = eg_elf_find_sig_mem(data, size, &sig, &p, err, sizeof(err));
-	if (r == 0 && (sig.offset + sig.size > size || p != data + sig.offset ||
-		       sig.der_len > sig.size))
+	if (r == 0 &&
+	    (sig.offset + sig.size > size || p != data + sig.offset || sig.der_len > sig.size))
 		abort();
 
 	in = memfd_of(data, size);

@@ -26,25 +26,25 @@ static void texts_accepted_and_refused(void **state)
 		size_t entries;
 		const char *msg;
 	} cases[] = {
-		{ H, 0, 0, NULL },
-		{ H D1 "\n", 0, 1, NULL },
-		{ H D1 "  /usr/bin/ls\n" D2 "  name with  spaces\n", 0, 2, NULL },
-		{ "", -EBADMSG, 0, "line 1" },
-		{ "execgate-catalog v2\n", -EBADMSG, 0, "line 1" },
-		{ "execgate-catalog v1", -EBADMSG, 0, "line 1" },
-		{ H D1, -EBADMSG, 0, "line 2: no final newline" },
-		{ H D1 "\r\n", -EBADMSG, 0, "line 2" },
-		{ H "\n", -EBADMSG, 0, "line 2" },
-		{ H D1 "\n\n", -EBADMSG, 0, "line 3" },
-		{ H "sha1:0123456789abcdef0123456789abcdef01234567\n", -EBADMSG, 0, "line 2" },
-		{ H "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
-		  -EBADMSG, 0, "line 2" },
-		{ H "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
-		  -EBADMSG, 0, "line 2" },
-		{ H D1 "0\n", -EBADMSG, 0, "line 2" },
-		{ H D1 " name\n", -EBADMSG, 0, "line 2" },
-		{ H D1 "  \n", -EBADMSG, 0, "line 2" },
-		{ H D1 "\n" D1 "  x\r\n", -EBADMSG, 0, "line 3" },
+		{H, 0, 0, NULL},
+		{H D1 "\n", 0, 1, NULL},
+		{H D1 "  /usr/bin/ls\n" D2 "  name with  spaces\n", 0, 2, NULL},
+		{"", -EBADMSG, 0, "line 1"},
+		{"execgate-catalog v2\n", -EBADMSG, 0, "line 1"},
+		{"execgate-catalog v1", -EBADMSG, 0, "line 1"},
+		{H D1, -EBADMSG, 0, "line 2: no final newline"},
+		{H D1 "\r\n", -EBADMSG, 0, "line 2"},
+		{H "\n", -EBADMSG, 0, "line 2"},
+		{H D1 "\n\n", -EBADMSG, 0, "line 3"},
+		{H "sha1:0123456789abcdef0123456789abcdef01234567\n", -EBADMSG, 0, "line 2"},
+		{H "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
+		 -EBADMSG, 0, "line 2"},
+		{H "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
+		 -EBADMSG, 0, "line 2"},
+		{H D1 "0\n", -EBADMSG, 0, "line 2"},
+		{H D1 " name\n", -EBADMSG, 0, "line 2"},
+		{H D1 "  \n", -EBADMSG, 0, "line 2"},
+		{H D1 "\n" D1 "  x\r\n", -EBADMSG, 0, "line 3"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -76,7 +76,7 @@ static void a_nul_inside_a_name_is_refused(void **state)
 static void build_and_parse_round_trip(void **state)
 {
 	unsigned char d[3][32];
-	const char *names[] = { "/usr/bin/ls", NULL, "lib with space.so" };
+	const char *names[] = {"/usr/bin/ls", NULL, "lib with space.so"};
 	const struct eg_catalog_entry *e;
 	struct eg_catalog *cat;
 	char *text, err[256];
@@ -84,8 +84,8 @@ static void build_and_parse_round_trip(void **state)
 
 	for (int i = 0; i < 3; i++)
 		memset(d[i], 0x33 - 0x11 * i, 32); /* descending: file order is not digest order */
-	assert_int_equal(eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len),
-			 0);
+	assert_int_equal(
+		eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len), 0);
 	assert_int_equal(len, strlen(text));
 	assert_int_equal(strncmp(text, H, strlen(H)), 0);
 	assert_int_equal(eg_catalog_parse_content(text, len, &cat, err, sizeof(err)), 0);
@@ -103,11 +103,13 @@ static void build_and_parse_round_trip(void **state)
 
 	/* Names that would break the line structure are refused by the builder. */
 	names[1] = "two\nlines";
-	assert_int_equal(eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len),
-			 -EINVAL);
+	assert_int_equal(
+		eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len),
+		-EINVAL);
 	names[1] = "cr\r";
-	assert_int_equal(eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len),
-			 -EINVAL);
+	assert_int_equal(
+		eg_catalog_build_content((const unsigned char(*)[32])d, names, 3, &text, &len),
+		-EINVAL);
 	/* No entries: a header alone. */
 	assert_int_equal(eg_catalog_build_content(NULL, NULL, 0, &text, &len), 0);
 	assert_string_equal(text, H);
@@ -119,7 +121,7 @@ static void bounds_line_length_and_entry_count(void **state)
 	size_t n = EG_CATALOG_MAX_ENTRIES + 1, line = strlen(D1) + 1, len;
 	struct eg_catalog *cat;
 	char *text, err[256];
-	unsigned char d[1][32] = { { 0 } };
+	unsigned char d[1][32] = {{0}};
 	char *longname;
 
 	/* A line of exactly the maximum is fine, one byte more is not. */

@@ -22,10 +22,16 @@ static struct {
 
 static int setup(void **state)
 {
-	struct pki_cert_spec ca = { .cn = "ca", .not_before = -1000 * DAY, .not_after = 1000 * DAY,
-				    .ca = true, .ku = "keyCertSign,cRLSign" };
-	struct pki_cert_spec leaf = { .cn = "leaf", .not_before = -DAY, .not_after = 100 * DAY,
-				      .eku = "codeSigning", .serial = 4242 };
+	struct pki_cert_spec ca = {.cn = "ca",
+				   .not_before = -1000 * DAY,
+				   .not_after = 1000 * DAY,
+				   .ca = true,
+				   .ku = "keyCertSign,cRLSign"};
+	struct pki_cert_spec leaf = {.cn = "leaf",
+				     .not_before = -DAY,
+				     .not_after = 100 * DAY,
+				     .eku = "codeSigning",
+				     .serial = 4242};
 
 	P.key = pki_ec("P-256");
 	P.other_key = pki_ec("P-256");
@@ -64,7 +70,7 @@ static void parse_pem_der_and_garbage(void **state)
 {
 	X509_CRL *a = pki_crl(P.ca, P.key, -DAY, DAY, NULL, 0);
 	X509_CRL *b = pki_crl(P.ca, P.key, -2 * DAY, DAY, NULL, 0);
-	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509_CRL) * crls;
 	unsigned char *der, *der2;
 	BIO *mem = BIO_new(BIO_s_mem());
 	char *pem;
@@ -100,7 +106,7 @@ static void parse_pem_der_and_garbage(void **state)
 static void directory_scan_skips_what_is_not_a_crl(void **state)
 {
 	X509_CRL *a = pki_crl(P.ca, P.key, -DAY, DAY, NULL, 0);
-	struct eg_crl_set set = { 0 };
+	struct eg_crl_set set = {0};
 	char path[4200], err[256];
 
 	snprintf(path, sizeof(path), "%s/d", P.dir);
@@ -127,7 +133,7 @@ static void directory_scan_skips_what_is_not_a_crl(void **state)
 static void status(X509_CRL *crl, X509_CRL *crl2, X509 *cert, int64_t max_age,
 		   struct eg_crl_status *st)
 {
-	struct eg_crl_set set = { sk_X509_CRL_new_null() };
+	struct eg_crl_set set = {sk_X509_CRL_new_null()};
 
 	if (crl)
 		sk_X509_CRL_push(set.crls, crl);
@@ -144,8 +150,8 @@ static void resign(X509_CRL *crl, EVP_PKEY *key)
 
 static void status_of_a_certificate(void **state)
 {
-	struct pki_revoked kc = { P.leaf, -5 * DAY, CRL_REASON_KEY_COMPROMISE };
-	struct pki_revoked none = { P.leaf, -5 * DAY, -1 };
+	struct pki_revoked kc = {P.leaf, -5 * DAY, CRL_REASON_KEY_COMPROMISE};
+	struct pki_revoked none = {P.leaf, -5 * DAY, -1};
 	struct eg_crl_status st;
 	X509_CRL *crl;
 	ASN1_INTEGER *num = ASN1_INTEGER_new();
@@ -219,7 +225,7 @@ static void status_of_a_certificate(void **state)
 static void the_newest_crl_wins(void **state)
 {
 	/* A hold released: the older CRL lists the certificate, the newer does not. */
-	struct pki_revoked hold = { P.leaf, -5 * DAY, CRL_REASON_CERTIFICATE_HOLD };
+	struct pki_revoked hold = {P.leaf, -5 * DAY, CRL_REASON_CERTIFICATE_HOLD};
 	X509_CRL *old = pki_crl(P.ca, P.key, -3 * DAY, 10 * DAY, &hold, 1);
 	X509_CRL *new = pki_crl(P.ca, P.key, -DAY, 10 * DAY, NULL, 0);
 	struct eg_crl_status st;
@@ -241,18 +247,18 @@ static void which_reasons_a_timestamp_may_outlive(void **state)
 		int reason;
 		bool benign;
 	} cases[] = {
-		{ -1, false },
-		{ CRL_REASON_UNSPECIFIED, false },
-		{ CRL_REASON_KEY_COMPROMISE, false },
-		{ CRL_REASON_CA_COMPROMISE, false },
-		{ CRL_REASON_AFFILIATION_CHANGED, true },
-		{ CRL_REASON_SUPERSEDED, true },
-		{ CRL_REASON_CESSATION_OF_OPERATION, true },
-		{ CRL_REASON_CERTIFICATE_HOLD, false },
-		{ CRL_REASON_REMOVE_FROM_CRL, false },
-		{ CRL_REASON_PRIVILEGE_WITHDRAWN, true },
-		{ CRL_REASON_AA_COMPROMISE, false },
-		{ 99, false },
+		{-1, false},
+		{CRL_REASON_UNSPECIFIED, false},
+		{CRL_REASON_KEY_COMPROMISE, false},
+		{CRL_REASON_CA_COMPROMISE, false},
+		{CRL_REASON_AFFILIATION_CHANGED, true},
+		{CRL_REASON_SUPERSEDED, true},
+		{CRL_REASON_CESSATION_OF_OPERATION, true},
+		{CRL_REASON_CERTIFICATE_HOLD, false},
+		{CRL_REASON_REMOVE_FROM_CRL, false},
+		{CRL_REASON_PRIVILEGE_WITHDRAWN, true},
+		{CRL_REASON_AA_COMPROMISE, false},
+		{99, false},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

@@ -58,8 +58,8 @@ struct pki_cert_spec {
 	long not_before; /* seconds relative to now */
 	long not_after;
 	bool ca;
-	const char *eku; /* extendedKeyUsage value, NULL: no extension */
-	const char *ku;  /* keyUsage value, NULL: no extension */
+	const char *eku;  /* extendedKeyUsage value, NULL: no extension */
+	const char *ku;	  /* keyUsage value, NULL: no extension */
 	const EVP_MD *md; /* NULL: sha256 */
 	long serial;
 };
@@ -77,16 +77,19 @@ static inline void pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
 
 /* A certificate for KEY issued by ISSUER/ISSUER_KEY (NULL: self-signed). */
 static inline X509 *pki_cert(const struct pki_cert_spec *s, EVP_PKEY *key, X509 *issuer,
-		      EVP_PKEY *issuer_key)
+			     EVP_PKEY *issuer_key)
 {
 	X509 *x = X509_new();
 	X509_NAME *name = X509_NAME_new();
 
 	pki_check(x && name, "X509_new");
 	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), s->serial ? s->serial : (long)(random() & 0xffffff) + 1);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"eg unit", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)s->cn, -1, -1, 0);
+	ASN1_INTEGER_set(X509_get_serialNumber(x),
+			 s->serial ? s->serial : (long)(random() & 0xffffff) + 1);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"eg unit", -1,
+				   -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)s->cn, -1, -1,
+				   0);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
 	X509_NAME_free(name);
@@ -114,7 +117,7 @@ struct pki_revoked {
 
 /* A CRL of ISSUER; thisUpdate and nextUpdate relative to now (next 0: none). */
 static inline X509_CRL *pki_crl(X509 *issuer, EVP_PKEY *key, long this_update, long next_update,
-			 const struct pki_revoked *rev, size_t nrev)
+				const struct pki_revoked *rev, size_t nrev)
 {
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *t = ASN1_TIME_new();
@@ -152,7 +155,7 @@ static inline X509_CRL *pki_crl(X509 *issuer, EVP_PKEY *key, long this_update, l
 
 /* Detached (or attached) CMS over DATA by CERT/KEY with digest MD, carrying EXTRA. */
 static inline CMS_ContentInfo *pki_cms(const void *data, size_t len, X509 *cert, EVP_PKEY *key,
-				STACK_OF(X509) *extra, const EVP_MD *md, bool detached)
+				       STACK_OF(X509) * extra, const EVP_MD *md, bool detached)
 {
 	unsigned int flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0);
 	BIO *in = BIO_new_mem_buf(data, (int)len);
@@ -176,8 +179,8 @@ static inline int pki_ts_time(TS_RESP_CTX *ctx, void *data, long *sec, long *use
 }
 
 /* An RFC 3161 token over the SHA-256 of IMPRINT_DATA, genTime WHEN, by TSA/TSA_KEY. */
-static inline PKCS7 *pki_ts_token(const void *imprint_data, size_t len, X509 *tsa, EVP_PKEY *tsa_key,
-			   time_t when)
+static inline PKCS7 *pki_ts_token(const void *imprint_data, size_t len, X509 *tsa,
+				  EVP_PKEY *tsa_key, time_t when)
 {
 	unsigned char md[32];
 	TS_REQ *req = TS_REQ_new();
@@ -198,14 +201,16 @@ static inline PKCS7 *pki_ts_token(const void *imprint_data, size_t len, X509 *ts
 	TS_REQ_set_msg_imprint(req, mi);
 	TS_REQ_set_cert_req(req, 1);
 	pki_check(i2d_TS_REQ_bio(bio, req) == 1, "i2d_TS_REQ_bio");
-	pki_check(TS_RESP_CTX_set_signer_cert(ctx, tsa) && TS_RESP_CTX_set_signer_key(ctx, tsa_key) &&
+	pki_check(TS_RESP_CTX_set_signer_cert(ctx, tsa) &&
+			  TS_RESP_CTX_set_signer_key(ctx, tsa_key) &&
 			  TS_RESP_CTX_set_def_policy(ctx, policy) &&
 			  TS_RESP_CTX_add_md(ctx, EVP_sha256()),
 		  "TS_RESP_CTX setup");
 	pki_ts_when = when;
 	TS_RESP_CTX_set_time_cb(ctx, pki_ts_time, NULL);
 	resp = TS_RESP_create_response(ctx, bio);
-	pki_check(resp && ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp))) == 0,
+	pki_check(resp && ASN1_INTEGER_get(
+				  TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp))) == 0,
 		  "TS_RESP_create_response");
 	token = PKCS7_dup(TS_RESP_get_token(resp));
 	TS_RESP_free(resp);

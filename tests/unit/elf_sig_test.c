@@ -40,7 +40,7 @@ struct img {
 	uint16_t phnum, shnum, shstrndx;
 	uint64_t sh0_size; /* extended section count */
 	struct sec s[5];
-	size_t len;        /* 0: computed from the layout */
+	size_t len; /* 0: computed from the layout */
 	unsigned char payload[64];
 };
 
@@ -52,7 +52,7 @@ static void put(unsigned char *p, uint64_t v, int n, bool msb)
 
 static void img_default(struct img *m, bool is64, bool msb)
 {
-	static const unsigned char der[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+	static const unsigned char der[] = {0x30, 0x03, 0x02, 0x01, 0x05};
 
 	memset(m, 0, sizeof(*m));
 	m->is64 = is64;
@@ -63,10 +63,11 @@ static void img_default(struct img *m, bool is64, bool msb)
 	m->shoff = 0x240;
 	m->shnum = 5;
 	m->shstrndx = 2;
-	m->s[1] = (struct sec){ NAME_TEXT, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x100, 0x100, 0x40 };
-	m->s[2] = (struct sec){ NAME_SHSTRTAB, SHT_STRTAB, 0, 0, 0x140, sizeof(strtab) };
-	m->s[3] = (struct sec){ NAME_COMMENT, SHT_PROGBITS, 0, 0, 0x180, 0x10 };
-	m->s[4] = (struct sec){ NAME_SIG, SHT_PROGBITS, 0, 0, 0x200, 0x40 };
+	m->s[1] = (struct sec){NAME_TEXT, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR,
+			       0x100,	  0x100,	0x40};
+	m->s[2] = (struct sec){NAME_SHSTRTAB, SHT_STRTAB, 0, 0, 0x140, sizeof(strtab)};
+	m->s[3] = (struct sec){NAME_COMMENT, SHT_PROGBITS, 0, 0, 0x180, 0x10};
+	m->s[4] = (struct sec){NAME_SIG, SHT_PROGBITS, 0, 0, 0x200, 0x40};
 	memcpy(m->payload, der, sizeof(der));
 }
 
@@ -137,65 +138,158 @@ struct malformed_case {
 	const char *msg; /* substring of the message, or NULL */
 };
 
-static void m_none(struct img *m) { }
-static void m_truncated(struct img *m) { m->len = 40; }
-static void m_shoff_past_eof(struct img *m) { m->shoff = 0x1000; }
-static void m_shoff_overflow(struct img *m) { m->shoff = m->is64 ? UINT64_MAX - 8 : 0xfffffff8; }
-static size_t img_len(const struct img *m) { return 0x240 + 5 * (m->is64 ? 64 : 40); }
-static void m_phoff_past_eof(struct img *m) { m->phoff = img_len(m) - 10; }
-static void m_sig_past_eof(struct img *m) { m->s[4].offset = img_len(m) - 0x10; }
-static void m_sig_size_overflow(struct img *m) { m->s[4].size = m->is64 ? UINT64_MAX : 0xffffffff; }
-static void m_sig_over_ehdr(struct img *m) { m->s[4].offset = 8; m->p_offset = 0x100; m->p_filesz = 0x40; }
-static void m_sig_over_phdrs(struct img *m) { m->s[4].offset = m->phoff + 8; m->s[4].size = 8; m->p_offset = 0x100; m->p_filesz = 0x40; }
-static void m_sig_over_shdrs(struct img *m) { m->s[4].offset = 0x240 - 0x20; }
-static void m_sig_over_section(struct img *m) { m->s[4].offset = 0x1c0 - 0x38; }
-static void m_load_covers_sig(struct img *m) { m->p_filesz = 0x210; }
-static void m_two_sigs(struct img *m) { m->s[3].name = NAME_SIG; m->s[3].flags = 0; }
-static void m_size_zero(struct img *m) { m->s[4].size = 0; }
-static void m_alloc(struct img *m) { m->s[4].flags = SHF_ALLOC; }
-static void m_nobits(struct img *m) { m->s[4].type = SHT_NOBITS; }
-static void m_addr(struct img *m) { m->s[4].addr = 0x400000; }
-static void m_trailing(struct img *m) { m->payload[0x30] = 1; }
-static void m_not_der(struct img *m) { m->payload[0] = 0x04; }
-static void m_indefinite(struct img *m) { m->payload[1] = 0x80; }
-static void m_der_too_long(struct img *m) { m->payload[1] = 0x7f; }
-static void m_no_sig(struct img *m) { m->shnum = 4; }
-static void m_shnum_huge(struct img *m) { m->shnum = 0; m->sh0_size = 100000; }
-static void m_bad_name(struct img *m) { m->s[4].name = 0x7fff; }
-static void m_strndx(struct img *m) { m->shstrndx = 9; }
-static void m_section_past_eof(struct img *m) { m->s[3].offset = 0x1000; }
-static void m_segment_past_eof(struct img *m) { m->p_filesz = 0x10000; }
-static void m_trailing_bytes(struct img *m) { m->len = img_len(m) + 100; }
+static void m_none(struct img *m)
+{
+}
+static void m_truncated(struct img *m)
+{
+	m->len = 40;
+}
+static void m_shoff_past_eof(struct img *m)
+{
+	m->shoff = 0x1000;
+}
+static void m_shoff_overflow(struct img *m)
+{
+	m->shoff = m->is64 ? UINT64_MAX - 8 : 0xfffffff8;
+}
+static size_t img_len(const struct img *m)
+{
+	return 0x240 + 5 * (m->is64 ? 64 : 40);
+}
+static void m_phoff_past_eof(struct img *m)
+{
+	m->phoff = img_len(m) - 10;
+}
+static void m_sig_past_eof(struct img *m)
+{
+	m->s[4].offset = img_len(m) - 0x10;
+}
+static void m_sig_size_overflow(struct img *m)
+{
+	m->s[4].size = m->is64 ? UINT64_MAX : 0xffffffff;
+}
+static void m_sig_over_ehdr(struct img *m)
+{
+	m->s[4].offset = 8;
+	m->p_offset = 0x100;
+	m->p_filesz = 0x40;
+}
+static void m_sig_over_phdrs(struct img *m)
+{
+	m->s[4].offset = m->phoff + 8;
+	m->s[4].size = 8;
+	m->p_offset = 0x100;
+	m->p_filesz = 0x40;
+}
+static void m_sig_over_shdrs(struct img *m)
+{
+	m->s[4].offset = 0x240 - 0x20;
+}
+static void m_sig_over_section(struct img *m)
+{
+	m->s[4].offset = 0x1c0 - 0x38;
+}
+static void m_load_covers_sig(struct img *m)
+{
+	m->p_filesz = 0x210;
+}
+static void m_two_sigs(struct img *m)
+{
+	m->s[3].name = NAME_SIG;
+	m->s[3].flags = 0;
+}
+static void m_size_zero(struct img *m)
+{
+	m->s[4].size = 0;
+}
+static void m_alloc(struct img *m)
+{
+	m->s[4].flags = SHF_ALLOC;
+}
+static void m_nobits(struct img *m)
+{
+	m->s[4].type = SHT_NOBITS;
+}
+static void m_addr(struct img *m)
+{
+	m->s[4].addr = 0x400000;
+}
+static void m_trailing(struct img *m)
+{
+	m->payload[0x30] = 1;
+}
+static void m_not_der(struct img *m)
+{
+	m->payload[0] = 0x04;
+}
+static void m_indefinite(struct img *m)
+{
+	m->payload[1] = 0x80;
+}
+static void m_der_too_long(struct img *m)
+{
+	m->payload[1] = 0x7f;
+}
+static void m_no_sig(struct img *m)
+{
+	m->shnum = 4;
+}
+static void m_shnum_huge(struct img *m)
+{
+	m->shnum = 0;
+	m->sh0_size = 100000;
+}
+static void m_bad_name(struct img *m)
+{
+	m->s[4].name = 0x7fff;
+}
+static void m_strndx(struct img *m)
+{
+	m->shstrndx = 9;
+}
+static void m_section_past_eof(struct img *m)
+{
+	m->s[3].offset = 0x1000;
+}
+static void m_segment_past_eof(struct img *m)
+{
+	m->p_filesz = 0x10000;
+}
+static void m_trailing_bytes(struct img *m)
+{
+	m->len = img_len(m) + 100;
+}
 
 static const struct malformed_case cases[] = {
-	{ "valid", m_none, 0, NULL },
-	{ "bytes after the section headers", m_trailing_bytes, 0, NULL },
-	{ "truncated ELF header", m_truncated, -EBADMSG, "truncated" },
-	{ "section header table past EOF", m_shoff_past_eof, -EBADMSG, "section header" },
-	{ "section header table offset overflows", m_shoff_overflow, -EBADMSG, "section header" },
-	{ "program header table past EOF", m_phoff_past_eof, -EBADMSG, "program header" },
-	{ "signature past EOF", m_sig_past_eof, -EBADMSG, "outside the file" },
-	{ "signature size overflows", m_sig_size_overflow, -EBADMSG, "outside the file" },
-	{ "signature over the ELF header", m_sig_over_ehdr, -EBADMSG, "header table" },
-	{ "signature over the program headers", m_sig_over_phdrs, -EBADMSG, "header table" },
-	{ "signature over the section headers", m_sig_over_shdrs, -EBADMSG, "header table" },
-	{ "signature over another section", m_sig_over_section, -EBADMSG, "overlaps section" },
-	{ "PT_LOAD covers the signature", m_load_covers_sig, -EBADMSG, "segment" },
-	{ "two signature sections", m_two_sigs, -EBADMSG, "more than one" },
-	{ "signature size 0", m_size_zero, -EBADMSG, "size" },
-	{ "signature SHF_ALLOC", m_alloc, -EBADMSG, "PROGBITS" },
-	{ "signature NOBITS", m_nobits, -EBADMSG, "PROGBITS" },
-	{ "signature with an address", m_addr, -EBADMSG, "PROGBITS" },
-	{ "non-zero bytes after the DER", m_trailing, -EBADMSG, "non-zero" },
-	{ "payload not a SEQUENCE", m_not_der, -EBADMSG, "DER" },
-	{ "payload indefinite length", m_indefinite, -EBADMSG, "DER" },
-	{ "payload DER longer than the section", m_der_too_long, -EBADMSG, "DER" },
-	{ "no signature section", m_no_sig, -ENOENT, NULL },
-	{ "absurd section count", m_shnum_huge, -EBADMSG, "section header" },
-	{ "section name out of range", m_bad_name, -EBADMSG, "name" },
-	{ "name table index out of range", m_strndx, -EBADMSG, "name table" },
-	{ "a section past EOF", m_section_past_eof, -EBADMSG, "outside the file" },
-	{ "a segment past EOF", m_segment_past_eof, -EBADMSG, "outside the file" },
+	{"valid", m_none, 0, NULL},
+	{"bytes after the section headers", m_trailing_bytes, 0, NULL},
+	{"truncated ELF header", m_truncated, -EBADMSG, "truncated"},
+	{"section header table past EOF", m_shoff_past_eof, -EBADMSG, "section header"},
+	{"section header table offset overflows", m_shoff_overflow, -EBADMSG, "section header"},
+	{"program header table past EOF", m_phoff_past_eof, -EBADMSG, "program header"},
+	{"signature past EOF", m_sig_past_eof, -EBADMSG, "outside the file"},
+	{"signature size overflows", m_sig_size_overflow, -EBADMSG, "outside the file"},
+	{"signature over the ELF header", m_sig_over_ehdr, -EBADMSG, "header table"},
+	{"signature over the program headers", m_sig_over_phdrs, -EBADMSG, "header table"},
+	{"signature over the section headers", m_sig_over_shdrs, -EBADMSG, "header table"},
+	{"signature over another section", m_sig_over_section, -EBADMSG, "overlaps section"},
+	{"PT_LOAD covers the signature", m_load_covers_sig, -EBADMSG, "segment"},
+	{"two signature sections", m_two_sigs, -EBADMSG, "more than one"},
+	{"signature size 0", m_size_zero, -EBADMSG, "size"},
+	{"signature SHF_ALLOC", m_alloc, -EBADMSG, "PROGBITS"},
+	{"signature NOBITS", m_nobits, -EBADMSG, "PROGBITS"},
+	{"signature with an address", m_addr, -EBADMSG, "PROGBITS"},
+	{"non-zero bytes after the DER", m_trailing, -EBADMSG, "non-zero"},
+	{"payload not a SEQUENCE", m_not_der, -EBADMSG, "DER"},
+	{"payload indefinite length", m_indefinite, -EBADMSG, "DER"},
+	{"payload DER longer than the section", m_der_too_long, -EBADMSG, "DER"},
+	{"no signature section", m_no_sig, -ENOENT, NULL},
+	{"absurd section count", m_shnum_huge, -EBADMSG, "section header"},
+	{"section name out of range", m_bad_name, -EBADMSG, "name"},
+	{"name table index out of range", m_strndx, -EBADMSG, "name table"},
+	{"a section past EOF", m_section_past_eof, -EBADMSG, "outside the file"},
+	{"a segment past EOF", m_segment_past_eof, -EBADMSG, "outside the file"},
 };
 
 static void locator_rejects_every_malformation_in_every_format(void **state)
@@ -216,8 +310,8 @@ static void locator_rejects_every_malformation_in_every_format(void **state)
 			r = eg_elf_find_sig_mem(b, len, &sig, &der, err, sizeof(err));
 			if (r != cases[i].expect || (cases[i].msg && !strstr(err, cases[i].msg)))
 				fail_msg("%s (%d-bit %s): got %d \"%s\", expected %d \"%s\"",
-					 cases[i].name, fmt & 1 ? 64 : 32, fmt & 2 ? "MSB" : "LSB", r,
-					 err, cases[i].expect, cases[i].msg ? cases[i].msg : "");
+					 cases[i].name, fmt & 1 ? 64 : 32, fmt & 2 ? "MSB" : "LSB",
+					 r, err, cases[i].expect, cases[i].msg ? cases[i].msg : "");
 			if (!r) {
 				assert_int_equal(sig.offset, 0x200);
 				assert_int_equal(sig.size, 0x40);
@@ -304,7 +398,7 @@ static unsigned char *fd_bytes(int fd, size_t *len)
 /* Add, sign (a DER stand-in), re-add: loadable bytes stay, one section, no growth. */
 static void add_section_keeps_the_image_and_replaces_the_old_one(void **state)
 {
-	static const unsigned char der[] = { 0x30, 0x04, 0x04, 0x02, 0xab, 0xcd };
+	static const unsigned char der[] = {0x30, 0x04, 0x04, 0x02, 0xab, 0xcd};
 
 	for (int fmt = 0; fmt < 4; fmt++) {
 		struct eg_elf_sig sig, sig2, found;
@@ -337,7 +431,8 @@ static void add_section_keeps_the_image_and_replaces_the_old_one(void **state)
 
 		/* Replace: same slot, old payload and tables dropped, one section only. */
 		ofd2 = memfd_create("out2", MFD_CLOEXEC);
-		assert_int_equal(eg_elf_add_sig_section(ofd, ofd2, 100, &sig2, err, sizeof(err)), 0);
+		assert_int_equal(eg_elf_add_sig_section(ofd, ofd2, 100, &sig2, err, sizeof(err)),
+				 0);
 		out2 = fd_bytes(ofd2, &out2_len);
 		assert_true(out2_len <= out_len);
 		assert_int_equal(pwrite(ofd2, der, sizeof(der), (off_t)sig2.offset), sizeof(der));
@@ -345,7 +440,8 @@ static void add_section_keeps_the_image_and_replaces_the_old_one(void **state)
 		assert_memory_equal(out2 + (m.is64 ? 64 : 52), in + (m.is64 ? 64 : 52),
 				    0x140 - (m.is64 ? 64 : 52));
 
-		assert_int_equal(eg_elf_add_sig_section(ifd, ofd2, 0, &sig2, err, sizeof(err)), -E2BIG);
+		assert_int_equal(eg_elf_add_sig_section(ifd, ofd2, 0, &sig2, err, sizeof(err)),
+				 -E2BIG);
 		assert_int_equal(eg_elf_add_sig_section(ifd, ofd2, EG_SIG_MAX_SIZE + 1, &sig2, err,
 							sizeof(err)),
 				 -E2BIG);
@@ -360,7 +456,7 @@ static void add_section_keeps_the_image_and_replaces_the_old_one(void **state)
 
 static void add_section_to_a_file_without_sections_and_to_non_elf(void **state)
 {
-	static const unsigned char der[] = { 0x30, 0x00 };
+	static const unsigned char der[] = {0x30, 0x00};
 	struct eg_elf_sig sig, found;
 	unsigned char *in;
 	char err[256];
@@ -458,7 +554,7 @@ static void signed_ranges_leave_out_exactly_the_payload(void **state)
 static void add_section_to_a_real_executable(void **state)
 {
 	struct eg_elf_sig sig, found;
-	static const unsigned char der[] = { 0x30, 0x00 };
+	static const unsigned char der[] = {0x30, 0x00};
 	unsigned char *in, *out;
 	size_t in_len, out_len;
 	char err[256];

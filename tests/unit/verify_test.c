@@ -29,30 +29,30 @@
 
 enum leaf_id {
 	L_VALID,     /* EC P-256 */
-	L_RSA,       /* RSA 2048 */
+	L_RSA,	     /* RSA 2048 */
 	L_EXPIRED,   /* valid -400d .. -30d */
 	L_NOTYET,    /* valid +30d .. +400d */
 	L_WRONG_EKU, /* serverAuth */
 	L_NO_EKU,
-	L_KU_NO_DS,  /* keyUsage without digitalSignature */
+	L_KU_NO_DS, /* keyUsage without digitalSignature */
 	L_RSA1024,
-	L_SHA1,      /* certificate signed with SHA-1 */
-	L_K1,        /* EC secp256k1: not on the allow list */
+	L_SHA1,	     /* certificate signed with SHA-1 */
+	L_K1,	     /* EC secp256k1: not on the allow list */
 	L_LIFETIME,  /* expired, with Lifetime Signing */
 	L_UNTRUSTED, /* under another root */
 	L_COUNT,
 };
 
 /* Leaves revoked in inter's CRL, one per reason (-1: no reason), revoked 10 days ago. */
-static const int rev_reasons[] = { -1,
-				   CRL_REASON_UNSPECIFIED,
-				   CRL_REASON_KEY_COMPROMISE,
-				   CRL_REASON_CA_COMPROMISE,
-				   CRL_REASON_AFFILIATION_CHANGED,
-				   CRL_REASON_SUPERSEDED,
-				   CRL_REASON_CESSATION_OF_OPERATION,
-				   CRL_REASON_CERTIFICATE_HOLD,
-				   CRL_REASON_PRIVILEGE_WITHDRAWN };
+static const int rev_reasons[] = {-1,
+				  CRL_REASON_UNSPECIFIED,
+				  CRL_REASON_KEY_COMPROMISE,
+				  CRL_REASON_CA_COMPROMISE,
+				  CRL_REASON_AFFILIATION_CHANGED,
+				  CRL_REASON_SUPERSEDED,
+				  CRL_REASON_CESSATION_OF_OPERATION,
+				  CRL_REASON_CERTIFICATE_HOLD,
+				  CRL_REASON_PRIVILEGE_WITHDRAWN};
 #define NREV (sizeof(rev_reasons) / sizeof(rev_reasons[0]))
 
 static struct {
@@ -63,7 +63,7 @@ static struct {
 	X509 *inter_sup, *inter_kc; /* intermediates revoked in root's CRL */
 	X509 *leaf[L_COUNT], *rev[NREV], *under_sup, *under_kc;
 	EVP_PKEY *leaf_key[L_COUNT];
-	STACK_OF(X509) *chain; /* inter */
+	STACK_OF(X509) * chain; /* inter */
 	unsigned char data[5000];
 } P;
 
@@ -81,11 +81,11 @@ static char *dup_path(const char *name)
 	return p;
 }
 
-static X509 *leaf(const char *cn, long nb, long na, const char *eku, const char *ku,
-		  EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const EVP_MD *md)
+static X509 *leaf(const char *cn, long nb, long na, const char *eku, const char *ku, EVP_PKEY *key,
+		  X509 *issuer, EVP_PKEY *issuer_key, const EVP_MD *md)
 {
-	struct pki_cert_spec s = { .cn = cn, .not_before = nb, .not_after = na, .eku = eku,
-				   .ku = ku, .md = md };
+	struct pki_cert_spec s = {
+		.cn = cn, .not_before = nb, .not_after = na, .eku = eku, .ku = ku, .md = md};
 
 	return pki_cert(&s, key, issuer, issuer_key);
 }
@@ -94,15 +94,15 @@ static X509 *leaf(const char *cn, long nb, long na, const char *eku, const char 
 static void write_crls(void)
 {
 	struct pki_revoked rev[NREV], inter_rev[2] = {
-		{ P.inter_sup, -10 * DAY, CRL_REASON_SUPERSEDED },
-		{ P.inter_kc, -10 * DAY, CRL_REASON_KEY_COMPROMISE },
-	};
+					      {P.inter_sup, -10 * DAY, CRL_REASON_SUPERSEDED},
+					      {P.inter_kc, -10 * DAY, CRL_REASON_KEY_COMPROMISE},
+				      };
 	X509_CRL *inter_crl, *root_crl, *stale, *old, *forged, *sup_crl, *kc_crl;
-	const char *dirs[] = { "crl-fresh", "crl-stale", "crl-old", "crl-missing", "crl-forged",
-			       "crl-der" };
+	const char *dirs[] = {"crl-fresh",   "crl-stale",  "crl-old",
+			      "crl-missing", "crl-forged", "crl-der"};
 
 	for (size_t i = 0; i < NREV; i++)
-		rev[i] = (struct pki_revoked){ P.rev[i], -10 * DAY, rev_reasons[i] };
+		rev[i] = (struct pki_revoked){P.rev[i], -10 * DAY, rev_reasons[i]};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		assert_int_equal(mkdir(path_of(dirs[i]), 0700), 0);
 	inter_crl = pki_crl(P.inter, P.inter_key, -DAY, 30 * DAY, rev, NREV);
@@ -139,9 +139,11 @@ static void write_crls(void)
 
 static int setup(void **state)
 {
-	struct pki_cert_spec ca = { .cn = "root", .not_before = -1000 * DAY,
-				    .not_after = 3000 * DAY, .ca = true,
-				    .ku = "critical,keyCertSign,cRLSign" };
+	struct pki_cert_spec ca = {.cn = "root",
+				   .not_before = -1000 * DAY,
+				   .not_after = 3000 * DAY,
+				   .ca = true,
+				   .ku = "critical,keyCertSign,cRLSign"};
 	const long Y = 400 * DAY;
 
 	P.dir = pki_tmpdir();
@@ -176,23 +178,23 @@ static int setup(void **state)
 	P.leaf_key[L_K1] = pki_ec("secp256k1");
 	P.leaf[L_VALID] = leaf("leaf", -Y, Y, CS, DS, P.ec_key, P.inter, P.inter_key, NULL);
 	P.leaf[L_RSA] = leaf("leaf rsa", -Y, Y, CS, DS, P.rsa_key, P.inter, P.inter_key, NULL);
-	P.leaf[L_EXPIRED] = leaf("expired", -Y, -30 * DAY, CS, DS, P.ec_key, P.inter, P.inter_key,
-				 NULL);
-	P.leaf[L_NOTYET] = leaf("notyet", 30 * DAY, Y, CS, DS, P.ec_key, P.inter, P.inter_key,
-				NULL);
-	P.leaf[L_WRONG_EKU] = leaf("wrong eku", -Y, Y, "serverAuth", DS, P.ec_key, P.inter,
-				   P.inter_key, NULL);
+	P.leaf[L_EXPIRED] =
+		leaf("expired", -Y, -30 * DAY, CS, DS, P.ec_key, P.inter, P.inter_key, NULL);
+	P.leaf[L_NOTYET] =
+		leaf("notyet", 30 * DAY, Y, CS, DS, P.ec_key, P.inter, P.inter_key, NULL);
+	P.leaf[L_WRONG_EKU] =
+		leaf("wrong eku", -Y, Y, "serverAuth", DS, P.ec_key, P.inter, P.inter_key, NULL);
 	P.leaf[L_NO_EKU] = leaf("no eku", -Y, Y, NULL, DS, P.ec_key, P.inter, P.inter_key, NULL);
-	P.leaf[L_KU_NO_DS] = leaf("ku", -Y, Y, CS, "keyEncipherment", P.ec_key, P.inter,
-				  P.inter_key, NULL);
-	P.leaf[L_RSA1024] = leaf("rsa1024", -Y, Y, CS, DS, P.leaf_key[L_RSA1024], P.inter,
-				 P.inter_key, NULL);
+	P.leaf[L_KU_NO_DS] =
+		leaf("ku", -Y, Y, CS, "keyEncipherment", P.ec_key, P.inter, P.inter_key, NULL);
+	P.leaf[L_RSA1024] =
+		leaf("rsa1024", -Y, Y, CS, DS, P.leaf_key[L_RSA1024], P.inter, P.inter_key, NULL);
 	P.leaf[L_SHA1] = leaf("sha1", -Y, Y, CS, DS, P.ec_key, P.inter, P.inter_key, EVP_sha1());
 	P.leaf[L_K1] = leaf("k1", -Y, Y, CS, DS, P.leaf_key[L_K1], P.inter, P.inter_key, NULL);
 	P.leaf[L_LIFETIME] = leaf("lifetime", -Y, -30 * DAY, CS ",1.3.6.1.4.1.311.10.3.13", DS,
 				  P.ec_key, P.inter, P.inter_key, NULL);
-	P.leaf[L_UNTRUSTED] = leaf("untrusted", -Y, Y, CS, DS, P.ec_key, P.other_root,
-				   P.other_key, NULL);
+	P.leaf[L_UNTRUSTED] =
+		leaf("untrusted", -Y, Y, CS, DS, P.ec_key, P.other_root, P.other_key, NULL);
 	for (size_t i = 0; i < NREV; i++) {
 		char cn[32];
 
@@ -226,12 +228,12 @@ static int teardown(void **state)
 	}
 	for (size_t i = 0; i < NREV; i++)
 		X509_free(P.rev[i]);
-	X509 *certs[] = { P.root, P.inter, P.other_root, P.tsa_root, P.tsa, P.tsa_expired,
-			  P.tsa_untrusted, P.inter_sup, P.inter_kc, P.under_sup, P.under_kc };
+	X509 *certs[] = {P.root,     P.inter,	    P.other_root,    P.tsa_root,
+			 P.tsa,	     P.tsa_expired, P.tsa_untrusted, P.inter_sup,
+			 P.inter_kc, P.under_sup,   P.under_kc};
 	for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++)
 		X509_free(certs[i]);
-	EVP_PKEY *keys[] = { P.root_key, P.inter_key, P.ec_key, P.rsa_key, P.other_key,
-			     P.tsa_key };
+	EVP_PKEY *keys[] = {P.root_key, P.inter_key, P.ec_key, P.rsa_key, P.other_key, P.tsa_key};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		EVP_PKEY_free(keys[i]);
 	sk_X509_free(P.chain);
@@ -243,12 +245,12 @@ static int teardown(void **state)
 struct sign_spec {
 	X509 *cert;
 	EVP_PKEY *key;
-	X509 *issuer;        /* carried intermediate; NULL: inter */
+	X509 *issuer; /* carried intermediate; NULL: inter */
 	const EVP_MD *md;
-	long ts;             /* token genTime relative to now; 0: no token */
-	X509 *tsa;           /* NULL: P.tsa */
-	const char *ts_oid;  /* NULL: id-aa-timeStampToken */
-	bool ts_wrong_data;  /* token over other bytes */
+	long ts;	    /* token genTime relative to now; 0: no token */
+	X509 *tsa;	    /* NULL: P.tsa */
+	const char *ts_oid; /* NULL: id-aa-timeStampToken */
+	bool ts_wrong_data; /* token over other bytes */
 	bool two_tokens;
 	bool pem;
 	bool attached;
@@ -264,11 +266,12 @@ static CMS_ContentInfo *sign(const struct sign_spec *s, const void *data, size_t
 	sk_X509_free(extra);
 	for (int i = 0; s->ts && i < (s->two_tokens ? 2 : 1); i++) {
 		const ASN1_OCTET_STRING *sv = pki_cms_sigval(cms);
-		PKCS7 *tok = s->ts_wrong_data
-				     ? pki_ts_token("other", 5, s->tsa ? s->tsa : P.tsa, P.tsa_key,
-						    time(NULL) + s->ts)
-				     : pki_ts_token(ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv),
-						    s->tsa ? s->tsa : P.tsa, P.tsa_key, time(NULL) + s->ts);
+		PKCS7 *tok = s->ts_wrong_data ? pki_ts_token("other", 5, s->tsa ? s->tsa : P.tsa,
+							     P.tsa_key, time(NULL) + s->ts)
+					      : pki_ts_token(ASN1_STRING_get0_data(sv),
+							     (size_t)ASN1_STRING_length(sv),
+							     s->tsa ? s->tsa : P.tsa, P.tsa_key,
+							     time(NULL) + s->ts);
 
 		pki_cms_add_token(cms, tok, s->ts_oid ? s->ts_oid : OID_TST);
 		PKCS7_free(tok);
@@ -295,18 +298,22 @@ struct vopts {
 	const char *sig_dir;
 };
 
-static int verify_with(const struct vopts *o, const char *file, const char *detached,
-		       int64_t now, struct eg_verify_result *res)
+static int verify_with(const struct vopts *o, const char *file, const char *detached, int64_t now,
+		       struct eg_verify_result *res)
 {
 	char *root = dup_path(o->other_root ? "other-root.pem" : "root.pem");
 	char *tsa = dup_path("tsa-root.pem"), *crl = o->crl_dir ? dup_path(o->crl_dir) : NULL;
 	char *deny = o->deny ? dup_path(o->deny) : NULL, *fpath = dup_path(file);
 	char *sig = detached ? dup_path(detached) : NULL;
-	const char *anchors[] = { root, NULL }, *tsas[] = { tsa, NULL };
-	struct eg_verifier_opts vo = { .anchors = anchors, .tsa_anchors = o->no_tsa ? NULL : tsas,
-				       .crl_dir = crl, .flags = o->flags, .deny_list = deny,
-				       .crl_max_age = o->crl_max_age, .sig_dir = o->sig_dir };
-	struct eg_verify_opts opts = { .detached = sig, .now = now };
+	const char *anchors[] = {root, NULL}, *tsas[] = {tsa, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors,
+				      .tsa_anchors = o->no_tsa ? NULL : tsas,
+				      .crl_dir = crl,
+				      .flags = o->flags,
+				      .deny_list = deny,
+				      .crl_max_age = o->crl_max_age,
+				      .sig_dir = o->sig_dir};
+	struct eg_verify_opts opts = {.detached = sig, .now = now};
 	struct eg_verifier *v;
 	char err[512];
 	int r;
@@ -332,7 +339,8 @@ static void expect(const struct eg_verify_result *res, enum eg_reason reason, co
 			 res->detail);
 	if (reason != EG_REASON_NONE && (res->valid || res->reason != reason))
 		fail_msg("%s: expected %s, got %s (%s): %s", what, eg_reason_name(reason),
-			 res->valid ? "valid" : "invalid", eg_reason_name(res->reason), res->detail);
+			 res->valid ? "valid" : "invalid", eg_reason_name(res->reason),
+			 res->detail);
 }
 
 /* Sign P.data with S and verify it detached under O. */
@@ -347,7 +355,7 @@ static void check(const struct sign_spec *s, const struct vopts *o, enum eg_reas
 	expect(&res, reason, what);
 }
 
-#define SPEC(id, ...) ((struct sign_spec){ .cert = P.leaf[id], .key = P.leaf_key[id], __VA_ARGS__ })
+#define SPEC(id, ...) ((struct sign_spec){.cert = P.leaf[id], .key = P.leaf_key[id], __VA_ARGS__})
 
 /* ---- tests ------------------------------------------------------------------------------ */
 
@@ -360,7 +368,7 @@ static void valid_detached_der_and_pem_fill_the_result(void **state)
 	for (int pem = 0; pem < 2; pem++) {
 		s.pem = pem;
 		sign_data(&s, "t.sig");
-		assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "t.sig", 0, &res), 0);
+		assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res), 0);
 		expect(&res, EG_REASON_NONE, pem ? "PEM" : "DER");
 		assert_int_equal(res.kind, EG_SIG_DETACHED);
 		assert_string_equal(res.signer.subject, "CN=leaf rsa,O=eg unit");
@@ -387,18 +395,18 @@ static void every_chain_and_algorithm_reason(void **state)
 		const char *md;
 		enum eg_reason reason;
 	} cases[] = {
-		{ L_EXPIRED, NULL, EG_REASON_EXPIRED },
-		{ L_NOTYET, NULL, EG_REASON_NOT_YET_VALID },
-		{ L_WRONG_EKU, NULL, EG_REASON_BAD_EKU },
-		{ L_NO_EKU, NULL, EG_REASON_BAD_EKU },
-		{ L_KU_NO_DS, NULL, EG_REASON_BAD_EKU },
-		{ L_RSA1024, NULL, EG_REASON_WEAK_ALGORITHM },
-		{ L_SHA1, NULL, EG_REASON_WEAK_ALGORITHM },
-		{ L_K1, NULL, EG_REASON_WEAK_ALGORITHM },
-		{ L_VALID, "sha1", EG_REASON_WEAK_ALGORITHM },
-		{ L_VALID, "sha384", EG_REASON_NONE },
-		{ L_VALID, "sha512", EG_REASON_NONE },
-		{ L_UNTRUSTED, NULL, EG_REASON_UNTRUSTED_CHAIN },
+		{L_EXPIRED, NULL, EG_REASON_EXPIRED},
+		{L_NOTYET, NULL, EG_REASON_NOT_YET_VALID},
+		{L_WRONG_EKU, NULL, EG_REASON_BAD_EKU},
+		{L_NO_EKU, NULL, EG_REASON_BAD_EKU},
+		{L_KU_NO_DS, NULL, EG_REASON_BAD_EKU},
+		{L_RSA1024, NULL, EG_REASON_WEAK_ALGORITHM},
+		{L_SHA1, NULL, EG_REASON_WEAK_ALGORITHM},
+		{L_K1, NULL, EG_REASON_WEAK_ALGORITHM},
+		{L_VALID, "sha1", EG_REASON_WEAK_ALGORITHM},
+		{L_VALID, "sha384", EG_REASON_NONE},
+		{L_VALID, "sha512", EG_REASON_NONE},
+		{L_UNTRUSTED, NULL, EG_REASON_UNTRUSTED_CHAIN},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -415,7 +423,7 @@ static void every_chain_and_algorithm_reason(void **state)
 	/* The same leaf against a root that did not issue it. */
 	sign_data(&SPEC(L_VALID), "t.sig");
 	struct eg_verify_result res;
-	assert_int_equal(verify_with(&(struct vopts){ .other_root = true }, "data", "t.sig", 0, &res),
+	assert_int_equal(verify_with(&(struct vopts){.other_root = true}, "data", "t.sig", 0, &res),
 			 0);
 	expect(&res, EG_REASON_UNTRUSTED_CHAIN, "other anchor");
 }
@@ -428,29 +436,29 @@ static void tampered_content_and_bad_signature_files(void **state)
 	sign_data(&SPEC(L_VALID), "t.sig");
 	P.data[100] ^= 1;
 	pki_write(path_of("data"), P.data, sizeof(P.data));
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "t.sig", 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res), 0);
 	P.data[100] ^= 1;
 	pki_write(path_of("data"), P.data, sizeof(P.data));
 	expect(&res, EG_REASON_BAD_SIGNATURE, "one flipped bit");
 
 	pki_write(path_of("garbage.sig"), "garbage", 7);
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "garbage.sig", 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", "garbage.sig", 0, &res), 0);
 	expect(&res, EG_REASON_MALFORMED, "garbage signature file");
 
 	/* Attached content where a file signature must be detached. */
-	cms = sign(&(struct sign_spec){ .cert = P.leaf[L_VALID], .key = P.ec_key, .attached = true },
+	cms = sign(&(struct sign_spec){.cert = P.leaf[L_VALID], .key = P.ec_key, .attached = true},
 		   P.data, sizeof(P.data));
 	pki_write_cms(path_of("attached.sig"), cms, false);
 	CMS_ContentInfo_free(cms);
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "attached.sig", 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", "attached.sig", 0, &res), 0);
 	expect(&res, EG_REASON_MALFORMED, "attached content");
 
 	/* Two signers. */
 	cms = sign(&SPEC(L_VALID), P.data, sizeof(P.data));
 	{
 		BIO *in = BIO_new_mem_buf(P.data, sizeof(P.data));
-		CMS_ContentInfo *two = CMS_sign(NULL, NULL, NULL, NULL,
-						CMS_BINARY | CMS_PARTIAL | CMS_DETACHED);
+		CMS_ContentInfo *two =
+			CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL | CMS_DETACHED);
 
 		assert_non_null(CMS_add1_signer(two, P.leaf[L_VALID], P.ec_key, EVP_sha256(), 0));
 		assert_non_null(CMS_add1_signer(two, P.leaf[L_RSA], P.rsa_key, EVP_sha256(), 0));
@@ -460,14 +468,14 @@ static void tampered_content_and_bad_signature_files(void **state)
 		BIO_free(in);
 	}
 	CMS_ContentInfo_free(cms);
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "two.sig", 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", "two.sig", 0, &res), 0);
 	expect(&res, EG_REASON_MALFORMED, "two signers");
 
 	/* Not a regular file: an error, not a verdict. */
 	{
 		char *root = dup_path("root.pem");
-		const char *anchors[] = { root, NULL };
-		struct eg_verifier_opts vo = { .anchors = anchors };
+		const char *anchors[] = {root, NULL};
+		struct eg_verifier_opts vo = {.anchors = anchors};
 		struct eg_verifier *v;
 		char err[256];
 		int pfd[2];
@@ -484,7 +492,7 @@ static void tampered_content_and_bad_signature_files(void **state)
 	}
 
 	/* An explicit signature file that is not there: an error, not a verdict. */
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "absent.sig", 0, &res), -ENOENT);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", "absent.sig", 0, &res), -ENOENT);
 	assert_false(res.valid);
 }
 
@@ -494,15 +502,15 @@ static void lookup_next_to_the_file_and_in_the_signature_directory(void **state)
 	char sigdir[600], sub[1200];
 
 	/* No signature anywhere: "data" is not ELF, so malformed; after FILE.sig: valid. */
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", NULL, 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_MALFORMED, "no signature, not ELF");
 	assert_true(res.has_file_sha256);
 	sign_data(&SPEC(L_VALID), "data.sig");
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", NULL, 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_NONE, "FILE.sig");
 	assert_int_equal(res.kind, EG_SIG_DETACHED);
 	assert_non_null(strstr(res.sig_path, "data.sig"));
-	assert_int_equal(verify_with(&(struct vopts){ .flags = EG_VERIFY_NO_SIG_LOOKUP }, "data",
+	assert_int_equal(verify_with(&(struct vopts){.flags = EG_VERIFY_NO_SIG_LOOKUP}, "data",
 				     NULL, 0, &res),
 			 0);
 	expect(&res, EG_REASON_MALFORMED, "lookup off");
@@ -522,7 +530,7 @@ static void lookup_next_to_the_file_and_in_the_signature_directory(void **state)
 		snprintf(tmp, sizeof(tmp), "sigs%s/data.sig", P.dir);
 		sign_data(&SPEC(L_VALID), tmp);
 	}
-	assert_int_equal(verify_with(&(struct vopts){ .sig_dir = sigdir }, "data", NULL, 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){.sig_dir = sigdir}, "data", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_NONE, "signature directory");
 	assert_int_equal(res.kind, EG_SIG_DETACHED);
 }
@@ -531,7 +539,7 @@ static void lookup_next_to_the_file_and_in_the_signature_directory(void **state)
  * the format says: add the section, sign the ranges, write the DER into the payload. */
 static void make_embedded(const char *name, const struct sign_spec *s, bool tamper_after)
 {
-	unsigned char elf[256] = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT };
+	unsigned char elf[256] = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT};
 	struct eg_elf_sig sig;
 	unsigned char *content, der_buf[8192], *der = der_buf;
 	CMS_ContentInfo *cms;
@@ -542,11 +550,11 @@ static void make_embedded(const char *name, const struct sign_spec *s, bool tamp
 	elf[16] = ET_EXEC;
 	elf[18] = EM_X86_64;
 	elf[20] = EV_CURRENT;
-	elf[32] = 64;  /* e_phoff */
-	elf[52] = 64;  /* e_ehsize */
-	elf[54] = 56;  /* e_phentsize */
-	elf[56] = 1;   /* e_phnum */
-	elf[58] = 64;  /* e_shentsize */
+	elf[32] = 64; /* e_phoff */
+	elf[52] = 64; /* e_ehsize */
+	elf[54] = 56; /* e_phentsize */
+	elf[56] = 1;  /* e_phnum */
+	elf[58] = 64; /* e_shentsize */
 	elf[64] = PT_LOAD;
 	elf[64 + 32] = 200; /* p_filesz */
 	memset(elf + 120, 0xcc, sizeof(elf) - 120);
@@ -558,7 +566,8 @@ static void make_embedded(const char *name, const struct sign_spec *s, bool tamp
 	assert_int_equal(fstat(out, &st), 0);
 	content = malloc((size_t)st.st_size);
 	assert_int_equal(pread(out, content, sig.offset, 0), (ssize_t)sig.offset);
-	assert_int_equal(pread(out, content + sig.offset, (size_t)st.st_size - sig.offset - sig.size,
+	assert_int_equal(pread(out, content + sig.offset,
+			       (size_t)st.st_size - sig.offset - sig.size,
 			       (off_t)(sig.offset + sig.size)),
 			 (ssize_t)(st.st_size - sig.offset - sig.size));
 	cms = sign(s, content, (size_t)st.st_size - sig.size);
@@ -580,8 +589,8 @@ static void embedded_signatures(void **state)
 	int fd;
 
 	make_embedded("prog", &SPEC(L_VALID, .ts = -1), false);
-	assert_int_equal(verify_with(&(struct vopts){ .crl_dir = "crl-fresh" }, "prog", NULL, 0, &res),
-			 0);
+	assert_int_equal(
+		verify_with(&(struct vopts){.crl_dir = "crl-fresh"}, "prog", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_NONE, "embedded");
 	assert_int_equal(res.kind, EG_SIG_EMBEDDED);
 	assert_true(res.has_timestamp);
@@ -589,7 +598,7 @@ static void embedded_signatures(void **state)
 	assert_true(res.crl_next_update > time(NULL));
 
 	make_embedded("prog-bad", &SPEC(L_VALID), true);
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "prog-bad", NULL, 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "prog-bad", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_BAD_SIGNATURE, "embedded, a loadable byte changed");
 
 	/* Bytes appended after the section header table are signed too. */
@@ -597,28 +606,29 @@ static void embedded_signatures(void **state)
 	fd = open(path_of("prog-app"), O_WRONLY | O_APPEND);
 	assert_int_equal(write(fd, "x", 1), 1);
 	close(fd);
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "prog-app", NULL, 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "prog-app", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_BAD_SIGNATURE, "embedded, appended byte");
 
 	/* An ELF without a section: no_signature. */
 	{
-		unsigned char elf[64] = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT };
+		unsigned char elf[64] = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT};
 
 		elf[16] = ET_EXEC;
 		elf[20] = EV_CURRENT;
 		elf[52] = 64;
 		pki_write(path_of("bare"), elf, sizeof(elf));
 	}
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "bare", NULL, 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "bare", NULL, 0, &res), 0);
 	expect(&res, EG_REASON_NO_SIGNATURE, "unsigned ELF");
 }
 
 static void timestamps(void **state)
 {
-	struct vopts no_tsa = { .no_tsa = true }, req = { .flags = EG_VERIFY_REQUIRE_TIMESTAMP };
+	struct vopts no_tsa = {.no_tsa = true}, req = {.flags = EG_VERIFY_REQUIRE_TIMESTAMP};
 	struct eg_verify_result res;
 
-	check(&SPEC(L_EXPIRED, .ts = -100 * DAY), NULL, EG_REASON_NONE, "expired, timestamped inside");
+	check(&SPEC(L_EXPIRED, .ts = -100 * DAY), NULL, EG_REASON_NONE,
+	      "expired, timestamped inside");
 	check(&SPEC(L_EXPIRED, .ts = -100 * DAY, .ts_oid = OID_MS_TST), NULL, EG_REASON_NONE,
 	      "Microsoft OID");
 	check(&SPEC(L_EXPIRED, .ts = -10 * DAY), NULL, EG_REASON_EXPIRED,
@@ -640,10 +650,11 @@ static void timestamps(void **state)
 	check(&SPEC(L_EXPIRED, .ts = -100 * DAY), &no_tsa, EG_REASON_EXPIRED, "no TSA anchors");
 
 	sign_data(&SPEC(L_EXPIRED, .ts = -100 * DAY), "t.sig");
-	assert_int_equal(verify_with(&(struct vopts){ 0 }, "data", "t.sig", 0, &res), 0);
+	assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res), 0);
 	expect(&res, EG_REASON_NONE, "fields");
 	assert_true(res.has_timestamp);
-	assert_true(res.timestamp > time(NULL) - 101 * DAY && res.timestamp < time(NULL) - 99 * DAY);
+	assert_true(res.timestamp > time(NULL) - 101 * DAY &&
+		    res.timestamp < time(NULL) - 99 * DAY);
 	assert_int_equal(res.validation_time, res.timestamp);
 	assert_string_equal(res.tsa_subject, "CN=tsa,O=eg unit");
 }
@@ -651,14 +662,14 @@ static void timestamps(void **state)
 /* Every CRL reason, without timestamp, timestamped before and after the revocation. */
 static void crl_reason_and_time_rule(void **state)
 {
-	struct vopts o = { .crl_dir = "crl-fresh" };
+	struct vopts o = {.crl_dir = "crl-fresh"};
 
 	for (size_t i = 0; i < NREV; i++) {
 		bool benign = rev_reasons[i] == CRL_REASON_SUPERSEDED ||
 			      rev_reasons[i] == CRL_REASON_AFFILIATION_CHANGED ||
 			      rev_reasons[i] == CRL_REASON_CESSATION_OF_OPERATION ||
 			      rev_reasons[i] == CRL_REASON_PRIVILEGE_WITHDRAWN;
-		struct sign_spec s = { .cert = P.rev[i], .key = P.ec_key };
+		struct sign_spec s = {.cert = P.rev[i], .key = P.ec_key};
 		char what[64];
 
 		snprintf(what, sizeof(what), "reason %d, no timestamp", rev_reasons[i]);
@@ -671,14 +682,17 @@ static void crl_reason_and_time_rule(void **state)
 		check(&s, &o, EG_REASON_REVOKED, what);
 	}
 	/* Intermediates: the same rule one level up. */
-	check(&(struct sign_spec){ .cert = P.under_sup, .key = P.ec_key, .issuer = P.inter_sup },
-	      &o, EG_REASON_REVOKED, "intermediate superseded, no timestamp");
-	check(&(struct sign_spec){ .cert = P.under_sup, .key = P.ec_key, .issuer = P.inter_sup,
-				   .ts = -20 * DAY },
+	check(&(struct sign_spec){.cert = P.under_sup, .key = P.ec_key, .issuer = P.inter_sup}, &o,
+	      EG_REASON_REVOKED, "intermediate superseded, no timestamp");
+	check(&(struct sign_spec){.cert = P.under_sup,
+				  .key = P.ec_key,
+				  .issuer = P.inter_sup,
+				  .ts = -20 * DAY},
 	      &o, EG_REASON_NONE, "intermediate superseded, timestamped before");
-	check(&(struct sign_spec){ .cert = P.under_kc, .key = P.ec_key, .issuer = P.inter_kc,
-				   .ts = -20 * DAY },
-	      &o, EG_REASON_REVOKED, "intermediate keyCompromise, timestamped before");
+	check(
+		&(struct sign_spec){
+			.cert = P.under_kc, .key = P.ec_key, .issuer = P.inter_kc, .ts = -20 * DAY},
+		&o, EG_REASON_REVOKED, "intermediate keyCompromise, timestamped before");
 }
 
 static void crl_freshness_presence_and_signature(void **state)
@@ -690,22 +704,36 @@ static void crl_freshness_presence_and_signature(void **state)
 		unsigned int problems;
 		enum eg_revocation rev;
 	} cases[] = {
-		{ { .crl_dir = "crl-fresh" }, EG_REASON_NONE, 0, EG_REVOCATION_GOOD },
-		{ { .crl_dir = "crl-der" }, EG_REASON_NONE, 0, EG_REVOCATION_GOOD },
-		{ { .crl_dir = "crl-stale" }, EG_REASON_CRL_STALE, EG_CRL_PROBLEM_STALE,
-		  EG_REVOCATION_UNKNOWN },
-		{ { .crl_dir = "crl-stale", .flags = EG_VERIFY_ALLOW_CRL_STALE }, EG_REASON_NONE,
-		  EG_CRL_PROBLEM_STALE, EG_REVOCATION_UNKNOWN },
-		{ { .crl_dir = "crl-old", .crl_max_age = 5 * DAY }, EG_REASON_CRL_STALE,
-		  EG_CRL_PROBLEM_STALE, EG_REVOCATION_UNKNOWN },
-		{ { .crl_dir = "crl-old", .crl_max_age = 20 * DAY }, EG_REASON_NONE, 0,
-		  EG_REVOCATION_GOOD },
-		{ { .crl_dir = "crl-missing" }, EG_REASON_CRL_MISSING, EG_CRL_PROBLEM_MISSING,
-		  EG_REVOCATION_UNKNOWN },
-		{ { .crl_dir = "crl-missing", .flags = EG_VERIFY_ALLOW_CRL_MISSING }, EG_REASON_NONE,
-		  EG_CRL_PROBLEM_MISSING, EG_REVOCATION_UNKNOWN },
-		{ { .crl_dir = "crl-forged" }, EG_REASON_CRL_MISSING, EG_CRL_PROBLEM_MISSING,
-		  EG_REVOCATION_UNKNOWN },
+		{{.crl_dir = "crl-fresh"}, EG_REASON_NONE, 0, EG_REVOCATION_GOOD},
+		{{.crl_dir = "crl-der"}, EG_REASON_NONE, 0, EG_REVOCATION_GOOD},
+		{{.crl_dir = "crl-stale"},
+		 EG_REASON_CRL_STALE,
+		 EG_CRL_PROBLEM_STALE,
+		 EG_REVOCATION_UNKNOWN},
+		{{.crl_dir = "crl-stale", .flags = EG_VERIFY_ALLOW_CRL_STALE},
+		 EG_REASON_NONE,
+		 EG_CRL_PROBLEM_STALE,
+		 EG_REVOCATION_UNKNOWN},
+		{{.crl_dir = "crl-old", .crl_max_age = 5 * DAY},
+		 EG_REASON_CRL_STALE,
+		 EG_CRL_PROBLEM_STALE,
+		 EG_REVOCATION_UNKNOWN},
+		{{.crl_dir = "crl-old", .crl_max_age = 20 * DAY},
+		 EG_REASON_NONE,
+		 0,
+		 EG_REVOCATION_GOOD},
+		{{.crl_dir = "crl-missing"},
+		 EG_REASON_CRL_MISSING,
+		 EG_CRL_PROBLEM_MISSING,
+		 EG_REVOCATION_UNKNOWN},
+		{{.crl_dir = "crl-missing", .flags = EG_VERIFY_ALLOW_CRL_MISSING},
+		 EG_REASON_NONE,
+		 EG_CRL_PROBLEM_MISSING,
+		 EG_REVOCATION_UNKNOWN},
+		{{.crl_dir = "crl-forged"},
+		 EG_REASON_CRL_MISSING,
+		 EG_CRL_PROBLEM_MISSING,
+		 EG_REVOCATION_UNKNOWN},
 	};
 
 	sign_data(&SPEC(L_VALID), "t.sig");
@@ -719,7 +747,7 @@ static void crl_freshness_presence_and_signature(void **state)
 		assert_int_equal(res.revocation, cases[i].rev);
 	}
 	/* A stale CRL that lists the certificate: revoked wins. */
-	sign_data(&(struct sign_spec){ .cert = P.rev[2], .key = P.ec_key }, "t.sig");
+	sign_data(&(struct sign_spec){.cert = P.rev[2], .key = P.ec_key}, "t.sig");
 	assert_int_equal(verify_with(&cases[2].o, "data", "t.sig", 0, &res), 0);
 	expect(&res, EG_REASON_REVOKED, "stale but listed");
 	assert_int_equal(res.revocation, EG_REVOCATION_REVOKED);
@@ -731,7 +759,7 @@ static void deny_list_comes_first(void **state)
 	struct eg_verify_result res;
 	unsigned char md[32], fp[32];
 	char hex[65], line[200];
-	struct vopts o = { .deny = "deny" };
+	struct vopts o = {.deny = "deny"};
 
 	sign_data(&SPEC(L_VALID), "t.sig");
 	SHA256(P.data, sizeof(P.data), md);
@@ -753,8 +781,8 @@ static void deny_list_comes_first(void **state)
 	/* A deny list that does not parse is refused, not half-used. */
 	{
 		char *p = dup_path("deny"), *root = dup_path("root.pem");
-		const char *anchors[] = { root, NULL };
-		struct eg_verifier_opts vo = { .anchors = anchors, .deny_list = p };
+		const char *anchors[] = {root, NULL};
+		struct eg_verifier_opts vo = {.anchors = anchors, .deny_list = p};
 		struct eg_verifier *v;
 		char err[256];
 
@@ -770,7 +798,7 @@ static void deny_list_comes_first(void **state)
 static void write_catalog(const char *name, const struct sign_spec *s, const char *listed)
 {
 	unsigned char md[1][32];
-	const char *names[1] = { "data" };
+	const char *names[1] = {"data"};
 	CMS_ContentInfo *cms;
 	struct sign_spec a = *s;
 	char *text;
@@ -779,9 +807,8 @@ static void write_catalog(const char *name, const struct sign_spec *s, const cha
 	SHA256((const unsigned char *)listed, strlen(listed), md[0]);
 	if (!strcmp(listed, "DATA"))
 		SHA256(P.data, sizeof(P.data), md[0]);
-	assert_int_equal(eg_catalog_build_content((const unsigned char(*)[32])md, names, 1, &text,
-						  &len),
-			 0);
+	assert_int_equal(
+		eg_catalog_build_content((const unsigned char(*)[32])md, names, 1, &text, &len), 0);
 	a.attached = true;
 	cms = sign(&a, text, len);
 	pki_write_cms(path_of(name), cms, false);
@@ -794,8 +821,8 @@ static void catalogs(void **state)
 	char *root = dup_path("root.pem"), *good = dup_path("good.cat"), *bad = dup_path("bad.cat");
 	char *other = dup_path("other.cat"), *junk = dup_path("junk.cat"), *data = dup_path("data");
 	char *file2 = dup_path("file2");
-	const char *anchors[] = { root, NULL };
-	struct eg_verifier_opts vo = { .anchors = anchors };
+	const char *anchors[] = {root, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors};
 	struct eg_verify_result res;
 	struct eg_verifier *v;
 	char err[256];
@@ -809,7 +836,7 @@ static void catalogs(void **state)
 	assert_int_equal(eg_verifier_new(&vo, &v, err, sizeof(err)), 0);
 	assert_int_equal(eg_verifier_add_catalog(v, bad, &res), 0);
 	expect(&res, EG_REASON_BAD_EKU, "catalog by a wrong-EKU leaf");
-	assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){ 0 }, &res), 0);
+	assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){0}, &res), 0);
 	expect(&res, EG_REASON_BAD_EKU, "file only in an invalid catalog");
 	assert_int_equal(res.kind, EG_SIG_CATALOG);
 	assert_int_equal(eg_verifier_add_catalog(v, other, &res), 0);
@@ -842,7 +869,8 @@ static void catalogs(void **state)
 		eg_catalog_free(cat);
 		/* A detached signature is not a catalog. */
 		sign_data(&SPEC(L_VALID), "t.sig");
-		assert_int_equal(eg_catalog_read(path_of("t.sig"), &cat, err, sizeof(err)), -EBADMSG);
+		assert_int_equal(eg_catalog_read(path_of("t.sig"), &cat, err, sizeof(err)),
+				 -EBADMSG);
 	}
 	free(root);
 	free(good);
@@ -857,9 +885,9 @@ static void catalogs(void **state)
 static void cache_respects_the_validity_window(void **state)
 {
 	char *root = dup_path("root.pem"), *data = dup_path("data"), *sig = dup_path("t.sig");
-	const char *anchors[] = { root, NULL };
-	struct eg_verifier_opts vo = { .anchors = anchors };
-	struct eg_verify_opts opts = { .detached = sig };
+	const char *anchors[] = {root, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors};
+	struct eg_verify_opts opts = {.detached = sig};
 	struct eg_verify_result res;
 	struct eg_verifier *v;
 	char err[256];
@@ -885,10 +913,11 @@ static void cache_respects_the_validity_window(void **state)
 /* A token is bound to the signature it covers, cached or not. */
 static void a_token_copied_onto_another_signature_is_bad(void **state)
 {
-	char *root = dup_path("root.pem"), *tsa = dup_path("tsa-root.pem"), *data = dup_path("data");
+	char *root = dup_path("root.pem"), *tsa = dup_path("tsa-root.pem"),
+	     *data = dup_path("data");
 	char *a_path = dup_path("a.sig"), *b_path = dup_path("b.sig");
-	const char *anchors[] = { root, NULL }, *tsas[] = { tsa, NULL };
-	struct eg_verifier_opts vo = { .anchors = anchors, .tsa_anchors = tsas };
+	const char *anchors[] = {root, NULL}, *tsas[] = {tsa, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors, .tsa_anchors = tsas};
 	CMS_ContentInfo *a = sign(&SPEC(L_VALID), P.data, sizeof(P.data));
 	CMS_ContentInfo *b = sign(&SPEC(L_RSA), P.data, sizeof(P.data));
 	const ASN1_OCTET_STRING *sv = pki_cms_sigval(a);
@@ -904,14 +933,14 @@ static void a_token_copied_onto_another_signature_is_bad(void **state)
 	pki_write_cms(b_path, b, false);
 	assert_int_equal(eg_verifier_new(&vo, &v, err, sizeof(err)), 0);
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){ .detached = a_path },
-						&res),
-				 0);
+		assert_int_equal(
+			eg_verify_path(v, data, &(struct eg_verify_opts){.detached = a_path}, &res),
+			0);
 		expect(&res, EG_REASON_NONE, "the token's own signature");
 		assert_true(res.has_timestamp);
-		assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){ .detached = b_path },
-						&res),
-				 0);
+		assert_int_equal(
+			eg_verify_path(v, data, &(struct eg_verify_opts){.detached = b_path}, &res),
+			0);
 		expect(&res, EG_REASON_BAD_TIMESTAMP, "a token copied from another signature");
 	}
 	eg_verifier_free(v);
@@ -936,11 +965,11 @@ static void *work(void *arg)
 	struct worker *w = arg;
 
 	for (int i = 0; i < 40; i++) {
-		struct eg_verify_opts o = { .detached = i % 2 ? w->bad : w->good };
+		struct eg_verify_opts o = {.detached = i % 2 ? w->bad : w->good};
 		struct eg_verify_result res;
 
-		if (eg_verify_path(w->v, w->data, &o, &res) ||
-		    res.valid != !(i % 2) || (i % 2 && res.reason != EG_REASON_REVOKED) ||
+		if (eg_verify_path(w->v, w->data, &o, &res) || res.valid != !(i % 2) ||
+		    (i % 2 && res.reason != EG_REASON_REVOKED) ||
 		    (!(i % 2) && (!res.has_timestamp || res.revocation != EG_REVOCATION_GOOD)))
 			w->failures++;
 	}
@@ -954,16 +983,16 @@ static void concurrent_verifications_share_one_verifier(void **state)
 	char *root = dup_path("root.pem"), *tsa = dup_path("tsa-root.pem");
 	char *crl = dup_path("crl-fresh"), *data = dup_path("data");
 	char *good = dup_path("good.sig"), *bad = dup_path("bad.sig");
-	const char *anchors[] = { root, NULL }, *tsas[] = { tsa, NULL };
-	struct eg_verifier_opts vo = { .anchors = anchors, .tsa_anchors = tsas, .crl_dir = crl };
+	const char *anchors[] = {root, NULL}, *tsas[] = {tsa, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors, .tsa_anchors = tsas, .crl_dir = crl};
 	struct worker w[4];
 	pthread_t t[4];
 	char err[256];
 
 	sign_data(&SPEC(L_VALID, .ts = -DAY), "good.sig");
-	sign_data(&(struct sign_spec){ .cert = P.rev[2], .key = P.ec_key, .ts = -DAY }, "bad.sig");
+	sign_data(&(struct sign_spec){.cert = P.rev[2], .key = P.ec_key, .ts = -DAY}, "bad.sig");
 	for (int i = 0; i < 4; i++) {
-		w[i] = (struct worker){ .data = data, .good = good, .bad = bad };
+		w[i] = (struct worker){.data = data, .good = good, .bad = bad};
 		if (i == 0)
 			assert_int_equal(eg_verifier_new(&vo, &w[0].v, err, sizeof(err)), 0);
 		w[i].v = w[0].v;
@@ -985,8 +1014,8 @@ static void concurrent_verifications_share_one_verifier(void **state)
 static void verifier_options_are_checked(void **state)
 {
 	char *missing = dup_path("nope.pem"), *data = dup_path("data");
-	const char *anchors[] = { missing, NULL }, *none[] = { NULL }, *not_pem[] = { data, NULL };
-	struct eg_verifier_opts vo = { .anchors = anchors };
+	const char *anchors[] = {missing, NULL}, *none[] = {NULL}, *not_pem[] = {data, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors};
 	struct eg_verifier *v;
 	char err[256];
 
