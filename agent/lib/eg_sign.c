@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -778,19 +779,48 @@ static int fsync_parent(const char *path)
 	return r;
 }
 
-/* Give the temporary file KEEP's owner and mode (when KEEP), make it durable and move it
- * over PATH.  Consumes FD and TMP; the temporary file is gone afterwards either way. */
-static int commit_tmp(struct eg_signer *s, int fd, char *tmp, const char *path,
-		      const struct stat *keep)
+/* Extended attributes that belong to the program rather than to its bytes, carried over
+ * to the rewritten file: file capabilities (a signed ping must still be able to ping) and
+ * the access ACL.  Not security.ima/evm, which describe the old bytes. */
+static const char *const kept_xattrs[] = { "security.capability", "system.posix_acl_access" };
+
+static int keep_xattrs(struct eg_signer *s, int from, int to, const char *path)
 {
+	char buf[4096];
+
+	for (size_t i = 0; i < sizeof(kept_xattrs) / sizeof(kept_xattrs[0]); i++) {
+		ssize_t n = fgetxattr(from, kept_xattrs[i], buf, sizeof(buf));
+
+		if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
+			continue;
+		if (n < 0 || fsetxattr(to, kept_xattrs[i], buf, (size_t)n, 0)) {
+			int r = -errno;
+
+			set_err(s, "%s: cannot keep %s: %s", path, kept_xattrs[i], strerror(errno));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Give the temporary file the owner, mode and kept attributes of the file open on KEEP_FD
+ * (when not -1), make it durable and move it over PATH.  Consumes FD and TMP; the
+ * temporary file is gone afterwards either way. */
+static int commit_tmp(struct eg_signer *s, int fd, char *tmp, const char *path, int keep_fd)
+{
+	struct stat st;
 	int r = 0;
 
-	/* chown first: it clears set-user-ID and set-group-ID bits that chmod then restores. */
-	if (keep && (fchown(fd, keep->st_uid, keep->st_gid) ||
-		     fchmod(fd, keep->st_mode & 07777))) {
+	/* chown first: it clears set-user-ID and set-group-ID bits and file capabilities,
+	 * which chmod and keep_xattrs() then restore. */
+	if (keep_fd >= 0 && (fstat(keep_fd, &st) || fchown(fd, st.st_uid, st.st_gid) ||
+			     fchmod(fd, st.st_mode & 07777))) {
 		r = -errno;
 		set_err(s, "%s: cannot keep the file's owner and mode: %s", path, strerror(errno));
-	} else if (fsync(fd)) {
+	} else if (keep_fd >= 0) {
+		r = keep_xattrs(s, keep_fd, fd, path);
+	}
+	if (!r && fsync(fd)) {
 		r = -errno;
 		set_err(s, "%s: fsync: %s", tmp, strerror(errno));
 	}
@@ -831,7 +861,7 @@ static int write_file_atomic(struct eg_signer *s, const char *path, const unsign
 		free(tmp);
 		return r;
 	}
-	return commit_tmp(s, fd, tmp, path, NULL);
+	return commit_tmp(s, fd, tmp, path, -1);
 }
 
 int eg_sign_detached(struct eg_signer *signer, const char *path, const char *out)
@@ -997,7 +1027,7 @@ int eg_sign_embedded(struct eg_signer *signer, const char *path)
 		free(tmp);
 		goto out;
 	}
-	r = commit_tmp(signer, tmp_fd, tmp, real, &st);
+	r = commit_tmp(signer, tmp_fd, tmp, real, in_fd);
 out:
 	if (in_fd >= 0)
 		close(in_fd);

@@ -100,15 +100,18 @@ sig_sections() {
 	run -0 "$f"
 }
 
-@test "sign keeps mode and owner, and signs the target of a symbolic link" {
-	requires root
+@test "sign keeps mode, owner and file capabilities, and signs the target of a symbolic link" {
+	requires root setcap
 	local f
 	f=$(elf_copy)
 	chown 4321:8765 "$f"
 	chmod 6751 "$f"
+	setcap cap_net_raw+ep "$f"
 	ln -s prog "$BATS_TEST_TMPDIR/link"
 	run -0 sign_valid "$BATS_TEST_TMPDIR/link"
 	assert_equal "$(stat -c '%a %u %g' "$f")" "6751 4321 8765"
+	run -0 getcap "$f"
+	assert_output "$f cap_net_raw=ep"
 	[[ -L $BATS_TEST_TMPDIR/link ]]
 	assert_equal "$(sig_sections "$f")" 1
 	assert_no_temp_files
