@@ -24,6 +24,7 @@ struct eg_bpf {
 	struct execgate_bpf *skel;
 	struct eg_config config;
 	bool pinned;
+	bool keep_pins;
 };
 
 static const char *const pinned_maps[] = { EG_MAP_VERDICTS, EG_MAP_CONFIG, EG_MAP_COUNTERS };
@@ -88,6 +89,7 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 		.on_miss = settings->on_miss,
 		.policy_generation = settings->policy_generation,
 		.agent_tgid = (__u32)getpid(),
+		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
 	};
 	__u32 zero = 0;
 	int err;
@@ -125,8 +127,8 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
 		if (access(path, F_OK) == 0) {
 			snprintf(ret_error->message, sizeof(ret_error->message),
-				 "%s exists: another execgated is running, or one died; remove %s "
-				 "if none runs",
+				 "%s exists: another execgated is running, or a pinned gate outlived "
+				 "its agent and still enforces; to replace it, remove %s",
 				 path, EG_PIN_DIR);
 			return -EEXIST;
 		}
@@ -141,7 +143,12 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 	return 0;
 }
 
-static void unpin_maps(void)
+static const char *const pinned_links[] = {
+	"link_bprm_check_security", "link_mmap_file", "link_file_mprotect", "link_task_kill",
+	"link_ptrace_access_check",
+};
+
+static void unpin_all(void)
 {
 	char path[256];
 
@@ -149,7 +156,41 @@ static void unpin_maps(void)
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
 		unlink(path);
 	}
+	for (size_t i = 0; i < sizeof(pinned_links) / sizeof(pinned_links[0]); i++) {
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
+		unlink(path);
+	}
 	rmdir(EG_PIN_DIR);
+}
+
+/* Pinned links keep the programs attached, and through them the maps with every cached
+ * verdict, after the agent is gone: cached verdicts hold and misses are denied. */
+static int pin_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
+{
+	struct bpf_link *links[] = {
+		bpf->skel->links.execgate_bprm_check_security,
+		bpf->skel->links.execgate_mmap_file,
+		bpf->skel->links.execgate_file_mprotect,
+		bpf->skel->links.execgate_task_kill,
+		bpf->skel->links.execgate_ptrace_access_check,
+	};
+	char path[256];
+	int err;
+
+	_Static_assert(sizeof(links) / sizeof(links[0]) ==
+			       sizeof(pinned_links) / sizeof(pinned_links[0]),
+		       "one pin name per link");
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
+		err = bpf_link__pin(links[i], path);
+		if (err) {
+			snprintf(ret_error->message, sizeof(ret_error->message),
+				 "cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	bpf->keep_pins = true;
+	return 0;
 }
 
 int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
@@ -210,6 +251,11 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		err = -EOPNOTSUPP;
 		goto fail;
 	}
+	if (settings->pin) {
+		err = pin_links(bpf, ret_error);
+		if (err)
+			goto fail;
+	}
 	*ret_bpf = bpf;
 	return 0;
 fail:
@@ -221,8 +267,8 @@ void eg_bpf_close(struct eg_bpf *bpf)
 {
 	if (!bpf)
 		return;
-	if (bpf->pinned)
-		unpin_maps();
+	if (bpf->pinned && !bpf->keep_pins)
+		unpin_all();
 	execgate_bpf__destroy(bpf->skel);
 	free(bpf);
 }

@@ -2,6 +2,7 @@
 #ifndef EXECGATE_AGENT_BPF_BACKEND_H
 #define EXECGATE_AGENT_BPF_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -14,6 +15,9 @@ struct eg_bpf_settings {
 	enum eg_verdict on_miss;
 	__u32 policy_generation;
 	const char *scope_cgroup; /* cgroup v2 directory, or NULL for the whole machine */
+	bool protect;             /* EG_CONFIG_PROTECT: guard the agent against signals, ptrace */
+	bool pin;                 /* pin the links: the gate outlives the agent, which then
+				   * leaves its pins in place even when it stops cleanly */
 };
 
 /* Why BPF LSM cannot be used here, in words for the operator; filled on -EOPNOTSUPP and on

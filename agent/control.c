@@ -84,8 +84,11 @@ static void serve(struct eg_control *control, int fd)
 
 		answer = err ? error_reply(error[0] ? error : strerror(-err))
 			     : json_pack("{s:b, s:n}", "ok", 1, "error");
+	} else if (!strcmp(request, "stop")) {
+		control->ops.stop(control->ops.ctx);
+		answer = json_pack("{s:b, s:n}", "ok", 1, "error");
 	} else {
-		answer = error_reply("unknown request (expected status or reload)");
+		answer = error_reply("unknown request (expected status, reload or stop)");
 	}
 out:
 	reply(fd, answer);

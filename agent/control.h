@@ -5,8 +5,9 @@
 #include <jansson.h>
 
 /* The control socket: a Unix stream socket that only root may use (mode 0600 and the
- * peer's credentials checked).  A client sends one line, "status" or "reload", and reads
- * one JSON object back: the status, or {"ok": bool, "error": string|null}. */
+ * peer's credentials checked).  A client sends one line, "status", "reload" or "stop",
+ * and reads one JSON object back: the status, or {"ok": bool, "error": string|null}.
+ * "stop" is how a protected agent, which refuses signals, is stopped on purpose. */
 #define EG_CONTROL_SOCKET "/run/execgate/control.sock"
 
 struct eg_control;
@@ -14,6 +15,7 @@ struct eg_control;
 struct eg_control_ops {
 	json_t *(*status)(void *ctx);                         /* new reference */
 	int (*reload)(void *ctx, char *ret_error, size_t len); /* 0 or negative errno */
+	void (*stop)(void *ctx);
 	void *ctx;
 };
 

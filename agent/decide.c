@@ -255,6 +255,15 @@ enum eg_mode eg_decider_mode(struct eg_decider *decider)
 	return mode;
 }
 
+bool eg_decider_self_protection(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	bool on = eg_policy_settings(runtime->policy)->self_protection;
+
+	runtime_put(decider, runtime);
+	return on;
+}
+
 uint32_t eg_decider_generation(struct eg_decider *decider)
 {
 	struct runtime *runtime = runtime_get(decider);

@@ -63,6 +63,7 @@ void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid);
 json_t *eg_decider_status(struct eg_decider *decider);
 
 enum eg_mode eg_decider_mode(struct eg_decider *decider);
+bool eg_decider_self_protection(struct eg_decider *decider);
 uint32_t eg_decider_generation(struct eg_decider *decider);
 
 /* Log a kernel event (a miss or a mapping decision) with what the agent knows. */

@@ -61,6 +61,8 @@ struct options {
 	unsigned int workers;
 	bool foreground;
 	bool no_fanotify;
+	bool harden;
+	bool pin;
 	const char *set_verdict;
 	const char *verdict_file;
 	bool verbose;
@@ -75,6 +77,7 @@ struct agent {
 	const char *backend;
 	char host[256];
 	char bpf_missing[512];
+	bool hardened;
 	time_t started;
 };
 
@@ -113,6 +116,13 @@ static void usage(FILE *out)
 		"                          default: every filesystem mounted at start)\n"
 		"  --prescan DIR           bpf: verify the ELF files under DIR at start (repeatable),\n"
 		"                          so libraries there are known before a program maps them\n"
+		"  --harden                bpf: pin the gate so it outlives the agent (cached\n"
+		"                          verdicts hold, misses are denied), refuse signals and\n"
+		"                          ptrace to the agent from other processes (but init),\n"
+		"                          and ptrace attach (so /proc/PID/mem writes) by gated\n"
+		"                          processes; the policy's 'self-protection on' does the\n"
+		"                          same. Stop such an agent with 'execgate stop'\n"
+		"  --pin                   bpf: only the first part of --harden\n"
 		"  --timeout-ms N          answer every exec within N ms (default 5000): a late\n"
 		"                          verification is denied (enforce) or allowed (audit)\n"
 		"                          with reason verification_timeout\n"
@@ -199,6 +209,8 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "control", required_argument, NULL, 'k' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "no-fanotify", no_argument, NULL, 'N' },
+		{ "harden", no_argument, NULL, 'H' },
+		{ "pin", no_argument, NULL, 'I' },
 		{ "set-verdict", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -293,6 +305,12 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			break;
 		case 'N':
 			ret->no_fanotify = true;
+			break;
+		case 'H':
+			ret->harden = true;
+			break;
+		case 'I':
+			ret->pin = true;
 			break;
 		case 's':
 			ret->set_verdict = optarg;
@@ -439,6 +457,11 @@ static int control_reload(void *ctx, char *errbuf, size_t errlen)
 	return do_reload(ctx, errbuf, errlen);
 }
 
+static void control_stop(void *ctx)
+{
+	stopping = 1;
+}
+
 static json_t *control_status(void *ctx)
 {
 	struct agent *agent = ctx;
@@ -454,6 +477,7 @@ static json_t *control_status(void *ctx)
 		json_array_append_new(coverage, json_string("exec opens, verified before they "
 							    "run (fanotify consult)"));
 	json_object_set_new(status, "backend", json_string(agent->backend));
+	json_object_set_new(status, "hardened", json_boolean(agent->hardened));
 	json_object_set_new(status, "coverage", coverage);
 	json_object_set_new(status, "missing",
 			    agent->bpf ? json_null() : json_string(agent->bpf_missing));
@@ -493,6 +517,9 @@ static int start_backend(struct agent *agent)
 		.on_miss = options->on_miss,
 		.policy_generation = eg_decider_generation(agent->decider),
 		.scope_cgroup = options->scope_cgroup,
+		.protect = options->harden || eg_decider_self_protection(agent->decider),
+		.pin = options->harden || options->pin ||
+		       eg_decider_self_protection(agent->decider),
 	};
 	struct eg_consult_settings consult_settings = {
 		.mounts = options->mounts,
@@ -523,6 +550,7 @@ static int start_backend(struct agent *agent)
 				 bpf_error.message);
 		else
 			eg_decider_attach_bpf(agent->decider, agent->bpf);
+		agent->hardened = agent->bpf && bpf_settings.protect;
 	} else {
 		snprintf(agent->bpf_missing, sizeof(agent->bpf_missing),
 			 "--backend fanotify: mmap and mprotect are not gated");
@@ -610,6 +638,7 @@ int main(int argc, char **argv)
 	struct eg_control_ops control_ops = {
 		.status = control_status,
 		.reload = control_reload,
+		.stop = control_stop,
 		.ctx = &agent,
 	};
 	struct ring_buffer *events = NULL;

@@ -13,6 +13,9 @@
  *                            that is writable and executable at once.
  *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, and
  *                            never on a mapping whose pages were modified (copy-on-write).
+ *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
+ *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
+ *                            ptrace-attach anything (nor so write /proc/PID/mem).
  *
  * The agent (execgated) fills eg_verdicts, keyed by inode, before the exec reaches this
  * hook (the synchronous consult), and sets eg_config before attaching.  A verdict that
@@ -36,6 +39,7 @@
 #define MAP_PRIVATE 0x02
 #define MAP_TYPE 0x0f
 #define VM_EXEC 0x00000004UL
+#define PTRACE_MODE_ATTACH 0x02
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -242,4 +246,45 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	if (BPF_CORE_READ(vma, anon_vma))
 		forced = EG_REASON_MODIFIED_MAPPING;
 	return decide(file->f_inode, EG_HOOK_MPROTECT, NULL, forced);
+}
+
+static __always_inline struct eg_config *protecting(void)
+{
+	__u32 zero = 0;
+	struct eg_config *config = bpf_map_lookup_elem(&eg_config, &zero);
+
+	if (!config || config->abi_version != EG_ABI_VERSION || !(config->flags & EG_CONFIG_PROTECT))
+		return NULL;
+	return config;
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(execgate_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	struct eg_config *config = protecting();
+	__u32 sender = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret || !config || !sig || BPF_CORE_READ(p, tgid) != config->agent_tgid)
+		return ret;
+	/* The agent itself, and init, which must be able to stop and restart services. */
+	if (sender == config->agent_tgid || sender == 1)
+		return 0;
+	return -EPERM;
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(execgate_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct eg_config *config = protecting();
+	__u32 tracer = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret || !config)
+		return ret;
+	if (BPF_CORE_READ(child, tgid) == config->agent_tgid && tracer != config->agent_tgid)
+		return -EPERM;
+	/* Writing another process's memory runs code no exec check ever saw. */
+	if ((mode & PTRACE_MODE_ATTACH) && in_scope(config))
+		return -EPERM;
+	return 0;
 }

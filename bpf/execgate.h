@@ -6,7 +6,7 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 1
+#define EG_ABI_VERSION 2
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
@@ -93,7 +93,14 @@ struct eg_config {
 	__u64 scope_cgroup_id; /* 0: the whole machine; else only this cgroup v2 subtree */
 	__u32 scope_cgroup_level;
 	__u32 agent_tgid; /* the agent's own accesses are never gated */
+	__u32 flags;      /* EG_CONFIG_* */
+	__u32 pad0;
 };
+
+/* eg_config.flags */
+#define EG_CONFIG_PROTECT (1U << 0) /* refuse signals and ptrace to the agent from others,
+				       * and ptrace attach (so /proc/PID/mem writes) by gated
+				       * processes */
 
 enum eg_event_type {
 	EG_EVENT_DECISION = 1,
@@ -134,7 +141,7 @@ enum eg_counter {
 };
 
 _Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
-_Static_assert(sizeof(struct eg_config) == 32, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_config) == 40, "eg_config is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* execgate status | reload: ask the running agent over its root-only control socket. */
+/* execgate status | reload | stop: ask the running agent over its root-only control socket. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -10,7 +10,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
 #include <jansson.h>
+
+#include "execgate.h"
 
 #include "commands.h"
 #include "control.h"
@@ -92,10 +96,15 @@ static int usage(FILE *out, const char *name, int status)
 			     "Show the running agent: backend and what it covers, mode, policy digest "
 			     "and\ngeneration, cache entries, counters (allowed, denied, audited, "
 			     "misses, drops),\nCRL freshness, uptime.\n");
-	else
+	else if (!strcmp(name, "reload"))
 		fprintf(out, "usage: execgate reload [--socket PATH]\n\n"
 			     "Make the running agent reload its policy and CRLs atomically. A policy "
 			     "that\ndoes not load is refused with its error, and the old one stays.\n");
+	else
+		fprintf(out, "usage: execgate stop [--socket PATH]\n\n"
+			     "Stop the running agent. A hardened agent (pinned gate) leaves the gate "
+			     "enforcing:\ncached verdicts hold and everything else is denied, until "
+			     "the pins in\n" EG_PIN_DIR " are removed.\n");
 	fprintf(out, "\n  --socket PATH   the agent's control socket (default " EG_CONTROL_SOCKET
 		     ")\n\nExit status: 0 done, 1 the agent refused (reload), 2 the agent could "
 		     "not be\nreached or a usage error.\n");
@@ -111,14 +120,14 @@ static int run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socket_path = EG_CONTROL_SOCKET;
-	bool reload = !strcmp(argv[0], "reload"), as_json = false;
+	bool reload = !strcmp(argv[0], "reload"), stop = !strcmp(argv[0], "stop"), as_json = false;
 	json_t *answer;
 	int opt, status;
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			if (reload)
+			if (reload || stop)
 				return usage(stderr, argv[0], EG_EXIT_ERROR);
 			as_json = true;
 			break;
@@ -133,7 +142,7 @@ static int run(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(stderr, argv[0], EG_EXIT_ERROR);
-	answer = ask(socket_path, reload ? "reload" : "status");
+	answer = ask(socket_path, argv[0]);
 	if (!answer)
 		return EG_EXIT_ERROR;
 	status = EG_EXIT_OK;
@@ -141,8 +150,8 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "execgate %s: %s\n", argv[0],
 			json_string_value(json_object_get(answer, "error")) ?: "refused");
 		status = reload ? EG_EXIT_FINDING : EG_EXIT_ERROR;
-	} else if (reload) {
-		printf("reloaded\n");
+	} else if (reload || stop) {
+		printf("%s\n", reload ? "reloaded" : "stopping");
 	} else if (as_json) {
 		json_dumpf(answer, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("\n");
@@ -159,6 +168,11 @@ int cmd_status(int argc, char **argv)
 }
 
 int cmd_reload(int argc, char **argv)
+{
+	return run(argc, argv);
+}
+
+int cmd_stop(int argc, char **argv)
 {
 	return run(argc, argv);
 }

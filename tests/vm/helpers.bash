@@ -20,11 +20,19 @@ start_agent() {
 }
 
 # Bats shows what teardown prints only when the test failed: then the agent's view helps.
+# A protected agent refuses signals: it is asked to stop over its control socket.
 stop_agent() {
+	local i
 	[[ -n ${AGENT_PID:-} ]] || return 0
 	echo "--- agent events:"; cat "$AGENT_EVENTS" 2>/dev/null | tail -n 20
 	echo "--- agent log:"; cat "$AGENT_LOG" 2>/dev/null | tail -n 20
+	[[ -S $BATS_TEST_TMPDIR/control.sock ]] &&
+		execgate stop --socket "$BATS_TEST_TMPDIR/control.sock" >/dev/null 2>&1
 	kill -TERM "$AGENT_PID" 2>/dev/null || true
+	for i in $(seq 50); do
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
 	wait "$AGENT_PID" 2>/dev/null || true
 	AGENT_PID=
 }
@@ -46,3 +54,32 @@ wait_event() {
 	cat "$AGENT_EVENTS" >&2
 	return 1
 }
+
+FX=/opt/execgate/fixtures
+SCOPE=/sys/fs/cgroup/eg-gated
+
+# start_gate MODE [execgated options]: the whole gate under the VM policy, gating only
+# the cgroup SCOPE, so the test runner itself is never in the way.
+start_gate() {
+	local mode=$1
+	shift
+	start_agent --backend bpf --policy "${POLICY:-$FX/vm.policy}" --mode "$mode" --foreground \
+		--scope-cgroup "$SCOPE" --prescan /lib --prescan /lib64 --prescan /opt/execgate/bin \
+		--coalesce-ms 0 --control "$BATS_TEST_TMPDIR/control.sock" "$@"
+}
+
+# gated CMD...: run CMD inside the gated cgroup.
+gated() {
+	bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec "$@"' gated "$@"
+}
+
+# A fresh copy of fixture NAME (and its signature) in a directory of its own: never seen
+# by the gate before this test.
+fresh() {
+	local dir=$BATS_TEST_TMPDIR/fresh
+	mkdir -p "$dir"
+	cp "$FX/$1" "$dir/$1"
+	[[ -f $FX/$1.sig ]] && cp "$FX/$1.sig" "$dir/$1.sig"
+	echo "$dir/$1"
+}
+

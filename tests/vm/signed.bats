@@ -5,9 +5,6 @@
 
 load helpers
 
-FX=/opt/execgate/fixtures
-SCOPE=/sys/fs/cgroup/eg-gated
-
 setup() {
 	mkdir -p "$SCOPE"
 }
@@ -15,29 +12,6 @@ setup() {
 teardown() {
 	stop_agent
 	rmdir "$SCOPE" 2>/dev/null || true
-}
-
-start_gate() { # MODE [extra execgated options]
-	local mode=$1
-	shift
-	start_agent --backend bpf --policy "${POLICY:-$FX/vm.policy}" --mode "$mode" --foreground \
-		--scope-cgroup "$SCOPE" --prescan /lib --prescan /lib64 --prescan /opt/execgate/bin \
-		--coalesce-ms 0 --control "$BATS_TEST_TMPDIR/control.sock" "$@"
-}
-
-# gated CMD...: run CMD inside the gated cgroup.
-gated() {
-	bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec "$@"' gated "$@"
-}
-
-# A fresh copy of fixture NAME (and its signature) in a directory of its own: never seen
-# by the gate before this test.
-fresh() {
-	local dir=$BATS_TEST_TMPDIR/fresh
-	mkdir -p "$dir"
-	cp "$FX/$1" "$dir/$1"
-	[[ -f $FX/$1.sig ]] && cp "$FX/$1.sig" "$dir/$1.sig"
-	echo "$dir/$1"
 }
 
 @test "enforce: signed programs run on their first exec, static and dynamic" {
