@@ -258,7 +258,7 @@ EOF
 	assert_line --partial "$f: invalid: no_signature"
 }
 
-@test "reason malformed: a file that is not ELF without a signature, a signature section outside the file" {
+@test "reason malformed: not ELF and no signature, a section outside the file, a truncated ELF" {
 	printf 'just text\n' >"$BATS_TEST_TMPDIR/notes.txt"
 	assert_reason malformed "$BATS_TEST_TMPDIR/notes.txt"
 	local f shoff idx
@@ -269,6 +269,10 @@ EOF
 	printf '\x7f' | dd of="$f" bs=1 seek=$((shoff + idx * 64 + 31)) conv=notrunc status=none
 	assert_reason malformed "$f"
 	assert_equal "$(jget 'd["kind"]')" null
+	# Cut short: the section header table at the end of the file is incomplete.
+	f=$(signed_copy prog2)
+	truncate -s -100 "$f"
+	assert_reason malformed "$f"
 }
 
 @test "reason untrusted_chain: another root, or the wrong anchor" {
