@@ -222,6 +222,34 @@ int lc_parse_time(const char *s, int64_t *ret)
 	return 0;
 }
 
+int lc_parse_duration(const char *s, int64_t *ret)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	unsigned long long n;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || n > INT32_MAX || (*end && end[1]))
+		return -EINVAL;
+	if (!*end) {
+		*ret = (int64_t)n;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (*end == units[i].unit) {
+			*ret = (int64_t)n * units[i].seconds;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 const char *lc_time_str(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;

@@ -49,6 +49,8 @@ int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, 
 
 /* "now", YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC); -EINVAL otherwise. */
 int lc_parse_time(const char *s, int64_t *ret);
+/* N with an optional unit s, m, h, d or w, in seconds; -EINVAL otherwise. */
+int lc_parse_duration(const char *s, int64_t *ret);
 /* RFC 3339 UTC into BUF (at least 32 bytes); returns BUF. */
 const char *lc_time_str(int64_t t, char *buf, size_t len);
 json_t *lc_json_time(int64_t t);
