@@ -41,7 +41,8 @@ static const char inventory_help[] =
 	"listed.\n"
 	"\n"
 	"Findings: a certificate that has expired or expires within N days (every listed\n"
-	"certificate); a signer in use without an owner, or past its rotate-by date.\n"
+	"certificate); a signer in use without an owner, or past its rotate-by date.  A\n"
+	"rotate-by date within N days is a warning.\n"
 	"\n"
 	"  --policy POLICY  anchors, TSA anchors, signature directory, catalogs and the signer\n"
 	"                   declarations from this policy\n"
@@ -212,6 +213,7 @@ static void match_declarations(struct inventory *inv)
 
 struct findings {
 	bool expired, expiring, no_owner, past_rotate;
+	bool rotate_soon; /* within the warning window: a warning, never an exit status */
 };
 
 static void row_findings(const struct inventory *inv, const struct cert_row *row,
@@ -223,8 +225,11 @@ static void row_findings(const struct inventory *inv, const struct cert_row *row
 	if (row->role != ROLE_SIGNER)
 		return;
 	f->no_owner = !row->decl || !row->decl->owner;
-	f->past_rotate = row->decl && row->decl->has_rotate_by &&
-			 (int64_t)row->decl->rotate_by <= inv->now;
+	if (!row->decl || !row->decl->has_rotate_by)
+		return;
+	f->past_rotate = (int64_t)row->decl->rotate_by <= inv->now;
+	f->rotate_soon = !f->past_rotate &&
+			 (int64_t)row->decl->rotate_by - inv->now < inv->warn_days * 86400;
 }
 
 static const char *timestamped_word(const struct cert_row *row)
@@ -268,6 +273,8 @@ static void print_row_text(const struct inventory *inv, const struct cert_row *r
 		printf("  %s no owner in the policy\n", inv->strict ? "FINDING:    " : "warning:    ");
 	if (f->past_rotate)
 		printf("  %s past its rotate-by date\n", inv->strict ? "FINDING:    " : "warning:    ");
+	if (f->rotate_soon)
+		printf("  warning:     to be rotated within %ld days\n", inv->warn_days);
 }
 
 static json_t *row_json(const struct inventory *inv, const struct cert_row *row,
@@ -287,6 +294,8 @@ static json_t *row_json(const struct inventory *inv, const struct cert_row *row,
 		json_array_append_new(findings, json_string("no_owner"));
 	if (f->past_rotate)
 		json_array_append_new(findings, json_string("past_rotate_by"));
+	if (f->rotate_soon)
+		json_array_append_new(findings, json_string("rotate_by_soon"));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
 		      "role", role_names[row->role], "subject", row->info.subject, "issuer",
 		      row->info.issuer, "serial", row->info.serial, "sha256",

@@ -117,11 +117,17 @@ row() {
 	days=$(days_left "$PKI/leaf-valid.crt")
 	run -0 eg inventory --json --policy "$POL" --warn-days $((days - 1)) "$CUR/ts"
 	run -1 eg inventory --json --policy "$POL" --warn-days $((days + 2)) "$CUR/ts"
-	assert_equal "$(row leaf-valid '["findings"]')" '["expiring"]'
+	# Its rotate-by date (2040) falls in that window too: a warning.
+	assert_equal "$(row leaf-valid '["findings"]')" '["expiring", "rotate_by_soon"]'
 	assert_equal "$(row 'test root' '["findings"]')" "[]"
 	assert_equal "$(jget 'd["findings"]["expired_or_expiring"]')" 1
 	run -1 eg inventory --policy "$POL" --warn-days $((days + 2)) "$CUR/ts"
 	assert_output --partial "FINDING:     expires within $((days + 2)) days"
+	assert_output --partial "warning:     to be rotated within $((days + 2)) days"
+	# A window that reaches 2040 but not 2044: the rotation warning alone, exit 0.
+	run -0 eg inventory --json --policy "$POL" \
+		--warn-days "$(days_left "$PKI/leaf-valid.crt" | awk '{ print $1 - 1000 }')" "$CUR/ts"
+	assert_equal "$(row leaf-valid '["findings"]')" '["rotate_by_soon"]'
 	# The anchors count too, with no file at all.
 	days=$(days_left "$PKI/root.crt")
 	run -1 eg inventory --json --policy "$POL" --warn-days $((days + 2))
