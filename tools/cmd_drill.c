@@ -62,7 +62,8 @@ static const char drill_help[] =
 	"  -h, --help            this text\n"
 	"\n"
 	"Exit status: 0 nothing would stop, 1 some file would stop running, 2 usage or\n"
-	"operational error.\n";
+	"operational error (also when a file or directory could not be read: the rest is\n"
+	"still reported).\n";
 
 struct target {
 	unsigned char sha256[EG_SHA256_LEN];
@@ -204,9 +205,11 @@ static int drill_file(const char *path, void *arg)
 
 	d->checked++;
 	r = eg_verify_path(d->v, path, NULL, &res);
+	if (r == -ENOMEM)
+		return r;
 	if (r) {
 		fprintf(stderr, CMD ": %s: %s\n", path, res.detail[0] ? res.detail : strerror(-r));
-		return r;
+		return 1;
 	}
 	if (res.kind == EG_SIG_NONE)
 		return 0;
@@ -287,7 +290,7 @@ int cmd_drill(int argc, char **argv)
 	struct lc_trust trust = { .cmd = CMD };
 	struct drill d = { .reason = CRL_REASON_KEY_COMPROMISE };
 	const char *paths[LC_MAX_PATHS], *revoke = NULL;
-	size_t npaths = 0;
+	size_t npaths = 0, unread = 0;
 	int c, r, status = EG_EXIT_ERROR;
 
 	d.at = (int64_t)time(NULL);
@@ -366,12 +369,18 @@ int cmd_drill(int argc, char **argv)
 		goto out;
 	if (!d.json)
 		print_header(&d);
-	r = lc_walk(CMD, paths, npaths, drill_file, &d);
+	r = lc_walk(CMD, paths, npaths, drill_file, &d, &unread);
 	if (r)
 		goto out;
 	r = print_summary(&d);
 	if (r) {
 		fprintf(stderr, CMD ": cannot print the result: %s\n", strerror(-r));
+		goto out;
+	}
+	/* What could not be read might have been the file that stops: not a clean answer. */
+	if (unread) {
+		fprintf(stderr, CMD ": %zu files or directories could not be read (above)\n",
+			unread);
 		goto out;
 	}
 	status = d.counts[V_STOPS] ? EG_EXIT_FINDING : EG_EXIT_OK;

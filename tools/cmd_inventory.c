@@ -58,7 +58,7 @@ static const char inventory_help[] =
 	"\n"
 	"Exit status: 0 nothing found, 1 a certificate expired or expires within N days (or,\n"
 	"with --strict, a signer without owner or past rotate-by), 2 usage or operational\n"
-	"error.\n";
+	"error (also when a file or directory could not be read: the rest is still listed).\n";
 
 enum role {
 	ROLE_SIGNER,
@@ -135,9 +135,11 @@ static int inventory_file(const char *path, void *arg)
 
 	inv->checked++;
 	r = eg_verify_path(inv->v, path, NULL, &res);
+	if (r == -ENOMEM)
+		return r;
 	if (r) {
 		fprintf(stderr, CMD ": %s: %s\n", path, res.detail[0] ? res.detail : strerror(-r));
-		return r;
+		return 1;
 	}
 	if (!res.has_signer)
 		return 0;
@@ -397,7 +399,7 @@ int cmd_inventory(int argc, char **argv)
 	struct lc_trust trust = { .cmd = CMD };
 	struct inventory inv = { .warn_days = 30 };
 	const char *paths[LC_MAX_PATHS];
-	size_t npaths = 0;
+	size_t npaths = 0, unread = 0;
 	char *end;
 	int c, r, status = EG_EXIT_ERROR;
 
@@ -462,7 +464,7 @@ int cmd_inventory(int argc, char **argv)
 		r = add_anchors(&inv, trust.tsa_anchors[i], ROLE_TSA_ANCHOR);
 	if (r)
 		goto out;
-	r = lc_walk(CMD, paths, npaths, inventory_file, &inv);
+	r = lc_walk(CMD, paths, npaths, inventory_file, &inv, &unread);
 	if (r)
 		goto out;
 	qsort(inv.rows, inv.n, sizeof(*inv.rows), row_cmp);
@@ -473,6 +475,11 @@ int cmd_inventory(int argc, char **argv)
 		goto out;
 	}
 	status = r;
+	if (unread) {
+		fprintf(stderr, CMD ": %zu files or directories could not be read (above): the "
+				"inventory is incomplete\n", unread);
+		status = EG_EXIT_ERROR;
+	}
 out:
 	if (r == -ENOMEM)
 		fprintf(stderr, CMD ": out of memory\n");

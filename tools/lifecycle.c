@@ -128,36 +128,51 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk_dir(const char *cmd, const char *dir, int depth, lc_file_fn fn, void *arg);
+struct walker {
+	const char *cmd;
+	lc_file_fn fn;
+	void *arg;
+	size_t unread;
+};
 
-static int walk_one(const char *cmd, const char *path, int depth, lc_file_fn fn, void *arg)
+static int walk_dir(struct walker *w, const char *dir, int depth);
+
+static int walk_one(struct walker *w, const char *path, int depth)
 {
 	struct stat st;
+	int r;
 
 	if (lstat(path, &st)) {
-		fprintf(stderr, "%s: %s: %s\n", cmd, path, strerror(errno));
-		return -errno;
+		fprintf(stderr, "%s: %s: %s\n", w->cmd, path, strerror(errno));
+		w->unread++;
+		return 0;
 	}
 	if (S_ISDIR(st.st_mode))
-		return walk_dir(cmd, path, depth + 1, fn, arg);
+		return walk_dir(w, path, depth + 1);
 	if (!S_ISREG(st.st_mode))
 		return 0;
-	return fn(path, arg);
+	r = w->fn(path, w->arg);
+	if (r > 0)
+		w->unread++;
+	return r < 0 ? r : 0;
 }
 
-static int walk_dir(const char *cmd, const char *dir, int depth, lc_file_fn fn, void *arg)
+static int walk_dir(struct walker *w, const char *dir, int depth)
 {
 	struct dirent **names = NULL;
 	int n, r = 0;
 
 	if (depth > LC_MAX_DEPTH) {
-		fprintf(stderr, "%s: %s: more than %d directories deep\n", cmd, dir, LC_MAX_DEPTH);
-		return -ELOOP;
+		fprintf(stderr, "%s: %s: more than %d directories deep, not walked\n", w->cmd, dir,
+			LC_MAX_DEPTH);
+		w->unread++;
+		return 0;
 	}
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0) {
-		fprintf(stderr, "%s: %s: %s\n", cmd, dir, strerror(errno));
-		return -errno;
+		fprintf(stderr, "%s: %s: %s\n", w->cmd, dir, strerror(errno));
+		w->unread++;
+		return 0;
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
@@ -167,11 +182,11 @@ static int walk_dir(const char *cmd, const char *dir, int depth, lc_file_fn fn, 
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir,
 				     dir[strlen(dir) - 1] == '/' ? "" : "/", name) >= sizeof(path)) {
-			fprintf(stderr, "%s: %s/%s: path too long\n", cmd, dir, name);
-			r = -ENAMETOOLONG;
+			fprintf(stderr, "%s: %s/%s: path too long\n", w->cmd, dir, name);
+			w->unread++;
 			continue;
 		}
-		r = walk_one(cmd, path, depth, fn, arg);
+		r = walk_one(w, path, depth);
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);
@@ -179,13 +194,16 @@ static int walk_dir(const char *cmd, const char *dir, int depth, lc_file_fn fn, 
 	return r;
 }
 
-int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, void *arg)
+int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, void *arg,
+	    size_t *ret_unread)
 {
+	struct walker w = { .cmd = cmd, .fn = fn, .arg = arg };
 	char **abs = calloc(n ? n : 1, sizeof(*abs));
 	int r = 0;
 
 	if (!abs)
 		return -ENOMEM;
+	/* A path given that does not exist is a mistake in the command, not a finding. */
 	for (size_t i = 0; i < n && !r; i++) {
 		abs[i] = realpath(paths[i], NULL);
 		if (!abs[i]) {
@@ -197,10 +215,11 @@ int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, 
 		qsort(abs, n, sizeof(*abs), name_cmp);
 	for (size_t i = 0; i < n && !r; i++)
 		if (!i || strcmp(abs[i], abs[i - 1]))
-			r = walk_one(cmd, abs[i], 0, fn, arg);
+			r = walk_one(&w, abs[i], 0);
 	for (size_t i = 0; i < n; i++)
 		free(abs[i]);
 	free(abs);
+	*ret_unread = w.unread;
 	return r;
 }
 

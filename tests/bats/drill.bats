@@ -157,6 +157,16 @@ EOF
 	assert_output --partial "either --policy or --trust"
 }
 
+@test "what cannot be walked is reported and exits 2; the rest is still judged" {
+	local deep=$BATS_TEST_TMPDIR/deep
+	mkdir -p "$deep/$(printf 'd/%.0s' {1..66})"
+	cp "$TREE/sub/plain" "$BATS_TEST_TMPDIR/plain"
+	run -2 drill --json --revoke "$PKI/leaf-valid.crt" "$deep" "$BATS_TEST_TMPDIR/plain"
+	assert_output --partial "more than 64 directories deep, not walked"
+	assert_output --partial "1 files or directories could not be read (above)"
+	assert_output --partial '"stops": [{"path": '
+}
+
 @test "usage and operational errors exit 2 with a message" {
 	run -2 drill "$TREE"
 	assert_output --partial "needs --revoke"

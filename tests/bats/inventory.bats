@@ -158,6 +158,15 @@ row() {
 	assert_line "tsa-anchor  O=execgate test,CN=execgate test tsa-root"
 }
 
+@test "an incomplete walk is listed and exits 2" {
+	local deep=$BATS_TEST_TMPDIR/deep
+	mkdir -p "$deep/$(printf 'd/%.0s' {1..66})"
+	run -2 eg inventory --policy "$POL" "$deep" "$CUR/ts"
+	assert_output --partial "more than 64 directories deep, not walked"
+	assert_output --partial "1 files or directories could not be read (above): the inventory is incomplete"
+	assert_line "signer  O=execgate test,CN=execgate test leaf-valid"
+}
+
 @test "usage and operational errors exit 2" {
 	run -2 eg inventory --policy "$POL" --warn-days soon "$CUR"
 	assert_output --partial "--warn-days: expected a number of days"
