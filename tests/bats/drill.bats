@@ -164,7 +164,7 @@ EOF
 	run -2 drill --json --revoke "$PKI/leaf-valid.crt" "$deep" "$BATS_TEST_TMPDIR/plain"
 	assert_output --partial "more than 64 directories deep, not walked"
 	assert_output --partial "1 files or directories could not be read (above)"
-	assert_output --partial '"stops": [{"path": '
+	assert_output --partial "\"stops\":[{\"path\":\"$BATS_TEST_TMPDIR/plain\""
 }
 
 @test "usage and operational errors exit 2 with a message" {
