@@ -363,6 +363,16 @@ int cmd_drill(int argc, char **argv)
 	r = lc_trust_load(&trust);
 	if (r)
 		goto out;
+	r = lc_is_anchor(&trust, d.target.sha256);
+	if (r > 0) {
+		/* Verification never looks an anchor up in a CRL: "nothing stops" would mislead. */
+		fprintf(stderr, CMD ": %s is a trust anchor; anchors are not revoked through CRLs "
+				"but removed from the policy (then every file chaining to it stops)\n",
+			revoke);
+		goto out;
+	}
+	if (r)
+		goto out;
 	/* The drill is about this one certificate: CRL freshness is another question. */
 	r = lc_verifier_new(&trust, EG_VERIFY_ALLOW_CRL_STALE | EG_VERIFY_ALLOW_CRL_MISSING, &d.v);
 	if (r)

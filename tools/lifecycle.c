@@ -9,6 +9,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "eg_lifecycle.h"
 #include "lifecycle.h"
 
 /* Deeper directory trees are an error, not a silent cut. */
@@ -78,6 +82,31 @@ void lc_trust_free(struct lc_trust *t)
 	t->policy = NULL;
 	free(t->catalog_buf);
 	t->catalog_buf = NULL;
+}
+
+int lc_is_anchor(const struct lc_trust *t, const unsigned char sha256[EG_SHA256_LEN])
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < t->nanchors; i++) {
+		BIO *bio = BIO_new_file(t->anchors[i], "r");
+		struct eg_cert_info info;
+		X509 *x;
+
+		if (!bio) {
+			fprintf(stderr, "%s: %s: cannot open\n", t->cmd, t->anchors[i]);
+			r = -ENOENT;
+			break;
+		}
+		while (!r && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+			eg_cert_info_of(x, &info);
+			X509_free(x);
+			r = !memcmp(info.sha256, sha256, EG_SHA256_LEN);
+		}
+		BIO_free(bio);
+	}
+	ERR_clear_error();
+	return r;
 }
 
 int lc_verifier_new(const struct lc_trust *t, unsigned int flags, struct eg_verifier **ret)

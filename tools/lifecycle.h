@@ -38,6 +38,9 @@ int lc_trust_add(struct lc_trust *t, const char *pem, bool tsa);
  * directory and catalogs from it (options given besides it are an error, checked here). */
 int lc_trust_load(struct lc_trust *t);
 void lc_trust_free(struct lc_trust *t);
+/* Is the certificate with fingerprint SHA256 among T's trust anchors?  -errno when an
+ * anchor file cannot be read. */
+int lc_is_anchor(const struct lc_trust *t, const unsigned char sha256[EG_SHA256_LEN]);
 /* A verifier for T with FLAGS (EG_VERIFY_*), the policy's catalogs added. */
 int lc_verifier_new(const struct lc_trust *t, unsigned int flags, struct eg_verifier **ret);
 

@@ -182,6 +182,8 @@ EOF
 	assert_output --partial "missing: No such file or directory"
 	run -2 eg drill --revoke "$PKI/leaf-valid.crt" "$TREE"
 	assert_output --partial "no trust anchor"
+	run -2 drill --revoke "$PKI/root.crt" "$TREE"
+	assert_output --partial "root.crt is a trust anchor; anchors are not revoked through CRLs"
 	run -0 eg drill --help
 	assert_output --partial "usage: execgate drill"
 }
