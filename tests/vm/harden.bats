@@ -66,3 +66,23 @@ teardown() {
 	assert_output --partial "refused: EACCES"
 	kill "$victim"
 }
+
+@test "flood: 10,000 execs of an unsigned file, none runs, every one is counted or logged" {
+	start_gate enforce --no-fanotify --on-miss deny --coalesce-ms 500
+	local file
+	file=$(fresh unsigned)
+	run -0 gated eg-flood 10000 "$file"
+	assert_output "ran=0 eperm=10000 other=0"
+	sleep 1.5
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	local denied drops logged
+	denied=$(sed -n 's/.*"denied": \([0-9]*\).*/\1/p' <<<"$output" | tail -n1)
+	drops=$(sed -n 's/.*"event_drops": \([0-9]*\).*/\1/p' <<<"$output")
+	[[ $denied -ge 10000 ]]
+	stop_agent
+	# Every denial is either in the log (coalesced, with its count) or in the drop count.
+	logged=$(grep -F "\"path\":\"$file\"" "$AGENT_EVENTS" | grep -o '"count":[0-9]*' |
+		cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
+	echo "logged=$logged drops=$drops"
+	[[ $((logged + drops)) -ge 10000 ]]
+}
