@@ -397,7 +397,8 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 		res && res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, sha))
 					    : json_null(),
 		"signature", res ? signature_json(res) : json_null(), "rule",
-		rule ? json_pack("{s:i, s:s, s:i}", (int)rule->id, rule->file, (int)rule->line)
+		rule ? json_pack("{s:i, s:s, s:i}", "id", (int)rule->id, "file", rule->file, "line",
+				 (int)rule->line)
 		     : json_null(),
 		"policy", "sha256", runtime->digest, "generation",
 		(json_int_t)eg_policy_generation(runtime->policy));

@@ -28,7 +28,7 @@ setup_file() {
 
 	"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --mode enforce \
 		--trust "$PKI/root.crt" --crl-dir "$PKI/crl/fresh" --control "$CTL" \
-		--log "$LOG" --coalesce-ms 0 --foreground 2>"$BATS_FILE_TMPDIR/agent.err" &
+		--log "$LOG" --log-allows --coalesce-ms 0 --foreground 2>"$BATS_FILE_TMPDIR/agent.err" &
 	echo $! >"$BATS_FILE_TMPDIR/agent.pid"
 	for _ in $(seq 100); do
 		grep -q ready "$BATS_FILE_TMPDIR/agent.err" && return 0
@@ -70,6 +70,18 @@ decision_for() {
 @test "fanotify: a validly signed program runs" {
 	run -0 "$EG_BIN/eg-exec" "$MNT/signed"
 	assert_output --partial "hello from"
+}
+
+@test "fanotify: --log-allows records the allow with the rule that decided it" {
+	run -0 "$EG_BIN/eg-exec" "$MNT/signed"
+	run -0 decision_for "$MNT/signed"
+	python3 - "$output" <<-'PY'
+		import json, sys
+		r = json.loads(sys.argv[1])
+		assert r["decision"] == "allow" and r["reason"] is None, r
+		assert r["rule"]["id"] == 1 and r["rule"]["line"] >= 1, r["rule"]
+		assert r["signature"]["kind"] == "detached", r["signature"]
+	PY
 }
 
 @test "fanotify: an unsigned program gets EPERM and one record with reason no_signature" {
