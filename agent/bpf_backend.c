@@ -12,6 +12,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <jansson.h>
 
 #include "bpf_backend.h"
 #include "execgate.skel.h"
@@ -86,10 +87,12 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 	struct eg_config config = {
 		.abi_version = EG_ABI_VERSION,
 		.mode = settings->mode,
-		.on_miss = settings->on_miss,
 		.policy_generation = settings->policy_generation,
 		.agent_tgid = (__u32)getpid(),
 		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
+		/* Until eg_bpf_arm(): misses pass, as they did before the agent started,
+		 * while the agent pre-scans and starts its consult. */
+		.on_miss = EG_VERDICT_ALLOW,
 	};
 	__u32 zero = 0;
 	int err;
@@ -278,6 +281,27 @@ int eg_bpf_events_fd(const struct eg_bpf *bpf)
 	return bpf_map__fd(bpf->skel->maps.eg_events);
 }
 
+json_t *eg_bpf_program_stats(const struct eg_bpf *bpf)
+{
+	json_t *stats = json_object();
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, bpf->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		json_object_set_new(stats, bpf_program__name(prog),
+				    json_pack("{s:I, s:I}", "runs", (json_int_t)info.run_cnt,
+					      "avg_ns",
+					      (json_int_t)(info.run_cnt ? info.run_time_ns /
+									  info.run_cnt
+									: 0)));
+	}
+	return stats;
+}
+
 int eg_bpf_counter(const struct eg_bpf *bpf, enum eg_counter counter, __u64 *ret_value)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -326,6 +350,15 @@ int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum e
 	verdict_record(st, verdict, reason, generation, &rec);
 	return bpf_map__update_elem(bpf->skel->maps.eg_verdicts, &fd, sizeof(fd), &rec, sizeof(rec),
 				    BPF_ANY);
+}
+
+int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss)
+{
+	__u32 zero = 0;
+
+	bpf->config.on_miss = on_miss;
+	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
+				    sizeof(bpf->config), BPF_ANY);
 }
 
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation)

@@ -12,7 +12,6 @@ struct eg_bpf;
 
 struct eg_bpf_settings {
 	enum eg_mode mode;
-	enum eg_verdict on_miss;
 	__u32 policy_generation;
 	const char *scope_cgroup; /* cgroup v2 directory, or NULL for the whole machine */
 	bool protect;             /* EG_CONFIG_PROTECT: guard the agent against signals, ptrace */
@@ -38,6 +37,11 @@ void eg_bpf_close(struct eg_bpf *bpf);
 /* The ring buffer's map fd, for the event reader. */
 int eg_bpf_events_fd(const struct eg_bpf *bpf);
 
+/* Each program's runs and average run time in ns, as an object keyed by program name;
+ * the kernel counts them only while sysctl kernel.bpf_stats_enabled is 1. */
+struct json_t;
+struct json_t *eg_bpf_program_stats(const struct eg_bpf *bpf);
+
 /* Sum of one per-CPU counter (enum eg_counter). */
 int eg_bpf_counter(const struct eg_bpf *bpf, enum eg_counter counter, __u64 *ret_value);
 
@@ -47,6 +51,10 @@ struct stat;
  * was verified) and to GENERATION. */
 int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
 		       enum eg_reason reason, __u32 generation);
+
+/* Apply the configured miss verdict: eg_bpf_open() starts with misses allowed so that
+ * the machine does not stall while the agent pre-scans and starts its consult. */
+int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss);
 
 /* A new mode and policy generation after a reload: every older verdict becomes a miss. */
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation);

@@ -493,6 +493,7 @@ static json_t *control_status(void *ctx)
 			json_object_set_new(kernel, names[i], json_integer((json_int_t)value));
 		}
 		json_object_set_new(status, "kernel", kernel);
+		json_object_set_new(status, "programs", eg_bpf_program_stats(agent->bpf));
 	}
 	if (agent->consult) {
 		eg_consult_counts(agent->consult, &answered, &timeouts);
@@ -514,7 +515,6 @@ static int start_backend(struct agent *agent)
 	struct options *options = agent->options;
 	struct eg_bpf_settings bpf_settings = {
 		.mode = eg_decider_mode(agent->decider),
-		.on_miss = options->on_miss,
 		.policy_generation = eg_decider_generation(agent->decider),
 		.scope_cgroup = options->scope_cgroup,
 		.protect = options->harden || eg_decider_self_protection(agent->decider),
@@ -575,6 +575,8 @@ static int start_backend(struct agent *agent)
 			consult_error.message);
 	}
 	prescan(agent);
+	if (agent->bpf)
+		eg_bpf_arm(agent->bpf, options->on_miss);
 	agent->backend = agent->bpf && agent->consult ? "bpf+fanotify"
 			 : agent->bpf		      ? "bpf"
 						      : "fanotify";

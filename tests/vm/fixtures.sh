@@ -19,6 +19,7 @@
 #     untrusted         signed under a root the policy does not trust
 #     revoked           leaf revoked for keyCompromise
 #     expired           leaf expired, no timestamp
+#     big               signed-static with 10 MiB appended (benchmark)
 set -euo pipefail
 
 root=$1 pki=$2
@@ -42,6 +43,10 @@ cp "$fx/signed" "$fx/tampered" && cp "$fx/signed.sig" "$fx/tampered.sig" &&
 cp "$hello" "$fx/untrusted" && sign "$fx/untrusted" untrusted-leaf "$pki/untrusted-root.crt"
 cp "$hello" "$fx/revoked" && sign "$fx/revoked" leaf-revoked-kc
 cp "$hello" "$fx/expired" && sign "$fx/expired" leaf-expired
+# For the benchmark: a 10 MiB signed program (random bytes after the ELF image, which the
+# kernel never maps and the signature covers).
+cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
+	head -c $((10 << 20)) /dev/urandom >>"$fx/big" && sign "$fx/big" leaf-valid
 
 # The guest's own system, catalogued by digest: every ELF file but the fixtures and the
 # program and library they are copies of (a catalog trusts a digest wherever it is found).

@@ -3,6 +3,7 @@
 #
 #   tests/vm/run.sh            run tests/vm/*.bats in each Debian cloud kernel, print TAP
 #   tests/vm/run.sh --demo     boot the first kernel and run tests/vm/demo.sh instead
+#   tests/vm/run.sh --bench    boot the first kernel and run tests/vm/bench.sh instead
 #
 # Kernels are resolved at run time from Debian's meta packages (their versions move),
 # fetched with `apt-get download` and cached under $BUILD/vm.  The initramfs holds
@@ -19,6 +20,7 @@ VM_KERNELS=${VM_KERNELS:-"linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"}
 cache=$BUILD/vm
 mode=tests
 [[ ${1:-} == --demo ]] && mode=demo
+[[ ${1:-} == --bench ]] && mode=bench
 
 log() { echo "# vm: $*" >&2; }
 
@@ -153,7 +155,7 @@ main() {
 		elif [[ $mode == tests ]] && ! grep -q '^1\.\.[0-9]' "$tap.clean"; then
 			echo "not ok - vm: bats did not start on $pkg (see above)"
 		fi
-		[[ $mode == demo ]] && break
+		[[ $mode == tests ]] || break
 	done
 	return 0
 }
