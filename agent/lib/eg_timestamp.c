@@ -52,6 +52,27 @@ int eg_ts_find(CMS_SignerInfo *si, const ASN1_STRING **ret_der)
 	return found;
 }
 
+void eg_ts_result_clear(struct eg_ts_result *res)
+{
+	sk_X509_pop_free(res->chain, X509_free);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The chain TS_RESP_verify_token accepted, built again to be checked against CRLs (it
+ * does not hand its own out).  NULL when it does not build (or on allocation failure). */
+static STACK_OF(X509) * tsa_chain(X509_STORE *store, X509 *tsa, STACK_OF(X509) * untrusted)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *chain = NULL;
+
+	if (ctx && X509_STORE_CTX_init(ctx, store, tsa, untrusted) == 1 &&
+	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_TIMESTAMP_SIGN) == 1 &&
+	    X509_verify_cert(ctx) == 1)
+		chain = X509_STORE_CTX_get1_chain(ctx);
+	X509_STORE_CTX_free(ctx);
+	return chain;
+}
+
 int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *res)
 {
 	const ASN1_STRING *der = NULL;
@@ -116,8 +137,13 @@ int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *
 
 		eg_cert_info_fill(sk_X509_value(signers, 0), &info);
 		memcpy(res->tsa_subject, info.subject, sizeof(res->tsa_subject));
+		res->chain = tsa_chain(tsa_store, sk_X509_value(signers, 0), token->d.sign->cert);
 	}
 	sk_X509_free(signers);
+	if (!res->chain) {
+		eg_errf(res->detail, sizeof(res->detail), "timestamp token: no TSA chain");
+		goto out;
+	}
 	res->valid = true;
 out:
 	ERR_clear_error();

@@ -185,8 +185,10 @@ void eg_verifier_free(struct eg_verifier *v)
 	free(v->deny);
 	for (size_t i = 0; i < v->ncats; i++)
 		eg_catalog_free(v->cats[i]);
-	for (size_t i = 0; i < EG_CACHE_SLOTS; i++)
+	for (size_t i = 0; i < EG_CACHE_SLOTS; i++) {
 		eg_chain_result_clear(&v->chain_cache[i].res);
+		eg_ts_result_clear(&v->ts_cache[i].ts);
+	}
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 }
@@ -375,7 +377,8 @@ static int ts_cached(struct eg_verifier *v, CMS_SignerInfo *si, int64_t now,
 	pthread_mutex_lock(&v->lock);
 	if (s->used && !memcmp(s->key, key, sizeof(key)) && s->bucket == bucket_of(now)) {
 		*ts = s->ts;
-		hit = true;
+		ts->chain = s->ts.chain ? X509_chain_up_ref(s->ts.chain) : NULL;
+		hit = !s->ts.chain || ts->chain;
 	}
 	pthread_mutex_unlock(&v->lock);
 	if (hit)
@@ -384,10 +387,12 @@ static int ts_cached(struct eg_verifier *v, CMS_SignerInfo *si, int64_t now,
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&v->lock);
-	s->used = true;
+	eg_ts_result_clear(&s->ts);
+	s->ts = *ts;
+	s->ts.chain = ts->chain ? X509_chain_up_ref(ts->chain) : NULL;
+	s->used = !ts->chain || s->ts.chain;
 	memcpy(s->key, key, sizeof(key));
 	s->bucket = bucket_of(now);
-	s->ts = *ts;
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }
@@ -491,6 +496,42 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
 		snprintf(res->detail, sizeof(res->detail), "%s", note);
 }
 
+/* Revocation of the TSA's chain: a token from a TSA certificate revoked before genTime
+ * for a benign reason, or at all for any other reason, is a bad timestamp (a TSA key in
+ * the wrong hands could backdate signatures).  Missing and stale CRLs count as for the
+ * signer's chain.  True when the token must not count. */
+static bool tsa_revoked(struct eg_verifier *v, const struct eg_ts_result *ts, int64_t now,
+			struct eg_verify_result *res)
+{
+	int n = sk_X509_num(ts->chain);
+
+	for (int i = 0; i + 1 < n; i++) {
+		X509 *cert = sk_X509_value(ts->chain, i);
+		struct eg_crl_status st;
+		struct eg_cert_info info;
+
+		crl_cached(v, cert, sk_X509_value(ts->chain, i + 1), now, &st);
+		if (st.next_update &&
+		    (!res->crl_next_update || st.next_update < res->crl_next_update))
+			res->crl_next_update = st.next_update;
+		if (st.state == EG_CRL_MISSING) {
+			res->crl_problems |= EG_CRL_PROBLEM_MISSING;
+			continue;
+		}
+		if (st.next_update == 0 || now > st.next_update ||
+		    (v->crl_max_age > 0 && now - st.this_update > v->crl_max_age))
+			res->crl_problems |= EG_CRL_PROBLEM_STALE;
+		if (!st.revoked ||
+		    (eg_crl_reason_benign(st.reason) && ts->gen_time < st.revocation_date))
+			continue;
+		eg_cert_info_fill(cert, &info);
+		invalid(res, EG_REASON_BAD_TIMESTAMP, "TSA certificate %s is revoked (%s)",
+			info.subject, crl_reason_name(st.reason));
+		return true;
+	}
+	return false;
+}
+
 /*
  * Steps 5 to 7 for a signature whose CMS already verified: timestamp, chain, revocation.
  * Sets res->valid when everything holds.
@@ -500,18 +541,20 @@ static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 			struct eg_verify_result *res)
 {
 	struct eg_chain_result cr = {0};
-	struct eg_ts_result ts;
+	struct eg_ts_result ts = {0};
 	int r;
 
 	r = ts_cached(v, si, now, &ts);
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "%s", ts.detail);
-		return r;
+		goto out;
 	}
 	if (ts.present && !ts.valid && v->tsa_store) {
 		invalid(res, EG_REASON_BAD_TIMESTAMP, "%s", ts.detail);
-		return 0;
+		goto out;
 	}
+	if (ts.valid && v->crl_dir && tsa_revoked(v, &ts, now, res))
+		goto out;
 	if (ts.valid) {
 		res->has_timestamp = true;
 		res->timestamp = ts.gen_time;
@@ -519,7 +562,7 @@ static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 	} else if (flags & EG_VERIFY_REQUIRE_TIMESTAMP) {
 		invalid(res, EG_REASON_TIMESTAMP_REQUIRED, "the signature has no %stimestamp",
 			ts.present ? "verifiable " : "");
-		return 0;
+		goto out;
 	}
 
 	/* The Lifetime Signing EKU says the signature dies with the certificate: then the
@@ -528,7 +571,7 @@ static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 	r = chain_cached(v, signer, certs, res->validation_time, &cr);
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "certificate chain: out of memory");
-		return r;
+		goto out;
 	}
 	for (int i = 0; cr.chain && i < sk_X509_num(cr.chain) && i < EG_CHAIN_MAX; i++) {
 		struct eg_cert_info info;
@@ -556,7 +599,8 @@ static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 	res->reason = EG_REASON_NONE;
 out:
 	eg_chain_result_clear(&cr);
-	return 0;
+	eg_ts_result_clear(&ts);
+	return r;
 }
 
 /* Signer, deny list, algorithms and the CMS signature over CONTENT (NULL: attached

@@ -48,7 +48,10 @@
  *     present (bad_eku).  Reasons: expired, not_yet_valid, weak_algorithm (SHA-1 or
  *     small keys anywhere in the chain), untrusted_chain (anything else).
  *  7. Revocation (when a CRL directory is configured), at the current time, for every
- *     certificate of the chain but the anchor: see eg_verifier_opts.crl_dir.
+ *     certificate of the chain but the anchor: see eg_verifier_opts.crl_dir.  The TSA's
+ *     chain too (before step 6): a TSA certificate revoked, unless for a benign reason
+ *     after genTime, makes the token bad (bad_timestamp); its missing or stale CRLs
+ *     count as crl_missing / crl_stale.
  */
 
 #include <stdbool.h>

@@ -74,8 +74,10 @@ struct eg_ts_result {
 	bool valid;   /* it verified */
 	int64_t gen_time;
 	char tsa_subject[EG_NAME_MAX];
+	STACK_OF(X509) * chain; /* when valid: the TSA's chain, TSA first, anchor last */
 	char detail[256];
 };
+void eg_ts_result_clear(struct eg_ts_result *res);
 /* The one token attribute value of SI: 0 none, 1 found, -EBADMSG more than one. */
 int eg_ts_find(CMS_SignerInfo *si, const ASN1_STRING **ret_der);
 /* Find and verify the RFC 3161 token of SI against TSA_STORE (NULL: not evaluated). */

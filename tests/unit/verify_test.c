@@ -60,6 +60,7 @@ static struct {
 	char path[512];
 	EVP_PKEY *root_key, *inter_key, *ec_key, *rsa_key, *other_key, *tsa_key;
 	X509 *root, *inter, *other_root, *tsa_root, *tsa, *tsa_expired, *tsa_untrusted;
+	X509 *tsa_kc, *tsa_sup;	    /* revoked in tsa_root's CRL 10 days ago */
 	X509 *inter_sup, *inter_kc; /* intermediates revoked in root's CRL */
 	X509 *leaf[L_COUNT], *rev[NREV], *under_sup, *under_kc;
 	EVP_PKEY *leaf_key[L_COUNT];
@@ -97,9 +98,14 @@ static void write_crls(void)
 					      {P.inter_sup, -10 * DAY, CRL_REASON_SUPERSEDED},
 					      {P.inter_kc, -10 * DAY, CRL_REASON_KEY_COMPROMISE},
 				      };
-	X509_CRL *inter_crl, *root_crl, *stale, *old, *forged, *sup_crl, *kc_crl;
-	const char *dirs[] = {"crl-fresh",   "crl-stale",  "crl-old",
-			      "crl-missing", "crl-forged", "crl-der"};
+	struct pki_revoked tsa_rev[2] = {
+		{P.tsa_kc, -10 * DAY, CRL_REASON_KEY_COMPROMISE},
+		{P.tsa_sup, -10 * DAY, CRL_REASON_SUPERSEDED},
+	};
+	X509_CRL *inter_crl, *root_crl, *stale, *old, *forged, *sup_crl, *kc_crl, *tsa_crl;
+	/* Every directory but the last holds tsa_root's CRL. */
+	const char *dirs[] = {"crl-fresh",  "crl-stale", "crl-old",   "crl-missing",
+			      "crl-forged", "crl-der",	 "crl-no-tsa"};
 
 	for (size_t i = 0; i < NREV; i++)
 		rev[i] = (struct pki_revoked){P.rev[i], -10 * DAY, rev_reasons[i]};
@@ -113,6 +119,14 @@ static void write_crls(void)
 	forged = pki_crl(P.inter, P.other_key, -DAY, 30 * DAY, NULL, 0);
 	sup_crl = pki_crl(P.inter_sup, P.inter_key, -DAY, 30 * DAY, NULL, 0);
 	kc_crl = pki_crl(P.inter_kc, P.inter_key, -DAY, 30 * DAY, NULL, 0);
+	tsa_crl = pki_crl(P.tsa_root, P.tsa_key, -DAY, 30 * DAY, tsa_rev, 2);
+	for (size_t i = 0; i + 1 < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s/tsa-root.crl", dirs[i]);
+		pki_write_crl(path_of(name), tsa_crl, true);
+	}
+	X509_CRL_free(tsa_crl);
 
 	pki_write_crl(path_of("crl-fresh/inter.crl"), inter_crl, true);
 	pki_write_crl(path_of("crl-fresh/root.crl"), root_crl, true);
@@ -126,6 +140,8 @@ static void write_crls(void)
 	pki_write_crl(path_of("crl-old/inter.crl"), old, true);
 	pki_write_crl(path_of("crl-old/root.crl"), root_crl, true);
 	pki_write_crl(path_of("crl-missing/root.crl"), root_crl, true);
+	pki_write_crl(path_of("crl-no-tsa/inter.crl"), inter_crl, true);
+	pki_write_crl(path_of("crl-no-tsa/root.crl"), root_crl, true);
 	pki_write_crl(path_of("crl-forged/inter.crl"), forged, true);
 	pki_write_crl(path_of("crl-forged/root.crl"), root_crl, true);
 	X509_CRL_free(inter_crl);
@@ -168,6 +184,10 @@ static int setup(void **state)
 		     P.tsa_root, P.tsa_key, NULL);
 	P.tsa_expired = leaf("tsa expired", -1000 * DAY, -500 * DAY, "critical,timeStamping", DS,
 			     P.tsa_key, P.tsa_root, P.tsa_key, NULL);
+	P.tsa_kc = leaf("tsa compromised", -1000 * DAY, 3000 * DAY, "critical,timeStamping", DS,
+			P.tsa_key, P.tsa_root, P.tsa_key, NULL);
+	P.tsa_sup = leaf("tsa superseded", -1000 * DAY, 3000 * DAY, "critical,timeStamping", DS,
+			 P.tsa_key, P.tsa_root, P.tsa_key, NULL);
 	P.tsa_untrusted = leaf("tsa untrusted", -1000 * DAY, 3000 * DAY, "critical,timeStamping",
 			       DS, P.tsa_key, P.other_root, P.other_key, NULL);
 
@@ -228,6 +248,8 @@ static int teardown(void **state)
 	}
 	for (size_t i = 0; i < NREV; i++)
 		X509_free(P.rev[i]);
+	X509_free(P.tsa_kc);
+	X509_free(P.tsa_sup);
 	X509 *certs[] = {P.root,     P.inter,	    P.other_root,    P.tsa_root,
 			 P.tsa,	     P.tsa_expired, P.tsa_untrusted, P.inter_sup,
 			 P.inter_kc, P.under_sup,   P.under_kc};
@@ -695,6 +717,31 @@ static void crl_reason_and_time_rule(void **state)
 		&o, EG_REASON_REVOKED, "intermediate keyCompromise, timestamped before");
 }
 
+/* The TSA's own chain is checked against CRLs too. */
+static void a_revoked_tsa_gives_a_bad_timestamp(void **state)
+{
+	struct vopts fresh = {.crl_dir = "crl-fresh"}, no_tsa = {.crl_dir = "crl-no-tsa"};
+	struct vopts no_tsa_ok = {.crl_dir = "crl-no-tsa", .flags = EG_VERIFY_ALLOW_CRL_MISSING};
+	struct eg_verify_result res;
+
+	check(&SPEC(L_VALID, .ts = -DAY, .tsa = P.tsa_kc), &fresh, EG_REASON_BAD_TIMESTAMP,
+	      "TSA revoked for keyCompromise");
+	check(&SPEC(L_VALID, .ts = -DAY, .tsa = P.tsa_kc), NULL, EG_REASON_NONE,
+	      "TSA revoked, no CRL directory");
+	check(&SPEC(L_VALID, .ts = -20 * DAY, .tsa = P.tsa_sup), &fresh, EG_REASON_NONE,
+	      "TSA superseded after the token");
+	check(&SPEC(L_VALID, .ts = -DAY, .tsa = P.tsa_sup), &fresh, EG_REASON_BAD_TIMESTAMP,
+	      "token from a superseded TSA");
+	check(&SPEC(L_VALID, .ts = -DAY), &no_tsa, EG_REASON_CRL_MISSING, "no CRL for the TSA");
+	check(&SPEC(L_VALID), &no_tsa, EG_REASON_NONE, "no CRL for the TSA, no token");
+	sign_data(&SPEC(L_VALID, .ts = -DAY), "t.sig");
+	assert_int_equal(verify_with(&no_tsa_ok, "data", "t.sig", 0, &res), 0);
+	expect(&res, EG_REASON_NONE, "missing TSA CRL allowed");
+	assert_int_equal(res.crl_problems, EG_CRL_PROBLEM_MISSING);
+	assert_int_equal(res.revocation, EG_REVOCATION_UNKNOWN);
+	assert_true(res.has_timestamp);
+}
+
 static void crl_freshness_presence_and_signature(void **state)
 {
 	struct eg_verify_result res;
@@ -998,10 +1045,11 @@ static void concurrent_verifications_share_one_verifier(void **state)
 		w[i].v = w[0].v;
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
 	}
-	for (int i = 0; i < 4; i++) {
+	/* Join every thread before any assertion: a failed one leaves the test early. */
+	for (int i = 0; i < 4; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (int i = 0; i < 4; i++)
 		assert_int_equal(w[i].failures, 0);
-	}
 	eg_verifier_free(w[0].v);
 	free(root);
 	free(tsa);
@@ -1040,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(timestamps),
 		cmocka_unit_test(crl_reason_and_time_rule),
 		cmocka_unit_test(crl_freshness_presence_and_signature),
+		cmocka_unit_test(a_revoked_tsa_gives_a_bad_timestamp),
 		cmocka_unit_test(deny_list_comes_first),
 		cmocka_unit_test(catalogs),
 		cmocka_unit_test(cache_respects_the_validity_window),
