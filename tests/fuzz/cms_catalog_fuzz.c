@@ -36,6 +36,7 @@ static void one_cms(const uint8_t *data, size_t size, bool detached)
 		eg_ts_check(tsa_store, si, &ts);
 		if (ts.valid)
 			abort();
+		eg_ts_result_clear(&ts);
 		sk_X509_pop_free(certs, X509_free);
 	}
 	if (!detached)
