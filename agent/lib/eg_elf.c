@@ -31,8 +31,6 @@
 
 /* Bound on the section name string table we read names from. */
 #define SHSTRTAB_MAX (16 * 1024 * 1024)
-/* Bound on the program header count (PN_XNUM lets it reach 2^32). */
-#define PHNUM_MAX 65535
 /* Reads of file content go through a buffer this large: few syscalls, fits in L2. */
 #define READ_CHUNK (1024 * 1024)
 
@@ -199,9 +197,10 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 
 	/* Program headers: the table and every segment's file range inside the file.  The
 	 * count comes from the header itself: elf_getphdrnum() silently clamps it to what
-	 * fits in the file, which would hide a truncated table. */
+	 * fits in the file, which would hide a truncated table.  PN_XNUM (count in section
+	 * 0) is refused: no program the kernel loads has that many segments. */
 	l->phnum = l->ehdr.e_phnum;
-	if ((l->phnum == PN_XNUM && elf_getphdrnum(l->elf, &l->phnum)) || l->phnum > PHNUM_MAX) {
+	if (l->phnum >= PN_XNUM) {
 		set_err(errbuf, errlen, "malformed ELF: bad program header count");
 		return -EBADMSG;
 	}

@@ -260,6 +260,10 @@ static void m_trailing_bytes(struct img *m)
 {
 	m->len = img_len(m) + 100;
 }
+static void m_phnum_xnum(struct img *m)
+{
+	m->phnum = PN_XNUM;
+}
 
 static const struct malformed_case cases[] = {
 	{"valid", m_none, 0, NULL},
@@ -290,6 +294,7 @@ static const struct malformed_case cases[] = {
 	{"name table index out of range", m_strndx, -EBADMSG, "name table"},
 	{"a section past EOF", m_section_past_eof, -EBADMSG, "outside the file"},
 	{"a segment past EOF", m_segment_past_eof, -EBADMSG, "outside the file"},
+	{"extended program header count", m_phnum_xnum, -EBADMSG, "program header count"},
 };
 
 static void locator_rejects_every_malformation_in_every_format(void **state)
