@@ -851,7 +851,7 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			break;
 	}
 	if (res->kind == EG_SIG_NONE) {
-		if (elf_r == -ENOENT || opts->detached)
+		if (elf_r == -ENOENT)
 			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
 				EG_SIG_SECTION,
 				path ? ", no detached signature, no catalog entry" : "");
