@@ -175,22 +175,34 @@ static void *reader_main(void *arg)
 {
 	struct eg_consult *consult = arg;
 	char buffer[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	struct pollfd fds[2] = {
+	/* Whole machine: a filesystem mounted later (a container's overlay, a fresh tmpfs)
+	 * gets its mark when the mount table changes, which /proc/self/mounts signals with
+	 * POLLPRI.  Until then its files are misses for the BPF gate. */
+	int mounts_fd = consult->settings.nmounts ? -1
+						  : open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
+	struct pollfd fds[3] = {
 		{ .fd = consult->fan_fd, .events = POLLIN },
 		{ .fd = consult->stop_pipe[0], .events = POLLIN },
+		{ .fd = mounts_fd, .events = POLLPRI },
 	};
 
 	for (;;) {
 		const struct fanotify_event_metadata *event;
+		struct eg_consult_error ignored;
 		ssize_t len;
 
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (fds[1].revents)
 			break;
+		if (fds[2].revents & (POLLPRI | POLLERR)) {
+			mark_all_filesystems(consult, &ignored);
+			if (!(fds[0].revents & POLLIN))
+				continue;
+		}
 		len = read(consult->fan_fd, buffer, sizeof(buffer));
 		if (len < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -207,6 +219,8 @@ static void *reader_main(void *arg)
 				close(event->fd);
 		}
 	}
+	if (mounts_fd >= 0)
+		close(mounts_fd);
 	return NULL;
 }
 

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -475,6 +477,54 @@ static void file_path(int fd, char *ret, size_t len)
 	ret[n > 0 ? n : 0] = '\0';
 }
 
+/* A FUSE server decides what every read returns, and can change a file's bytes without
+ * changing its times: an allow there is never remembered, so each exec is verified again
+ * (the kernel's verdict is rewritten each time and serves that exec and its mappings). */
+static bool on_fuse(int fd)
+{
+	struct statfs fs;
+
+	return fstatfs(fd, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC;
+}
+
+static bool runtime_is_current(struct eg_decider *decider, const struct runtime *runtime)
+{
+	bool current;
+
+	pthread_mutex_lock(&decider->lock);
+	current = decider->current == runtime;
+	pthread_mutex_unlock(&decider->lock);
+	return current;
+}
+
+/* Verify the file open on FD and evaluate the policy of RUNTIME on it.  *RET_STABLE: the
+ * file kept the version BEFORE describes while it was read. */
+static void evaluate(const struct runtime *runtime, int fd, const char *path, enum eg_hook hook,
+		     const struct process_info *process, struct eg_verify_result *res,
+		     struct eg_policy_decision *ret_pd, const struct stat *before, bool *ret_stable,
+		     bool *ret_leased)
+{
+	struct eg_policy_facts facts;
+	struct stat after;
+	int err;
+
+	/* A read lease makes a writer show up; one that already has the file open for
+	 * writing refuses the lease, and such a file is never cached. */
+	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
+	err = eg_verify_fd(runtime->verifier, fd, path[0] == '/' ? path : NULL, NULL, res);
+	*ret_stable = fstat(fd, &after) == 0 && same_version(before, &after) &&
+		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
+	if (*ret_leased)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+	if (err) {
+		/* An operational error is never a valid signature. */
+		res->valid = false;
+		res->reason = EG_REASON_UNVERIFIED;
+	}
+	facts_from(res, path, hook, process, &facts);
+	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
+}
+
 /* PID 0: the agent's own pre-scan, which caches verdicts but logs nothing (no access
  * happened yet; the kernel reports the ones that do). */
 bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
@@ -484,14 +534,12 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	const struct eg_policy_settings *settings = eg_policy_settings(runtime->policy);
 	struct eg_policy_decision pd = { .rule = NULL };
 	struct eg_verify_result res;
-	struct eg_policy_facts facts;
 	struct process_info process;
-	struct stat before, after;
+	struct stat before;
 	enum eg_decision decision;
 	enum eg_reason reason;
 	char path[PATH_MAX];
 	bool leased, stable;
-	int err;
 
 	*ret_remember = false;
 	if (pid)
@@ -512,22 +560,17 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		reason = EG_REASON_UNVERIFIED;
 		goto out;
 	}
-	/* A read lease makes a writer show up; one that already has the file open for
-	 * writing refuses the lease, and such a file is never cached. */
-	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
-	err = eg_verify_fd(runtime->verifier, fd, path[0] == '/' ? path : NULL, NULL, &res);
-	stable = fstat(fd, &after) == 0 && same_version(&before, &after) &&
-		 (!leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
-	if (leased)
-		fcntl(fd, F_SETLEASE, F_UNLCK);
-
-	if (err) {
-		/* An operational error is never a valid signature. */
-		res.valid = false;
-		res.reason = EG_REASON_UNVERIFIED;
+	/* A reload that swapped the policy while this file was verified would leave a
+	 * verdict of the old generation, a miss for the kernel a moment later: decide again
+	 * under the new one (bounded: reloads are rare). */
+	for (int tries = 0;; tries++) {
+		evaluate(runtime, fd, path, hook, &process, &res, &pd, &before, &stable, &leased);
+		if (tries == 2 || runtime_is_current(decider, runtime))
+			break;
+		runtime_put(decider, runtime);
+		runtime = runtime_get(decider);
+		settings = eg_policy_settings(runtime->policy);
 	}
-	facts_from(&res, path, hook, &process, &facts);
-	eg_policy_evaluate(runtime->policy, &facts, &pd);
 	decision = pd.decision;
 	/* --mode overrides the policy's mode: what it would deny, audit mode only logs. */
 	if (runtime->mode == EG_MODE_AUDIT && decision == EG_DECISION_DENY)
@@ -540,7 +583,7 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
 				   reason, eg_policy_generation(runtime->policy));
-	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW;
+	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW && !on_fuse(fd);
 out:
 	if (!pid) {
 		runtime_put(decider, runtime);

@@ -37,15 +37,17 @@ resolve_kernel() {
 	echo "$pkg"
 }
 
-# Path of the cached vmlinuz for kernel package PKG, downloading it when needed.
+# Path of the cached vmlinuz for kernel package PKG, downloading it when needed, with the
+# overlayfs module the overlay tests load (the guest has no other modules).
 fetch_kernel() {
 	local pkg=$1 dir=$cache/kernels/$1 deb
-	if ! compgen -G "$dir/boot/vmlinuz-*" >/dev/null; then
+	if ! compgen -G "$dir/lib/modules/*/kernel/fs/overlayfs/overlay.ko" >/dev/null; then
 		mkdir -p "$dir"
 		(cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) ||
 			{ log "apt-get download $pkg failed"; return 1; }
 		deb=$(compgen -G "$dir/${pkg}_*.deb" | head -n1)
-		dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$dir" --wildcards './boot/vmlinuz-*'
+		dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$dir" --wildcards './boot/vmlinuz-*' \
+			'./lib/modules/*/kernel/fs/overlayfs/overlay.ko'
 		rm -f "$deb"
 	fi
 	compgen -G "$dir/boot/vmlinuz-*" | head -n1
@@ -85,6 +87,8 @@ build_initramfs() {
 	done
 	cp -a "$top/tests/vm" "$root/opt/execgate/tests/vm"
 	"$top/tests/vm/fixtures.sh" "$root" "$(make_pki)" >&2
+	# Each kernel's overlay module, under its own version: one initramfs serves them all.
+	cp -a "$cache"/kernels/*/lib "$root/" 2>/dev/null || true
 	cp "$top/tests/vm/init" "$root/init"
 	chmod +x "$root/init"
 	echo "$mode" >"$root/opt/execgate/mode"
@@ -131,13 +135,18 @@ boot() {
 main() {
 	local meta pkg kernel initrd accel="" tap console version rc
 	command -v qemu-system-x86_64 >/dev/null || { echo "not ok - vm: qemu-system-x86_64 missing (make deps)"; return 0; }
+	local -a pkgs=() kernels=()
 	mkdir -p "$cache"
-	initrd=$(build_initramfs)
 	for meta in $VM_KERNELS; do
 		if ! pkg=$(resolve_kernel "$meta") || ! kernel=$(fetch_kernel "$pkg"); then
 			echo "not ok - vm: kernel $meta unavailable"
 			continue
 		fi
+		pkgs+=("$pkg") kernels+=("$kernel")
+	done
+	initrd=$(build_initramfs)
+	for i in "${!pkgs[@]}"; do
+		pkg=${pkgs[$i]} kernel=${kernels[$i]}
 		[[ -n $accel ]] || accel=$(pick_accel "$kernel")
 		tap=$cache/$pkg.tap
 		console=$cache/$pkg.console

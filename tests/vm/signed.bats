@@ -147,3 +147,46 @@ teardown() {
 	run -0 execgate status --socket "$sock" --json
 	assert_output --partial '"generation": 2'
 }
+
+@test "reload under a loop of execs loses no decision" {
+	start_gate enforce
+	local signed unsigned sock=$BATS_TEST_TMPDIR/control.sock
+	signed=$(fresh signed)
+	unsigned=$BATS_TEST_TMPDIR/unsigned-loop
+	cp "$FX/unsigned" "$unsigned"
+	gated eg-flood 400 "$signed" >"$BATS_TEST_TMPDIR/signed.out" &
+	local flood_signed=$!
+	gated eg-flood 400 "$unsigned" >"$BATS_TEST_TMPDIR/unsigned.out" &
+	local flood_unsigned=$!
+	for _ in 1 2 3 4 5; do
+		execgate reload --socket "$sock"
+		sleep 0.2
+	done
+	wait "$flood_signed" "$flood_unsigned"
+	run cat "$BATS_TEST_TMPDIR/signed.out"
+	assert_output --partial "ran=400 eperm=0 other=0"
+	run cat "$BATS_TEST_TMPDIR/unsigned.out"
+	assert_output --partial "ran=0 eperm=400 other=0"
+	run -0 execgate status --socket "$sock" --json
+	assert_output --partial '"generation": 6'
+}
+
+@test "overlayfs mounted after start: signed runs, unsigned is denied, a copied-up change is decided afresh" {
+	grep -qw overlay /proc/filesystems ||
+		insmod "/lib/modules/$(uname -r)/kernel/fs/overlayfs/overlay.ko" ||
+		skip "no overlayfs module for $(uname -r)"
+	start_gate enforce
+	local o=$BATS_TEST_TMPDIR/ovl
+	mkdir -p "$o/lower" "$o/upper" "$o/work" "$o/merged"
+	cp "$FX/signed" "$FX/signed.sig" "$FX/unsigned" "$o/lower/"
+	mount -t overlay overlay -o "lowerdir=$o/lower,upperdir=$o/upper,workdir=$o/work" "$o/merged"
+	sleep 0.5 # the agent marks the new filesystem when the mount table changes
+	run -0 gated eg-exec "$o/merged/signed"
+	assert_output --partial "hello from"
+	run -126 gated eg-exec "$o/merged/unsigned"
+	assert_output --partial "EPERM"
+	printf 'x' >>"$o/merged/signed" # copy-up: the upper file is a new inode
+	run -126 gated eg-exec "$o/merged/signed"
+	assert_output --partial "EPERM"
+	umount "$o/merged"
+}
