@@ -213,6 +213,13 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 				"malformed ELF: program header table outside the file");
 			return -EBADMSG;
 		}
+		/* A table overlapping the ELF header would change when a signer rewrites
+		 * e_shoff: what was checked would not be what gets signed. */
+		if (l->ehdr.e_phoff < l->ehdr_size) {
+			set_err(errbuf, errlen,
+				"malformed ELF: program header table inside the ELF header");
+			return -EBADMSG;
+		}
 	}
 
 	/* Section headers.  With e_shnum 0 and e_shoff set, the count is in section 0. */
@@ -221,6 +228,11 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		    !in_file(l->ehdr.e_shoff, l->shdr_size, s->size)) {
 			set_err(errbuf, errlen,
 				"malformed ELF: section header table outside the file");
+			return -EBADMSG;
+		}
+		if (l->ehdr.e_shoff < l->ehdr_size) {
+			set_err(errbuf, errlen,
+				"malformed ELF: section header table inside the ELF header");
 			return -EBADMSG;
 		}
 		l->shnum = l->ehdr.e_shnum;

@@ -264,6 +264,16 @@ static void m_phnum_xnum(struct img *m)
 {
 	m->phnum = PN_XNUM;
 }
+/* Found by elf_sig_fuzz: a table inside the ELF header changes when the signer rewrites
+ * e_shoff, so the file it produced no longer held the segments it had read. */
+static void m_phdrs_in_ehdr(struct img *m)
+{
+	m->phoff = 28;
+}
+static void m_shdrs_in_ehdr(struct img *m)
+{
+	m->shoff = 8;
+}
 
 static const struct malformed_case cases[] = {
 	{"valid", m_none, 0, NULL},
@@ -295,6 +305,8 @@ static const struct malformed_case cases[] = {
 	{"a section past EOF", m_section_past_eof, -EBADMSG, "outside the file"},
 	{"a segment past EOF", m_segment_past_eof, -EBADMSG, "outside the file"},
 	{"extended program header count", m_phnum_xnum, -EBADMSG, "program header count"},
+	{"program headers inside the ELF header", m_phdrs_in_ehdr, -EBADMSG, "ELF header"},
+	{"section headers inside the ELF header", m_shdrs_in_ehdr, -EBADMSG, "ELF header"},
 };
 
 static void locator_rejects_every_malformation_in_every_format(void **state)
