@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -20,6 +21,10 @@
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define CGROUP2_ROOT "/sys/fs/cgroup"
+/* How long after a reload the previous generation's verdicts still hold: long enough for
+ * an exec allowed just before the switch to map its program and libraries, short enough
+ * that the old policy has no say once the consult decides afresh. */
+#define EG_RELOAD_GRACE_NS (2ULL * 1000000000)
 
 struct eg_bpf {
 	struct execgate_bpf *skel;
@@ -363,10 +368,14 @@ int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss)
 
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation)
 {
+	struct timespec now;
 	__u32 zero = 0;
 
+	clock_gettime(CLOCK_BOOTTIME, &now);
 	bpf->config.mode = mode;
 	bpf->config.policy_generation = generation;
+	bpf->config.grace_until_ns = (__u64)now.tv_sec * 1000000000 + (__u64)now.tv_nsec +
+				     EG_RELOAD_GRACE_NS;
 	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
 				    sizeof(bpf->config), BPF_ANY);
 }

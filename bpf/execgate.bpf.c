@@ -95,13 +95,15 @@ static __always_inline bool in_scope(const struct eg_config *config)
 /* A verdict holds only for the file version and policy generation it was made for.  During
  * a reload the agent re-verifies under the next generation before it switches the
  * config over, so a verdict one generation ahead is already good: no exec between the two
- * steps finds its library verdicts gone. */
+ * steps finds its library verdicts gone.  An exec the consult allowed just before the
+ * switch maps its program just after it: the previous generation holds for that grace. */
 static __always_inline bool verdict_current(const struct eg_verdict_rec *rec, struct inode *inode,
 					    const struct eg_config *config)
 {
+	__u32 ahead = rec->policy_generation - config->policy_generation;
 	struct eg_file_version version;
 
-	if (rec->policy_generation - config->policy_generation > 1)
+	if (ahead > 1 && !(ahead == (__u32)-1 && bpf_ktime_get_boot_ns() < config->grace_until_ns))
 		return false;
 	eg_inode_version(inode, &version);
 	return rec->ctime_sec == version.ctime_sec && rec->ctime_nsec == version.ctime_nsec &&
@@ -248,6 +250,19 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	return decide(file->f_inode, EG_HOOK_MPROTECT, NULL, forced);
 }
 
+/* 0 when ALLOWED, else -EPERM.  Since 6.12 the verifier checks an LSM program's return is
+ * within [-MAX_ERRNO, 0] ("bpf, lsm: Add check for BPF LSM return value");
+ * clang turns a plain "allowed ? 0 : -EPERM" into arithmetic (-(bool)) whose range the
+ * verifier cannot follow, so the error value is hidden from the compiler and chosen by
+ * a branch. */
+static __always_inline int eg_refuse_unless(bool allowed)
+{
+	int refused = -EPERM;
+
+	barrier_var(refused);
+	return allowed ? 0 : refused;
+}
+
 static __always_inline struct eg_config *protecting(void)
 {
 	__u32 zero = 0;
@@ -268,9 +283,7 @@ int BPF_PROG(execgate_task_kill, struct task_struct *p, struct kernel_siginfo *i
 	if (ret || !config || !sig || BPF_CORE_READ(p, tgid) != config->agent_tgid)
 		return ret;
 	/* The agent itself, and init, which must be able to stop and restart services. */
-	if (sender == config->agent_tgid || sender == 1)
-		return 0;
-	return -EPERM;
+	return eg_refuse_unless(sender == config->agent_tgid || sender == 1);
 }
 
 SEC("lsm/ptrace_access_check")
@@ -282,9 +295,7 @@ int BPF_PROG(execgate_ptrace_access_check, struct task_struct *child, unsigned i
 	if (ret || !config)
 		return ret;
 	if (BPF_CORE_READ(child, tgid) == config->agent_tgid && tracer != config->agent_tgid)
-		return -EPERM;
+		return eg_refuse_unless(false);
 	/* Writing another process's memory runs code no exec check ever saw. */
-	if ((mode & PTRACE_MODE_ATTACH) && in_scope(config))
-		return -EPERM;
-	return 0;
+	return eg_refuse_unless(!((mode & PTRACE_MODE_ATTACH) && in_scope(config)));
 }

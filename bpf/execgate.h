@@ -6,7 +6,7 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 2
+#define EG_ABI_VERSION 3
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
@@ -70,8 +70,8 @@ enum eg_reason {
 
 /* Value of EG_MAP_VERDICTS (inode storage).  A verdict holds only while the file is the
  * version it was made for (ctime, mtime, size) and its policy generation is the current
- * one or the next (made during a reload, just before the switch); anything else is a
- * miss. */
+ * one, the next (made during a reload, just before the switch), or for a moment after a
+ * switch the previous one (eg_config.grace_until_ns); anything else is a miss. */
 struct eg_verdict_rec {
 	__u8 verdict;  /* enum eg_verdict */
 	__u8 pad0;
@@ -95,6 +95,8 @@ struct eg_config {
 	__u32 agent_tgid; /* the agent's own accesses are never gated */
 	__u32 flags;      /* EG_CONFIG_* */
 	__u32 pad0;
+	__u64 grace_until_ns; /* CLOCK_BOOTTIME: until then a verdict of the previous
+			       * generation still holds (execs in flight across a reload) */
 };
 
 /* eg_config.flags */
@@ -141,7 +143,7 @@ enum eg_counter {
 };
 
 _Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
-_Static_assert(sizeof(struct eg_config) == 40, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_config) == 48, "eg_config is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
 
 #endif
