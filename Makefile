@@ -38,7 +38,7 @@ endif
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
-	python3 curl qemu-system-x86 busybox-static cpio kmod xxd file binutils chromium
+	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter

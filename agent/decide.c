@@ -487,6 +487,17 @@ static bool on_fuse(int fd)
 	return fstatfs(fd, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC;
 }
 
+/* PATH (from /proc/self/fd) leads to the open file itself.  Not so for a deleted file, or
+ * for overlayfs since 6.12, where fanotify hands over the backing file and its path is
+ * relative to a mount the agent cannot see: then no signature is looked up by path. */
+static bool names_file(const char *path, const struct stat *st)
+{
+	struct stat named;
+
+	return path[0] == '/' && stat(path, &named) == 0 && named.st_dev == st->st_dev &&
+	       named.st_ino == st->st_ino;
+}
+
 static bool runtime_is_current(struct eg_decider *decider, const struct runtime *runtime)
 {
 	bool current;
@@ -511,7 +522,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	/* A read lease makes a writer show up; one that already has the file open for
 	 * writing refuses the lease, and such a file is never cached. */
 	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
-	err = eg_verify_fd(runtime->verifier, fd, path[0] == '/' ? path : NULL, NULL, res);
+	err = eg_verify_fd(runtime->verifier, fd, names_file(path, before) ? path : NULL, NULL, res);
 	*ret_stable = fstat(fd, &after) == 0 && same_version(before, &after) &&
 		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
 	if (*ret_leased)

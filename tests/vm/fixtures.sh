@@ -14,6 +14,7 @@
 # Programs (all copies of eg-hello, or eg-hello-static where a name says so):
 #     signed            detached signature (signed.sig), leaf-valid
 #     signed-static     the same, static
+#     embedded          signature in its .execgate.sig section (execgate sign)
 #     unsigned          no signature
 #     tampered          signed's signature, one byte appended
 #     untrusted         signed under a root the policy does not trust
@@ -37,6 +38,9 @@ hello=$root/opt/execgate/bin/eg-hello
 cp "$hello" "$fx/signed" && sign "$fx/signed" leaf-valid
 cp "$root/opt/execgate/bin/eg-hello-static" "$fx/signed-static" &&
 	sign "$fx/signed-static" leaf-valid
+cp "$hello" "$fx/embedded" &&
+	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
+		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/embedded" >/dev/null
 cp "$hello" "$fx/unsigned"
 cp "$fx/signed" "$fx/tampered" && cp "$fx/signed.sig" "$fx/tampered.sig" &&
 	printf 'x' >>"$fx/tampered"

@@ -47,8 +47,10 @@ fetch_kernel() {
 			{ log "apt-get download $pkg failed"; return 1; }
 		deb=$(compgen -G "$dir/${pkg}_*.deb" | head -n1)
 		dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$dir" --wildcards './boot/vmlinuz-*' \
-			'./lib/modules/*/kernel/fs/overlayfs/overlay.ko'
+			'./lib/modules/*/kernel/fs/overlayfs/overlay.ko*'
 		rm -f "$deb"
+		# Newer kernels ship modules xz-compressed; busybox's insmod wants them plain.
+		find "$dir/lib/modules" -name 'overlay.ko.xz' -exec xz -d {} +
 	fi
 	compgen -G "$dir/boot/vmlinuz-*" | head -n1
 }

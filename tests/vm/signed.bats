@@ -11,6 +11,7 @@ setup() {
 
 teardown() {
 	stop_agent
+	umount "$BATS_TEST_TMPDIR/ovl/merged" 2>/dev/null || true
 	rmdir "$SCOPE" 2>/dev/null || true
 }
 
@@ -171,22 +172,24 @@ teardown() {
 	assert_output --partial '"generation": 6'
 }
 
-@test "overlayfs mounted after start: signed runs, unsigned is denied, a copied-up change is decided afresh" {
+@test "overlayfs mounted after start: embedded-signed runs, unsigned is denied, a copied-up change is decided afresh" {
 	grep -qw overlay /proc/filesystems ||
 		insmod "/lib/modules/$(uname -r)/kernel/fs/overlayfs/overlay.ko" ||
 		skip "no overlayfs module for $(uname -r)"
 	start_gate enforce
 	local o=$BATS_TEST_TMPDIR/ovl
 	mkdir -p "$o/lower" "$o/upper" "$o/work" "$o/merged"
-	cp "$FX/signed" "$FX/signed.sig" "$FX/unsigned" "$o/lower/"
+	# Embedded: since 6.12 fanotify hands over overlayfs's backing file, whose path is
+	# not the one executed, so signatures looked up by path do not apply there.
+	cp "$FX/embedded" "$FX/unsigned" "$o/lower/"
 	mount -t overlay overlay -o "lowerdir=$o/lower,upperdir=$o/upper,workdir=$o/work" "$o/merged"
 	sleep 0.5 # the agent marks the new filesystem when the mount table changes
-	run -0 gated eg-exec "$o/merged/signed"
+	run -0 gated eg-exec "$o/merged/embedded"
 	assert_output --partial "hello from"
 	run -126 gated eg-exec "$o/merged/unsigned"
 	assert_output --partial "EPERM"
-	printf 'x' >>"$o/merged/signed" # copy-up: the upper file is a new inode
-	run -126 gated eg-exec "$o/merged/signed"
+	printf 'x' >>"$o/merged/embedded" # copy-up: the upper file is a new inode
+	run -126 gated eg-exec "$o/merged/embedded"
 	assert_output --partial "EPERM"
 	umount "$o/merged"
 }
