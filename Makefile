@@ -188,6 +188,9 @@ install: all
 	install -m 0755 $(BUILD)/bin/execgated $(DESTDIR)$(PREFIX)/sbin/execgated
 	install -m 0755 $(BUILD)/bin/execgate $(DESTDIR)$(PREFIX)/bin/execgate
 	install -m 0644 $(wildcard policy/*.policy) $(DESTDIR)$(PREFIX)/share/execgate/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' agent/systemd/execgated.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/execgated.service
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*.c agent/*.h agent/lib/*.c agent/lib/*.h \
