@@ -97,6 +97,44 @@ static int quick_start_policy(const struct eg_decider_config *config, char **ret
 	return fclose(out) ? -ENOMEM : 0;
 }
 
+/* A policy with require-signed-policy binds itself and every replacement: PATH.sig must
+ * be a detached signature by a policy-signing certificate (never a code-signing one)
+ * chaining to that setting's anchors.  The running policy's requirement wins, so a
+ * replacement cannot drop it unsigned. */
+static int check_policy_signature(struct eg_decider *decider, const struct eg_policy *next,
+				  const char *path, char *errbuf, size_t errlen)
+{
+	const char *trust = eg_policy_settings(next)->require_signed_policy;
+	struct runtime *running = NULL;
+	char *sig = NULL, msg[512] = "";
+	int err = 0;
+
+	pthread_mutex_lock(&decider->lock);
+	if (decider->current) {
+		running = decider->current;
+		running->refs++;
+	}
+	pthread_mutex_unlock(&decider->lock);
+	if (running && eg_policy_settings(running->policy)->require_signed_policy)
+		trust = eg_policy_settings(running->policy)->require_signed_policy;
+	if (!trust)
+		goto out;
+	if (asprintf(&sig, "%s.sig", path) < 0) {
+		sig = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	err = eg_policy_verify_signature(next, sig, trust, msg, sizeof(msg));
+	if (err)
+		snprintf(errbuf, errlen, "%s: a signed policy is required (%s): %s", path, sig,
+			 msg[0] ? msg : strerror(-err));
+out:
+	if (running)
+		runtime_put(decider, running);
+	free(sig);
+	return err;
+}
+
 static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
 			struct runtime **ret, char *errbuf, size_t errlen)
 {
@@ -127,6 +165,12 @@ static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
 		goto fail;
 	}
 	settings = eg_policy_settings(runtime->policy);
+	if (config->policy_path) {
+		err = check_policy_signature(decider, runtime->policy, config->policy_path, errbuf,
+					     errlen);
+		if (err)
+			goto fail;
+	}
 	/* Flags given with --policy override the policy's own settings. */
 	if (config->anchors) {
 		opts.anchors = config->anchors;
