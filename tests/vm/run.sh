@@ -2,6 +2,7 @@
 # The VM harness: the real BPF gate in real kernels.
 #
 #   tests/vm/run.sh            run tests/vm/*.bats in each Debian cloud kernel, print TAP
+#                              (VM_KERNELS: which kernels; VM_TESTS="gate signed": which suites)
 #   tests/vm/run.sh --demo     boot the first kernel and run tests/vm/demo.sh instead
 #   tests/vm/run.sh --bench    boot the first kernel and run tests/vm/bench.sh instead
 #
@@ -17,6 +18,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 VM_KERNELS=${VM_KERNELS:-"linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"}
+# Which suites of tests/vm to run (file names without .bats); all of them by default.
+VM_TESTS=${VM_TESTS:-}
 cache=$BUILD/vm
 mode=tests
 [[ ${1:-} == --demo ]] && mode=demo
@@ -94,6 +97,11 @@ build_initramfs() {
 	cp "$top/tests/vm/init" "$root/init"
 	chmod +x "$root/init"
 	echo "$mode" >"$root/opt/execgate/mode"
+	if [[ -n $VM_TESTS ]]; then
+		for f in $VM_TESTS; do echo "/opt/execgate/tests/vm/$f.bats"; done
+	else
+		(cd "$root" && compgen -G "opt/execgate/tests/vm/*.bats" | sed 's|^|/|')
+	fi >"$root/opt/execgate/tests.list"
 	echo "root:x:0:0:root:/root:/bin/bash" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"
