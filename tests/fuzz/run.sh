@@ -59,6 +59,9 @@ seed() {
 	[[ -d $d ]] || make_seeds
 	case $name in
 	elf_sig_fuzz) cp /bin/true "$corpus/true" ;;
+	# A dynamic program and a library: interpreter, names and a search path to mutate.
+	ldso_fuzz) cp /bin/true "$corpus/true" && cp -L /lib/x86_64-linux-gnu/libcrypt.so.1 \
+		"$corpus/libcrypt.so.1" 2>/dev/null ;;
 	cms_catalog_fuzz) cp "$d"/detached.der "$d"/detached.pem "$d"/catalog.cat "$d"/catalog.txt \
 		"$corpus/" 2>/dev/null ;;
 	crl_fuzz) cp "$d"/crl.pem "$d"/crl.der "$corpus/" 2>/dev/null ;;
