@@ -32,11 +32,11 @@ endif
 .SUFFIXES:
 
 # Packages from Debian that the project needs, by purpose:
-#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka
+#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka, libfuse3 (eg-fuse)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
-	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev \
+	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
 	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
 
@@ -117,7 +117,8 @@ $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -lpthread
 
 # Test programs are static, so gating their libraries never gets in a test's way; only
-# eg-hello (the program whose libraries the gate must check) and eg-dlopen are dynamic.
+# eg-hello (the program whose libraries the gate must check), eg-dlopen and eg-fuse (linked
+# as pkg-config says; tests run it outside the gated cgroup) are dynamic.
 $(BUILD)/bin/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -132,6 +133,12 @@ $(BUILD)/bin/eg-dlopen: tests/helpers/eg-dlopen.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -o $@ $< -ldl
+
+$(BUILD)/bin/eg-fuse: tests/helpers/eg-fuse.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $$(pkg-config --cflags fuse3) -o $@ $< \
+		$$(pkg-config --libs fuse3)
 
 $(BUILD)/bin/eg-marker.so: tests/helpers/lib/eg-marker.c
 	$(call msg,CC,$@)
