@@ -41,19 +41,22 @@ resolve_kernel() {
 }
 
 # Path of the cached vmlinuz for kernel package PKG, downloading it when needed, with the
-# overlayfs module the overlay tests load (the guest has no other modules).
+# overlayfs and FUSE modules the overlay and FUSE tests load (the guest has no other
+# modules; 6.12's cloud kernel has FUSE built in, its fs/fuse holds only cuse).  The FUSE
+# directory is the newest thing extracted: a cache without it is fetched again.
 fetch_kernel() {
 	local pkg=$1 dir=$cache/kernels/$1 deb
-	if ! compgen -G "$dir/lib/modules/*/kernel/fs/overlayfs/overlay.ko" >/dev/null; then
+	if ! compgen -G "$dir/lib/modules/*/kernel/fs/overlayfs/overlay.ko" >/dev/null ||
+		! compgen -G "$dir/lib/modules/*/kernel/fs/fuse" >/dev/null; then
 		mkdir -p "$dir"
 		(cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) ||
 			{ log "apt-get download $pkg failed"; return 1; }
 		deb=$(compgen -G "$dir/${pkg}_*.deb" | head -n1)
 		dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$dir" --wildcards './boot/vmlinuz-*' \
-			'./lib/modules/*/kernel/fs/overlayfs/overlay.ko*'
+			'./lib/modules/*/kernel/fs/overlayfs/overlay.ko*' './lib/modules/*/kernel/fs/fuse'
 		rm -f "$deb"
 		# Newer kernels ship modules xz-compressed; busybox's insmod wants them plain.
-		find "$dir/lib/modules" -name 'overlay.ko.xz' -exec xz -d {} +
+		find "$dir/lib/modules" -name '*.ko.xz' -exec xz -df {} +
 	fi
 	compgen -G "$dir/boot/vmlinuz-*" | head -n1
 }
