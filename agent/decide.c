@@ -20,6 +20,7 @@
 
 #include "bpf_backend.h"
 #include "decide.h"
+#include "eg_facts.h"
 #include "events.h"
 #include "log.h"
 
@@ -452,37 +453,18 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 
 /* --- the decision ------------------------------------------------------------------ */
 
-static void facts_from(const struct eg_verify_result *res, const char *path, enum eg_hook hook,
-		       const struct process_info *process, struct eg_policy_facts *ret)
+/* The verification's facts, translated as `execgate explain` translates them, and this
+ * access's. */
+static void facts_from(const struct eg_verify_result *res, const struct runtime *runtime,
+		       const char *path, enum eg_hook hook, const struct process_info *process,
+		       char *catalog_buf, size_t catalog_len, struct eg_policy_facts *ret)
 {
-	*ret = (struct eg_policy_facts){
-		.path = path,
-		.hook = hook,
-		.uid = process->uid < 0 ? UINT32_MAX : (uint32_t)process->uid,
-		.cgroup = process->cgroup[0] ? process->cgroup : NULL,
-		.reason = res->valid ? EG_REASON_NONE : res->reason,
-		.has_sha256 = res->has_file_sha256,
-		.has_signing_time = res->has_timestamp,
-		.signing_time = (time_t)res->timestamp,
-		/* Revoked wins over a stale or missing CRL: only then is it the policy's call. */
-		.crl_stale = res->revocation != EG_REVOCATION_REVOKED &&
-			     (res->crl_problems & EG_CRL_PROBLEM_STALE),
-		.crl_missing = res->revocation != EG_REVOCATION_REVOKED &&
-			       (res->crl_problems & EG_CRL_PROBLEM_MISSING),
-	};
-	memcpy(ret->sha256, res->file_sha256, EG_SHA256_LEN);
-	if (res->has_signer) {
-		ret->subject = res->signer.subject;
-		ret->issuer = res->signer.issuer;
-		ret->has_spki = ret->has_cert = true;
-		memcpy(ret->spki, res->signer.spki_sha256, EG_SHA256_LEN);
-		memcpy(ret->cert, res->signer.sha256, EG_SHA256_LEN);
-	}
-	if (res->kind == EG_SIG_CATALOG && res->sig_path[0]) {
-		const char *slash = strrchr(res->sig_path, '/');
-
-		ret->catalog = slash ? slash + 1 : res->sig_path;
-	}
+	eg_policy_facts_from_verify(res, eg_policy_settings(runtime->policy), catalog_buf,
+				    catalog_len, ret);
+	ret->path = path;
+	ret->hook = hook;
+	ret->uid = process->uid < 0 ? UINT32_MAX : (uint32_t)process->uid;
+	ret->cgroup = process->cgroup[0] ? process->cgroup : NULL;
 }
 
 /* Is the process in the configured cgroup subtree?  /proc/PID/cgroup names its cgroup
@@ -559,6 +541,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 		     struct eg_policy_decision *ret_pd, const struct stat *before, bool *ret_stable,
 		     bool *ret_leased)
 {
+	char catalog[EG_FACTS_CATALOG_NAME_MAX];
 	struct eg_policy_facts facts;
 	struct stat after;
 	int err;
@@ -576,7 +559,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 		res->valid = false;
 		res->reason = EG_REASON_UNVERIFIED;
 	}
-	facts_from(res, path, hook, process, &facts);
+	facts_from(res, runtime, path, hook, process, catalog, sizeof(catalog), &facts);
 	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
 }
 

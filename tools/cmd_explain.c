@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "eg_facts.h"
 #include "eg_policy.h"
 #include "eg_verify.h"
 
@@ -84,14 +85,6 @@ static const char **string_array(const struct eg_policy_strings *list)
 	return v;
 }
 
-static bool lookup_enabled(const struct eg_policy_settings *st, enum eg_policy_lookup kind)
-{
-	for (size_t i = 0; i < st->n_lookup; i++)
-		if (st->lookup[i] == kind)
-			return true;
-	return false;
-}
-
 static const char *kind_name(enum eg_sig_kind kind)
 {
 	switch (kind) {
@@ -127,43 +120,6 @@ static void iso_time(int64_t t, char *buf, size_t len)
 
 	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "%lld", (long long)t);
-}
-
-/* Everything the evaluator knows, from the verification result alone. */
-static void facts_from_result(const struct explain *ex, const char *path, const char *cgroup,
-			      const struct eg_policy_settings *st,
-			      const struct eg_verify_result *res, char *catalog, size_t catalog_len,
-			      struct eg_policy_facts *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->path = path;
-	f->hook = ex->hook;
-	f->uid = ex->uid;
-	f->cgroup = cgroup;
-	f->reason = res->valid ? EG_REASON_NONE : res->reason;
-	f->has_sha256 = res->has_file_sha256;
-	memcpy(f->sha256, res->file_sha256, EG_SHA256_LEN);
-	if (res->has_signer) {
-		f->subject = res->signer.subject;
-		f->issuer = res->signer.issuer;
-		f->has_spki = true;
-		memcpy(f->spki, res->signer.spki_sha256, EG_SHA256_LEN);
-		f->has_cert = true;
-		memcpy(f->cert, res->signer.sha256, EG_SHA256_LEN);
-	}
-	if (res->kind == EG_SIG_CATALOG && res->sig_path[0])
-		f->catalog = eg_policy_catalog_name(res->sig_path, catalog, catalog_len);
-	f->has_signing_time = res->valid && res->has_timestamp;
-	f->signing_time = res->timestamp;
-	/* Verification let stale and missing CRLs pass; the policy says what they mean. */
-	f->crl_stale = res->crl_problems & EG_CRL_PROBLEM_STALE;
-	f->crl_missing = res->crl_problems & EG_CRL_PROBLEM_MISSING;
-	/* A kind of signature the policy does not use counts as no signature. */
-	if (res->kind == EG_SIG_EMBEDDED && !lookup_enabled(st, EG_LOOKUP_EMBEDDED)) {
-		f->reason = EG_REASON_NO_SIGNATURE;
-		f->subject = f->issuer = NULL;
-		f->has_spki = f->has_cert = f->has_signing_time = false;
-	}
 }
 
 /* The fields and names of `execgate verify --json`, plus the signer's SPKI digest (what
@@ -402,7 +358,7 @@ int cmd_explain(int argc, char **argv)
 	struct eg_policy_facts facts;
 	const struct eg_policy_settings *st;
 	const char **anchors = NULL, **tsa = NULL;
-	char errbuf[1024], catalog[256], *path = NULL, *cgroup = NULL;
+	char errbuf[1024], catalog[EG_FACTS_CATALOG_NAME_MAX], *path = NULL, *cgroup = NULL;
 	struct eg_verify_opts vopts = { 0 };
 	int status = EG_EXIT_ERROR, r;
 
@@ -437,10 +393,10 @@ int cmd_explain(int argc, char **argv)
 			.crl_dir = st->crl_dir,
 			.crl_max_age = st->crl_max_age,
 			.sig_dir = st->sig_dir,
-			/* The policy's on-stale-crl / on-missing-crl decide (see facts). */
-			.flags = EG_VERIFY_ALLOW_CRL_STALE | EG_VERIFY_ALLOW_CRL_MISSING |
-				 (lookup_enabled(st, EG_LOOKUP_DETACHED) ? 0 :
-									  EG_VERIFY_NO_SIG_LOOKUP),
+			/* The policy's on-stale-crl / on-missing-crl decide (see facts).  As in
+			 * the agent, every kind of signature is looked for and the facts drop
+			 * those signature-lookup leaves out. */
+			.flags = EG_VERIFY_ALLOW_CRL_STALE | EG_VERIFY_ALLOW_CRL_MISSING,
 		};
 
 		r = eg_verifier_new(&vo, &verifier, errbuf, sizeof(errbuf));
@@ -449,14 +405,12 @@ int cmd_explain(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (lookup_enabled(st, EG_LOOKUP_CATALOG)) {
-		for (size_t i = 0; i < st->catalogs.n; i++) {
-			r = eg_verifier_add_catalog(verifier, st->catalogs.v[i], &catres);
-			if (r) {
-				fprintf(stderr, "%s: %s\n", st->catalogs.v[i],
-					catres.detail[0] ? catres.detail : strerror(-r));
-				goto out;
-			}
+	for (size_t i = 0; i < st->catalogs.n; i++) {
+		r = eg_verifier_add_catalog(verifier, st->catalogs.v[i], &catres);
+		if (r) {
+			fprintf(stderr, "%s: %s\n", st->catalogs.v[i],
+				catres.detail[0] ? catres.detail : strerror(-r));
+			goto out;
 		}
 	}
 	path = realpath(ex.file, NULL);
@@ -471,7 +425,11 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", ex.file, res.detail[0] ? res.detail : strerror(-r));
 		goto out;
 	}
-	facts_from_result(&ex, path, cgroup, st, &res, catalog, sizeof(catalog), &facts);
+	eg_policy_facts_from_verify(&res, st, catalog, sizeof(catalog), &facts);
+	facts.path = path;
+	facts.hook = ex.hook;
+	facts.uid = ex.uid;
+	facts.cgroup = cgroup;
 	eg_policy_evaluate(policy, &facts, &d);
 	if (ex.json)
 		r = print_json(path, &res, policy, &d);

@@ -26,26 +26,47 @@ setup_file() {
 	cp "$EG_BIN/eg-hello" "$MNT/revoked"
 	sign_detached "$MNT/revoked" leaf-revoked-kc
 
-	"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --mode enforce \
-		--trust "$PKI/root.crt" --crl-dir "$PKI/crl/fresh" --control "$CTL" \
-		--log "$LOG" --log-allows --coalesce-ms 0 --foreground 2>"$BATS_FILE_TMPDIR/agent.err" &
-	echo $! >"$BATS_FILE_TMPDIR/agent.pid"
+	start_agent "$BATS_FILE_TMPDIR" --watch-mount "$MNT" --mode enforce \
+		--trust "$PKI/root.crt" --crl-dir "$PKI/crl/fresh" --control "$CTL" --log "$LOG"
+}
+
+# start_agent DIR ARGS...: execgated on the fanotify backend with ARGS, logging allows too,
+# its pid in DIR/agent.pid and its messages in DIR/agent.err; returns once it is ready.
+start_agent() {
+	local dir=$1
+	shift
+	"$EG_BIN/execgated" --backend fanotify --log-allows --coalesce-ms 0 --foreground "$@" \
+		2>"$dir/agent.err" &
+	echo $! >"$dir/agent.pid"
 	for _ in $(seq 100); do
-		grep -q ready "$BATS_FILE_TMPDIR/agent.err" && return 0
-		kill -0 "$(cat "$BATS_FILE_TMPDIR/agent.pid")" 2>/dev/null || break
+		grep -q ready "$dir/agent.err" && return 0
+		kill -0 "$(cat "$dir/agent.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$BATS_FILE_TMPDIR/agent.err" >&2
+	cat "$dir/agent.err" >&2
 	return 1
 }
 
+# stop_agent DIR: stop the agent start_agent DIR started, if any.
+stop_agent() {
+	[[ -f $1/agent.pid ]] || return 0
+	kill -TERM "$(cat "$1/agent.pid")" 2>/dev/null || true
+	wait "$(cat "$1/agent.pid")" 2>/dev/null || true
+	rm -f "$1/agent.pid"
+}
+
 teardown_file() {
-	if [[ -f $BATS_FILE_TMPDIR/agent.pid ]]; then
-		kill -TERM "$(cat "$BATS_FILE_TMPDIR/agent.pid")" 2>/dev/null || true
-		wait "$(cat "$BATS_FILE_TMPDIR/agent.pid")" 2>/dev/null || true
-	fi
+	stop_agent "$BATS_FILE_TMPDIR"
 	if [[ -f $BATS_FILE_TMPDIR/mounted ]]; then
 		umount "$(cat "$BATS_FILE_TMPDIR/mounted")" || true
+	fi
+}
+
+# A test that starts its own agent on its own tmpfs: both go, also when the test failed.
+teardown() {
+	stop_agent "$BATS_TEST_TMPDIR"
+	if [[ -f $BATS_TEST_TMPDIR/mounted ]]; then
+		umount "$(cat "$BATS_TEST_TMPDIR/mounted")" || true
 	fi
 }
 
@@ -150,4 +171,65 @@ decision_for() {
 		assert s["decisions"]["denied"] >= 1
 		assert s["consult"]["answered"] >= 1
 	PY
+}
+
+@test "fanotify: the agent decides what execgate explain predicts, file by file" {
+	local dir=$BATS_TEST_TMPDIR mnt=$BATS_TEST_TMPDIR/mnt log=$BATS_TEST_TMPDIR/decisions.jsonl
+	local f expect
+	mkdir -p "$mnt"
+	mount -t tmpfs -o exec,size=64m execgate-test "$mnt"
+	echo "$mnt" >"$dir/mounted"
+	mnt=$(realpath "$mnt")
+
+	cp "$EG_BIN/eg-hello" "$mnt/signed"
+	sign_detached "$mnt/signed" leaf-valid
+	cp "$EG_BIN/eg-hello" "$mnt/unsigned"
+	cp "$EG_BIN/eg-hello" "$mnt/revoked"
+	sign_detached "$mnt/revoked" leaf-revoked-kc
+	# its own digest, listed in a catalog signed by a leaf no signer rule names
+	cp "$EG_BIN/eg-hello" "$mnt/catalogued"
+	printf 'x' >>"$mnt/catalogued"
+	printf 'execgate-catalog v1\nsha256:%s  catalogued\n' \
+		"$(sha256sum "$mnt/catalogued" | cut -d' ' -f1)" >"$dir/os-image.txt"
+	openssl cms -sign -nodetach -binary -outform DER -in "$dir/os-image.txt" \
+		-out "$dir/os-image.cat" -signer "$PKI/leaf-lifetime.crt" \
+		-inkey "$PKI/leaf-lifetime.key" -certfile "$PKI/inter.crt"
+	# validly signed by the signer the policy allows, but embedded, which it does not use
+	cp "$EG_BIN/eg-hello" "$mnt/embedded"
+	run -0 "$EG_BIN/execgate" sign --key "$PKI/leaf-valid.key" --cert "$PKI/leaf-valid.crt" \
+		--chain "$PKI/inter.crt" "$mnt/embedded"
+	cat >"$dir/agree.policy" <<-EOF
+	mode enforce
+	trust-anchor $PKI/root.crt
+	crl-dir $PKI/crl/fresh
+	signature-lookup detached catalog
+	catalog $dir/os-image.cat
+	signer rel subject "*leaf-valid*"
+	allow signer rel
+	allow catalog os-image
+	deny outcome revoked
+	default deny
+	EOF
+	start_agent "$dir" --policy "$dir/agree.policy" --watch-mount "$mnt" \
+		--control "$dir/control.sock" --log "$log"
+
+	for f in signed:allow:1 unsigned:deny:0 revoked:deny:3 catalogued:allow:2 embedded:deny:0; do
+		expect=${f#*:}
+		f=${f%%:*}
+		run "$EG_BIN/eg-exec" "$mnt/$f"
+		LOG=$log run -0 decision_for "$mnt/$f"
+		local record=$output
+		run --separate-stderr "$EG_BIN/execgate" explain --json --policy "$dir/agree.policy" \
+			"$mnt/$f"
+		python3 - "$f" "$expect" "$record" "$output" <<-'PY'
+			import json, sys
+			name, expect, agent, explain = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
+			decision, rule_id = expect.split(":")
+			rule = lambda r: r and (r["id"], r["line"])
+			assert agent["decision"] == explain["decision"] == decision, (name, agent, explain)
+			assert agent["reason"] == explain["decision_reason"], (name, agent, explain)
+			assert rule(agent["rule"]) == rule(explain["rule"]), (name, agent, explain)
+			assert (agent["rule"] or {"id": 0})["id"] == int(rule_id), (name, agent)
+		PY
+	done
 }

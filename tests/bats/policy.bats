@@ -487,3 +487,21 @@ explain_setup() {
 	assert_line --regexp "^  reason: +no_signature$"
 	tsa_stop
 }
+
+@test "explain: a kind of signature signature-lookup leaves out counts as none" {
+	explain_setup
+	printf 'signature-lookup embedded catalog\n' | cat - matrix.policy >nodetached.policy
+	run -1 "$EG_BIN/execgate" explain --policy nodetached.policy signed.bin
+	assert_line --regexp "^  rule: +default deny$"
+	assert_line --regexp "^  reason: +no_signature$"
+	run -0 "$EG_BIN/execgate" explain --policy nodetached.policy catalogued.bin
+	assert_line --regexp "^  rule: +nodetached.policy:9: allow catalog os-\* \(rule 3\)$"
+	# the search stops at the detached signature it found: the catalog entry goes unused
+	cp signed.bin.sig catalogued.bin.sig
+	run -1 "$EG_BIN/execgate" explain --policy nodetached.policy catalogued.bin
+	assert_line --regexp "^  reason: +no_signature$"
+	printf 'signature-lookup embedded detached\n' | cat - matrix.policy >nocatalog.policy
+	rm catalogued.bin.sig
+	run -1 "$EG_BIN/execgate" explain --policy nocatalog.policy catalogued.bin
+	assert_line --regexp "^  reason: +no_signature$"
+}
