@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -17,6 +16,7 @@
 #include "eg_facts.h"
 #include "eg_policy.h"
 #include "eg_verify.h"
+#include "verify_json.h"
 
 #define DEFAULT_POLICY "/etc/execgate/policy"
 
@@ -85,109 +85,11 @@ static const char **string_array(const struct eg_policy_strings *list)
 	return v;
 }
 
-static const char *kind_name(enum eg_sig_kind kind)
-{
-	switch (kind) {
-	case EG_SIG_EMBEDDED:
-		return "embedded";
-	case EG_SIG_DETACHED:
-		return "detached";
-	case EG_SIG_CATALOG:
-		return "catalog";
-	case EG_SIG_NONE:
-		break;
-	}
-	return "none";
-}
-
-static const char *revocation_name(enum eg_revocation r)
-{
-	switch (r) {
-	case EG_REVOCATION_GOOD:
-		return "good";
-	case EG_REVOCATION_REVOKED:
-		return "revoked";
-	case EG_REVOCATION_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}
-
-static void iso_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
-/* The fields and names of `execgate verify --json`, plus the signer's SPKI digest (what
- * an spki rule names) and which CRL problems verification let pass. */
-static json_t *result_json(const char *path, const struct eg_verify_result *res)
-{
-	char hex[2 * EG_SHA256_LEN + 1], spki[2 * EG_SHA256_LEN + 1], t1[32], t2[32], t3[32];
-	json_t *o = json_object(), *chain = json_array();
-
-	if (!o || !chain) {
-		json_decref(o);
-		json_decref(chain);
-		return NULL;
-	}
-	json_object_set_new(o, "valid", json_boolean(res->valid));
-	json_object_set_new(o, "reason", res->valid ? json_null() :
-						      json_string(eg_reason_name(res->reason)));
-	json_object_set_new(o, "kind", res->kind == EG_SIG_NONE ? json_null() :
-								  json_string(kind_name(res->kind)));
-	json_object_set_new(o, "file", json_pack("{s:s}", "path", path));
-	json_object_set_new(o, "sha256", res->has_file_sha256 ?
-						 json_string(eg_sha256_hex(res->file_sha256, hex)) :
-						 json_null());
-	if (res->has_signer) {
-		iso_time(res->signer.not_before, t1, sizeof(t1));
-		iso_time(res->signer.not_after, t2, sizeof(t2));
-		json_object_set_new(
-			o, "signer",
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "subject",
-				  res->signer.subject, "issuer", res->signer.issuer, "serial",
-				  res->signer.serial, "sha256", eg_sha256_hex(res->signer.sha256, hex),
-				  "spki_sha256", eg_sha256_hex(res->signer.spki_sha256, spki),
-				  "not_before", t1, "not_after", t2));
-	} else {
-		json_object_set_new(o, "signer", json_null());
-	}
-	for (unsigned int i = 0; i < res->chain_len && i < EG_CHAIN_MAX; i++)
-		json_array_append_new(chain, json_string(res->chain_subjects[i]));
-	json_object_set_new(o, "chain", chain);
-	if (res->has_timestamp) {
-		iso_time(res->timestamp, t1, sizeof(t1));
-		json_object_set_new(o, "timestamp", json_pack("{s:s, s:s}", "time", t1, "tsa",
-							      res->tsa_subject));
-	} else {
-		json_object_set_new(o, "timestamp", json_null());
-	}
-	if (res->validation_time) {
-		iso_time(res->validation_time, t1, sizeof(t1));
-		json_object_set_new(o, "validation_time", json_string(t1));
-	}
-	iso_time(res->crl_next_update, t3, sizeof(t3));
-	json_object_set_new(o, "revocation",
-			    json_pack("{s:s, s:o, s:b, s:b}", "status",
-				      revocation_name(res->revocation), "crl_next_update",
-				      res->crl_next_update ? json_string(t3) : json_null(),
-				      "crl_stale", !!(res->crl_problems & EG_CRL_PROBLEM_STALE),
-				      "crl_missing", !!(res->crl_problems & EG_CRL_PROBLEM_MISSING)));
-	json_object_set_new(o, "detail", json_string(res->detail));
-	if (res->sig_path[0])
-		json_object_set_new(o, "signature_path", json_string(res->sig_path));
-	return o;
-}
-
 static int print_json(const char *path, const struct eg_verify_result *res,
 		      const struct eg_policy *policy, const struct eg_policy_decision *d)
 {
 	char hex[2 * EG_SHA256_LEN + 1];
-	json_t *o = result_json(path, res);
+	json_t *o = verify_result_json(path, res);
 	int r;
 
 	if (!o)
@@ -236,14 +138,14 @@ static void print_text(const char *path, const struct explain *ex, const char *c
 	       ex->hook == EG_HOOK_EXEC ? "exec" : "mmap", ex->uid, cgroup ? cgroup : "(unknown)");
 	printf("  file sha256: %s\n",
 	       res->has_file_sha256 ? eg_sha256_hex(res->file_sha256, hex) : "(unreadable)");
-	printf("  signature:   %s%s%s\n", kind_name(res->kind), res->sig_path[0] ? " " : "",
+	printf("  signature:   %s%s%s\n", verify_kind_name(res->kind), res->sig_path[0] ? " " : "",
 	       res->sig_path);
 	printf("  verified:    %s%s%s\n",
 	       res->valid ? "valid" : eg_reason_name(res->reason), res->detail[0] ? ": " : "",
 	       res->detail);
 	if (res->has_signer) {
-		iso_time(res->signer.not_before, t1, sizeof(t1));
-		iso_time(res->signer.not_after, t2, sizeof(t2));
+		verify_time_text(res->signer.not_before, t1, sizeof(t1));
+		verify_time_text(res->signer.not_after, t2, sizeof(t2));
 		printf("  signer:      %s\n", res->signer.subject);
 		printf("    issuer:    %s\n", res->signer.issuer);
 		printf("    serial:    %s\n", res->signer.serial);
@@ -255,16 +157,16 @@ static void print_text(const char *path, const struct explain *ex, const char *c
 		printf("  chain:       ");
 		for (unsigned int i = 0; i < res->chain_len && i < EG_CHAIN_MAX; i++)
 			printf("%s%s", i ? " <- " : "", res->chain_subjects[i]);
-		iso_time(res->validation_time, t1, sizeof(t1));
+		verify_time_text(res->validation_time, t1, sizeof(t1));
 		printf(" (checked at %s)\n", t1);
 	}
 	if (res->has_timestamp) {
-		iso_time(res->timestamp, t1, sizeof(t1));
+		verify_time_text(res->timestamp, t1, sizeof(t1));
 		printf("  timestamp:   %s by %s\n", t1, res->tsa_subject);
 	} else {
 		printf("  timestamp:   none\n");
 	}
-	printf("  revocation:  %s%s%s\n", revocation_name(res->revocation),
+	printf("  revocation:  %s%s%s\n", verify_revocation_name(res->revocation),
 	       res->crl_problems & EG_CRL_PROBLEM_STALE ? ", a CRL is stale" : "",
 	       res->crl_problems & EG_CRL_PROBLEM_MISSING ? ", a CRL is missing" : "");
 }

@@ -6,12 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <jansson.h>
 
 #include "commands.h"
 #include "eg_verify.h"
+#include "verify_json.h"
 
 #define MAX_PEMS 64
 #define MAX_CATALOGS 256
@@ -81,92 +79,13 @@ static int64_t parse_duration(const char *s)
 	return -1;
 }
 
-static const char *kind_name(enum eg_sig_kind kind)
-{
-	switch (kind) {
-	case EG_SIG_EMBEDDED:
-		return "embedded";
-	case EG_SIG_DETACHED:
-		return "detached";
-	case EG_SIG_CATALOG:
-		return "catalog";
-	default:
-		return NULL;
-	}
-}
-
-static const char *revocation_name(enum eg_revocation rev)
-{
-	switch (rev) {
-	case EG_REVOCATION_GOOD:
-		return "good";
-	case EG_REVOCATION_REVOKED:
-		return "revoked";
-	default:
-		return "unknown";
-	}
-}
-
-/* RFC 3339 UTC, e.g. 2026-01-31T12:00:00Z. */
-static const char *rfc3339(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "%lld", (long long)t);
-	return buf;
-}
-
-static json_t *json_time(int64_t t)
-{
-	char buf[64];
-
-	return json_string(rfc3339(t, buf, sizeof(buf)));
-}
-
-static json_t *json_signer(const struct eg_cert_info *c)
-{
-	char hex[2 * EG_SHA256_LEN + 1];
-
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "subject", c->subject, "issuer",
-			 c->issuer, "serial", c->serial, "sha256", eg_sha256_hex(c->sha256, hex),
-			 "not_before", json_time(c->not_before), "not_after",
-			 json_time(c->not_after));
-}
-
 static int print_json(const char *path, const struct eg_verify_result *res)
 {
-	const char *kind = kind_name(res->kind);
-	char hex[2 * EG_SHA256_LEN + 1];
-	json_t *o, *chain;
+	json_t *o = verify_result_json(path, res);
 	int r;
 
-	chain = json_array();
-	for (unsigned int i = 0; chain && i < res->chain_len && i < EG_CHAIN_MAX; i++)
-		json_array_append_new(chain, json_string(res->chain_subjects[i]));
-	/* "o" steals each reference, also when json_pack fails. */
-	o = json_pack("{s:b, s:o, s:o, s:{s:s, s:o}, s:o, s:o, s:o, s:{s:s, s:o}, s:s}",
-		      "valid", res->valid,
-		      "reason", res->valid ? json_null() : json_string(eg_reason_name(res->reason)),
-		      "kind", kind ? json_string(kind) : json_null(),
-		      "file", "path", path, "sha256",
-		      res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, hex))
-					   : json_null(),
-		      "signer", res->has_signer ? json_signer(&res->signer) : json_null(),
-		      "chain", chain ? chain : json_null(),
-		      "timestamp",
-		      res->has_timestamp ? json_pack("{s:o, s:s}", "time",
-						     json_time(res->timestamp), "tsa",
-						     res->tsa_subject)
-					 : json_null(),
-		      "revocation", "status", revocation_name(res->revocation), "crl_next_update",
-		      res->crl_next_update ? json_time(res->crl_next_update) : json_null(),
-		      "detail", res->detail);
 	if (!o)
 		return -ENOMEM;
-	if (res->sig_path[0])
-		json_object_set_new(o, "signature_path", json_string(res->sig_path));
 	r = json_dumpf(o, stdout, JSON_COMPACT) ? -EIO : 0;
 	putchar('\n');
 	json_decref(o);
@@ -175,41 +94,43 @@ static int print_json(const char *path, const struct eg_verify_result *res)
 
 static void print_text(const char *path, const struct eg_verify_result *res)
 {
-	const char *kind = kind_name(res->kind);
+	const char *kind = verify_kind_name(res->kind);
 	char hex[2 * EG_SHA256_LEN + 1], t1[64], t2[64];
 
 	if (res->valid)
-		printf("%s: valid (%s signature)\n", path, kind ? kind : "no");
+		printf("%s: valid (%s signature)\n", path, kind);
 	else
 		printf("%s: invalid: %s%s%s\n", path, eg_reason_name(res->reason),
 		       res->detail[0] ? ": " : "", res->detail);
 	if (res->has_file_sha256)
 		printf("  file sha256:  %s\n", eg_sha256_hex(res->file_sha256, hex));
 	if (res->sig_path[0])
-		printf("  signature:    %s (%s)\n", res->sig_path, kind ? kind : "none");
+		printf("  signature:    %s (%s)\n", res->sig_path, kind);
 	if (res->has_signer) {
 		printf("  signer:       %s\n", res->signer.subject);
 		printf("  issuer:       %s\n", res->signer.issuer);
 		printf("  serial:       %s\n", res->signer.serial);
 		printf("  fingerprint:  sha256:%s\n", eg_sha256_hex(res->signer.sha256, hex));
 		printf("  validity:     %s to %s\n",
-		       rfc3339(res->signer.not_before, t1, sizeof(t1)),
-		       rfc3339(res->signer.not_after, t2, sizeof(t2)));
+		       verify_time_text(res->signer.not_before, t1, sizeof(t1)),
+		       verify_time_text(res->signer.not_after, t2, sizeof(t2)));
 	}
 	for (unsigned int i = 0; i < res->chain_len && i < EG_CHAIN_MAX; i++)
 		printf("  %-14s%s\n", i ? "" : "chain:", res->chain_subjects[i]);
 	if (res->has_timestamp)
-		printf("  timestamp:    %s by %s\n", rfc3339(res->timestamp, t1, sizeof(t1)),
-		       res->tsa_subject);
+		printf("  timestamp:    %s by %s\n",
+		       verify_time_text(res->timestamp, t1, sizeof(t1)), res->tsa_subject);
 	else
 		printf("  timestamp:    none\n");
 	if (res->validation_time)
-		printf("  checked at:   %s\n", rfc3339(res->validation_time, t1, sizeof(t1)));
-	printf("  revocation:   %s", revocation_name(res->revocation));
+		printf("  checked at:   %s\n",
+		       verify_time_text(res->validation_time, t1, sizeof(t1)));
+	printf("  revocation:   %s", verify_revocation_name(res->revocation));
 	if (res->revocation == EG_REVOCATION_REVOKED && res->revocation_date)
-		printf(" on %s", rfc3339(res->revocation_date, t1, sizeof(t1)));
+		printf(" on %s", verify_time_text(res->revocation_date, t1, sizeof(t1)));
 	if (res->crl_next_update)
-		printf(" (CRLs next update %s)", rfc3339(res->crl_next_update, t1, sizeof(t1)));
+		printf(" (CRLs next update %s)",
+		       verify_time_text(res->crl_next_update, t1, sizeof(t1)));
 	if (res->crl_problems & EG_CRL_PROBLEM_STALE)
 		printf(" [stale CRL]");
 	if (res->crl_problems & EG_CRL_PROBLEM_MISSING)
