@@ -196,46 +196,36 @@ static int record(struct drill *d, const char *path, const struct eg_verify_resu
 	return 0;
 }
 
-static int drill_file(const char *path, void *arg)
+static int drill_file(const char *path, const struct eg_verify_result *res, void *arg)
 {
 	struct drill *d = arg;
-	struct eg_verify_result res;
 	char why[EG_DETAIL_MAX + 64];
-	int r;
 
-	d->checked++;
-	r = eg_verify_path(d->v, path, NULL, &res);
-	if (r == -ENOMEM)
-		return r;
-	if (r) {
-		fprintf(stderr, CMD ": %s: %s\n", path, res.detail[0] ? res.detail : strerror(-r));
-		return 1;
-	}
-	if (res.kind == EG_SIG_NONE)
+	if (res->kind == EG_SIG_NONE)
 		return 0;
 	d->signed_files++;
-	if (!res.valid) {
+	if (!res->valid) {
 		/* Only those the drilled certificate signed: the rest is not this drill's. */
-		if (!res.has_signer || memcmp(res.signer.sha256, d->target.sha256, EG_SHA256_LEN))
+		if (!res->has_signer || memcmp(res->signer.sha256, d->target.sha256, EG_SHA256_LEN))
 			return 0;
-		snprintf(why, sizeof(why), "does not verify now: %s", eg_reason_name(res.reason));
-		return record(d, path, &res, V_INVALID, why);
+		snprintf(why, sizeof(why), "does not verify now: %s", eg_reason_name(res->reason));
+		return record(d, path, res, V_INVALID, why);
 	}
-	if (!chain_holds(&d->target, &res))
+	if (!chain_holds(&d->target, res))
 		return 0;
-	if (eg_revocation_spares(d->reason, res.has_timestamp, res.timestamp, d->at)) {
+	if (eg_revocation_spares(d->reason, res->has_timestamp, res->timestamp, d->at)) {
 		snprintf(why, sizeof(why), "timestamped before the revocation; %s spares it",
 			 eg_crl_reason_to_name(d->reason));
-		return record(d, path, &res, V_KEEPS, why);
+		return record(d, path, res, V_KEEPS, why);
 	}
-	if (!res.has_timestamp)
+	if (!res->has_timestamp)
 		snprintf(why, sizeof(why), "not timestamped");
-	else if (res.timestamp >= d->at)
+	else if (res->timestamp >= d->at)
 		snprintf(why, sizeof(why), "timestamped at or after the revocation");
 	else
 		snprintf(why, sizeof(why), "%s taints signatures made before it too",
 			 eg_crl_reason_to_name(d->reason));
-	return record(d, path, &res, V_STOPS, why);
+	return record(d, path, res, V_STOPS, why);
 }
 
 static void print_header(const struct drill *d)
@@ -379,7 +369,7 @@ int cmd_drill(int argc, char **argv)
 		goto out;
 	if (!d.json)
 		print_header(&d);
-	r = lc_walk(CMD, paths, npaths, drill_file, &d, &unread);
+	r = lc_walk(CMD, paths, npaths, d.v, drill_file, &d, &d.checked, &unread);
 	if (r)
 		goto out;
 	r = print_summary(&d);

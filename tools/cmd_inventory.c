@@ -126,35 +126,27 @@ static int row_add(struct inventory *inv, enum role role, const struct eg_cert_i
 	return 0;
 }
 
-static int inventory_file(const char *path, void *arg)
+static int inventory_file(const char *path, const struct eg_verify_result *res, void *arg)
 {
 	struct inventory *inv = arg;
-	struct eg_verify_result res;
 	struct cert_row *row;
 	int r;
 
-	inv->checked++;
-	r = eg_verify_path(inv->v, path, NULL, &res);
-	if (r == -ENOMEM)
-		return r;
-	if (r) {
-		fprintf(stderr, CMD ": %s: %s\n", path, res.detail[0] ? res.detail : strerror(-r));
-		return 1;
-	}
-	if (!res.has_signer)
+	if (!res->has_signer)
 		return 0;
 	inv->signed_files++;
-	r = row_add(inv, ROLE_SIGNER, &res.signer, &row);
+	r = row_add(inv, ROLE_SIGNER, &res->signer, &row);
 	if (r)
 		return r;
 	row->files++;
-	row->timestamped += res.has_timestamp;
-	row->valid += res.valid;
+	row->timestamped += res->has_timestamp;
+	row->valid += res->valid;
 	/* The anchor a valid chain ended in; anchors are added before the walk. */
-	if (res.valid && res.chain_len) {
+	if (res->valid && res->chain_len) {
 		for (size_t i = 0; i < inv->n; i++)
 			if (inv->rows[i].role == ROLE_ANCHOR &&
-			    !strcmp(inv->rows[i].info.subject, res.chain_subjects[res.chain_len - 1]))
+			    !strcmp(inv->rows[i].info.subject,
+				    res->chain_subjects[res->chain_len - 1]))
 				inv->rows[i].files++;
 	}
 	return 0;
@@ -464,7 +456,7 @@ int cmd_inventory(int argc, char **argv)
 		r = add_anchors(&inv, trust.tsa_anchors[i], ROLE_TSA_ANCHOR);
 	if (r)
 		goto out;
-	r = lc_walk(CMD, paths, npaths, inventory_file, &inv, &unread);
+	r = lc_walk(CMD, paths, npaths, inv.v, inventory_file, &inv, &inv.checked, &unread);
 	if (r)
 		goto out;
 	qsort(inv.rows, inv.n, sizeof(*inv.rows), row_cmp);

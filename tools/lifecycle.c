@@ -159,17 +159,35 @@ static int name_cmp(const void *a, const void *b)
 
 struct walker {
 	const char *cmd;
+	struct eg_verifier *v;
 	lc_file_fn fn;
 	void *arg;
-	size_t unread;
+	size_t checked, unread;
 };
+
+static int verify_file(struct walker *w, const char *path)
+{
+	struct eg_verify_result res;
+	int r;
+
+	w->checked++;
+	r = eg_verify_path(w->v, path, NULL, &res);
+	if (r == -ENOMEM)
+		return r;
+	if (r) {
+		fprintf(stderr, "%s: %s: %s\n", w->cmd, path,
+			res.detail[0] ? res.detail : strerror(-r));
+		w->unread++;
+		return 0;
+	}
+	return w->fn(path, &res, w->arg);
+}
 
 static int walk_dir(struct walker *w, const char *dir, int depth);
 
 static int walk_one(struct walker *w, const char *path, int depth)
 {
 	struct stat st;
-	int r;
 
 	if (lstat(path, &st)) {
 		fprintf(stderr, "%s: %s: %s\n", w->cmd, path, strerror(errno));
@@ -180,10 +198,7 @@ static int walk_one(struct walker *w, const char *path, int depth)
 		return walk_dir(w, path, depth + 1);
 	if (!S_ISREG(st.st_mode))
 		return 0;
-	r = w->fn(path, w->arg);
-	if (r > 0)
-		w->unread++;
-	return r < 0 ? r : 0;
+	return verify_file(w, path);
 }
 
 static int walk_dir(struct walker *w, const char *dir, int depth)
@@ -223,10 +238,10 @@ static int walk_dir(struct walker *w, const char *dir, int depth)
 	return r;
 }
 
-int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, void *arg,
-	    size_t *ret_unread)
+int lc_walk(const char *cmd, const char *const *paths, size_t n, struct eg_verifier *v,
+	    lc_file_fn fn, void *arg, size_t *ret_checked, size_t *ret_unread)
 {
-	struct walker w = { .cmd = cmd, .fn = fn, .arg = arg };
+	struct walker w = {.cmd = cmd, .v = v, .fn = fn, .arg = arg};
 	char **abs = calloc(n ? n : 1, sizeof(*abs));
 	int r = 0;
 
@@ -248,6 +263,7 @@ int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, 
 	for (size_t i = 0; i < n; i++)
 		free(abs[i]);
 	free(abs);
+	*ret_checked = w.checked;
 	*ret_unread = w.unread;
 	return r;
 }

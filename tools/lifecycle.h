@@ -44,16 +44,16 @@ int lc_is_anchor(const struct lc_trust *t, const unsigned char sha256[EG_SHA256_
 /* A verifier for T with FLAGS (EG_VERIFY_*), the policy's catalogs added. */
 int lc_verifier_new(const struct lc_trust *t, unsigned int flags, struct eg_verifier **ret);
 
-/* Call FN for every regular file under the directories (or files) PATHS, in a stable
+/* Verify with V every regular file under the directories (or files) PATHS, in a stable
  * order, by absolute path, not following symbolic links; detached signatures (*.sig) are
- * not files of their own.  FN returns 0 to go on, 1 when it could not read the file (it
- * said so), or a negative errno to stop the walk with it.  Entries that cannot be read
- * (by FN or the walk, which says so too) are counted in *RET_UNREAD and the walk goes
- * on: one unreadable file does not hide the rest.  A path in PATHS that does not exist
- * is an error. */
-typedef int (*lc_file_fn)(const char *path, void *arg);
-int lc_walk(const char *cmd, const char *const *paths, size_t n, lc_file_fn fn, void *arg,
-	    size_t *ret_unread);
+ * not files of their own.  FN gets each file's result and returns 0 to go on or a negative
+ * errno to stop the walk with it.  *RET_CHECKED counts the files verified or tried.
+ * Entries that cannot be read or verified (the walk says why) are counted in *RET_UNREAD
+ * and the walk goes on: one unreadable file does not hide the rest.  A path in PATHS that
+ * does not exist is an error. */
+typedef int (*lc_file_fn)(const char *path, const struct eg_verify_result *res, void *arg);
+int lc_walk(const char *cmd, const char *const *paths, size_t n, struct eg_verifier *v,
+	    lc_file_fn fn, void *arg, size_t *ret_checked, size_t *ret_unread);
 
 /* "now", YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC); -EINVAL otherwise. */
 int lc_parse_time(const char *s, int64_t *ret);
