@@ -357,6 +357,21 @@ int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum e
 				    BPF_ANY);
 }
 
+int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
+			   enum eg_verdict *ret_verdict)
+{
+	struct eg_verdict_rec rec, want;
+
+	if (bpf_map__lookup_elem(bpf->skel->maps.eg_verdicts, &fd, sizeof(fd), &rec, sizeof(rec),
+				 0))
+		return -ENOENT;
+	verdict_record(st, rec.verdict, rec.reason, bpf->config.policy_generation, &want);
+	if (memcmp(&rec, &want, sizeof(rec)))
+		return -ESTALE;
+	*ret_verdict = rec.verdict;
+	return 0;
+}
+
 int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss)
 {
 	__u32 zero = 0;

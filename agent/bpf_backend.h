@@ -52,6 +52,11 @@ struct stat;
 int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
 		       enum eg_reason reason, __u32 generation);
 
+/* The verdict of the file open on FD if it is bound to the version ST describes and to the
+ * current policy generation; -ENOENT: none, -ESTALE: one for another version or generation. */
+int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
+			   enum eg_verdict *ret_verdict);
+
 /* Apply the configured miss verdict: eg_bpf_open() starts with misses allowed so that
  * the machine does not stall while the agent pre-scans and starts its consult. */
 int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss);

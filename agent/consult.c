@@ -245,12 +245,11 @@ static void *worker_main(void *arg)
 		job->state = JOB_RUNNING;
 		pthread_mutex_unlock(&consult->lock);
 
-		consult->ops.decide(consult->ops.ctx, job->fd, job->pid, &answer);
+		consult->ops.decide(consult->ops.ctx, consult, job->fd, job->pid, &answer);
 		/* Remembered even when the deadline answered first: the next exec of the
 		 * unchanged file should not wait again. */
 		if (answer.allow && answer.remember)
-			fanotify_mark(consult->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
-				      FAN_OPEN_EXEC_PERM, job->fd, NULL);
+			eg_consult_remember(consult, job->fd);
 
 		pthread_mutex_lock(&consult->lock);
 		if (!job->answered)
@@ -352,6 +351,14 @@ fail:
 			 strerror(-err));
 	eg_consult_stop(consult);
 	return err;
+}
+
+int eg_consult_remember(struct eg_consult *consult, int fd)
+{
+	return fanotify_mark(consult->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
+			     FAN_OPEN_EXEC_PERM, fd, NULL)
+		       ? -errno
+		       : 0;
 }
 
 int eg_consult_flush(struct eg_consult *consult)

@@ -18,8 +18,10 @@ struct eg_consult_answer {
 
 struct eg_consult_ops {
 	/* Decide for the file open on FD (valid only during the call), opened for exec by
-	 * PID.  Called on a worker thread; may take as long as verification takes. */
-	void (*decide)(void *ctx, int fd, pid_t pid, struct eg_consult_answer *ret);
+	 * PID, with CONSULT for eg_consult_remember() of other files.  Called on a worker
+	 * thread; may take as long as verification takes. */
+	void (*decide)(void *ctx, struct eg_consult *consult, int fd, pid_t pid,
+		       struct eg_consult_answer *ret);
 	/* The decision for PID's exec of FD did not come within the bound: the consult
 	 * answers ALLOW_ON_TIMEOUT now and lets decide() finish for the next exec. */
 	void (*timed_out)(void *ctx, int fd, pid_t pid);
@@ -42,6 +44,12 @@ struct eg_consult_error {
 /* Set up fanotify and the marks, start the reader, worker and deadline threads. */
 int eg_consult_start(const struct eg_consult_settings *settings, const struct eg_consult_ops *ops,
 		     struct eg_consult **ret_consult, struct eg_consult_error *ret_error);
+
+/* Put an ignore mark on the file open on FD: its exec no longer leaves the kernel until
+ * it changes.  The mark also holds the inode in memory, and with it the verdict in BPF's
+ * inode storage, which would otherwise go when the kernel evicts an unused inode (a
+ * library, which nothing else pins). */
+int eg_consult_remember(struct eg_consult *consult, int fd);
 
 /* Forget every ignore mark (policy or CRLs changed: every decision is made afresh). */
 int eg_consult_flush(struct eg_consult *consult);

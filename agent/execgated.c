@@ -35,6 +35,7 @@
 #include "control.h"
 #include "decide.h"
 #include "events.h"
+#include "libraries.h"
 #include "log.h"
 
 enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -74,6 +75,7 @@ struct agent {
 	struct eg_decider *decider;
 	struct eg_bpf *bpf;
 	struct eg_consult *consult;
+	struct eg_libraries libraries;
 	const char *backend;
 	char host[256];
 	char bpf_missing[512];
@@ -384,11 +386,14 @@ static int set_verdict(const struct options *options)
 
 /* --- callbacks --------------------------------------------------------------------- */
 
-static void consult_decide(void *ctx, int fd, pid_t pid, struct eg_consult_answer *ret)
+static void consult_decide(void *ctx, struct eg_consult *consult, int fd, pid_t pid,
+			   struct eg_consult_answer *ret)
 {
 	struct agent *agent = ctx;
 
 	ret->allow = eg_decider_decide(agent->decider, fd, pid, EG_HOOK_EXEC, &ret->remember);
+	if (ret->allow)
+		eg_libraries_prepare(&agent->libraries, consult, fd);
 }
 
 static void consult_timed_out(void *ctx, int fd, pid_t pid)
@@ -550,6 +555,8 @@ static int start_backend(struct agent *agent)
 				 bpf_error.message);
 		else
 			eg_decider_attach_bpf(agent->decider, agent->bpf);
+		agent->libraries.decider = agent->decider;
+		agent->libraries.bpf = agent->bpf;
 		agent->hardened = agent->bpf && bpf_settings.protect;
 	} else {
 		snprintf(agent->bpf_missing, sizeof(agent->bpf_missing),
@@ -674,6 +681,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "execgated: %s\n", errbuf[0] ? errbuf : strerror(-err));
 		goto out;
 	}
+	/* Read once: a library directory added later is searched after a restart. */
+	err = eg_ldso_dirs_load("/etc/ld.so.conf", &agent.libraries.dirs);
+	if (err) {
+		fprintf(stderr, "execgated: /etc/ld.so.conf: %s\n", strerror(-err));
+		status = EXIT_FAILURE_RUNTIME;
+		goto out;
+	}
 	err = start_backend(&agent);
 	if (err) {
 		status = err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT || err == -EEXIST
@@ -731,6 +745,7 @@ out:
 	tell_ready(&ready_fd, (char)status);
 	eg_control_stop(control);
 	eg_consult_stop(agent.consult);
+	eg_ldso_dirs_clear(&agent.libraries.dirs);
 	ring_buffer__free(events);
 	eg_bpf_close(agent.bpf);
 	eg_decider_free(agent.decider);

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What an allowed program will map, verified before its exec goes on: see libraries.h. */
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "bpf_backend.h"
+#include "consult.h"
+#include "decide.h"
+#include "libraries.h"
+
+/* More than any real program maps (a desktop browser maps about 150 libraries). */
+#define MAX_OBJECTS 1024
+
+/* A FUSE server can change a library's bytes behind its times: never pinned as known. */
+static bool on_fuse(int fd)
+{
+	struct statfs fs;
+
+	return fstatfs(fd, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC;
+}
+
+struct prepare {
+	struct eg_libraries *libraries;
+	struct eg_consult *consult;
+};
+
+static int prepare_one(void *ctx, int fd, const char *path)
+{
+	const struct prepare *prepare = ctx;
+	struct eg_libraries *libraries = prepare->libraries;
+	enum eg_verdict verdict;
+	bool remember = false;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	if (!eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict)) {
+		/* Known already (the pre-scan, another program): pin it, so the verdict is
+		 * not lost with the inode while programs that need it are cached. */
+		remember = verdict == EG_VERDICT_ALLOW && !on_fuse(fd);
+	} else {
+		eg_decider_decide(libraries->decider, fd, 0, EG_HOOK_MMAP, &remember);
+	}
+	if (remember)
+		eg_consult_remember(prepare->consult, fd);
+	return 0;
+}
+
+/* The path the program was opened at, when it still names the file: $ORIGIN. */
+static bool program_path(int fd, char *ret, size_t len)
+{
+	struct stat opened, named;
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, ret, len - 1);
+	if (n <= 0)
+		return false;
+	ret[n] = '\0';
+	return ret[0] == '/' && fstat(fd, &opened) == 0 && stat(ret, &named) == 0 &&
+	       opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+}
+
+void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
+{
+	struct prepare prepare = { .libraries = libraries, .consult = consult };
+	char path[PATH_MAX];
+
+	if (!libraries->bpf)
+		return;
+	/* Errors (a malformed program, the bound) leave the rest to the kernel: whatever is
+	 * not verified here is a miss at mmap, decided as misses are. */
+	eg_ldso_walk(&libraries->dirs, fd, program_path(fd, path, sizeof(path)) ? path : NULL,
+		     MAX_OBJECTS, prepare_one, &prepare);
+}

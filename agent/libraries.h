@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef EXECGATE_AGENT_LIBRARIES_H
+#define EXECGATE_AGENT_LIBRARIES_H
+
+#include "eg_ldso.h"
+
+struct eg_bpf;
+struct eg_consult;
+struct eg_decider;
+
+/* Before the consult answers an exec it allows: verify what the dynamic loader will map
+ * for the program (eg_ldso.h) and cache each verdict, so that a signed program whose
+ * signed libraries were never seen runs on its first exec instead of failing at mmap. */
+struct eg_libraries {
+	struct eg_ldso_dirs dirs;
+	struct eg_decider *decider;
+	struct eg_bpf *bpf;
+};
+
+/* Verify, silently (the kernel reports the mappings that happen), the interpreter and
+ * libraries of the program open on FD that have no current verdict, and put CONSULT's
+ * ignore mark on those allowed.  Files already verified under this policy cost a lookup. */
+void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
+
+#endif
