@@ -70,7 +70,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
-	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so
+	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so $(BUILD)/bin/libeg-greet.so
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
 .PHONY: all deps test unit unit-build demo vm-test bench fuzz install clean format
@@ -144,6 +144,18 @@ $(BUILD)/bin/eg-marker.so: tests/helpers/lib/eg-marker.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -shared -fPIC -o $@ $<
+
+# An application with its own library beside it, as installed under /opt.
+$(BUILD)/bin/libeg-greet.so: tests/helpers/lib/eg-greet.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -shared -fPIC -o $@ $<
+
+$(BUILD)/bin/eg-hello-linked: tests/helpers/eg-hello-linked.c $(BUILD)/bin/libeg-greet.so
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -o $@ $< -L$(BUILD)/bin -leg-greet \
+		-Wl,--enable-new-dtags,-rpath,'$$ORIGIN/lib'
 
 $(BUILD)/bin/eg-hello-static: tests/helpers/eg-hello.c
 	$(call msg,CC,$@)

@@ -21,6 +21,8 @@
 #     revoked           leaf revoked for keyCompromise
 #     expired           leaf expired, no timestamp
 #     big               signed-static with 10 MiB appended (benchmark)
+#     linked/           eg-hello-linked and lib/libeg-greet.so, both signed
+#     linked-unsigned-lib/  the same, the library unsigned
 set -euo pipefail
 
 root=$1 pki=$2
@@ -47,6 +49,14 @@ cp "$fx/signed" "$fx/tampered" && cp "$fx/signed.sig" "$fx/tampered.sig" &&
 cp "$hello" "$fx/untrusted" && sign "$fx/untrusted" untrusted-leaf "$pki/untrusted-root.crt"
 cp "$hello" "$fx/revoked" && sign "$fx/revoked" leaf-revoked-kc
 cp "$hello" "$fx/expired" && sign "$fx/expired" leaf-expired
+# An application with its own library, both signed (linked/) or the library not (linked-
+# unsigned-lib/): eg-hello-linked finds lib/libeg-greet.so through RUNPATH $ORIGIN/lib.
+for app in linked linked-unsigned-lib; do
+	mkdir -p "$fx/$app/lib"
+	cp "$root/opt/execgate/bin/eg-hello-linked" "$fx/$app/" && sign "$fx/$app/eg-hello-linked" leaf-valid
+	cp "$root/opt/execgate/bin/libeg-greet.so" "$fx/$app/lib/"
+done
+sign "$fx/linked/lib/libeg-greet.so" leaf-valid
 # For the benchmark: a 10 MiB signed program (random bytes after the ELF image, which the
 # kernel never maps and the signature covers).
 cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
@@ -56,7 +66,8 @@ cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
 # program and library they are copies of (a catalog trusts a digest wherever it is found).
 {
 	echo "execgate-catalog v1"
-	find "$root" -path "$fx" -prune -o -type f ! -name 'eg-hello*' ! -name 'eg-marker*' -print |
+	find "$root" -path "$fx" -prune -o -type f ! -name 'eg-hello*' ! -name 'eg-marker*' \
+		! -name 'libeg-*' -print |
 	sort |
 	while read -r file; do
 		[[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] || continue

@@ -23,6 +23,19 @@ teardown() {
 	assert_output --partial "hello from"
 }
 
+@test "enforce: a program with its own signed library, both never seen, runs on its first exec" {
+	start_gate enforce
+	cp -a "$FX/linked" "$BATS_TEST_TMPDIR/app"
+	run -0 gated "$BATS_TEST_TMPDIR/app/eg-hello-linked"
+	assert_output --partial "greetings from libeg-greet"
+	# Its library unsigned: the program is allowed, the loader cannot map the library.
+	cp -a "$FX/linked-unsigned-lib" "$BATS_TEST_TMPDIR/app2"
+	run ! gated "$BATS_TEST_TMPDIR/app2/eg-hello-linked"
+	refute_output --partial "greetings"
+	assert_output --partial "libeg-greet.so"
+	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"no_signature"'
+}
+
 @test "enforce: unsigned, tampered, untrusted, revoked and expired programs get EPERM" {
 	start_gate enforce
 	local name reason
