@@ -730,7 +730,9 @@ out:
 /*
  * One sequential pass over a file: chunks of up to READ_CHUNK bytes that never straddle
  * the payload boundaries, each marked signed or not.  Feeds the whole-file SHA-256 when
- * asked.
+ * asked, and when FORK is set also the SHA-256 of the signed bytes: that one is a copy of
+ * the file digest taken where the payload starts, so the bytes before the payload (nearly
+ * all of a signed file) are hashed once for both.
  */
 struct reader {
 	int fd;
@@ -738,7 +740,9 @@ struct reader {
 	uint64_t size;
 	uint64_t skip_off; /* payload range, excluded from the signed content */
 	uint64_t skip_len;
-	EVP_MD_CTX *file_md; /* whole-file SHA-256, or NULL */
+	EVP_MD_CTX *file_md;   /* whole-file SHA-256, or NULL */
+	bool fork;	       /* compute signed_md from file_md */
+	EVP_MD_CTX *signed_md; /* SHA-256 of the signed bytes, once forked */
 	unsigned char *buf;
 	size_t len;  /* bytes in buf */
 	size_t used; /* bytes of buf already handed out */
@@ -776,8 +780,10 @@ static void reader_fini(struct reader *rd)
 {
 	free(rd->buf);
 	EVP_MD_CTX_free(rd->file_md);
+	EVP_MD_CTX_free(rd->signed_md);
 	rd->buf = NULL;
 	rd->file_md = NULL;
+	rd->signed_md = NULL;
 }
 
 /* Read the next chunk into rd->buf.  1: signed bytes available, 0: EOF, < 0: error.
@@ -802,7 +808,15 @@ static int reader_fill(struct reader *rd)
 		r = src_read(&s, rd->pos, rd->buf, (size_t)n);
 		if (r < 0)
 			return rd->err = r;
+		if (in_skip && rd->fork && !rd->signed_md) {
+			rd->signed_md = EVP_MD_CTX_new();
+			if (!rd->signed_md || EVP_MD_CTX_copy_ex(rd->signed_md, rd->file_md) != 1)
+				return rd->err = -ENOMEM;
+		}
 		if (rd->file_md && EVP_DigestUpdate(rd->file_md, rd->buf, (size_t)n) != 1)
+			return rd->err = -ENOMEM;
+		if (!in_skip && rd->signed_md &&
+		    EVP_DigestUpdate(rd->signed_md, rd->buf, (size_t)n) != 1)
 			return rd->err = -ENOMEM;
 		rd->pos += n;
 		if (in_skip)
@@ -824,6 +838,28 @@ int eg_sig_digest_fd(int fd, const struct eg_elf_sig *sig, EVP_MD_CTX *mdctx)
 			r = -EINVAL;
 	reader_fini(&rd);
 	return r < 0 ? r : 0;
+}
+
+int eg_sig_sha256_fd(int fd, const struct eg_elf_sig *sig, unsigned char *file_sha256,
+		     unsigned char *signed_sha256)
+{
+	struct reader rd;
+	unsigned int len;
+	int r;
+
+	r = reader_init(&rd, fd, sig, true);
+	rd.fork = sig != NULL;
+	while (r >= 0 && (r = reader_fill(&rd)) > 0)
+		;
+	if (r == 0 && EVP_DigestFinal_ex(rd.file_md, file_sha256, &len) != 1)
+		r = -ENOMEM;
+	/* Never forked: no payload byte was left out, the signed bytes are the file. */
+	if (r == 0 && !rd.signed_md)
+		memcpy(signed_sha256, file_sha256, len);
+	else if (r == 0 && EVP_DigestFinal_ex(rd.signed_md, signed_sha256, &len) != 1)
+		r = -ENOMEM;
+	reader_fini(&rd);
+	return r;
 }
 
 /* The BIO: a reader whose signed bytes come out of BIO_read; at EOF the whole-file

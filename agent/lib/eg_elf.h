@@ -73,6 +73,13 @@ int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size, struct 
  * if the file is shorter than SIG says. */
 int eg_sig_digest_fd(int fd, const struct eg_elf_sig *sig, EVP_MD_CTX *mdctx);
 
+/* One pass over the file open on FD, as eg_sig_digest_fd: the SHA-256 of the whole file
+ * into FILE_SHA256 and the SHA-256 of the signed content (the same when SIG is NULL)
+ * into SIGNED_SHA256, 32 bytes each.  The bytes before the payload are hashed once for
+ * both.  -EIO if the file no longer has the size SIG was found in. */
+int eg_sig_sha256_fd(int fd, const struct eg_elf_sig *sig, unsigned char *file_sha256,
+		     unsigned char *signed_sha256);
+
 /* A read-only source BIO over the same bytes as eg_sig_digest_fd (for CMS_verify, or
  * CMS_final when signing with a BIO).  When FILE_SHA256 is not NULL, the BIO also
  * computes the SHA-256 of the whole file, payload included, in the same pass, and
