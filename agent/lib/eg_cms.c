@@ -3,6 +3,12 @@
  * CMS SignedData as execgate accepts it: shape checks, the signer, the algorithm
  * allow-list, and the signature check over the signed bytes.  The certificate chain is
  * not checked here (CMS_NO_SIGNER_CERT_VERIFY): eg_chain.c does it at the right time.
+ *
+ * Two ways to check the signature: CMS_verify reading the signed bytes through a BIO
+ * (eg_cms_verify), or, for a signer with signed attributes, the signature over those
+ * attributes and their messageDigest against a digest the caller computed
+ * (eg_cms_verify_digest).  The second lets the verifier hash a file once when the
+ * signed digest is the file's own SHA-256.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -248,6 +255,19 @@ int eg_cms_check_algs(CMS_SignerInfo *si, X509 *signer, char *detail, size_t len
 	}
 }
 
+/* RFC 5652 11.1: a signed contentType attribute names the content's type.  CMS_verify
+ * only checks that the attribute is there (once, one value), not what it says. */
+static bool content_type_matches(CMS_ContentInfo *cms, CMS_SignerInfo *si)
+{
+	const ASN1_OBJECT *ctype;
+
+	if (CMS_signed_get_attr_count(si) < 0)
+		return true; /* no signed attributes, no contentType to name */
+	ctype = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3,
+					    V_ASN1_OBJECT);
+	return ctype && !OBJ_cmp(ctype, CMS_get0_eContentType(cms));
+}
+
 int eg_cms_verify(CMS_ContentInfo *cms, BIO *content, char *detail, size_t len)
 {
 	/* CMS_NOCRL: CRLs carried in the signature never count, ours do.  CMS_BINARY: the
@@ -255,8 +275,59 @@ int eg_cms_verify(CMS_ContentInfo *cms, BIO *content, char *detail, size_t len)
 	unsigned int flags = CMS_NOCRL | CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY;
 
 	ERR_clear_error();
-	if (CMS_verify(cms, NULL, NULL, content, NULL, flags) == 1)
-		return 1;
-	eg_errf(detail, len, "the signature does not match the signed content");
-	return 0;
+	if (CMS_verify(cms, NULL, NULL, content, NULL, flags) != 1) {
+		eg_errf(detail, len, "the signature does not match the signed content");
+		return 0;
+	}
+	if (!content_type_matches(cms, sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0))) {
+		eg_errf(detail, len, "the signed content type is not the content's");
+		return 0;
+	}
+	return 1;
+}
+
+bool eg_cms_signed_attrs_sha256(CMS_SignerInfo *si)
+{
+	X509_ALGOR *dig = NULL;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	return CMS_signed_get_attr_count(si) > 0 && dig &&
+	       OBJ_obj2nid(dig->algorithm) == NID_sha256;
+}
+
+int eg_cms_verify_digest(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509 *signer,
+			 const unsigned char *digest, size_t dlen, char *detail, size_t len)
+{
+	const ASN1_OCTET_STRING *md;
+
+	/* Without signed attributes the signature is over the content digest itself, and
+	 * another digest algorithm means DIGEST is not the one that was signed: both are
+	 * CMS_verify's (eg_cms_verify), never a shortcut here. */
+	if (!eg_cms_signed_attrs_sha256(si) || dlen != EG_SHA256_LEN) {
+		snprintf(detail, len, "the signature cannot be checked against a SHA-256");
+		return 0;
+	}
+	/* As CMS_verify does: the signer's key, then the attribute rules of RFC 5652
+	 * (contentType and messageDigest present, once, single-valued) and the signature
+	 * over the DER of the signed attributes, with the signer's digest algorithm. */
+	ERR_clear_error();
+	CMS_SignerInfo_set1_signer_cert(si, signer);
+	if (CMS_SignerInfo_verify(si) != 1) {
+		eg_errf(detail, len, "the signature does not match the signed attributes");
+		return 0;
+	}
+	if (!content_type_matches(cms, si)) {
+		eg_errf(detail, len, "the signed content type is not the content's");
+		return 0;
+	}
+	/* -3: exactly one messageDigest attribute with exactly one value. */
+	md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+					 V_ASN1_OCTET_STRING);
+	if (!md || (size_t)ASN1_STRING_length(md) != dlen ||
+	    CRYPTO_memcmp(ASN1_STRING_get0_data(md), digest, dlen)) {
+		snprintf(detail, len, "the signature does not match the signed content%s",
+			 md ? "" : " (no messageDigest attribute)");
+		return 0;
+	}
+	return 1;
 }

@@ -4,6 +4,14 @@
  * signature and computes the file's SHA-256, then deny list, timestamp, chain and
  * revocation (eg_verify.h has the order and the rules).
  *
+ * The read pass hashes each byte once where it can.  A signer with signed attributes and
+ * SHA-256 (what `openssl cms -sign` and `execgate sign` write by default) signs the
+ * SHA-256 of the signed content: for a detached signature that is the file's own
+ * SHA-256, for an embedded one it shares its state with it up to the payload
+ * (eg_sig_sha256_fd), and eg_cms_verify_digest checks the signed attributes against it.
+ * Any other signer (SHA-384, SHA-512, no signed attributes) goes through CMS_verify
+ * reading the same pass through a BIO, which hashes the file twice.
+ *
  * Chain and CRL results are cached per certificate so that a file signed by a known
  * signer costs one pass over its bytes and one signature check:
  *   - chain: keyed by the signer's fingerprint and the intermediates carried in the
@@ -604,9 +612,12 @@ out:
 }
 
 /* Signer, deny list, algorithms and the CMS signature over CONTENT (NULL: attached
- * content); then check_signer.  *RET_SIG_OK: the signature itself verified. */
-static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content, int64_t now,
-		     unsigned int flags, struct eg_verify_result *res, bool *ret_sig_ok)
+ * content), or against SIGNED_SHA256, the SHA-256 of the signed content when not NULL
+ * (eg_cms_signed_attrs_sha256 held); then check_signer.  *RET_SIG_OK: the signature
+ * itself verified. */
+static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content,
+		     const unsigned char *signed_sha256, int64_t now, unsigned int flags,
+		     struct eg_verify_result *res, bool *ret_sig_ok)
 {
 	STACK_OF(X509) *certs = NULL;
 	CMS_SignerInfo *si;
@@ -630,7 +641,13 @@ static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content, 
 		invalid_keep(res, reason);
 		goto out;
 	}
-	if (eg_cms_verify(cms, content, res->detail, sizeof(res->detail)) != 1) {
+	if (signed_sha256) {
+		if (eg_cms_verify_digest(cms, si, signer, signed_sha256, EG_SHA256_LEN, res->detail,
+					 sizeof(res->detail)) != 1) {
+			invalid_keep(res, EG_REASON_BAD_SIGNATURE);
+			goto out;
+		}
+	} else if (eg_cms_verify(cms, content, res->detail, sizeof(res->detail)) != 1) {
 		if (content && eg_sig_bio_done(content) < 0) {
 			r = eg_sig_bio_done(content);
 			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
@@ -791,31 +808,48 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	}
 
 	/* 2. One pass over the file: the whole-file SHA-256, and the CMS check if any. */
-	bio = eg_sig_bio_new(fd, res->kind == EG_SIG_EMBEDDED ? &esig : NULL, res->file_sha256);
-	if (!bio) {
-		r = -EIO;
-		snprintf(res->detail, sizeof(res->detail),
-			 "cannot read the file (changed while being verified?)");
-		goto out;
-	}
-	if (res->kind != EG_SIG_NONE) {
-		r = eg_cms_parse(sigbuf, siglen, res->kind == EG_SIG_DETACHED, true, &cms,
-				 res->detail, sizeof(res->detail));
+	if (res->kind != EG_SIG_NONE &&
+	    eg_cms_parse(sigbuf, siglen, res->kind == EG_SIG_DETACHED, true, &cms, res->detail,
+			 sizeof(res->detail)) < 0)
+		invalid_keep(res, EG_REASON_MALFORMED);
+	if (cms &&
+	    eg_cms_signed_attrs_sha256(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0))) {
+		unsigned char signed_sha256[EG_SHA256_LEN];
+
+		r = eg_sig_sha256_fd(fd, res->kind == EG_SIG_EMBEDDED ? &esig : NULL,
+				     res->file_sha256, signed_sha256);
 		if (r < 0) {
-			invalid_keep(res, EG_REASON_MALFORMED);
-		} else {
-			r = check_cms(v, cms, bio, now, flags, res, &sig_ok);
+			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
+				 strerror(-r));
+			goto out;
+		}
+		res->has_file_sha256 = true;
+		r = check_cms(v, cms, NULL, signed_sha256, now, flags, res, &sig_ok);
+		if (r < 0)
+			goto out;
+	} else {
+		bio = eg_sig_bio_new(fd, res->kind == EG_SIG_EMBEDDED ? &esig : NULL,
+				     res->file_sha256);
+		if (!bio) {
+			r = -EIO;
+			snprintf(res->detail, sizeof(res->detail),
+				 "cannot read the file (changed while being verified?)");
+			goto out;
+		}
+		if (cms) {
+			r = check_cms(v, cms, bio, NULL, now, flags, res, &sig_ok);
 			if (r < 0)
 				goto out;
 		}
+		r = drain(bio);
+		if (r < 0) {
+			res->valid = false;
+			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
+				 strerror(-r));
+			goto out;
+		}
+		res->has_file_sha256 = true;
 	}
-	r = drain(bio);
-	if (r < 0) {
-		res->valid = false;
-		snprintf(res->detail, sizeof(res->detail), "reading the file: %s", strerror(-r));
-		goto out;
-	}
-	res->has_file_sha256 = true;
 
 	/* 3. The deny list overrides whatever the signature said. */
 	if (denied(v, res->file_sha256)) {
@@ -902,7 +936,7 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 	r = eg_catalog_read(path, &cat, res->detail, sizeof(res->detail));
 	if (r < 0)
 		return r;
-	r = check_cms(v, cat->cms, NULL, (int64_t)time(NULL), v->flags, res, &sig_ok);
+	r = check_cms(v, cat->cms, NULL, NULL, (int64_t)time(NULL), v->flags, res, &sig_ok);
 	if (r < 0) {
 		eg_catalog_free(cat);
 		return r;

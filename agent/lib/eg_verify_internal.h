@@ -44,6 +44,16 @@ int eg_cms_check_algs(CMS_SignerInfo *si, X509 *signer, char *detail, size_t len
 /* Signature check over CONTENT (NULL: attached content).  1 valid, 0 bad signature,
  * detail filled. */
 int eg_cms_verify(CMS_ContentInfo *cms, BIO *content, char *detail, size_t len);
+/* Does SI have signed attributes and the digest algorithm SHA-256, so that
+ * eg_cms_verify_digest can check it against a SHA-256 computed outside CMS? */
+bool eg_cms_signed_attrs_sha256(CMS_SignerInfo *si);
+/* The same check as eg_cms_verify for the one signer SI of CMS (SIGNER its certificate,
+ * from eg_cms_signer), given DIGEST, the SHA-256 of the signed content: the signature
+ * over the signed attributes, the contentType attribute equal to the eContentType, the
+ * messageDigest attribute equal to DIGEST.  1 valid, 0 bad signature (also when SI is
+ * not one eg_cms_signed_attrs_sha256 accepts), detail filled. */
+int eg_cms_verify_digest(CMS_ContentInfo *cms, CMS_SignerInfo *si, X509 *signer,
+			 const unsigned char *digest, size_t dlen, char *detail, size_t len);
 
 /* ---- eg_chain.c ---- */
 struct eg_chain_result {

@@ -2,7 +2,8 @@
 /*
  * eg_verify_fd/eg_verify_path against a PKI made at test time (eg_test_pki.h): every
  * reason code the library can give, every valid path, the CRL reason/time rule, the
- * timestamp rules, the deny list, catalogs and the cache's time window.
+ * timestamp rules, the deny list, catalogs and the cache's time window; the check of a
+ * signature against a digest computed outside CMS, attribute by attribute.
  */
 #include <elf.h>
 #include <errno.h>
@@ -20,7 +21,7 @@
 
 #include "eg_elf.h"
 #include "eg_test_pki.h"
-#include "eg_verify.h"
+#include "eg_verify_internal.h"
 
 #define OID_TST "1.2.840.113549.1.9.16.2.14"
 #define OID_MS_TST "1.3.6.1.4.1.311.3.3.1"
@@ -644,6 +645,313 @@ static void embedded_signatures(void **state)
 	expect(&res, EG_REASON_NO_SIGNATURE, "unsigned ELF");
 }
 
+/* ---- the digest path: signed attributes checked against the file's own SHA-256 -------- */
+
+static CMS_SignerInfo *signer_of(CMS_ContentInfo *cms)
+{
+	return sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+}
+
+/* CMS through DER and back: signedAttrs come back in DER SET OF order, the order a
+ * verifier sees and a signature must cover. */
+static CMS_ContentInfo *reparse(CMS_ContentInfo *cms)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	CMS_ContentInfo *out;
+	int len = i2d_CMS_ContentInfo(cms, &der);
+
+	p = der;
+	out = len > 0 ? d2i_CMS_ContentInfo(NULL, &p, len) : NULL;
+	pki_check(out != NULL, "CMS round trip");
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	return out;
+}
+
+/* Sign the signed attributes of CMS's signer again, with KEY and the signer's digest: a
+ * signature that verifies over whatever the attributes now say (or is by another key). */
+static void resign(CMS_ContentInfo *cms, EVP_PKEY *key)
+{
+	CMS_SignerInfo *si = signer_of(cms);
+	STACK_OF(X509_ATTRIBUTE) *attrs = sk_X509_ATTRIBUTE_new_null();
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *der = NULL, *sig;
+	X509_ALGOR *dig = NULL;
+	size_t siglen = 0;
+	int len;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	for (int i = 0; i < CMS_signed_get_attr_count(si); i++)
+		pki_check(sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i)) > 0, "push");
+	/* PKCS7_ATTR_VERIFY: the attributes in their order, tagged SET, as verifiers hash. */
+	len = ASN1_item_i2d((ASN1_VALUE *)attrs, &der, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+	pki_check(len > 0 && ctx && dig &&
+			  EVP_DigestSignInit(ctx, NULL, EVP_get_digestbyobj(dig->algorithm), NULL,
+					     key) == 1 &&
+			  EVP_DigestSign(ctx, NULL, &siglen, der, (size_t)len) == 1,
+		  "sign attributes");
+	sig = OPENSSL_malloc(siglen);
+	pki_check(sig && EVP_DigestSign(ctx, sig, &siglen, der, (size_t)len) == 1, "sign");
+	ASN1_STRING_set0(CMS_SignerInfo_get0_signature(si), sig, (int)siglen);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	sk_X509_ATTRIBUTE_free(attrs);
+}
+
+static void drop_attr(CMS_SignerInfo *si, int nid)
+{
+	int loc = CMS_signed_get_attr_by_NID(si, nid, -1);
+
+	pki_check(loc >= 0, "attribute to drop");
+	X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, loc));
+}
+
+enum attr_edit {
+	E_NONE,
+	E_MD_FLIPPED,	     /* a bit of messageDigest, signature left as it was */
+	E_MD_FLIPPED_SIGNED, /* the same, signed again */
+	E_MD_MISSING,
+	E_MD_TWICE,	 /* a second messageDigest attribute with the right value */
+	E_MD_OTHER_DATA, /* messageDigest of other bytes, signed */
+	E_CT_OTHER,	 /* contentType id-ct-TSTInfo, signed */
+	E_CT_MISSING,
+	E_OTHER_KEY, /* signed by a key that is not the certificate's */
+};
+
+/* P.data signed by the EC leaf with MD, then EDIT. */
+static CMS_ContentInfo *sign_edited(enum attr_edit edit, const EVP_MD *md)
+{
+	CMS_ContentInfo *cms = sign(&SPEC(L_VALID, .md = md), P.data, sizeof(P.data));
+	CMS_SignerInfo *si = signer_of(cms);
+	ASN1_OCTET_STRING *os = CMS_signed_get0_data_by_OBJ(
+		si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
+	unsigned char val[EVP_MAX_MD_SIZE];
+	unsigned int vlen = (unsigned int)ASN1_STRING_length(os);
+
+	pki_check(os && vlen == (unsigned int)EVP_MD_get_size(md), "messageDigest");
+	memcpy(val, ASN1_STRING_get0_data(os), vlen);
+	switch (edit) {
+	case E_NONE:
+		return cms;
+	case E_MD_FLIPPED:
+	case E_MD_FLIPPED_SIGNED:
+		val[7] ^= 1;
+		pki_check(ASN1_OCTET_STRING_set(os, val, (int)vlen), "set messageDigest");
+		break;
+	case E_MD_MISSING:
+		drop_attr(si, NID_pkcs9_messageDigest);
+		break;
+	case E_MD_TWICE:
+		pki_check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
+						      V_ASN1_OCTET_STRING, val, (int)vlen),
+			  "second messageDigest");
+		break;
+	case E_MD_OTHER_DATA:
+		pki_check(EVP_Digest("other", 5, val, &vlen, md, NULL) == 1 &&
+				  ASN1_OCTET_STRING_set(os, val, (int)vlen),
+			  "other messageDigest");
+		break;
+	case E_CT_OTHER:
+		drop_attr(si, NID_pkcs9_contentType);
+		pki_check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+						      OBJ_nid2obj(NID_id_smime_ct_TSTInfo), -1),
+			  "other contentType");
+		break;
+	case E_CT_MISSING:
+		drop_attr(si, NID_pkcs9_contentType);
+		break;
+	case E_OTHER_KEY:
+		break;
+	}
+	cms = reparse(cms);
+	if (edit != E_MD_FLIPPED)
+		resign(cms, edit == E_OTHER_KEY ? P.rsa_key : P.ec_key);
+	return cms;
+}
+
+static const struct {
+	enum attr_edit edit;
+	const char *what;
+} attr_cases[] = {
+	{E_MD_FLIPPED, "messageDigest changed"},
+	{E_MD_FLIPPED_SIGNED, "messageDigest changed, signed again"},
+	{E_MD_MISSING, "no messageDigest"},
+	{E_MD_TWICE, "two messageDigest attributes"},
+	{E_MD_OTHER_DATA, "messageDigest of other bytes"},
+	{E_CT_OTHER, "contentType not id-data"},
+	{E_CT_MISSING, "no contentType"},
+	{E_OTHER_KEY, "signed by another key"},
+};
+
+/* Each signed attribute that binds the signature to the file, edited: bad_signature on
+ * the digest path (SHA-256) and on CMS_verify's (SHA-384) alike. */
+static void digest_path_checks_every_signed_attribute(void **state)
+{
+	const EVP_MD *mds[] = {EVP_sha256(), EVP_sha384()};
+	unsigned char md[32];
+	char detail[EG_DETAIL_MAX];
+	struct eg_verify_result res;
+	CMS_ContentInfo *cms;
+
+	SHA256(P.data, sizeof(P.data), md);
+	for (int m = 0; m < 2; m++) {
+		bool digest_path = m == 0;
+
+		/* The edit helpers change only what they say: signed again unedited, valid. */
+		cms = sign_edited(E_NONE, mds[m]);
+		resign(cms, P.ec_key);
+		assert_int_equal(eg_cms_signed_attrs_sha256(signer_of(cms)), digest_path);
+		if (digest_path)
+			assert_int_equal(eg_cms_verify_digest(cms, signer_of(cms), P.leaf[L_VALID],
+							      md, 32, detail, sizeof(detail)),
+					 1);
+		pki_write_cms(path_of("t.sig"), cms, false);
+		CMS_ContentInfo_free(cms);
+		assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res), 0);
+		expect(&res, EG_REASON_NONE, "signed again unedited");
+
+		for (size_t i = 0; i < sizeof(attr_cases) / sizeof(attr_cases[0]); i++) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "%s, %s", attr_cases[i].what,
+				 EVP_MD_get0_name(mds[m]));
+			cms = sign_edited(attr_cases[i].edit, mds[m]);
+			if (digest_path)
+				assert_int_equal(eg_cms_verify_digest(cms, signer_of(cms),
+								      P.leaf[L_VALID], md, 32,
+								      detail, sizeof(detail)),
+						 0);
+			pki_write_cms(path_of("t.sig"), cms, false);
+			CMS_ContentInfo_free(cms);
+			assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res),
+					 0);
+			expect(&res, EG_REASON_BAD_SIGNATURE, what);
+			assert_true(res.has_file_sha256);
+			assert_memory_equal(res.file_sha256, md, 32);
+		}
+	}
+
+	/* The right attributes against another digest: a tampered file. */
+	cms = sign_edited(E_NONE, EVP_sha256());
+	md[0] ^= 1;
+	assert_int_equal(eg_cms_verify_digest(cms, signer_of(cms), P.leaf[L_VALID], md, 32, detail,
+					      sizeof(detail)),
+			 0);
+	assert_int_equal(eg_cms_verify_digest(cms, signer_of(cms), P.leaf[L_VALID], md, 31, detail,
+					      sizeof(detail)),
+			 0);
+	CMS_ContentInfo_free(cms);
+}
+
+/* Signers the digest path leaves to CMS_verify: SHA-384 and SHA-512 (the signed digest
+ * is not the file's SHA-256) and no signed attributes (the signature is over the content
+ * digest itself).  Each verifies, and fails once the file changes. */
+static void other_signers_take_the_general_path(void **state)
+{
+	static const char *const mds[] = {"sha384", "sha512"};
+	unsigned char md[64];
+	char detail[EG_DETAIL_MAX];
+	struct eg_verify_result res;
+	CMS_ContentInfo *cms;
+
+	for (int i = 0; i < 3; i++) {
+		if (i < 2) {
+			cms = sign(&SPEC(L_VALID, .md = EVP_get_digestbyname(mds[i])), P.data,
+				   sizeof(P.data));
+		} else {
+			BIO *in = BIO_new_mem_buf(P.data, sizeof(P.data));
+
+			cms = CMS_sign(NULL, NULL, NULL, NULL,
+				       CMS_BINARY | CMS_PARTIAL | CMS_DETACHED);
+			pki_check(in && cms &&
+					  CMS_add1_signer(cms, P.leaf[L_VALID], P.ec_key,
+							  EVP_sha256(), CMS_BINARY | CMS_NOATTR) &&
+					  CMS_add1_cert(cms, P.inter) &&
+					  CMS_final(cms, in, NULL, CMS_BINARY) == 1,
+				  "CMS without signed attributes");
+			BIO_free(in);
+			assert_int_equal(CMS_signed_get_attr_count(signer_of(cms)), -1);
+		}
+		assert_false(eg_cms_signed_attrs_sha256(signer_of(cms)));
+		/* Handed a SHA-256 anyway, the digest check refuses. */
+		SHA256(P.data, sizeof(P.data), md);
+		assert_int_equal(eg_cms_verify_digest(cms, signer_of(cms), P.leaf[L_VALID], md, 32,
+						      detail, sizeof(detail)),
+				 0);
+		pki_write_cms(path_of("t.sig"), cms, false);
+		CMS_ContentInfo_free(cms);
+		assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res), 0);
+		expect(&res, EG_REASON_NONE, i < 2 ? mds[i] : "no signed attributes");
+		assert_memory_equal(res.file_sha256, md, 32);
+
+		P.data[4000] ^= 0x80;
+		pki_write(path_of("data"), P.data, sizeof(P.data));
+		assert_int_equal(verify_with(&(struct vopts){0}, "data", "t.sig", 0, &res), 0);
+		P.data[4000] ^= 0x80;
+		pki_write(path_of("data"), P.data, sizeof(P.data));
+		expect(&res, EG_REASON_BAD_SIGNATURE, i < 2 ? mds[i] : "no signed attributes");
+	}
+}
+
+/* eg_sig_sha256_fd: the whole file's SHA-256 and the signed content's, as
+ * eg_sig_digest_fd and sha256 of the bytes compute them. */
+static void one_pass_gives_both_digests(void **state)
+{
+	unsigned char file_md[32], signed_md[32], want[32], *all;
+	struct eg_elf_sig sig;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char err[256];
+	struct stat st;
+	int fd;
+
+	make_embedded("prog", &SPEC(L_VALID), false);
+	fd = open(path_of("prog"), O_RDONLY);
+	assert_true(fd >= 0 && ctx);
+	assert_int_equal(eg_elf_find_sig(fd, &sig, NULL, err, sizeof(err)), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	/* Bytes after the payload too, so both digests go on past the fork. */
+	assert_true(sig.offset + sig.size < (uint64_t)st.st_size);
+	assert_int_equal(eg_sig_sha256_fd(fd, &sig, file_md, signed_md), 0);
+	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
+	assert_int_equal(eg_sig_digest_fd(fd, &sig, ctx), 0);
+	assert_int_equal(EVP_DigestFinal_ex(ctx, want, NULL), 1);
+	assert_memory_equal(signed_md, want, 32);
+	all = malloc((size_t)st.st_size);
+	assert_int_equal(pread(fd, all, (size_t)st.st_size, 0), st.st_size);
+	SHA256(all, (size_t)st.st_size, want);
+	assert_memory_equal(file_md, want, 32);
+	assert_memory_not_equal(signed_md, file_md, 32);
+
+	/* No signature section: both are the file's SHA-256. */
+	assert_int_equal(eg_sig_sha256_fd(fd, NULL, file_md, signed_md), 0);
+	assert_memory_equal(file_md, want, 32);
+	assert_memory_equal(signed_md, want, 32);
+
+	/* The file is no longer the size the section was found in. */
+	sig.file_size++;
+	assert_int_equal(eg_sig_sha256_fd(fd, &sig, file_md, signed_md), -EIO);
+	free(all);
+	close(fd);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Embedded signatures on both paths, and an edited messageDigest in the ELF section. */
+static void embedded_signatures_on_both_paths(void **state)
+{
+	struct eg_verify_result res;
+
+	make_embedded("prog", &SPEC(L_RSA, .md = EVP_sha512()), false);
+	assert_int_equal(verify_with(&(struct vopts){0}, "prog", NULL, 0, &res), 0);
+	expect(&res, EG_REASON_NONE, "embedded, SHA-512");
+	make_embedded("prog", &SPEC(L_RSA, .md = EVP_sha512()), true);
+	assert_int_equal(verify_with(&(struct vopts){0}, "prog", NULL, 0, &res), 0);
+	expect(&res, EG_REASON_BAD_SIGNATURE, "embedded, SHA-512, a byte changed");
+	make_embedded("prog", &SPEC(L_RSA), false);
+	assert_int_equal(verify_with(&(struct vopts){0}, "prog", NULL, 0, &res), 0);
+	expect(&res, EG_REASON_NONE, "embedded, SHA-256, RSA");
+}
+
 static void timestamps(void **state)
 {
 	struct vopts no_tsa = {.no_tsa = true}, req = {.flags = EG_VERIFY_REQUIRE_TIMESTAMP};
@@ -1085,6 +1393,10 @@ int main(void)
 		cmocka_unit_test(tampered_content_and_bad_signature_files),
 		cmocka_unit_test(lookup_next_to_the_file_and_in_the_signature_directory),
 		cmocka_unit_test(embedded_signatures),
+		cmocka_unit_test(digest_path_checks_every_signed_attribute),
+		cmocka_unit_test(other_signers_take_the_general_path),
+		cmocka_unit_test(one_pass_gives_both_digests),
+		cmocka_unit_test(embedded_signatures_on_both_paths),
 		cmocka_unit_test(timestamps),
 		cmocka_unit_test(crl_reason_and_time_rule),
 		cmocka_unit_test(crl_freshness_presence_and_signature),
