@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "eg_sign.h"
 #include "eg_verify.h"
+#include "sign_opts.h"
 
 static const char catalog_help[] =
 	"usage: execgate catalog create --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
@@ -36,39 +37,23 @@ static void catalog_usage(FILE *out)
 static int catalog_create(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "chain", required_argument, NULL, 'C' },
-		{ "tsa-url", required_argument, NULL, 't' },
-		{ "digest", required_argument, NULL, 'd' },
+		SIGN_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct eg_sign_opts opts = { .pin = getenv("EXECGATE_PKCS11_PIN") };
+	struct eg_sign_opts opts;
 	struct eg_signer *signer = NULL;
 	const char *out = NULL;
 	char err[1024];
 	int c, r;
 
+	sign_opts_init(&opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		if (sign_opts_take(&opts, c, optarg))
+			continue;
 		switch (c) {
-		case 'k':
-			opts.key = optarg;
-			break;
-		case 'c':
-			opts.cert = optarg;
-			break;
-		case 'C':
-			opts.chain = optarg;
-			break;
-		case 't':
-			opts.tsa_url = optarg;
-			break;
-		case 'd':
-			opts.digest = optarg;
-			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -88,6 +73,8 @@ static int catalog_create(int argc, char **argv)
 		fprintf(stderr, "execgate catalog create: no FILE to list in %s\n", out);
 		return EG_EXIT_ERROR;
 	}
+	if (sign_opts_check_digest(&opts, "execgate catalog create"))
+		return EG_EXIT_ERROR;
 	r = eg_signer_new(&opts, &signer, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "execgate catalog create: %s\n", err);

@@ -3,11 +3,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "commands.h"
 #include "eg_sign.h"
+#include "sign_opts.h"
 
 static const char sign_help[] =
 	"usage: execgate sign --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
@@ -44,39 +43,23 @@ static void sign_usage(FILE *out)
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "chain", required_argument, NULL, 'C' },
-		{ "tsa-url", required_argument, NULL, 't' },
-		{ "digest", required_argument, NULL, 'd' },
+		SIGN_LONGOPTS,
 		{ "detached", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct eg_sign_opts opts = { .pin = getenv("EXECGATE_PKCS11_PIN") };
+	struct eg_sign_opts opts;
 	struct eg_signer *signer = NULL;
 	const char *detached = NULL, *file;
 	char err[1024];
 	int c, r;
 
+	sign_opts_init(&opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (sign_opts_take(&opts, c, optarg))
+			continue;
 		switch (c) {
-		case 'k':
-			opts.key = optarg;
-			break;
-		case 'c':
-			opts.cert = optarg;
-			break;
-		case 'C':
-			opts.chain = optarg;
-			break;
-		case 't':
-			opts.tsa_url = optarg;
-			break;
-		case 'd':
-			opts.digest = optarg;
-			break;
 		case 'o':
 			detached = optarg;
 			break;
@@ -97,11 +80,8 @@ int cmd_sign(int argc, char **argv)
 		return EG_EXIT_ERROR;
 	}
 	file = argv[optind];
-	if (opts.digest && strcmp(opts.digest, "sha256") && strcmp(opts.digest, "sha384")) {
-		fprintf(stderr, "execgate sign: --digest: expected sha256 or sha384, not '%s'\n",
-			opts.digest);
+	if (sign_opts_check_digest(&opts, "execgate sign"))
 		return EG_EXIT_ERROR;
-	}
 
 	r = eg_signer_new(&opts, &signer, err, sizeof(err));
 	if (r) {
