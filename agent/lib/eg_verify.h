@@ -27,12 +27,14 @@
  *     catalog holding the file's SHA-256.  None: no_signature ("malformed" when the
  *     file is not ELF or a malformed ELF and nothing else applies).
  *  2. One read pass over the file: the CMS digest of the signed content and the
- *     SHA-256 of the whole file (res->file_sha256).
+ *     SHA-256 of the whole file (res->file_sha256), one hash for both when the signer
+ *     has signed attributes and SHA-256 and the signature is detached.
  *  3. Deny list (file digest, any certificate of the signature or chain): deny_list.
  *  4. CMS: DER (or PEM for detached/catalog files), SignedData, exactly one signer,
  *     detached content for file signatures, id-data content type, digest SHA-256/384/512
  *     and key RSA >= 2048 or EC P-256/P-384 (else weak_algorithm); signature over the
- *     file's bytes (else bad_signature).  CMS_NOCRL | CMS_BINARY |
+ *     file's bytes, and a signed contentType attribute, when there are signed
+ *     attributes, naming id-data (else bad_signature).  CMS_NOCRL | CMS_BINARY |
  *     CMS_NO_SIGNER_CERT_VERIFY; certificates carried in the signature are only
  *     untrusted intermediates.
  *  5. Timestamp: an RFC 3161 token in unsigned attribute id-aa-timeStampToken or
