@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The BPF LSM backend: probe for BPF LSM, load the CO-RE object, write the settings,
- * attach, pin the maps so the CLI and tests reach the running gate. */
+/* The BPF LSM backend: probe for BPF LSM, load the CO-RE object, register its programs
+ * and links with the bpf() guard, write the settings, attach, pin the maps so the CLI and
+ * tests reach the running gate. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@ struct eg_bpf {
 	struct eg_config config;
 	bool pinned;
 	bool keep_pins;
+	struct stat pin_dir; /* valid once pinned */
 };
 
 static const char *const pinned_maps[] = { EG_MAP_VERDICTS, EG_MAP_CONFIG, EG_MAP_COUNTERS };
@@ -95,6 +98,8 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 		.policy_generation = settings->policy_generation,
 		.agent_tgid = (__u32)getpid(),
 		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
+		.pin_dir_ino = bpf->pin_dir.st_ino,
+		.pin_dir_dev = major(bpf->pin_dir.st_dev) << 20 | minor(bpf->pin_dir.st_dev),
 		/* Until eg_bpf_arm(): misses pass, as they did before the agent started,
 		 * while the agent pre-scans and starts its consult. */
 		.on_miss = EG_VERDICT_ALLOW,
@@ -129,6 +134,12 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 			 strerror(-err));
 		return err;
 	}
+	if (stat(EG_PIN_DIR, &bpf->pin_dir) < 0) {
+		err = -errno;
+		snprintf(ret_error->message, sizeof(ret_error->message), "cannot stat %s: %s",
+			 EG_PIN_DIR, strerror(-err));
+		return err;
+	}
 	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(bpf->skel->obj, pinned_maps[i]);
 
@@ -153,8 +164,93 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 
 static const char *const pinned_links[] = {
 	"link_bprm_check_security", "link_mmap_file", "link_file_mprotect", "link_task_kill",
-	"link_ptrace_access_check",
+	"link_ptrace_access_check", "link_bpf_map", "link_bpf_prog", "link_bpf",
+	"link_inode_permission", "link_sb_umount",
 };
+#define EG_LINK_COUNT (sizeof(pinned_links) / sizeof(pinned_links[0]))
+
+/* The gate's links after attach, in the order of pinned_links; NULL for a program that was
+ * not loaded. */
+static void gate_links(const struct eg_bpf *bpf, struct bpf_link *ret_links[EG_LINK_COUNT])
+{
+	struct bpf_link *links[] = {
+		bpf->skel->links.execgate_bprm_check_security,
+		bpf->skel->links.execgate_mmap_file,
+		bpf->skel->links.execgate_file_mprotect,
+		bpf->skel->links.execgate_task_kill,
+		bpf->skel->links.execgate_ptrace_access_check,
+		bpf->skel->links.execgate_bpf_map,
+		bpf->skel->links.execgate_bpf_prog,
+		bpf->skel->links.execgate_bpf,
+		bpf->skel->links.execgate_inode_permission,
+		bpf->skel->links.execgate_sb_umount,
+	};
+
+	_Static_assert(sizeof(links) / sizeof(links[0]) == EG_LINK_COUNT, "one pin name per link");
+	memcpy(ret_links, links, sizeof(links));
+}
+
+static int guard_object(struct eg_bpf *bpf, enum eg_guarded_kind kind, int fd, const char *name,
+			struct eg_bpf_error *ret_error)
+{
+	struct eg_guarded_key key = { .kind = kind };
+	union {
+		struct bpf_prog_info prog;
+		struct bpf_link_info link;
+	} info;
+	__u32 len = kind == EG_GUARDED_PROG ? sizeof(info.prog) : sizeof(info.link);
+	__u8 present = 1;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (!err) {
+		key.id = kind == EG_GUARDED_PROG ? info.prog.id : info.link.id;
+		err = bpf_map__update_elem(bpf->skel->maps.eg_guarded, &key, sizeof(key), &present,
+					   sizeof(present), BPF_NOEXIST);
+	}
+	if (err)
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "cannot register %s with the bpf() guard: %s", name, strerror(-err));
+	return err;
+}
+
+/* The bpf() guard knows our programs and links by id: the programs right after load,
+ * before anything is attached. */
+static int guard_programs(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
+{
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, bpf->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		err = guard_object(bpf, EG_GUARDED_PROG, bpf_program__fd(prog),
+				   bpf_program__name(prog), ret_error);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The links right after attach.  A process that took one by id in between keeps it: the
+ * window is the few instructions between attach and this call. */
+static int guard_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
+{
+	struct bpf_link *links[EG_LINK_COUNT];
+	int err;
+
+	gate_links(bpf, links);
+	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
+		if (!links[i])
+			continue;
+		err = guard_object(bpf, EG_GUARDED_LINK, bpf_link__fd(links[i]), pinned_links[i],
+				   ret_error);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 static void unpin_all(void)
 {
@@ -164,7 +260,7 @@ static void unpin_all(void)
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
 		unlink(path);
 	}
-	for (size_t i = 0; i < sizeof(pinned_links) / sizeof(pinned_links[0]); i++) {
+	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
 		unlink(path);
 	}
@@ -175,20 +271,14 @@ static void unpin_all(void)
  * verdict, after the agent is gone: cached verdicts hold and misses are denied. */
 static int pin_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 {
-	struct bpf_link *links[] = {
-		bpf->skel->links.execgate_bprm_check_security,
-		bpf->skel->links.execgate_mmap_file,
-		bpf->skel->links.execgate_file_mprotect,
-		bpf->skel->links.execgate_task_kill,
-		bpf->skel->links.execgate_ptrace_access_check,
-	};
+	struct bpf_link *links[EG_LINK_COUNT];
 	char path[256];
 	int err;
 
-	_Static_assert(sizeof(links) / sizeof(links[0]) ==
-			       sizeof(pinned_links) / sizeof(pinned_links[0]),
-		       "one pin name per link");
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+	gate_links(bpf, links);
+	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
+		if (!links[i])
+			continue;
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
 		err = bpf_link__pin(links[i], path);
 		if (err) {
@@ -237,6 +327,15 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 			 "cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
+	/* The guard's hooks run on every bpf() call and every permission check of a path
+	 * walk: without protection they are not even loaded. */
+	if (!settings->protect) {
+		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf_map, false);
+		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf_prog, false);
+		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf, false);
+		bpf_program__set_autoload(bpf->skel->progs.execgate_inode_permission, false);
+		bpf_program__set_autoload(bpf->skel->progs.execgate_sb_umount, false);
+	}
 	err = execgate_bpf__load(bpf->skel);
 	if (err) {
 		snprintf(ret_error->message, sizeof(ret_error->message),
@@ -245,10 +344,13 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		err = -EOPNOTSUPP;
 		goto fail;
 	}
-	err = write_config(bpf, settings, ret_error);
+	err = guard_programs(bpf, ret_error);
 	if (err)
 		goto fail;
 	err = pin_maps(bpf, ret_error);
+	if (err)
+		goto fail;
+	err = write_config(bpf, settings, ret_error);
 	if (err)
 		goto fail;
 	err = execgate_bpf__attach(bpf->skel);
@@ -259,6 +361,9 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		err = -EOPNOTSUPP;
 		goto fail;
 	}
+	err = guard_links(bpf, ret_error);
+	if (err)
+		goto fail;
 	if (settings->pin) {
 		err = pin_links(bpf, ret_error);
 		if (err)
@@ -271,12 +376,28 @@ fail:
 	return err;
 }
 
+/* The agent stops when asked (its control socket, root only) and leaves the pinned gate
+ * enforcing.  Nobody is its agent any more: a process that reuses its pid gets nothing, and
+ * the guard lets the operator remove the pins to replace the gate.  An agent that dies
+ * without stopping leaves the guard on until reboot. */
+static void release_pins(struct eg_bpf *bpf)
+{
+	__u32 zero = 0;
+
+	bpf->config.agent_tgid = 0;
+	bpf->config.flags &= ~EG_CONFIG_PROTECT;
+	bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
+			     sizeof(bpf->config), BPF_ANY);
+}
+
 void eg_bpf_close(struct eg_bpf *bpf)
 {
 	if (!bpf)
 		return;
 	if (bpf->pinned && !bpf->keep_pins)
 		unpin_all();
+	if (bpf->keep_pins)
+		release_pins(bpf);
 	execgate_bpf__destroy(bpf->skel);
 	free(bpf);
 }

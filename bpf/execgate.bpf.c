@@ -16,6 +16,11 @@
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
  *                            ptrace-attach anything (nor so write /proc/PID/mem).
+ *   lsm/bpf_map              with EG_CONFIG_PROTECT, no process but the agent gets an fd of
+ *   lsm/bpf_prog             execgate's maps, programs or links, by id or from a pin (the
+ *   lsm/bpf                  bpf() guard); the pin directory's entries can be neither looked
+ *   lsm/inode_permission     up, removed nor renamed, and bpffs cannot be unmounted, so the
+ *   lsm/sb_umount            pinned links, and with them the gate, outlive the agent.
  *
  * The agent (execgated) fills eg_verdicts, keyed by inode, before the exec reaches this
  * hook (the synchronous consult), and sets eg_config before attaching.  A verdict that
@@ -40,6 +45,8 @@
 #define MAP_TYPE 0x0f
 #define VM_EXEC 0x00000004UL
 #define PTRACE_MODE_ATTACH 0x02
+#define MAY_EXEC 0x01
+#define MAY_WRITE 0x02
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -66,6 +73,17 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
 } eg_events SEC(".maps");
+
+/* The ids of execgate's programs and links, written by the agent right after load and after
+ * attach, for the bpf() guard.  Sized for every program in this object with room to spare;
+ * when it is full the agent's update fails and it refuses to start (an object it could not
+ * register would be left unguarded). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EG_GUARDED_MAX);
+	__type(key, struct eg_guarded_key);
+	__type(value, __u8);
+} eg_guarded SEC(".maps");
 
 /* Per-CPU counters, one slot per enum eg_counter; fixed size, never full. */
 struct {
@@ -298,4 +316,116 @@ int BPF_PROG(execgate_ptrace_access_check, struct task_struct *child, unsigned i
 		return eg_refuse_unless(false);
 	/* Writing another process's memory runs code no exec check ever saw. */
 	return eg_refuse_unless(!((mode & PTRACE_MODE_ATTACH) && in_scope(config)));
+}
+
+/*
+ * The bpf() guard.  A process other than the agent may not obtain a file descriptor of
+ * execgate's maps, programs or links; without one it can neither read nor write a map,
+ * detach or update a link, nor load a program that uses our maps.  Every way to an fd
+ * passes one of these checks:
+ *   maps      bpf_map_new_fd() (MAP_GET_FD_BY_ID, OBJ_GET of a pin) calls the bpf_map
+ *             hook: the map is compared with the addresses of our own maps.
+ *   programs  bpf_prog_new_fd() (PROG_GET_FD_BY_ID, OBJ_GET) calls the bpf_prog hook:
+ *             the program's id is looked up in eg_guarded.
+ *   links     bpf_link_new_fd() has no hook: LINK_GET_FD_BY_ID is refused in the bpf
+ *             hook when the id is in eg_guarded, and OBJ_GET of a pinned link is refused
+ *             by denying lookups in the pin directory (below).
+ *   the agent's own descriptors: /proc/PID/fd and pidfd_getfd() need ptrace access to
+ *             the agent, which ptrace_access_check refuses.
+ * Listing ids (*_GET_NEXT_ID) and BTF stay open: they reveal nothing that can change the
+ * gate.  The agent loads these programs only when protection is asked for: two of them run
+ * on hot paths (every bpf() call, every permission check of a path walk).  Not covered: a process that obtained an fd before the guard was attached (the
+ * few milliseconds between load and attach at start, and for links until the agent has
+ * recorded their ids just after attach) keeps it; start execgated early at boot.
+ */
+
+/* A process other than the agent, while protection is on: the config, else NULL. */
+static __always_inline struct eg_config *guarding(void)
+{
+	struct eg_config *config = protecting();
+
+	if (!config || (__u32)(bpf_get_current_pid_tgid() >> 32) == config->agent_tgid)
+		return NULL;
+	return config;
+}
+
+static __always_inline bool guarded_id(__u32 kind, __u32 id)
+{
+	struct eg_guarded_key key = { .kind = kind, .id = id };
+
+	return bpf_map_lookup_elem(&eg_guarded, &key) != NULL;
+}
+
+SEC("lsm/bpf_map")
+int BPF_PROG(execgate_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
+{
+	if (ret || !guarding())
+		return ret;
+	return eg_refuse_unless(map != (struct bpf_map *)&eg_verdicts &&
+				map != (struct bpf_map *)&eg_config &&
+				map != (struct bpf_map *)&eg_events &&
+				map != (struct bpf_map *)&eg_counters &&
+				map != (struct bpf_map *)&eg_guarded);
+}
+
+SEC("lsm/bpf_prog")
+int BPF_PROG(execgate_bpf_prog, struct bpf_prog *prog, int ret)
+{
+	if (ret || !guarding())
+		return ret;
+	return eg_refuse_unless(!guarded_id(EG_GUARDED_PROG, BPF_CORE_READ(prog, aux, id)));
+}
+
+/* Only the arguments every supported kernel passes are named, and not the previous
+ * program's return value that follows them: "security: Propagate caller information in bpf
+ * hooks" (2025) appended a bool kernel to security_bpf(), which moves it.  The trampoline
+ * runs this program only while the programs before it returned 0. */
+SEC("lsm/bpf")
+int BPF_PROG(execgate_bpf, int cmd, union bpf_attr *attr, unsigned int size)
+{
+	if (cmd != BPF_LINK_GET_FD_BY_ID || !guarding())
+		return 0;
+	return eg_refuse_unless(!guarded_id(EG_GUARDED_LINK, BPF_CORE_READ(attr, link_id)));
+}
+
+/* The pin directory: every path to a pin, whether to BPF_OBJ_GET it, unlink, rename or
+ * hard-link it, or open it, is looked up in that directory, and a lookup or a change there
+ * needs MAY_EXEC on it; reading the list of names (MAY_READ alone) stays allowed.  The
+ * directory itself may be renamed within its parent: the pins move with it, still guarded.
+ * It is known by device and inode number; bpffs numbers inodes from a counter, so a clash
+ * after that wraps could only refuse more, and the directory cannot be removed while it
+ * holds pins. */
+static __always_inline bool is_pin_dir(const struct eg_config *config, struct inode *inode)
+{
+	return config->pin_dir_ino && BPF_CORE_READ(inode, i_ino) == config->pin_dir_ino &&
+	       BPF_CORE_READ(inode, i_sb, s_dev) == config->pin_dir_dev;
+}
+
+SEC("lsm/inode_permission")
+int BPF_PROG(execgate_inode_permission, struct inode *inode, int mask, int ret)
+{
+	struct eg_config *config;
+
+	if (ret || !(mask & (MAY_EXEC | MAY_WRITE)))
+		return ret;
+	config = guarding();
+	if (!config)
+		return 0;
+	return eg_refuse_unless(!is_pin_dir(config, inode));
+}
+
+/* Unmounting the last mount of bpffs would drop every pin with its superblock, and with
+ * them the links once the agent is gone.  Any mount of that superblock is refused: a copy
+ * in another mount namespace goes away with its namespace, which calls no hook. */
+SEC("lsm/sb_umount")
+int BPF_PROG(execgate_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	struct eg_config *config;
+
+	if (ret)
+		return ret;
+	config = guarding();
+	if (!config || !config->pin_dir_ino)
+		return 0;
+	return eg_refuse_unless(BPF_CORE_READ(mnt, mnt_sb, s_dev) != config->pin_dir_dev);
 }

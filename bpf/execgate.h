@@ -6,12 +6,13 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 3
+#define EG_ABI_VERSION 4
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
 #define EG_MAP_EVENTS "eg_events"
 #define EG_MAP_COUNTERS "eg_counters"
+#define EG_MAP_GUARDED "eg_guarded"
 
 /* Where execgated pins its maps (and, when hardened, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
@@ -97,12 +98,31 @@ struct eg_config {
 	__u32 pad0;
 	__u64 grace_until_ns; /* CLOCK_BOOTTIME: until then a verdict of the previous
 			       * generation still holds (execs in flight across a reload) */
+	__u64 pin_dir_ino;    /* EG_PIN_DIR's inode number, 0 when nothing is pinned */
+	__u32 pin_dir_dev;    /* and its device, kernel s_dev: major << 20 | minor */
+	__u32 pad1;
 };
 
 /* eg_config.flags */
-#define EG_CONFIG_PROTECT (1U << 0) /* refuse signals and ptrace to the agent from others,
-				       * and ptrace attach (so /proc/PID/mem writes) by gated
-				       * processes */
+/* Refuse signals and ptrace to the agent from others, and ptrace attach (so /proc/PID/mem
+ * writes) by gated processes; refuse others an fd of execgate's maps, programs and links, and
+ * lookups in the pin directory (the bpf() guard). */
+#define EG_CONFIG_PROTECT (1U << 0)
+
+/* Key of EG_MAP_GUARDED: the programs and links the bpf() guard keeps from others.  The agent
+ * registers each of its own, so the map never holds more than the object has programs and
+ * links; EG_GUARDED_MAX leaves room to spare. */
+enum eg_guarded_kind {
+	EG_GUARDED_PROG = 1,
+	EG_GUARDED_LINK = 2,
+};
+
+struct eg_guarded_key {
+	__u32 kind; /* enum eg_guarded_kind */
+	__u32 id;   /* the kernel's program or link id */
+};
+
+#define EG_GUARDED_MAX 64
 
 enum eg_event_type {
 	EG_EVENT_DECISION = 1,
@@ -143,7 +163,8 @@ enum eg_counter {
 };
 
 _Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
-_Static_assert(sizeof(struct eg_config) == 48, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_config) == 64, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_guarded_key) == 8, "eg_guarded_key is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
 
 #endif
