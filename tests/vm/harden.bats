@@ -67,6 +67,70 @@ teardown() {
 	kill "$victim"
 }
 
+# execgate's objects by name: its maps are eg_*, its programs execgate_* (a link is named by
+# its program).  The VM runs no other BPF, so what is refused by id is execgate's.
+EG_OBJECTS='open (eg_|execgate_)'
+
+@test "protected: no other process opens execgate's maps, programs or links, by id or pin" {
+	start_gate enforce --harden
+	run -1 eg-bpfpoke ids
+	refute_output --regexp "$EG_OBJECTS"
+	# Five maps, ten programs, ten links; the ring buffer and the guard's own map included.
+	assert_output --regexp "maps open=[0-9]+ refused=5 progs open=[0-9]+ refused=10 links open=[0-9]+ refused=10"
+	run -1 eg-bpfpoke pins /sys/fs/bpf/execgate
+	refute_output --partial " ok"
+	assert_output --partial "get link_bprm_check_security refused: EPERM"
+	assert_output --partial "get eg_verdicts refused: EPERM"
+	assert_output --partial "rename link_bpf refused: EPERM"
+	assert_output --partial "link link_inode_permission refused: EPERM"
+	run -1 eg-bpfpoke unlink /sys/fs/bpf/execgate
+	refute_output --partial " ok"
+	assert_output --partial "unlink link_bprm_check_security refused: EPERM"
+	run rm -rf /sys/fs/bpf/execgate
+	assert_failure
+	if umount /sys/fs/bpf 2>/dev/null; then
+		mount -t bpf bpf /sys/fs/bpf
+		echo "bpffs was unmounted under a protected gate" >&2
+		return 1
+	fi
+	# A gated process is refused the same, and the gate still decides.
+	run -1 gated eg-bpfpoke ids
+	refute_output --regexp "$EG_OBJECTS"
+	run -0 gated eg-exec "$(fresh signed)"
+	assert_output --partial "hello from"
+	run -126 gated eg-exec "$(fresh unsigned)"
+	assert_output --partial "EPERM"
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	assert_output --partial '"hardened": true'
+}
+
+@test "protected, stopped when asked: the pinned gate enforces and the operator may remove it" {
+	start_gate enforce --harden
+	local unsigned
+	unsigned=$(fresh unsigned)
+	run -0 execgate stop --socket "$BATS_TEST_TMPDIR/control.sock"
+	for _ in $(seq 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+	AGENT_PID=
+	run -126 gated eg-exec "$unsigned"
+	run -0 eg-bpfpoke pins /sys/fs/bpf/execgate
+	rm -r /sys/fs/bpf/execgate
+	# The last references go with the pins' inodes, freed after an RCU grace period.
+	for _ in $(seq 50); do gated eg-exec "$unsigned" >/dev/null 2>&1 && break; sleep 0.1; done
+	run -0 gated eg-exec "$unsigned"
+}
+
+@test "unprotected: no bpf() guard; execgate's objects and pins are reachable" {
+	start_gate enforce --pin
+	run -0 eg-bpfpoke ids
+	assert_output --regexp "map [0-9]+ open eg_config"
+	assert_output --regexp "prog [0-9]+ open execgate_task_k"
+	assert_output --regexp "link [0-9]+ open execgate_bprm_c"
+	run -0 eg-bpfpoke pins /sys/fs/bpf/execgate
+	assert_output --partial "get link_bprm_check_security ok"
+	run -0 eg-bpfpoke unlink /sys/fs/bpf/execgate
+	assert_output --partial "unlink link_bprm_check_security ok"
+}
+
 @test "flood: 10,000 execs of an unsigned file, none runs, every one is counted or logged" {
 	start_gate enforce --no-fanotify --on-miss deny --coalesce-ms 500
 	local file
