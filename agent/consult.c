@@ -10,11 +10,17 @@
  *             ever waits on a slow verification (fapolicyd's most reported failure is a
  *             machine wedged behind its daemon)
  *
- * The agent's own opens are never reported: fanotify opens event files without
- * notification, and the agent never execs.
+ * In library directories, plain opens are reported too (FAN_OPEN_PERM): dlopen() maps a
+ * library it opened without exec intent, so no other event would come.  Such an open is
+ * always allowed; the worker settles the file's verdict before answering, so the mapping
+ * that follows finds it.
+ *
+ * The agent's own opens are answered by the reader at once: it opens the libraries it
+ * verifies, and fanotify does not spare the listening process.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,6 +42,7 @@ enum job_state { JOB_FREE = 0, JOB_QUEUED, JOB_RUNNING };
 struct job {
 	enum job_state state;
 	bool answered;
+	bool library_open; /* FAN_OPEN_PERM in a library directory, not an exec */
 	int fd;
 	pid_t pid;
 	unsigned long long deadline_ms;
@@ -53,6 +60,9 @@ struct eg_consult {
 	unsigned int queue[MAX_JOBS];
 	unsigned int queue_head, queue_len;
 	unsigned long long answered, timeouts;
+	unsigned int library_dirs;
+	bool library_dirs_truncated;
+	pid_t self;
 	pthread_t reader, deadline, *workers;
 	unsigned int nworkers;
 	bool reader_started, deadline_started;
@@ -141,7 +151,35 @@ static int mark_mounts(struct eg_consult *consult, struct eg_consult_error *ret_
 	return 0;
 }
 
-static void enqueue(struct eg_consult *consult, int fd, pid_t pid)
+/* Watch the opens of files in the library directories and all their subdirectories. */
+static void mark_library_dirs(struct eg_consult *consult)
+{
+	char **paths = calloc(consult->settings.nlibrary_dirs + 1, sizeof(char *));
+	FTSENT *entry;
+	FTS *fts;
+
+	if (!paths)
+		return;
+	memcpy(paths, consult->settings.library_dirs,
+	       consult->settings.nlibrary_dirs * sizeof(char *));
+	fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL);
+	while (fts && (entry = fts_read(fts))) {
+		if (entry->fts_info != FTS_D)
+			continue;
+		if (consult->library_dirs == EG_CONSULT_MAX_LIBRARY_DIRS) {
+			consult->library_dirs_truncated = true;
+			break;
+		}
+		if (fanotify_mark(consult->fan_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD,
+				  AT_FDCWD, entry->fts_path) == 0)
+			consult->library_dirs++;
+	}
+	if (fts)
+		fts_close(fts);
+	free(paths);
+}
+
+static void enqueue(struct eg_consult *consult, int fd, pid_t pid, bool library_open)
 {
 	unsigned int slot;
 
@@ -151,9 +189,9 @@ static void enqueue(struct eg_consult *consult, int fd, pid_t pid)
 			break;
 	if (slot == MAX_JOBS) {
 		/* Saturated: answer now as a timeout would, never stall the reader. */
-		respond(consult, fd, consult->settings.allow_on_timeout);
+		respond(consult, fd, library_open || consult->settings.allow_on_timeout);
 		consult->timeouts++;
-		if (consult->ops.timed_out)
+		if (!library_open && consult->ops.timed_out)
 			consult->ops.timed_out(consult->ops.ctx, fd, pid);
 		pthread_mutex_unlock(&consult->lock);
 		close(fd);
@@ -161,6 +199,7 @@ static void enqueue(struct eg_consult *consult, int fd, pid_t pid)
 	}
 	consult->jobs[slot] = (struct job){
 		.state = JOB_QUEUED,
+		.library_open = library_open,
 		.fd = fd,
 		.pid = pid,
 		.deadline_ms = now_ms() + consult->settings.timeout_ms,
@@ -213,10 +252,17 @@ static void *reader_main(void *arg)
 		     event = FAN_EVENT_NEXT(event, len)) {
 			if (event->vers != FANOTIFY_METADATA_VERSION || event->fd < 0)
 				continue;
-			if (event->mask & FAN_OPEN_EXEC_PERM)
-				enqueue(consult, event->fd, event->pid);
-			else
+			if (event->pid == consult->self &&
+			    (event->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM))) {
+				respond(consult, event->fd, true);
 				close(event->fd);
+			} else if (event->mask & FAN_OPEN_EXEC_PERM) {
+				enqueue(consult, event->fd, event->pid, false);
+			} else if (event->mask & FAN_OPEN_PERM) {
+				enqueue(consult, event->fd, event->pid, true);
+			} else {
+				close(event->fd);
+			}
 		}
 	}
 	if (mounts_fd >= 0)
@@ -245,11 +291,20 @@ static void *worker_main(void *arg)
 		job->state = JOB_RUNNING;
 		pthread_mutex_unlock(&consult->lock);
 
-		consult->ops.decide(consult->ops.ctx, consult, job->fd, job->pid, &answer);
-		/* Remembered even when the deadline answered first: the next exec of the
-		 * unchanged file should not wait again. */
-		if (answer.allow && answer.remember)
-			eg_consult_remember(consult, job->fd);
+		if (job->library_open) {
+			answer.allow = true;
+			if (consult->ops.library_open(consult->ops.ctx, consult, job->fd, job->pid))
+				fanotify_mark(consult->fan_fd,
+					      FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM,
+					      job->fd, NULL);
+		} else {
+			consult->ops.decide(consult->ops.ctx, consult, job->fd, job->pid,
+					    &answer);
+			/* Remembered even when the deadline answered first: the next exec
+			 * of the unchanged file should not wait again. */
+			if (answer.allow && answer.remember)
+				eg_consult_remember(consult, job->fd);
+		}
 
 		pthread_mutex_lock(&consult->lock);
 		if (!job->answered)
@@ -279,10 +334,11 @@ static void *deadline_main(void *arg)
 
 			if (job->state == JOB_FREE || job->answered || now < job->deadline_ms)
 				continue;
-			respond(consult, job->fd, consult->settings.allow_on_timeout);
+			respond(consult, job->fd,
+				job->library_open || consult->settings.allow_on_timeout);
 			job->answered = true;
 			consult->timeouts++;
-			if (consult->ops.timed_out)
+			if (!job->library_open && consult->ops.timed_out)
 				consult->ops.timed_out(consult->ops.ctx, job->fd, job->pid);
 		}
 		pthread_mutex_unlock(&consult->lock);
@@ -302,6 +358,7 @@ int eg_consult_start(const struct eg_consult_settings *settings, const struct eg
 	consult->settings = *settings;
 	consult->ops = *ops;
 	consult->stop_pipe[0] = consult->stop_pipe[1] = -1;
+	consult->self = getpid();
 	pthread_mutex_init(&consult->lock, NULL);
 	pthread_cond_init(&consult->work, NULL);
 	if (!consult->settings.workers)
@@ -320,6 +377,8 @@ int eg_consult_start(const struct eg_consult_settings *settings, const struct eg
 				: mark_all_filesystems(consult, ret_error);
 	if (err)
 		goto fail;
+	if (consult->ops.library_open)
+		mark_library_dirs(consult);
 	if (pipe2(consult->stop_pipe, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto fail;
@@ -356,7 +415,7 @@ fail:
 int eg_consult_remember(struct eg_consult *consult, int fd)
 {
 	return fanotify_mark(consult->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
-			     FAN_OPEN_EXEC_PERM, fd, NULL)
+			     FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM, fd, NULL)
 		       ? -errno
 		       : 0;
 }
@@ -374,6 +433,12 @@ void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answe
 	*ret_answered = consult->answered;
 	*ret_timeouts = consult->timeouts;
 	pthread_mutex_unlock(&consult->lock);
+}
+
+unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated)
+{
+	*ret_truncated = consult->library_dirs_truncated;
+	return consult->library_dirs;
 }
 
 void eg_consult_stop(struct eg_consult *consult)
@@ -401,7 +466,8 @@ void eg_consult_stop(struct eg_consult *consult)
 		if (job->state == JOB_FREE)
 			continue;
 		if (!job->answered)
-			respond(consult, job->fd, consult->settings.allow_on_timeout);
+			respond(consult, job->fd,
+				job->library_open || consult->settings.allow_on_timeout);
 		close(job->fd);
 	}
 	if (consult->fan_fd >= 0)

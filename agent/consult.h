@@ -8,7 +8,8 @@
 
 /* The synchronous consult: fanotify FAN_OPEN_EXEC_PERM events, decided on worker threads,
  * each answered within a bound.  An allowed file gets an ignore mark so its next exec
- * never leaves the kernel; the kernel drops that mark when the file is modified. */
+ * never leaves the kernel; the kernel drops that mark when the file is modified.  In
+ * library directories, FAN_OPEN_PERM events too: dlopen() opens with a plain open(). */
 struct eg_consult;
 
 struct eg_consult_answer {
@@ -25,6 +26,11 @@ struct eg_consult_ops {
 	/* The decision for PID's exec of FD did not come within the bound: the consult
 	 * answers ALLOW_ON_TIMEOUT now and lets decide() finish for the next exec. */
 	void (*timed_out)(void *ctx, int fd, pid_t pid);
+	/* PID opened FD in a library directory (an open, not an exec: a library that
+	 * dlopen() is about to map).  The open itself is always allowed; return true when
+	 * FD's verdict is settled, so its next opens need not be reported.  NULL: library
+	 * directories are not watched. */
+	bool (*library_open)(void *ctx, struct eg_consult *consult, int fd, pid_t pid);
 	void *ctx;
 };
 
@@ -32,6 +38,10 @@ struct eg_consult_settings {
 	/* Mounts to watch (their paths); NULL or empty: every filesystem mounted now. */
 	const char *const *mounts;
 	size_t nmounts;
+	/* Directories whose files' opens are reported to library_open(), with their
+	 * subdirectories (not crossing mounts, at most EG_CONSULT_MAX_LIBRARY_DIRS). */
+	const char *const *library_dirs;
+	size_t nlibrary_dirs;
 	unsigned int workers;     /* verification threads */
 	unsigned int timeout_ms;  /* the bound on an answer */
 	bool allow_on_timeout;    /* audit mode: a late verification allows */
@@ -41,12 +51,16 @@ struct eg_consult_error {
 	char message[512];
 };
 
+/* Each watched directory is one mark; the library trees of a desktop system hold a few
+ * thousand directories. */
+#define EG_CONSULT_MAX_LIBRARY_DIRS 16384
+
 /* Set up fanotify and the marks, start the reader, worker and deadline threads. */
 int eg_consult_start(const struct eg_consult_settings *settings, const struct eg_consult_ops *ops,
 		     struct eg_consult **ret_consult, struct eg_consult_error *ret_error);
 
-/* Put an ignore mark on the file open on FD: its exec no longer leaves the kernel until
- * it changes.  The mark also holds the inode in memory, and with it the verdict in BPF's
+/* Put an ignore mark on the file open on FD: its exec (and its open in a library
+ * directory) no longer leaves the kernel until it changes.  The mark also holds the inode in memory, and with it the verdict in BPF's
  * inode storage, which would otherwise go when the kernel evicts an unused inode (a
  * library, which nothing else pins). */
 int eg_consult_remember(struct eg_consult *consult, int fd);
@@ -57,6 +71,10 @@ int eg_consult_flush(struct eg_consult *consult);
 /* Events answered so far, and of those the ones answered by the deadline. */
 void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answered,
 		       unsigned long long *ret_timeouts);
+
+/* How many library directories are watched (0 when none or the limit stopped it: then
+ * *RET_TRUNCATED). */
+unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated);
 
 /* Stop every thread, answer what is pending, close; accepts NULL. */
 void eg_consult_stop(struct eg_consult *consult);

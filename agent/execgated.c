@@ -396,6 +396,13 @@ static void consult_decide(void *ctx, struct eg_consult *consult, int fd, pid_t 
 		eg_libraries_prepare(&agent->libraries, consult, fd);
 }
 
+static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, pid_t pid)
+{
+	struct agent *agent = ctx;
+
+	return eg_libraries_opened(&agent->libraries, consult, fd);
+}
+
 static void consult_timed_out(void *ctx, int fd, pid_t pid)
 {
 	struct agent *agent = ctx;
@@ -481,6 +488,10 @@ static json_t *control_status(void *ctx)
 	if (agent->consult)
 		json_array_append_new(coverage, json_string("exec opens, verified before they "
 							    "run (fanotify consult)"));
+	if (agent->consult && agent->bpf)
+		json_array_append_new(coverage, json_string("libraries a program needs and opens "
+							    "in library directories, verified "
+							    "before they are mapped"));
 	json_object_set_new(status, "backend", json_string(agent->backend));
 	json_object_set_new(status, "hardened", json_boolean(agent->hardened));
 	json_object_set_new(status, "coverage", coverage);
@@ -501,10 +512,15 @@ static json_t *control_status(void *ctx)
 		json_object_set_new(status, "programs", eg_bpf_program_stats(agent->bpf));
 	}
 	if (agent->consult) {
+		bool truncated;
+		unsigned int library_dirs = eg_consult_library_dirs(agent->consult, &truncated);
+
 		eg_consult_counts(agent->consult, &answered, &timeouts);
 		json_object_set_new(status, "consult",
-				    json_pack("{s:I, s:I}", "answered", (json_int_t)answered,
-					      "timeouts", (json_int_t)timeouts));
+				    json_pack("{s:I, s:I, s:I, s:b}", "answered", (json_int_t)answered,
+					      "timeouts", (json_int_t)timeouts,
+					      "library_directories", (json_int_t)library_dirs,
+					      "library_directories_truncated", truncated));
 	}
 	json_object_set_new(status, "log_drops",
 			    json_integer((json_int_t)eg_log_dropped(agent->log)));
@@ -557,6 +573,13 @@ static int start_backend(struct agent *agent)
 			eg_decider_attach_bpf(agent->decider, agent->bpf);
 		agent->libraries.decider = agent->decider;
 		agent->libraries.bpf = agent->bpf;
+		/* Only the BPF gate decides mappings: without it, opens need no watching. */
+		if (agent->bpf) {
+			ops.library_open = consult_library_open;
+			consult_settings.library_dirs =
+				(const char *const *)agent->libraries.dirs.dirs;
+			consult_settings.nlibrary_dirs = agent->libraries.dirs.ndirs;
+		}
 		agent->hardened = agent->bpf && bpf_settings.protect;
 	} else {
 		snprintf(agent->bpf_missing, sizeof(agent->bpf_missing),

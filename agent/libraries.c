@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What an allowed program will map, verified before its exec goes on: see libraries.h. */
+#include <elf.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -28,16 +30,16 @@ struct prepare {
 	struct eg_consult *consult;
 };
 
-static int prepare_one(void *ctx, int fd, const char *path)
+/* Give the library open on FD a current verdict unless it has one; true when it has one
+ * now (false: the file changed while it was read, or is not ELF). */
+static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
 {
-	const struct prepare *prepare = ctx;
-	struct eg_libraries *libraries = prepare->libraries;
 	enum eg_verdict verdict;
 	bool remember = false;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return 0;
+		return false;
 	if (!eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict)) {
 		/* Known already (the pre-scan, another program): pin it, so the verdict is
 		 * not lost with the inode while programs that need it are cached. */
@@ -46,8 +48,30 @@ static int prepare_one(void *ctx, int fd, const char *path)
 		eg_decider_decide(libraries->decider, fd, 0, EG_HOOK_MMAP, &remember);
 	}
 	if (remember)
-		eg_consult_remember(prepare->consult, fd);
+		eg_consult_remember(consult, fd);
+	return !eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict);
+}
+
+static int prepare_one(void *ctx, int fd, const char *path)
+{
+	const struct prepare *prepare = ctx;
+
+	settle(prepare->libraries, prepare->consult, fd);
 	return 0;
+}
+
+bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
+{
+	unsigned char magic[SELFMAG];
+
+	if (!libraries->bpf)
+		return true;
+	/* Most files in library trees are data (Python sources, locales): never mapped as
+	 * code without an executable mapping the kernel gates anyway. */
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, ELFMAG, SELFMAG))
+		return true;
+	return settle(libraries, consult, fd);
 }
 
 /* The path the program was opened at, when it still names the file: $ORIGIN. */

@@ -2,6 +2,8 @@
 #ifndef EXECGATE_AGENT_LIBRARIES_H
 #define EXECGATE_AGENT_LIBRARIES_H
 
+#include <stdbool.h>
+
 #include "eg_ldso.h"
 
 struct eg_bpf;
@@ -21,5 +23,10 @@ struct eg_libraries {
  * libraries of the program open on FD that have no current verdict, and put CONSULT's
  * ignore mark on those allowed.  Files already verified under this policy cost a lookup. */
 void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
+
+/* A file in a library directory was opened (dlopen() opens without exec intent): if it is
+ * ELF, settle its verdict before the open goes on, as eg_libraries_prepare() does.  True
+ * when the file's next opens need not be reported (not ELF, or its verdict is current). */
+bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
 
 #endif
