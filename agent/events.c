@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel event records turned into log records. */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -70,14 +76,48 @@ void eg_kernel_dev_name(__u32 dev, char *ret, size_t len)
 	snprintf(ret, len, "%u:%u", dev >> 20, dev & ((1U << 20) - 1));
 }
 
+/* The kernel gives a mapping's file by name only.  The loader usually still holds the
+ * file open when the agent reads the event (it closes it after mmap fails or succeeds):
+ * then /proc/PID/fd has the whole path.  Best effort; RET keeps the name otherwise. */
+static void mapping_path(const struct eg_event *event, char *ret, size_t len)
+{
+	dev_t want = makedev(event->dev >> 20, event->dev & ((1U << 20) - 1));
+	char dir[64], link[PATH_MAX], target[PATH_MAX];
+	struct dirent *entry;
+	DIR *fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", event->pid);
+	fds = opendir(dir);
+	if (!fds)
+		return;
+	while ((entry = readdir(fds))) {
+		struct stat st;
+		ssize_t n;
+
+		if (entry->d_name[0] == '.' ||
+		    snprintf(link, sizeof(link), "%s/%s", dir, entry->d_name) >= (int)sizeof(link) ||
+		    stat(link, &st) < 0 || st.st_dev != want || st.st_ino != event->ino)
+			continue;
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0 && target[0] == '/') {
+			target[n] = '\0';
+			printable_copy(ret, target, len - 1);
+		}
+		break;
+	}
+	closedir(fds);
+}
+
 json_t *eg_event_to_record(const struct eg_event *event, const char *host)
 {
-	char time_text[64], dev[32], comm[EG_COMM_LEN + 1], filename[EG_FILENAME_LEN + 1];
+	char time_text[64], dev[32], comm[EG_COMM_LEN + 1], filename[PATH_MAX];
 
 	event_time(event->time_ns, time_text, sizeof(time_text));
 	eg_kernel_dev_name(event->dev, dev, sizeof(dev));
 	printable_copy(comm, event->comm, EG_COMM_LEN);
 	printable_copy(filename, event->filename, EG_FILENAME_LEN);
+	if (event->hook != EG_HOOK_EXEC)
+		mapping_path(event, filename, sizeof(filename));
 
 	/* The kernel knows no signature, rule, digest or cgroup path: null, as the format
 	 * says for what was not looked at. */

@@ -230,6 +230,13 @@ int BPF_PROG(execgate_bprm_check_security, struct linux_binprm *bprm, int ret)
 	return decide(bprm->file->f_inode, EG_HOOK_EXEC, bprm->filename, EG_REASON_NONE);
 }
 
+/* The mapped file's name, its last path component: bpf_d_path() is not allowed in these
+ * hooks, and an analyst reading a denied mapping needs more than a device and inode. */
+static __always_inline const char *mapped_name(struct file *file)
+{
+	return (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name);
+}
+
 SEC("lsm/mmap_file")
 int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
@@ -247,7 +254,7 @@ int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsig
 	if (BPF_CORE_READ(inode, i_writecount.counter) > 0 ||
 	    ((flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)))
 		forced = EG_REASON_WRITABLE_MAPPING;
-	return decide(inode, EG_HOOK_MMAP, NULL, forced);
+	return decide(inode, EG_HOOK_MMAP, mapped_name(file), forced);
 }
 
 SEC("lsm/file_mprotect")
@@ -265,7 +272,7 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	/* Pages copied on write hold bytes that are not the file's: patched code. */
 	if (BPF_CORE_READ(vma, anon_vma))
 		forced = EG_REASON_MODIFIED_MAPPING;
-	return decide(file->f_inode, EG_HOOK_MPROTECT, NULL, forced);
+	return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file), forced);
 }
 
 /* 0 when ALLOWED, else -EPERM.  Since 6.12 the verifier checks an LSM program's return is

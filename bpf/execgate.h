@@ -149,7 +149,7 @@ struct eg_event {
 	__u8 verdict;   /* enum eg_verdict found in the cache */
 	__u8 pad0[3];
 	char comm[EG_COMM_LEN];
-	char filename[EG_FILENAME_LEN]; /* as passed to exec; empty for mappings */
+	char filename[EG_FILENAME_LEN]; /* as passed to exec; the file's name for mappings */
 };
 
 /* Slots of EG_MAP_COUNTERS (per-CPU array), summed by userspace. */

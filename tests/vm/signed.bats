@@ -33,7 +33,8 @@ teardown() {
 	run ! gated "$BATS_TEST_TMPDIR/app2/eg-hello-linked"
 	refute_output --partial "greetings"
 	assert_output --partial "libeg-greet.so"
-	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"no_signature"'
+	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"no_signature"' \
+		'libeg-greet.so"'
 }
 
 @test "enforce: unsigned, tampered, untrusted, revoked and expired programs get EPERM" {
