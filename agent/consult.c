@@ -422,8 +422,16 @@ int eg_consult_remember(struct eg_consult *consult, int fd)
 
 int eg_consult_flush(struct eg_consult *consult)
 {
-	/* Without a mount or filesystem flag, FLUSH drops inode marks: only ignore marks. */
-	return fanotify_mark(consult->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) ? -errno : 0;
+	/* Without a mount or filesystem flag, FLUSH drops inode marks: the ignore marks, and
+	 * the library directories' marks, which are set again. */
+	if (fanotify_mark(consult->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL))
+		return -errno;
+	if (consult->ops.library_open) {
+		consult->library_dirs = 0;
+		consult->library_dirs_truncated = false;
+		mark_library_dirs(consult);
+	}
+	return 0;
 }
 
 void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answered,
