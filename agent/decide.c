@@ -544,13 +544,17 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	char catalog[EG_FACTS_CATALOG_NAME_MAX];
 	struct eg_policy_facts facts;
 	struct stat after;
+	bool has_writers;
 	int err;
 
 	/* A read lease makes a writer show up; one that already has the file open for
-	 * writing refuses the lease, and such a file is never cached. */
+	 * writing (or mapped shared and writable) refuses the lease with EAGAIN: it can
+	 * change the bytes after they were read, without moving the file's times through a
+	 * mapping, so no verdict of such a file is kept. */
 	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
+	has_writers = !*ret_leased && errno == EAGAIN;
 	err = eg_verify_fd(runtime->verifier, fd, names_file(path, before) ? path : NULL, NULL, res);
-	*ret_stable = fstat(fd, &after) == 0 && same_version(before, &after) &&
+	*ret_stable = !has_writers && fstat(fd, &after) == 0 && same_version(before, &after) &&
 		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
 	if (*ret_leased)
 		fcntl(fd, F_SETLEASE, F_UNLCK);

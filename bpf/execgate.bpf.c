@@ -44,6 +44,7 @@
 #define MAP_PRIVATE 0x02
 #define MAP_TYPE 0x0f
 #define VM_EXEC 0x00000004UL
+#define VM_SHARED 0x00000008UL
 #define PTRACE_MODE_ATTACH 0x02
 #define MAY_EXEC 0x01
 #define MAY_WRITE 0x02
@@ -237,6 +238,16 @@ static __always_inline const char *mapped_name(struct file *file)
 	return (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name);
 }
 
+/* A shared writable mapping changes the file with no write(): on tmpfs and other
+ * filesystems without page_mkwrite, not even its times move, and fanotify sees no modify
+ * event that would drop the agent's ignore mark.  The verdict goes the moment such a
+ * mapping is made, for every process, gated or not: the next exec or mapping of the file
+ * is a miss (denied in enforce mode), never an allow of bytes nobody verified. */
+static __always_inline void forget_written_through_mapping(struct file *file)
+{
+	bpf_inode_storage_delete(&eg_verdicts, file->f_inode);
+}
+
 SEC("lsm/mmap_file")
 int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
@@ -246,6 +257,8 @@ int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsig
 
 	if (ret)
 		return ret;
+	if (file && (flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
+		forget_written_through_mapping(file);
 	/* Anonymous executable memory has no file to verify: out of scope. */
 	if (!file || !(prot & PROT_EXEC))
 		return 0;
@@ -267,6 +280,8 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	if (ret)
 		return ret;
 	file = vma->vm_file;
+	if (file && (prot & PROT_WRITE) && (BPF_CORE_READ(vma, vm_flags) & VM_SHARED))
+		forget_written_through_mapping(file);
 	if (!file || !(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return 0;
 	/* Pages copied on write hold bytes that are not the file's: patched code. */

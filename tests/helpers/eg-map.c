@@ -7,7 +7,9 @@
  *   eg-map patch FILE   mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE), write a byte, then
  *                       mprotect(PROT_READ|PROT_EXEC): code patched in memory
  *   eg-map later FILE   mmap(PROT_READ, MAP_PRIVATE), then mprotect(PROT_READ|PROT_EXEC)
- *   eg-map writer FILE  keep FILE open for writing, then mmap(PROT_READ|PROT_EXEC) */
+ *   eg-map writer FILE  keep FILE open for writing, then mmap(PROT_READ|PROT_EXEC)
+ *   eg-map scribble FILE  mmap(PROT_READ|PROT_WRITE, MAP_SHARED), change the last byte,
+ *                       msync: the file modified through a mapping, no write() involved */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,12 +36,12 @@ int main(int argc, char **argv)
 	int fd, writer = -1;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: eg-map exec|wx|patch|later|writer FILE\n");
+		fprintf(stderr, "usage: eg-map exec|wx|patch|later|writer|scribble FILE\n");
 		return 2;
 	}
 	how = argv[1];
 	path = argv[2];
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, strcmp(how, "scribble") ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "eg-map: %s: %s\n", path, strerror(errno));
 		return 2;
@@ -63,6 +65,17 @@ int main(int argc, char **argv)
 		if (patch)
 			map[0] ^= 0xff;
 		return report("mprotect", mprotect(map, len, PROT_READ | PROT_EXEC) ? errno : 0);
+	}
+	if (!strcmp(how, "scribble")) {
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		if (size <= 0)
+			return report("lseek", size < 0 ? errno : EINVAL);
+		map = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			return report("mmap", errno);
+		map[size - 1] ^= 0xff;
+		return report("msync", msync(map, (size_t)size, MS_SYNC) ? errno : 0);
 	}
 	fprintf(stderr, "eg-map: unknown way '%s'\n", how);
 	(void)writer;
