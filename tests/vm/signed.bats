@@ -11,6 +11,7 @@ setup() {
 
 teardown() {
 	stop_agent
+	rm -f /usr/lib/libeg-greet-*
 	umount "$BATS_TEST_TMPDIR/ovl/merged" 2>/dev/null || true
 	rmdir "$SCOPE" 2>/dev/null || true
 }
@@ -35,6 +36,30 @@ teardown() {
 	assert_output --partial "libeg-greet.so"
 	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"no_signature"' \
 		'libeg-greet.so"'
+}
+
+@test "enforce: dlopen of a signed library never seen, in a library directory, loads it" {
+	start_gate enforce
+	cp "$FX/linked/lib/libeg-greet.so" /usr/lib/libeg-greet-signed.so
+	cp "$FX/linked/lib/libeg-greet.so.sig" /usr/lib/libeg-greet-signed.so.sig
+	cp "$FX/linked-unsigned-lib/lib/libeg-greet.so" /usr/lib/libeg-greet-unsigned.so
+	run -0 gated eg-dlopen /usr/lib/libeg-greet-signed.so
+	assert_output "loaded"
+	run -1 gated eg-dlopen /usr/lib/libeg-greet-unsigned.so
+	assert_output --partial "refused"
+	# Outside the library directories a library nothing verified before is a miss.
+	cp -a "$FX/linked/lib" "$BATS_TEST_TMPDIR/plugins"
+	run -1 gated eg-dlopen "$BATS_TEST_TMPDIR/plugins/libeg-greet.so"
+	assert_output --partial "refused"
+	run -0 wait_event '"hook":"mmap"' '"reason":"unverified"'
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	assert_output --regexp '"library_directories": *[1-9]'
+	# A reload forgets every ignore mark; the library directories stay watched.
+	run -0 execgate reload --socket "$BATS_TEST_TMPDIR/control.sock"
+	cp "$FX/linked/lib/libeg-greet.so" /usr/lib/libeg-greet-after-reload.so
+	cp "$FX/linked/lib/libeg-greet.so.sig" /usr/lib/libeg-greet-after-reload.so.sig
+	run -0 gated eg-dlopen /usr/lib/libeg-greet-after-reload.so
+	assert_output "loaded"
 }
 
 @test "enforce: unsigned, tampered, untrusted, revoked and expired programs get EPERM" {
@@ -70,12 +95,37 @@ teardown() {
 
 @test "modified after verification: the next exec is decided afresh" {
 	start_gate enforce
-	local file
-	file=$(fresh signed)
-	run -0 gated eg-exec "$file"
-	printf 'x' >>"$file"
-	run -126 gated eg-exec "$file"
-	assert_output --partial "EPERM"
+	local file dir=$BATS_TEST_TMPDIR/fresh way
+	# Each way of changing a verified file that ran; the changed file must get EPERM.
+	for way in append overwrite truncate fd-then-touch mmap rename-over link-swap; do
+		file=$(fresh signed)
+		run -0 gated eg-exec "$file"
+		case $way in
+		append) printf 'x' >>"$file" ;;
+		overwrite) printf 'x' | dd of="$file" bs=1 seek=200 conv=notrunc status=none ;;
+		truncate) truncate -s $(($(stat -c %s "$file") - 1)) "$file" ;;
+		fd-then-touch)
+			# A descriptor opened for writing before, written through after; the
+			# times are then put back: the change time still moves.
+			local writer
+			exec {writer}<>"$file"
+			run -126 gated eg-exec "$file"
+			assert_output --partial "busy"
+			printf 'x' >&"$writer"
+			exec {writer}>&-
+			touch -r "$FX/signed" "$file"
+			;;
+		# On tmpfs a write through a shared mapping moves no time and sends fanotify
+		# no modify event: the mapping itself drops the verdict, the exec is a miss.
+		mmap) run -0 eg-map scribble "$file" ;;
+		# Other bytes under the name (unsigned is the same program as signed).
+		rename-over) cp "$FX/tampered" "$dir/new" && mv "$dir/new" "$file" ;;
+		link-swap) cp "$FX/tampered" "$dir/other" && ln -f "$dir/other" "$file" ;;
+		esac
+		run -126 gated eg-exec "$file"
+		[[ $output == *EPERM* ]] || fail "$way: the changed file ran or failed otherwise: $output"
+		rm -f "$file" "$dir/other"
+	done
 }
 
 @test "bypasses: ld.so running an unsigned program cannot map it" {
