@@ -116,9 +116,10 @@ $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -lpthread
 
-# Test programs are static, so gating their libraries never gets in a test's way; only
-# eg-hello (the program whose libraries the gate must check), eg-dlopen and eg-fuse (linked
-# as pkg-config says; tests run it outside the gated cgroup) are dynamic.
+# Test programs are static, so gating their libraries never gets in a test's way; the
+# dynamic ones have a rule of their own below: eg-hello and eg-hello-linked (programs whose
+# libraries the gate must check), eg-dlopen, eg-fuse (linked as pkg-config says; tests run
+# it outside the gated cgroup) and eg-sha256.
 $(BUILD)/bin/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -144,6 +145,13 @@ $(BUILD)/bin/eg-marker.so: tests/helpers/lib/eg-marker.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -shared -fPIC -o $@ $<
+
+# OpenSSL's SHA-256 for the guest (the benchmark's floor of a first exec); dynamic, as
+# a static libcrypto drags in glibc's NSS.
+$(BUILD)/bin/eg-sha256: tests/helpers/eg-sha256.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -o $@ $< -lcrypto
 
 # An application with its own library beside it, as installed under /opt.
 $(BUILD)/bin/libeg-greet.so: tests/helpers/lib/eg-greet.c

@@ -74,11 +74,17 @@ start_gate
 for ((round = 0; round < ROUNDS; round++)); do
 	cp "$FX/big" "$work/big$round" && cp "$FX/big.sig" "$work/big$round.sig"
 	eg-time /bin/busybox sha256sum "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/sha"
+	eg-time eg-sha256 "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/evp"
 	eg-time "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/first"
 	eg-time "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/second"
 done
 stop_gate
 sha=$(median <"$work/sha") first=$(median <"$work/first") second=$(median <"$work/second")
+evp=$(median <"$work/evp")
 printf 'vm first exec of a 10 MiB signed program: %d us; sha256sum of it %d us; cached exec %d us; first - cached - sha256sum = %d us (goal <= 1000)\n' \
 	"$first" "$sha" "$second" "$((first - second - sha))"
+# The verifier hashes with OpenSSL, whose SHA instructions the emulator runs at another
+# speed than busybox's plain C: the same hash as the agent's is the fairer floor.
+printf 'vm first exec against OpenSSL SHA-256 of it (eg-sha256) %d us: first - cached - that = %d us\n' \
+	"$evp" "$((first - second - evp))"
 rm -rf "$work"
