@@ -89,6 +89,33 @@ static int cgroup_scope(const char *path, __u64 *ret_id, __u32 *ret_level,
 	return 0;
 }
 
+/* When this process started, in clock ticks since boot: field 22 of /proc/self/stat, after
+ * the command name (which may hold spaces and parentheses, hence the last ')'). */
+static int own_start_ticks(__u64 *ret_ticks)
+{
+	char stat[1024], *fields;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	stat[n] = '\0';
+	fields = strrchr(stat, ')');
+	/* ") state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
+	 * stime cutime cstime priority nice num_threads itrealvalue starttime" */
+	if (!fields || sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+					  "%*d %*d %*d %*d %*d %*d %llu",
+			      &ticks) != 1)
+		return -EBADMSG;
+	*ret_ticks = ticks;
+	return 0;
+}
+
 static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settings,
 			struct eg_bpf_error *ret_error)
 {
@@ -97,6 +124,7 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 		.mode = settings->mode,
 		.policy_generation = settings->policy_generation,
 		.agent_tgid = (__u32)getpid(),
+		.agent_tick_ns = (__u32)(1000000000L / sysconf(_SC_CLK_TCK)),
 		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
 		.pin_dir_ino = bpf->pin_dir.st_ino,
 		.pin_dir_dev = major(bpf->pin_dir.st_dev) << 20 | minor(bpf->pin_dir.st_dev),
@@ -107,6 +135,12 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 	__u32 zero = 0;
 	int err;
 
+	err = own_start_ticks(&config.agent_start_ticks);
+	if (err) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "/proc/self/stat: cannot read the agent's start time: %s", strerror(-err));
+		return err;
+	}
 	if (settings->scope_cgroup) {
 		err = cgroup_scope(settings->scope_cgroup, &config.scope_cgroup_id,
 				   &config.scope_cgroup_level, ret_error);

@@ -171,6 +171,16 @@ static __always_inline void report(const struct eg_config *config, struct inode 
 /* The whole decision for one access to INODE.  FORCED_REASON, when not EG_REASON_NONE,
  * denies whatever the verdict (a mapping that could run code no verdict covered).
  * Returns 0 or -EPERM. */
+/* Is TASK the agent?  Its pid alone is not enough: after the agent dies, another process
+ * can be given the same pid, so its start time must match too. */
+static __always_inline bool is_agent(const struct eg_config *config, struct task_struct *task)
+{
+	__u64 started = BPF_CORE_READ(task, group_leader, start_boottime);
+
+	return config->agent_tgid && BPF_CORE_READ(task, tgid) == config->agent_tgid &&
+	       config->agent_tick_ns && started / config->agent_tick_ns == config->agent_start_ticks;
+}
+
 static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
 				  __u16 forced_reason)
 {
@@ -185,7 +195,7 @@ static __always_inline int decide(struct inode *inode, __u16 hook, const char *f
 	 * is a program loaded by someone else; stay out of the way. */
 	if (!config || config->abi_version != EG_ABI_VERSION)
 		return 0;
-	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == config->agent_tgid)
+	if (is_agent(config, bpf_get_current_task_btf()))
 		return 0;
 	if (!in_scope(config))
 		return 0;
@@ -318,23 +328,22 @@ int BPF_PROG(execgate_task_kill, struct task_struct *p, struct kernel_siginfo *i
 	     const struct cred *cred, int ret)
 {
 	struct eg_config *config = protecting();
-	__u32 sender = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *sender = bpf_get_current_task_btf();
 
-	if (ret || !config || !sig || BPF_CORE_READ(p, tgid) != config->agent_tgid)
+	if (ret || !config || !sig || !is_agent(config, p))
 		return ret;
 	/* The agent itself, and init, which must be able to stop and restart services. */
-	return eg_refuse_unless(sender == config->agent_tgid || sender == 1);
+	return eg_refuse_unless(is_agent(config, sender) || sender->tgid == 1);
 }
 
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(execgate_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
 	struct eg_config *config = protecting();
-	__u32 tracer = bpf_get_current_pid_tgid() >> 32;
 
 	if (ret || !config)
 		return ret;
-	if (BPF_CORE_READ(child, tgid) == config->agent_tgid && tracer != config->agent_tgid)
+	if (is_agent(config, child) && !is_agent(config, bpf_get_current_task_btf()))
 		return eg_refuse_unless(false);
 	/* Writing another process's memory runs code no exec check ever saw. */
 	return eg_refuse_unless(!((mode & PTRACE_MODE_ATTACH) && in_scope(config)));
@@ -366,7 +375,7 @@ static __always_inline struct eg_config *guarding(void)
 {
 	struct eg_config *config = protecting();
 
-	if (!config || (__u32)(bpf_get_current_pid_tgid() >> 32) == config->agent_tgid)
+	if (!config || is_agent(config, bpf_get_current_task_btf()))
 		return NULL;
 	return config;
 }

@@ -6,7 +6,7 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 4
+#define EG_ABI_VERSION 5
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
@@ -100,7 +100,9 @@ struct eg_config {
 			       * generation still holds (execs in flight across a reload) */
 	__u64 pin_dir_ino;    /* EG_PIN_DIR's inode number, 0 when nothing is pinned */
 	__u32 pin_dir_dev;    /* and its device, kernel s_dev: major << 20 | minor */
-	__u32 pad1;
+	__u32 agent_tick_ns;  /* nanoseconds per clock tick of agent_start_ticks */
+	__u64 agent_start_ticks; /* when the agent started, in clock ticks since boot (as in
+				  * /proc/PID/stat): a process that later gets its pid is not it */
 };
 
 /* eg_config.flags */
@@ -163,7 +165,7 @@ enum eg_counter {
 };
 
 _Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
-_Static_assert(sizeof(struct eg_config) == 64, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_config) == 72, "eg_config is ABI");
 _Static_assert(sizeof(struct eg_guarded_key) == 8, "eg_guarded_key is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
 
