@@ -506,7 +506,7 @@ static void file_path(int fd, char *ret, size_t len)
 /* A FUSE server decides what every read returns, and can change a file's bytes without
  * changing its times: an allow there is never remembered, so each exec is verified again
  * (the kernel's verdict is rewritten each time and serves that exec and its mappings). */
-static bool on_fuse(int fd)
+bool eg_decider_on_fuse(int fd)
 {
 	struct statfs fs;
 
@@ -625,7 +625,8 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
 				   reason, eg_policy_generation(runtime->policy));
-	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW && !on_fuse(fd);
+	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW &&
+			!eg_decider_on_fuse(fd);
 out:
 	if (!pid) {
 		runtime_put(decider, runtime);

@@ -50,6 +50,10 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen);
 bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
 		       bool *ret_remember);
 
+/* Is the file open on FD served by FUSE?  No allow there is ever remembered: the server
+ * can change the bytes without changing the file's times. */
+bool eg_decider_on_fuse(int fd);
+
 /* Verify every ELF file under DIR (at most MAX_FILES, not crossing mounts) and cache the
  * verdicts, so programs and libraries in trusted places are known before first use.
  * -E2BIG: stopped at MAX_FILES. */

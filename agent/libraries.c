@@ -2,11 +2,9 @@
 /* What an allowed program will map, verified before its exec goes on: see libraries.h. */
 #include <elf.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "bpf_backend.h"
@@ -16,14 +14,6 @@
 
 /* More than any real program maps (a desktop browser maps about 150 libraries). */
 #define MAX_OBJECTS 1024
-
-/* A FUSE server can change a library's bytes behind its times: never pinned as known. */
-static bool on_fuse(int fd)
-{
-	struct statfs fs;
-
-	return fstatfs(fd, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC;
-}
 
 struct prepare {
 	struct eg_libraries *libraries;
@@ -43,7 +33,7 @@ static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, i
 	if (!eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict)) {
 		/* Known already (the pre-scan, another program): pin it, so the verdict is
 		 * not lost with the inode while programs that need it are cached. */
-		remember = verdict == EG_VERDICT_ALLOW && !on_fuse(fd);
+		remember = verdict == EG_VERDICT_ALLOW && !eg_decider_on_fuse(fd);
 	} else {
 		eg_decider_decide(libraries->decider, fd, 0, EG_HOOK_MMAP, &remember);
 	}
