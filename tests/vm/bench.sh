@@ -74,7 +74,7 @@ start_gate
 for ((round = 0; round < ROUNDS; round++)); do
 	cp "$FX/big" "$work/big$round" && cp "$FX/big.sig" "$work/big$round.sig"
 	eg-time /bin/busybox sha256sum "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/sha"
-	eg-time eg-sha256 "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/evp"
+	eg-time /opt/execgate/bin/eg-sha256 "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/evp"
 	eg-time "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/first"
 	eg-time "$work/big$round" 2>&1 >/dev/null | sed -n 's/us=\([0-9]*\).*/\1/p' >>"$work/second"
 done
