@@ -14,6 +14,7 @@
  *                          "rename NAME refused: EPERM", "link NAME ok"; the new names have
  *                          no dot, which bpffs refuses whatever the guard says
  *   eg-bpfpoke unlink DIR  unlink each entry of DIR: "unlink NAME ok" */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,20 +40,10 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
+/* "EPERM", not "Operation not permitted": what the tests match. */
 static const char *errno_name(int err)
 {
-	switch (err) {
-	case EPERM:
-		return "EPERM";
-	case EACCES:
-		return "EACCES";
-	case ENOENT:
-		return "ENOENT";
-	case EBUSY:
-		return "EBUSY";
-	default:
-		return strerror(err);
-	}
+	return strerrorname_np(err) ?: strerror(err);
 }
 
 /* Prints "WHAT NAME ok" or "WHAT NAME refused: ERRNO" for the result RC of one attempt. */

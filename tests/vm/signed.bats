@@ -110,7 +110,7 @@ teardown() {
 			local writer
 			exec {writer}<>"$file"
 			run -126 gated eg-exec "$file"
-			assert_output --partial "busy"
+			assert_output --partial "ETXTBSY"
 			printf 'x' >&"$writer"
 			exec {writer}>&-
 			touch -r "$FX/signed" "$file"
