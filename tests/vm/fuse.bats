@@ -39,12 +39,7 @@ teardown() {
 serve() {
 	eg-fuse "$BACK" "$MNT" -f 2>"$BATS_TEST_TMPDIR/eg-fuse.err" &
 	FUSE_PID=$!
-	local i
-	for i in $(seq 50); do
-		grep -q " $MNT fuse" /proc/mounts && return 0
-		kill -0 "$FUSE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until "$FUSE_PID" grep -q " $MNT fuse" /proc/mounts && return 0
 	cat "$BATS_TEST_TMPDIR/eg-fuse.err" >&2
 	return 1
 }

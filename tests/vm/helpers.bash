@@ -3,18 +3,25 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 bats_require_minimum_version 1.5.0
 
+# wait_until PID CMD...: until CMD succeeds, for up to 10 s and while process PID lives.
+wait_until() {
+	local pid=$1 i
+	shift
+	for i in $(seq 100); do
+		"$@" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # Start execgated with the given options, wait until it says it is ready.
 start_agent() {
 	AGENT_LOG=$BATS_TEST_TMPDIR/agent.err
 	AGENT_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
 	execgated "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
-	local i
-	for i in $(seq 100); do
-		grep -q 'ready' "$AGENT_LOG" 2>/dev/null && return 0
-		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until "$AGENT_PID" grep -q 'ready' "$AGENT_LOG" && return 0
 	cat "$AGENT_LOG" >&2
 	return 1
 }
