@@ -37,6 +37,13 @@ say "signed programs run, on their first exec"
 show "$work/signed"
 show "$work/signed-static"
 
+say "an application installed under /opt with its own signed library, never seen: runs"
+cp -a "$FX/linked" "$work/app"
+show "$work/app/eg-hello-linked"
+say "the same application with its library unsigned: the program may run, the library may not"
+cp -a "$FX/linked-unsigned-lib" "$work/app2"
+show "$work/app2/eg-hello-linked" && echo "    !! the unsigned library was mapped"
+
 say "unsigned, tampered, revoked, expired-without-timestamp and untrusted programs do not"
 for name in unsigned tampered revoked expired untrusted; do
 	show "$work/$name" && echo "    !! $name ran"
