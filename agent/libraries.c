@@ -21,7 +21,7 @@ struct prepare {
 };
 
 /* Give the library open on FD a current verdict unless it has one; true when it has one
- * now (false: the file changed while it was read, or is not ELF). */
+ * now (false: it changed while it was read, or has writers). */
 static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
 {
 	enum eg_verdict verdict;
@@ -56,8 +56,9 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 
 	if (!libraries->bpf)
 		return true;
-	/* Most files in library trees are data (Python sources, locales): never mapped as
-	 * code without an executable mapping the kernel gates anyway. */
+	/* Most files in library trees are data (Python sources, locales).  dlopen() cannot
+	 * load them, and an executable mapping of one is still the kernel's to decide (a
+	 * miss); a write that makes one ELF drops the ignore mark. */
 	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
 	    memcmp(magic, ELFMAG, SELFMAG))
 		return true;
