@@ -4,8 +4,12 @@
  *
  *   main ─ options ─ eg_log_open (queue + one writer thread)
  *        ├ eg_decider_new (policy + verifier; quick-start flags become a policy)
+ *        ├ eg_ldso_dirs_load (the library directories, from /etc/ld.so.conf)
  *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect) and/or
- *        │          eg_consult_start (fanotify FAN_OPEN_EXEC_PERM, synchronous consult)
+ *        │          eg_consult_start (fanotify FAN_OPEN_EXEC_PERM, synchronous consult;
+ *        │            an allowed exec first verifies what the loader will map,
+ *        │            eg_libraries_prepare; with BPF, FAN_OPEN_PERM in the library
+ *        │            directories, eg_libraries_opened, for dlopen)
  *        ├ eg_control_start (root-only socket: status, reload)
  *        └ loop: ring buffer events ─ eg_decider_log_event; SIGHUP ─ reload
  *
