@@ -18,6 +18,7 @@
 
 #include <openssl/sha.h>
 
+#include "eg_hex.h"
 #include "eg_policy_internal.h"
 #include "eg_reason.h"
 
@@ -174,17 +175,6 @@ static int need_value(struct parser *p, size_t i, const char *what, const char *
 	return fail(p, col_of(p, i), "expected %s after '%s', found end of line", what, after);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, or 32 colon-separated pairs as "openssl x509 -fingerprint" prints them. */
 static int parse_sha256(struct parser *p, size_t i, unsigned char *out)
 {
@@ -196,7 +186,7 @@ static int parse_sha256(struct parser *p, size_t i, unsigned char *out)
 		goto bad;
 	for (size_t n = 0; n < EG_SHA256_LEN; n++) {
 		const char *c = s + n * step;
-		int hi = hexval(c[0]), lo = hexval(c[1]);
+		int hi = eg_hex_digit(c[0]), lo = eg_hex_digit(c[1]);
 
 		if (hi < 0 || lo < 0 || (step == 3 && n + 1 < EG_SHA256_LEN && c[2] != ':'))
 			goto bad;

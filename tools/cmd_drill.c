@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "commands.h"
+#include "eg_hex.h"
 #include "eg_lifecycle.h"
 #include "lifecycle.h"
 
@@ -87,17 +88,6 @@ struct drill {
 	json_t *lists[3];
 };
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, optionally "sha256:" first and ':' between pairs. */
 static bool parse_fingerprint(const char *s, unsigned char out[EG_SHA256_LEN])
 {
@@ -106,7 +96,7 @@ static bool parse_fingerprint(const char *s, unsigned char out[EG_SHA256_LEN])
 	if (!strncasecmp(s, "sha256:", 7))
 		s += 7;
 	while (*s) {
-		int hi = hex_val(s[0]), lo = hi < 0 ? -1 : hex_val(s[1]);
+		int hi = eg_hex_digit(s[0]), lo = hi < 0 ? -1 : eg_hex_digit(s[1]);
 
 		if (hi < 0 || lo < 0 || n == EG_SHA256_LEN)
 			return false;

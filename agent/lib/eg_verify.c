@@ -39,6 +39,7 @@
 #include <openssl/evp.h>
 
 #include "eg_elf.h"
+#include "eg_hex.h"
 #include "eg_verify_internal.h"
 
 struct chain_slot {
@@ -88,17 +89,6 @@ static int digest_cmp(const void *a, const void *b)
 	return memcmp(a, b, EG_SHA256_LEN);
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int deny_load(struct eg_verifier *v, const char *path, char *errbuf, size_t errlen)
 {
 	unsigned char *buf;
@@ -133,7 +123,8 @@ static int deny_load(struct eg_verifier *v, const char *path, char *errbuf, size
 			cap = ncap;
 		}
 		for (int i = 0; i < EG_SHA256_LEN; i++) {
-			int hi = hex_nibble(p[2 * i]), lo = hi < 0 ? -1 : hex_nibble(p[2 * i + 1]);
+			int hi = eg_hex_digit(p[2 * i]);
+			int lo = hi < 0 ? -1 : eg_hex_digit(p[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
 				r = -EINVAL;
