@@ -269,8 +269,9 @@ int cmd_drill(int argc, char **argv)
 	};
 	struct lc_trust trust = { .cmd = CMD };
 	struct drill d = { .reason = CRL_REASON_KEY_COMPROMISE };
-	const char *paths[LC_MAX_PATHS], *revoke = NULL;
-	size_t npaths = 0, unread = 0;
+	struct lc_paths paths = { .n = 0 };
+	const char *revoke = NULL;
+	size_t unread = 0;
 	int c, r, status = EG_EXIT_ERROR;
 
 	d.at = (int64_t)time(NULL);
@@ -295,22 +296,6 @@ int cmd_drill(int argc, char **argv)
 				return EG_EXIT_ERROR;
 			}
 			break;
-		case 'p':
-			trust.policy_path = optarg;
-			break;
-		case 't':
-		case 'T':
-			if (lc_trust_add(&trust, optarg, c == 'T'))
-				return EG_EXIT_ERROR;
-			break;
-		case 'c':
-			trust.crl_dir = optarg;
-			break;
-		case 'P':
-			if (npaths == LC_MAX_PATHS)
-				goto too_many;
-			paths[npaths++] = optarg;
-			break;
 		case 'j':
 			d.json = true;
 			break;
@@ -318,16 +303,18 @@ int cmd_drill(int argc, char **argv)
 			fputs(drill_help, stdout);
 			return EG_EXIT_OK;
 		default:
-			fprintf(stderr, CMD ": see '" CMD " --help'\n");
+			r = lc_take_option(c, optarg, &trust, &paths);
+			if (r > 0)
+				break;
+			if (!r)
+				fprintf(stderr, CMD ": see '" CMD " --help'\n");
 			return EG_EXIT_ERROR;
 		}
 	}
-	for (; optind < argc; optind++) {
-		if (npaths == LC_MAX_PATHS)
-			goto too_many;
-		paths[npaths++] = argv[optind];
-	}
-	if (!revoke || !npaths) {
+	for (; optind < argc; optind++)
+		if (lc_paths_add(CMD, &paths, argv[optind]))
+			return EG_EXIT_ERROR;
+	if (!revoke || !paths.n) {
 		fprintf(stderr, CMD ": needs --revoke CERT|SHA256 and at least one path\n");
 		return EG_EXIT_ERROR;
 	}
@@ -359,7 +346,7 @@ int cmd_drill(int argc, char **argv)
 		goto out;
 	if (!d.json)
 		print_header(&d);
-	r = lc_walk(CMD, paths, npaths, d.v, drill_file, &d, &d.checked, &unread);
+	r = lc_walk(CMD, paths.items, paths.n, d.v, drill_file, &d, &d.checked, &unread);
 	if (r)
 		goto out;
 	r = print_summary(&d);
@@ -382,7 +369,4 @@ out:
 	eg_verifier_free(d.v);
 	lc_trust_free(&trust);
 	return status;
-too_many:
-	fprintf(stderr, CMD ": more than %d paths\n", LC_MAX_PATHS);
-	return EG_EXIT_ERROR;
 }

@@ -390,27 +390,14 @@ int cmd_inventory(int argc, char **argv)
 	};
 	struct lc_trust trust = { .cmd = CMD };
 	struct inventory inv = { .warn_days = 30 };
-	const char *paths[LC_MAX_PATHS];
-	size_t npaths = 0, unread = 0;
+	struct lc_paths paths = { .n = 0 };
+	size_t unread = 0;
 	char *end;
 	int c, r, status = EG_EXIT_ERROR;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			trust.policy_path = optarg;
-			break;
-		case 't':
-		case 'T':
-			if (lc_trust_add(&trust, optarg, c == 'T'))
-				return EG_EXIT_ERROR;
-			break;
-		case 'P':
-			if (npaths == LC_MAX_PATHS)
-				goto too_many;
-			paths[npaths++] = optarg;
-			break;
 		case 'w':
 			errno = 0;
 			inv.warn_days = strtol(optarg, &end, 10);
@@ -431,15 +418,17 @@ int cmd_inventory(int argc, char **argv)
 			fputs(inventory_help, stdout);
 			return EG_EXIT_OK;
 		default:
-			fprintf(stderr, CMD ": see '" CMD " --help'\n");
+			r = lc_take_option(c, optarg, &trust, &paths);
+			if (r > 0)
+				break;
+			if (!r)
+				fprintf(stderr, CMD ": see '" CMD " --help'\n");
 			return EG_EXIT_ERROR;
 		}
 	}
-	for (; optind < argc; optind++) {
-		if (npaths == LC_MAX_PATHS)
-			goto too_many;
-		paths[npaths++] = argv[optind];
-	}
+	for (; optind < argc; optind++)
+		if (lc_paths_add(CMD, &paths, argv[optind]))
+			return EG_EXIT_ERROR;
 	inv.now = (int64_t)time(NULL);
 	r = lc_trust_load(&trust);
 	if (r)
@@ -456,7 +445,7 @@ int cmd_inventory(int argc, char **argv)
 		r = add_anchors(&inv, trust.tsa_anchors[i], ROLE_TSA_ANCHOR);
 	if (r)
 		goto out;
-	r = lc_walk(CMD, paths, npaths, inv.v, inventory_file, &inv, &inv.checked, &unread);
+	r = lc_walk(CMD, paths.items, paths.n, inv.v, inventory_file, &inv, &inv.checked, &unread);
 	if (r)
 		goto out;
 	qsort(inv.rows, inv.n, sizeof(*inv.rows), row_cmp);
@@ -479,7 +468,4 @@ out:
 	eg_verifier_free(inv.v);
 	lc_trust_free(&trust);
 	return status;
-too_many:
-	fprintf(stderr, CMD ": more than %d paths\n", LC_MAX_PATHS);
-	return EG_EXIT_ERROR;
 }

@@ -32,6 +32,39 @@ int lc_trust_add(struct lc_trust *t, const char *pem, bool tsa)
 	return 0;
 }
 
+int lc_paths_add(const char *cmd, struct lc_paths *paths, const char *path)
+{
+	if (paths->n == LC_MAX_PATHS) {
+		fprintf(stderr, "%s: more than %d paths\n", cmd, LC_MAX_PATHS);
+		return -E2BIG;
+	}
+	paths->items[paths->n++] = path;
+	return 0;
+}
+
+int lc_take_option(int c, const char *arg, struct lc_trust *t, struct lc_paths *paths)
+{
+	int r;
+
+	switch (c) {
+	case 'p':
+		t->policy_path = arg;
+		return 1;
+	case 't':
+	case 'T':
+		r = lc_trust_add(t, arg, c == 'T');
+		return r ? r : 1;
+	case 'c':
+		t->crl_dir = arg;
+		return 1;
+	case 'P':
+		r = lc_paths_add(t->cmd, paths, arg);
+		return r ? r : 1;
+	default:
+		return 0;
+	}
+}
+
 int lc_trust_load(struct lc_trust *t)
 {
 	const struct eg_policy_settings *st;

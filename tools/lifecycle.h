@@ -34,6 +34,19 @@ struct lc_trust {
 
 /* Record one --trust (TSA false) or --tsa-trust (TSA true) option; -E2BIG past the bound. */
 int lc_trust_add(struct lc_trust *t, const char *pem, bool tsa);
+
+/* The files a command walks: its --paths options, then its arguments. */
+struct lc_paths {
+	const char *items[LC_MAX_PATHS];
+	size_t n;
+};
+
+/* Record one path; -E2BIG past the bound (said on stderr, prefixed with CMD). */
+int lc_paths_add(const char *cmd, struct lc_paths *paths, const char *path);
+/* Take the getopt result C with its ARG when it is an option drill and inventory share:
+ * 'p' --policy, 't' --trust, 'T' --tsa-trust, 'c' --crl-dir, 'P' --paths.  1: taken;
+ * 0: not one of them; negative errno: a bad value (said on stderr). */
+int lc_take_option(int c, const char *arg, struct lc_trust *t, struct lc_paths *paths);
 /* With --policy: load it and take anchors, TSA anchors, CRL directory and age, signature
  * directory and catalogs from it (options given besides it are an error, checked here). */
 int lc_trust_load(struct lc_trust *t);
