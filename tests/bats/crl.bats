@@ -85,30 +85,12 @@ open(p, "wb").write(b)' "$d/out/inter-badsig.crl"
 }
 
 crlsrv_start() {
-	local state=$BATS_FILE_TMPDIR/crlsrv i
-	mkdir -p "$state" "$BATS_FILE_TMPDIR/srv"
-	"$EG_PYTHON" "$EG_TOP/tests/fixtures/crl_server.py" --dir "$BATS_FILE_TMPDIR/srv" \
-		--state-dir "$state" >"$state/server.log" 2>&1 3>&- &
-	echo $! >"$state/pid"
-	for ((i = 0; i < 100; i++)); do
-		[[ -s $state/port ]] && break
-		kill -0 "$(cat "$state/pid")" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [[ ! -s $state/port ]]; then
-		cat "$state/server.log" >&2
-		echo "the CRL server did not start" >&2
-		return 1
-	fi
-	export CRL_URL=http://127.0.0.1:$(cat "$state/port")
+	mkdir -p "$BATS_FILE_TMPDIR/srv"
+	loopback_start CRL_URL crlsrv "the CRL server" crl_server.py --dir "$BATS_FILE_TMPDIR/srv"
 }
 
 crlsrv_stop() {
-	local pidfile=$BATS_FILE_TMPDIR/crlsrv/pid
-	[[ -f $pidfile ]] || return 0
-	kill "$(cat "$pidfile")" 2>/dev/null || true
-	wait "$(cat "$pidfile")" 2>/dev/null || true
-	rm -f "$pidfile"
+	loopback_stop crlsrv
 }
 
 setup_file() {

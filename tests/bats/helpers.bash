@@ -88,12 +88,15 @@ eg_pki() {
 	export PKI=$cache
 }
 
-# tsa_start: start the loopback TSA and export TSA_URL (http://127.0.0.1:PORT).
-tsa_start() {
-	local state=$BATS_FILE_TMPDIR/tsa i
+# loopback_start VAR NAME WHAT SCRIPT ARG...: start tests/fixtures/SCRIPT ARG... with
+# --state-dir $BATS_FILE_TMPDIR/NAME, wait for the port it writes there, and export VAR as
+# its URL (http://127.0.0.1:PORT).  WHAT names it in the error when it does not start.
+loopback_start() {
+	local var=$1 name=$2 what=$3 script=$4 state=$BATS_FILE_TMPDIR/$2 i
+	shift 4
 	mkdir -p "$state"
-	"$EG_PYTHON" "$EG_TOP/tests/fixtures/tsa_server.py" --config "$PKI/tsa.cnf" \
-		--state-dir "$state" >"$state/server.log" 2>&1 3>&- &
+	"$EG_PYTHON" "$EG_TOP/tests/fixtures/$script" "$@" --state-dir "$state" \
+		>"$state/server.log" 2>&1 3>&- &
 	echo $! >"$state/pid"
 	for ((i = 0; i < 100; i++)); do
 		[[ -s $state/port ]] && break
@@ -102,18 +105,28 @@ tsa_start() {
 	done
 	if [[ ! -s $state/port ]]; then
 		cat "$state/server.log" >&2
-		echo "the test TSA did not start" >&2
+		echo "$what did not start" >&2
 		return 1
 	fi
-	export TSA_URL=http://127.0.0.1:$(cat "$state/port")
+	export "$var=http://127.0.0.1:$(cat "$state/port")"
 }
 
-tsa_stop() {
-	local pidfile=$BATS_FILE_TMPDIR/tsa/pid
+# loopback_stop NAME: stop what loopback_start NAME started, if it runs.
+loopback_stop() {
+	local pidfile=$BATS_FILE_TMPDIR/$1/pid
 	[[ -f $pidfile ]] || return 0
 	kill "$(cat "$pidfile")" 2>/dev/null || true
 	wait "$(cat "$pidfile")" 2>/dev/null || true
 	rm -f "$pidfile"
+}
+
+# tsa_start: start the loopback TSA and export TSA_URL (http://127.0.0.1:PORT).
+tsa_start() {
+	loopback_start TSA_URL tsa "the test TSA" tsa_server.py --config "$PKI/tsa.cnf"
+}
+
+tsa_stop() {
+	loopback_stop tsa
 }
 
 # hsm_setup: a SoftHSM2 token "eg-test" in the file's temporary directory holding
