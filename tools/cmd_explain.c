@@ -16,6 +16,7 @@
 #include "eg_facts.h"
 #include "eg_policy.h"
 #include "eg_verify.h"
+#include "lifecycle.h"
 #include "verify_json.h"
 
 #define DEFAULT_POLICY "/etc/execgate/policy"
@@ -90,7 +91,6 @@ static int print_json(const char *path, const struct eg_verify_result *res,
 {
 	char hex[2 * EG_SHA256_LEN + 1];
 	json_t *o = verify_result_json(path, res);
-	int r;
 
 	if (!o)
 		return -ENOMEM;
@@ -110,9 +110,7 @@ static int print_json(const char *path, const struct eg_verify_result *res,
 	json_object_set_new(o, "policy", json_pack("{s:s, s:s, s:i}", "file",
 						   eg_policy_file(policy, 0), "sha256", hex,
 						   "generation", eg_policy_generation(policy)));
-	r = json_dumpf(o, stdout, JSON_COMPACT) || puts("") < 0 ? -EIO : 0;
-	json_decref(o);
-	return r;
+	return lc_json_print(o);
 }
 
 static void print_text(const char *path, const struct explain *ex, const char *cgroup,

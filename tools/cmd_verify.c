@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "eg_verify.h"
+#include "lifecycle.h"
 #include "verify_json.h"
 
 #define MAX_PEMS 64
@@ -77,19 +78,6 @@ static int64_t parse_duration(const char *s)
 		if (*end == units[i].unit)
 			return (int64_t)n * units[i].seconds;
 	return -1;
-}
-
-static int print_json(const char *path, const struct eg_verify_result *res)
-{
-	json_t *o = verify_result_json(path, res);
-	int r;
-
-	if (!o)
-		return -ENOMEM;
-	r = json_dumpf(o, stdout, JSON_COMPACT) ? -EIO : 0;
-	putchar('\n');
-	json_decref(o);
-	return r;
 }
 
 static void print_text(const char *path, const struct eg_verify_result *res)
@@ -263,7 +251,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		if (print_json(file, &res)) {
+		if (lc_json_print(verify_result_json(file, &res))) {
 			fprintf(stderr, "execgate verify: %s: cannot print the result\n", file);
 			goto out;
 		}

@@ -378,7 +378,8 @@ int lc_json_print(json_t *o)
 	if (!o)
 		return -ENOMEM;
 	r = json_dumpf(o, stdout, JSON_COMPACT) ? -EIO : 0;
-	putchar('\n');
+	if (putchar('\n') == EOF)
+		r = -EIO;
 	json_decref(o);
 	return r;
 }

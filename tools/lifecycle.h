@@ -78,7 +78,8 @@ json_t *lc_json_time(int64_t t);
 /* Whole days from NOW to T, rounded towards minus infinity (negative: T is past). */
 int64_t lc_days_left(int64_t t, int64_t now);
 
-/* Print JSON value O on stdout, one line; steals O. */
+/* Print JSON value O on stdout, one line; steals O (NULL: -ENOMEM).  verify and explain
+ * print their --json through it too. */
 int lc_json_print(json_t *o);
 
 #endif
