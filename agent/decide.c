@@ -493,7 +493,7 @@ static bool same_version(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-static void file_path(int fd, char *ret, size_t len)
+void eg_decider_fd_path(int fd, char *ret, size_t len)
 {
 	char link[64];
 	ssize_t n;
@@ -516,7 +516,7 @@ bool eg_decider_on_fuse(int fd)
 /* PATH (from /proc/self/fd) leads to the open file itself.  Not so for a deleted file, or
  * for overlayfs since 6.12, where fanotify hands over the backing file and its path is
  * relative to a mount the agent cannot see: then no signature is looked up by path. */
-static bool names_file(const char *path, const struct stat *st)
+bool eg_decider_path_names(const char *path, const struct stat *st)
 {
 	struct stat named;
 
@@ -553,7 +553,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	 * mapping, so no verdict of such a file is kept. */
 	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
 	has_writers = !*ret_leased && errno == EAGAIN;
-	err = eg_verify_fd(runtime->verifier, fd, names_file(path, before) ? path : NULL, NULL, res);
+	err = eg_verify_fd(runtime->verifier, fd, eg_decider_path_names(path, before) ? path : NULL, NULL, res);
 	*ret_stable = !has_writers && fstat(fd, &after) == 0 && same_version(before, &after) &&
 		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
 	if (*ret_leased)
@@ -594,7 +594,7 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		runtime_put(decider, runtime);
 		return true;
 	}
-	file_path(fd, path, sizeof(path));
+	eg_decider_fd_path(fd, path, sizeof(path));
 	if (fstat(fd, &before) < 0) {
 		memset(&before, 0, sizeof(before));
 		res = (struct eg_verify_result){ .reason = EG_REASON_UNVERIFIED };
@@ -707,7 +707,7 @@ void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid)
 	struct stat st;
 
 	read_process(pid, &process);
-	file_path(fd, path, sizeof(path));
+	eg_decider_fd_path(fd, path, sizeof(path));
 	if (fstat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	eg_log_submit(decider->log, record(decider, runtime, enforce ? "deny" : "audit",

@@ -50,6 +50,14 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen);
 bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
 		       bool *ret_remember);
 
+struct stat;
+
+/* The path the file open on FD was opened at, as /proc/self/fd tells it ("" if none). */
+void eg_decider_fd_path(int fd, char *ret, size_t len);
+/* Does PATH (from eg_decider_fd_path) still lead to the file ST describes?  Not for a
+ * deleted file, nor for overlayfs's backing files since 6.12. */
+bool eg_decider_path_names(const char *path, const struct stat *st);
+
 /* Is the file open on FD served by FUSE?  No allow there is ever remembered: the server
  * can change the bytes without changing the file's times. */
 bool eg_decider_on_fuse(int fd);

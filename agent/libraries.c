@@ -33,10 +33,11 @@ static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, i
 	if (!eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict)) {
 		/* Known already (the pre-scan, another program): pin it, so the verdict is
 		 * not lost with the inode while programs that need it are cached. */
-		remember = verdict == EG_VERDICT_ALLOW && !eg_decider_on_fuse(fd);
-	} else {
-		eg_decider_decide(libraries->decider, fd, 0, EG_HOOK_MMAP, &remember);
+		if (verdict == EG_VERDICT_ALLOW && !eg_decider_on_fuse(fd))
+			eg_consult_remember(consult, fd);
+		return true;
 	}
+	eg_decider_decide(libraries->decider, fd, 0, EG_HOOK_MMAP, &remember);
 	if (remember)
 		eg_consult_remember(consult, fd);
 	return !eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict);
@@ -68,17 +69,10 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 /* The path the program was opened at, when it still names the file: $ORIGIN. */
 static bool program_path(int fd, char *ret, size_t len)
 {
-	struct stat opened, named;
-	char link[64];
-	ssize_t n;
+	struct stat st;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, ret, len - 1);
-	if (n <= 0)
-		return false;
-	ret[n] = '\0';
-	return ret[0] == '/' && fstat(fd, &opened) == 0 && stat(ret, &named) == 0 &&
-	       opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+	eg_decider_fd_path(fd, ret, len);
+	return fstat(fd, &st) == 0 && eg_decider_path_names(ret, &st);
 }
 
 void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
