@@ -32,19 +32,22 @@ endif
 .SUFFIXES:
 
 # Packages from Debian that the project needs, by purpose:
-#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka, libfuse3 (eg-fuse)
+#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, libsystemd (sd_notify),
+#           cmocka, libfuse3 (eg-fuse)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
-	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev libfuse3-dev \
+	zlib1g-dev libssl-dev openssl libjansson-dev libsystemd-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
 	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
+# The version is the Debian changelog's: one place to bump it.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 EG_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
-	-I$(BUILD) -Ibpf -Iagent -Iagent/lib -Ipolicy -Itools
+	-DEXECGATE_VERSION='"$(VERSION)"' -I$(BUILD) -Ibpf -Iagent -Iagent/lib -Ipolicy -Itools
 EG_LDFLAGS := $(LDFLAGS)
 ifeq ($(SANITIZE),1)
 EG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -113,7 +116,7 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/bin/execgated: $(AGENT_OBJS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ -lbpf $(LIBS) -lpthread
+	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ -lbpf $(LIBS) -lsystemd -lpthread
 
 $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(call msg,LD,$@)
