@@ -7,11 +7,15 @@
 #   make vm-test   the VM suite alone (both Debian cloud kernels)
 #   make bench     benchmarks under tests/bench (ratios, never assertions)
 #   make fuzz      every libFuzzer harness for FUZZ_SECONDS each
-#   make install   PREFIX=/usr/local DESTDIR=
+#   make install   PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc UNITDIR=$(PREFIX)/lib/systemd/system
+#   make deb       the Debian package for this machine's release (DIST=trixie|bookworm:
+#                  built in a clean root made by mmdebstrap)
 #   make format    clang-format every C source in place
 
 BUILD ?= build
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 SANITIZE ?= 0
 FUZZ_SECONDS ?= 60
@@ -36,17 +40,19 @@ endif
 #           cmocka, libfuse3 (eg-fuse)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
+#   deb:    debhelper, lintian, mmdebstrap (DIST= builds in a clean root), scdoc (man pages)
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libsystemd-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
-	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
+	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
+	debhelper dpkg-dev lintian mmdebstrap scdoc bash-completion
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 # The version is the Debian changelog's: one place to bump it.
 VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
-EG_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
+EG_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
 	-DEXECGATE_VERSION='"$(VERSION)"' -I$(BUILD) -Ibpf -Iagent -Iagent/lib -Ipolicy -Itools
 EG_LDFLAGS := $(LDFLAGS)
 ifeq ($(SANITIZE),1)
@@ -76,7 +82,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
 	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so $(BUILD)/bin/libeg-greet.so
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
-.PHONY: vmlinux-h all deps test unit unit-build demo vm-test bench fuzz install clean format
+.PHONY: vmlinux-h deb man man-lint all deps test unit unit-build demo vm-test bench fuzz install clean format
 all: $(BINS) $(HELPER_BINS)
 
 deps:
@@ -94,6 +100,7 @@ vmlinux-h:
 
 $(BUILD)/execgate.bpf.o: bpf/execgate.bpf.c bpf/execgate.h bpf/vmlinux.h $(wildcard bpf/*.bpf.h)
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
 
@@ -205,6 +212,23 @@ demo: deps
 bench: all
 	$(Q)BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
+# Man pages from their scdoc sources in docs/man; `make man-lint` holds them to mandoc's lint.
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
+man: $(MAN_PAGES)
+$(BUILD)/man/%: docs/man/%.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc < $< > $@
+
+man-lint: $(MAN_PAGES)
+	$(Q)out=$$(mandoc -T lint -W warning $(MAN_PAGES) 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+# The Debian package: for this machine's release, or DIST=trixie|bookworm in a clean root.
+DIST ?=
+deb: deps
+	$(Q)debian/mkdeb.sh $(BUILD)/deb/$(or $(DIST),host) $(DIST)
+
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 	-Ibpf -Iagent/lib -Ipolicy -Itools
@@ -217,14 +241,21 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRCS) $(POLICY_SRCS) $(HEADERS)
 fuzz: deps $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
 
-install: all
+# The binaries, the shipped policies and the unit; the audit policy becomes
+# $(SYSCONFDIR)/execgate/execgate.policy unless one is there.  The Debian package takes
+# the unit (UNITDIR= leaves it out), logrotate, tmpfiles.d and bash completion from
+# debian/, and dh installs them where each release wants them.
+install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/execgate
 	install -m 0755 $(BUILD)/bin/execgated $(DESTDIR)$(PREFIX)/sbin/execgated
 	install -m 0755 $(BUILD)/bin/execgate $(DESTDIR)$(PREFIX)/bin/execgate
 	install -m 0644 $(wildcard policy/*.policy) $(DESTDIR)$(PREFIX)/share/execgate/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' agent/systemd/execgated.service \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/execgated.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/execgate/anchors
+	[ -e $(DESTDIR)$(SYSCONFDIR)/execgate/execgate.policy ] || \
+		install -m 0644 policy/audit.policy $(DESTDIR)$(SYSCONFDIR)/execgate/execgate.policy
+	$(if $(UNITDIR),install -d $(DESTDIR)$(UNITDIR))
+	$(if $(UNITDIR),sed -e 's|/usr/sbin/|$(PREFIX)/sbin/|' -e 's|/usr/bin/|$(PREFIX)/bin/|' \
+		agent/systemd/execgated.service > $(DESTDIR)$(UNITDIR)/execgated.service)
 
 format:
 	clang-format -i $(filter-out bpf/vmlinux.h,$(wildcard bpf/*.c bpf/*.h) \

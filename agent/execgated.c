@@ -88,7 +88,7 @@ struct agent {
 	time_t started;
 };
 
-static volatile sig_atomic_t stopping, reload_requested;
+static volatile sig_atomic_t stopping, reload_requested, reopen_requested;
 static bool verbose_libbpf;
 
 static void usage(FILE *out)
@@ -151,7 +151,8 @@ static void usage(FILE *out)
 		"  -h, --help              this text\n"
 		"  --version               print the version\n\n"
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
-		"refused and the old one stays); SIGINT and SIGTERM stop.\n"
+		"refused and the old one stays); SIGUSR1 reopens the log files (after logrotate\n"
+		"moved them); SIGINT and SIGTERM stop.\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
 		"error, bad policy, or the chosen backend is unavailable (the message says why).\n");
 }
@@ -168,6 +169,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		reload_requested = 1;
+	else if (sig == SIGUSR1)
+		reopen_requested = 1;
 	else
 		stopping = 1;
 }
@@ -774,6 +777,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	signal(SIGUSR1, on_signal);
 	fprintf(stderr, "execgated: ready: backend %s, mode %s, policy generation %u%s%s\n",
 		agent.backend,
 		eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
@@ -787,6 +791,10 @@ int main(int argc, char **argv)
 		if (reload_requested) {
 			reload_requested = 0;
 			do_reload(&agent, errbuf, sizeof(errbuf));
+		}
+		if (reopen_requested) {
+			reopen_requested = 0;
+			eg_log_reopen(agent.log);
 		}
 		if (events) {
 			err = ring_buffer__poll(events, 200);
