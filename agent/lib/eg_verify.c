@@ -877,6 +877,11 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
 				EG_SIG_SECTION,
 				path ? ", no detached signature, no catalog entry" : "");
+		else if (elf_r == -ENOEXEC)
+			/* A script, or any file that is not ELF, can carry no embedded
+			 * signature: its absence is not a malformation. */
+			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: %s%s", elf_msg,
+				path ? ", no detached signature, no catalog entry" : "");
 		else
 			invalid(res, EG_REASON_MALFORMED, "%s", elf_msg);
 	}
