@@ -135,7 +135,7 @@ static void usage(FILE *out)
 		"  --workers N             verification threads (default 4)\n"
 		"Operation:\n"
 		"  --log FILE              the JSON lines decision log (default: -, standard\n"
-		"                          output; format in tools/LOG-FORMAT.md)\n"
+		"                          output; format in execgate-log(5))\n"
 		"  --syslog                also log each decision to syslog (authpriv)\n"
 		"  --log-allows            log allows too, not only denies and audits\n"
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* execgate log: read the decision log (tools/LOG-FORMAT.md) and its rotated files,
+/* execgate log: read the decision log (docs/log-format.md) and its rotated files,
  * filter it, and show it as a table, JSON lines, OCSF, a summary, an HTML report or the
  * policy rules an audit period calls for. */
 #include <errno.h>
@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"\n"
 	"Read execgate's decision log (default " DEFAULT_LOG ") and its\n"
 	"rotated files, gzip-compressed or not; '-' reads standard input.  The format is\n"
-	"tools/LOG-FORMAT.md.  Lines that are not valid records are skipped and counted:\n"
+	"execgate-log(5).  Lines that are not valid records are skipped and counted:\n"
 	"'N malformed lines skipped in FILE' on standard error.\n"
 	"\n"
 	"Filters (all given must match; a filter's values, repeated or comma-separated,\n"
