@@ -35,10 +35,12 @@ endif
 #   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka, libfuse3 (eg-fuse)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
+#   docs:   scdoc (man pages from docs/man/*.scd), mandoc (make man-lint)
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
-	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
+	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
+	scdoc mandoc
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -209,6 +211,24 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRCS) $(POLICY_SRCS) $(HEADERS)
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
+
+# Manual pages: scdoc sources in docs/man/, roff in $(BUILD)/man/ (tidy.awk drops the empty
+# paragraphs scdoc emits).  man-lint fails on any line mandoc prints at level warning or
+# above, not only on its exit status.
+MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+.PHONY: man man-lint
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: docs/man/%.scd docs/man/tidy.awk
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc < $< > $@.scdoc && awk -f docs/man/tidy.awk $@.scdoc > $@ && rm -f $@.scdoc
+
+man-lint: $(MAN_PAGES)
+	$(Q)out=$$(mandoc -T lint -W warning $(MAN_PAGES) 2>&1); \
+	if [ -n "$$out" ]; then printf '%s\n' "$$out"; exit 1; fi; \
+	echo "mandoc -T lint -W warning: $(words $(MAN_PAGES)) pages, no findings"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/execgate
