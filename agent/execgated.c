@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 
 #include "bpf_backend.h"
 #include "consult.h"
@@ -141,10 +142,14 @@ static void usage(FILE *out)
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
 		"                          with a count (default 1000; 0 writes each at once)\n"
 		"  --control PATH          control socket (default " EG_CONTROL_SOCKET ")\n"
-		"  --foreground            stay in the foreground (otherwise detach once ready)\n"
+		"  --foreground            stay in the foreground (otherwise detach once ready;\n"
+		"                          started by systemd, it always stays and reports\n"
+		"                          READY=1 through sd_notify once the gate is attached\n"
+		"                          and the pre-scan is done)\n"
 		"  --set-verdict V FILE    store verdict V for FILE in the running agent's map\n"
 		"  -v, --verbose           show libbpf's messages\n"
-		"  -h, --help              this text\n\n"
+		"  -h, --help              this text\n"
+		"  --version               print the version\n\n"
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
 		"refused and the old one stays); SIGINT and SIGTERM stop.\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
@@ -220,6 +225,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "set-verdict", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, err = 0;
@@ -326,6 +332,9 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("execgated %s (gate ABI %d)\n", EXECGATE_VERSION, EG_ABI_VERSION);
 			exit(EXIT_OK);
 		default:
 			usage(stderr);
@@ -435,7 +444,10 @@ static void prescan(struct agent *agent)
 
 	for (size_t i = 0; agent->bpf && i < options->nprescan; i++) {
 		unsigned int verified = 0;
-		int err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
+		int err;
+
+		sd_notifyf(0, "STATUS=pre-scanning %s", options->prescan[i]);
+		err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
 					     &verified);
 
 		fprintf(stderr, "execgated: pre-scan %s: %u files verified%s%s\n",
@@ -444,12 +456,25 @@ static void prescan(struct agent *agent)
 	}
 }
 
+/* READY=1 once the gate is attached and pre-scanned, and after every reload: systemd shows
+ * the service "reloading" until it follows, whatever the outcome. */
+static void notify_ready(const struct agent *agent, const char *outcome)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=%s: backend %s, mode %s, policy generation %u", outcome,
+		   agent->backend,
+		   eg_decider_mode(agent->decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
+		   eg_decider_generation(agent->decider));
+}
+
 static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 {
-	int err = eg_decider_reload(agent->decider, errbuf, errlen);
+	int err;
 
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the policy");
+	err = eg_decider_reload(agent->decider, errbuf, errlen);
 	if (err) {
 		fprintf(stderr, "execgated: reload refused, the running policy stays: %s\n", errbuf);
+		notify_ready(agent, "reload refused, the running policy stays");
 		return err;
 	}
 	/* Pre-scanned files are verified again under the new generation before the kernel
@@ -465,6 +490,7 @@ static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 	eg_log_reopen(agent->log);
 	fprintf(stderr, "execgated: reloaded: policy generation %u\n",
 		eg_decider_generation(agent->decider));
+	notify_ready(agent, "reloaded");
 	return 0;
 }
 
@@ -688,6 +714,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	if (options.set_verdict)
 		return set_verdict(&options);
+	/* Under systemd (Type=notify) the daemon is the service's main process: a fork
+	 * would look like an exit. */
+	if (getenv("NOTIFY_SOCKET"))
+		options.foreground = true;
 	if (!options.foreground && detach(&ready_fd) < 0) {
 		fprintf(stderr, "execgated: cannot detach: %s\n", strerror(errno));
 		return EXIT_FAILURE_RUNTIME;
@@ -698,6 +728,7 @@ int main(int argc, char **argv)
 	 * hashing is what matters, so the signal itself is ignored. */
 	signal(SIGIO, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	sd_notify(0, "STATUS=loading the policy");
 	err = eg_log_open(&options.log, &agent.log);
 	if (err) {
 		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
@@ -715,6 +746,7 @@ int main(int argc, char **argv)
 		status = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
+	sd_notify(0, "STATUS=attaching the gate");
 	err = start_backend(&agent);
 	if (err) {
 		status = err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT || err == -EEXIST
@@ -748,6 +780,7 @@ int main(int argc, char **argv)
 		eg_decider_generation(agent.decider), agent.bpf ? "" : "; not covered: ",
 		agent.bpf ? "" : agent.bpf_missing);
 	tell_ready(&ready_fd, EXIT_OK);
+	notify_ready(&agent, "gate attached");
 
 	status = EXIT_OK;
 	while (!stopping) {
@@ -769,6 +802,8 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	sd_notify(0, status == EXIT_OK ? "STOPPING=1\nSTATUS=stopping"
+				       : "STOPPING=1\nSTATUS=failed: see the journal for why");
 	tell_ready(&ready_fd, (char)status);
 	eg_control_stop(control);
 	eg_consult_stop(agent.consult);
