@@ -40,12 +40,13 @@ endif
 #           cmocka, libfuse3 (eg-fuse)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
-#   deb:    debhelper, lintian, mmdebstrap (DIST= builds in a clean root), scdoc (man pages)
+#   docs:   scdoc (man pages from docs/man/*.scd), mandoc (make man-lint)
+#   deb:    debhelper, lintian, mmdebstrap (DIST= builds in a clean root), bash-completion
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libsystemd-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
 	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
-	debhelper dpkg-dev lintian mmdebstrap scdoc bash-completion
+	scdoc mandoc debhelper dpkg-dev lintian mmdebstrap bash-completion
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -82,7 +83,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
 	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so $(BUILD)/bin/libeg-greet.so
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
-.PHONY: vmlinux-h deb man man-lint all deps test unit unit-build demo vm-test bench fuzz install clean format
+.PHONY: vmlinux-h deb all deps test unit unit-build demo vm-test bench fuzz install clean format
 all: $(BINS) $(HELPER_BINS)
 
 deps:
@@ -212,18 +213,6 @@ demo: deps
 bench: all
 	$(Q)BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
-# Man pages from their scdoc sources in docs/man; `make man-lint` holds them to mandoc's lint.
-MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
-man: $(MAN_PAGES)
-$(BUILD)/man/%: docs/man/%.scd
-	$(call msg,SCDOC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)scdoc < $< > $@
-
-man-lint: $(MAN_PAGES)
-	$(Q)out=$$(mandoc -T lint -W warning $(MAN_PAGES) 2>&1); \
-		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
-
 # The Debian package: for this machine's release, or DIST=trixie|bookworm in a clean root.
 DIST ?=
 deb: deps
@@ -240,6 +229,24 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRCS) $(POLICY_SRCS) $(HEADERS)
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
+
+# Manual pages: scdoc sources in docs/man/, roff in $(BUILD)/man/ (tidy.awk drops the empty
+# paragraphs scdoc emits).  man-lint fails on any line mandoc prints at level warning or
+# above, not only on its exit status.
+MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+.PHONY: man man-lint
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: docs/man/%.scd docs/man/tidy.awk
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc < $< > $@.scdoc && awk -f docs/man/tidy.awk $@.scdoc > $@ && rm -f $@.scdoc
+
+man-lint: $(MAN_PAGES)
+	$(Q)out=$$(mandoc -T lint -W warning $(MAN_PAGES) 2>&1); \
+	if [ -n "$$out" ]; then printf '%s\n' "$$out"; exit 1; fi; \
+	echo "mandoc -T lint -W warning: $(words $(MAN_PAGES)) pages, no findings"
 
 # The binaries, the shipped policies and the unit; the audit policy becomes
 # $(SYSCONFDIR)/execgate/execgate.policy unless one is there.  The Debian package takes
