@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# Round two of the bypass corpus (issue 13): ways to run code no signature covers that do
+# not go through an exec, mmap or mprotect the gate decides.  Each helper makes only the
+# syscalls a signed tool could make; it prints "ran patched code" when bytes it wrote ran.
+
+load helpers
+
+setup() {
+	mkdir -p "$SCOPE"
+}
+
+teardown() {
+	[[ -n ${HOLDER_PID:-} ]] && { kill "$HOLDER_PID" 2>/dev/null; wait "$HOLDER_PID" 2>/dev/null; }
+	HOLDER_PID=
+	stop_agent
+	# --harden pins the gate: remove the pins, as an operator replacing it would.
+	rm -rf /sys/fs/bpf/execgate
+	rmdir "$SCOPE" 2>/dev/null || true
+}
+
+# hold FILE: a gated process keeps FILE mapped executable until unhold.
+hold() {
+	local out=$BATS_TEST_TMPDIR/hold.out
+	: >"$out"
+	mkfifo "$BATS_TEST_TMPDIR/hold.in" 2>/dev/null || true
+	gated eg-map hold "$1" <"$BATS_TEST_TMPDIR/hold.in" >"$out" &
+	HOLDER_PID=$!
+	exec {HOLD_FD}>"$BATS_TEST_TMPDIR/hold.in"
+	wait_until "$HOLDER_PID" grep -q '^mapped' "$out" || { cat "$out" >&2; return 1; }
+}
+
+unhold() {
+	exec {HOLD_FD}>&-
+	wait "$HOLDER_PID"
+	HOLDER_PID=
+}
+
+@test "item 1: a file mapped executable is not written in place; rename over still works" {
+	start_gate enforce
+	local file dir=$BATS_TEST_TMPDIR/fresh
+	file=$(fresh signed)
+	run -0 gated eg-exec "$file"
+	# One process maps the verified copy, opens it for writing and writes code into it.
+	run -1 gated eg-map rewrite "$file"
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (open for writing)"
+	run -0 wait_event '"hook":"write"' '"decision":"deny"' '"reason":"mapped_executable"'
+	# Another gated process, while the mapping is held: refused too.
+	hold "$file"
+	run ! gated bash -c "printf x >>'$file'"
+	# Replacing the file by rename, as package managers do, stays possible.
+	cp "$FX/signed" "$dir/new"
+	run -0 gated mv "$dir/new" "$file"
+	unhold
+	# Once nothing maps it, the file may be written again.
+	file=$(fresh signed)
+	run -0 gated eg-exec "$file"
+	run -0 gated bash -c "printf x >>'$file'"
+}
