@@ -57,3 +57,23 @@ unhold() {
 	run -0 gated eg-exec "$file"
 	run -0 gated bash -c "printf x >>'$file'"
 }
+
+@test "item 2: a gated process cannot patch its own code through /proc/self/mem" {
+	start_gate enforce
+	run -1 gated eg-procmem self
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (open /proc/self/mem)"
+	run -0 wait_event '"hook":"write"' '"decision":"deny"' '"reason":"proc_mem"'
+	# Outside the gated scope, nothing changes.
+	run -0 eg-procmem self
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	assert_output --partial '"proc_mem_guard": true'
+	assert_output --partial '"proc_mem_force_override"'
+}
+
+@test "item 2, audit: the write is let through and reported as audit" {
+	start_gate audit
+	run -0 gated eg-procmem self
+	assert_output --partial "ran patched code"
+	run -0 wait_event '"hook":"write"' '"decision":"audit"' '"reason":"proc_mem"'
+}
