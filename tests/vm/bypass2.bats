@@ -77,3 +77,12 @@ unhold() {
 	assert_output --partial "ran patched code"
 	run -0 wait_event '"hook":"write"' '"decision":"audit"' '"reason":"proc_mem"'
 }
+
+@test "item 3: hardened, a gated child cannot ask its parent to trace it (PTRACE_TRACEME)" {
+	start_gate enforce --harden
+	run -1 gated eg-traceme
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (traceme)"
+	# Outside the gated scope a debugger still works.
+	run -0 eg-traceme
+}
