@@ -86,3 +86,19 @@ unhold() {
 	# Outside the gated scope a debugger still works.
 	run -0 eg-traceme
 }
+
+@test "item 10: an executable file mapping cannot be made writable, nor a writable one executable" {
+	start_gate enforce
+	local file
+	file=$(fresh signed)
+	run -0 gated eg-exec "$file"
+	run -1 gated eg-map addwrite "$file"
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (mprotect)"
+	run -0 wait_event '"hook":"mprotect"' '"decision":"deny"' '"reason":"writable_mapping"'
+	run -1 gated eg-map addexec "$file"
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (mprotect)"
+	# Mapping it executable as the loader does still works.
+	run -0 gated eg-map exec "$file"
+}
