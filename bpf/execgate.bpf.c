@@ -22,7 +22,7 @@
  *                            started later).
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
- *                            ptrace-attach anything.
+ *   lsm/ptrace_traceme       ptrace-attach anything, nor ask its parent to trace it.
  *
  * Every program is non-sleepable ("lsm/", not "lsm.s/"), file_open included, which the
  * kernel would let sleep: none reads user memory or waits, and inode storage and the maps
@@ -465,6 +465,18 @@ int BPF_PROG(execgate_ptrace_access_check, struct task_struct *child, unsigned i
 		return eg_refuse_unless(false);
 	/* Writing another process's memory runs code no exec check ever saw. */
 	return eg_refuse_unless(!((mode & PTRACE_MODE_ATTACH) && in_scope(config)));
+}
+
+/* PTRACE_TRACEME: the child asks its parent to trace it, which then writes the child's code
+ * with PTRACE_POKETEXT; no ptrace_access_check runs.  A gated process may not ask. */
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(execgate_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	struct eg_config *config = protecting();
+
+	if (ret || !config)
+		return ret;
+	return eg_refuse_unless(!in_scope(config) || is_agent(config, bpf_get_current_task_btf()));
 }
 
 /*

@@ -110,9 +110,9 @@ struct eg_config {
 };
 
 /* eg_config.flags */
-/* Refuse signals and ptrace to the agent from others, and ptrace attach by gated processes;
- * refuse others an fd of execgate's maps, programs and links, and lookups in the pin
- * directory (the bpf() guard). */
+/* Refuse signals and ptrace to the agent from others, and ptrace attach and PTRACE_TRACEME by
+ * gated processes; refuse others an fd of execgate's maps, programs and links, and lookups
+ * in the pin directory (the bpf() guard). */
 #define EG_CONFIG_PROTECT (1U << 0)
 
 /* Key of EG_MAP_GUARDED: the programs and links the bpf() guard keeps from others.  The agent

@@ -76,8 +76,8 @@ EG_OBJECTS='open (eg_|execgate_)'
 	start_gate enforce --harden
 	run -1 eg-bpfpoke ids
 	refute_output --regexp "$EG_OBJECTS"
-	# Six maps, 12 programs, 12 links; the ring buffer and the guard's own map included.
-	assert_output --regexp "maps open=[0-9]+ refused=6 progs open=[0-9]+ refused=12 links open=[0-9]+ refused=12"
+	# Six maps, 13 programs, 13 links; the ring buffer and the guard's own map included.
+	assert_output --regexp "maps open=[0-9]+ refused=6 progs open=[0-9]+ refused=13 links open=[0-9]+ refused=13"
 	run -1 eg-bpfpoke pins /sys/fs/bpf/execgate
 	refute_output --partial " ok"
 	assert_output --partial "get link_bprm_check_security refused: EPERM"
