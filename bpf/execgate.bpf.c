@@ -12,7 +12,8 @@
  *                            mapping of a file that has writers, nor a private mapping
  *                            that is writable and executable at once.
  *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, and
- *                            never on a mapping whose pages were modified (copy-on-write).
+ *                            never on a mapping whose pages were modified (copy-on-write);
+ *                            no file mapping becomes writable and executable at once (W^X).
  *   lsm/file_open            a gated process may not open for writing a file that a gated
  *   lsm/file_permission      process maps executable (the kernel stopped refusing writers
  *                            of mapped libraries in 5.15), nor /proc/PID/mem (its writes
@@ -410,6 +411,12 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 			return err;
 		forget_written_through_mapping(file);
 	}
+	/* W^X, as mmap_file has it: read-exec to read-write-exec would let the process write
+	 * code into a mapping already executable, and read-write to read-write-exec before
+	 * the first write would leave the pages to be modified with no later check. */
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file),
+			      EG_REASON_WRITABLE_MAPPING);
 	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return 0;
 	/* Pages copied on write hold bytes that are not the file's: patched code. */
