@@ -5,7 +5,8 @@
  *   main ─ options ─ eg_log_open (queue + one writer thread)
  *        ├ eg_decider_new (policy + verifier; quick-start flags become a policy)
  *        ├ eg_ldso_dirs_load (the library directories, from /etc/ld.so.conf)
- *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect) and/or
+ *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect; writes to files mapped
+ *        │            executable and to /proc/PID/mem) and/or
  *        │          eg_consult_start (fanotify FAN_OPEN_EXEC_PERM, synchronous consult;
  *        │            an allowed exec first verifies what the loader will map,
  *        │            eg_libraries_prepare; with BPF, FAN_OPEN_PERM in the library
@@ -127,7 +128,7 @@ static void usage(FILE *out)
 		"  --harden                bpf: pin the gate so it outlives the agent (cached\n"
 		"                          verdicts hold, misses are denied), refuse signals and\n"
 		"                          ptrace to the agent from other processes (but init),\n"
-		"                          and ptrace attach (so /proc/PID/mem writes) by gated\n"
+		"                          and ptrace attach and PTRACE_TRACEME by gated\n"
 		"                          processes; the policy's 'self-protection on' does the\n"
 		"                          same. Stop such an agent with 'execgate stop'\n"
 		"  --pin                   bpf: only the first part of --harden\n"
