@@ -24,15 +24,15 @@
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
  *   lsm/ptrace_traceme       ptrace-attach anything, nor ask its parent to trace it.
- *
- * Every program is non-sleepable ("lsm/", not "lsm.s/"), file_open included, which the
- * kernel would let sleep: none reads user memory or waits, and inode storage and the maps
- * are used the same way from every hook.
  *   lsm/bpf_map              with EG_CONFIG_PROTECT, no process but the agent gets an fd of
  *   lsm/bpf_prog             execgate's maps, programs or links, by id or from a pin (the
  *   lsm/bpf                  bpf() guard); the pin directory's entries can be neither looked
  *   lsm/inode_permission     up, removed nor renamed, and bpffs cannot be unmounted, so the
  *   lsm/sb_umount            pinned links, and with them the gate, outlive the agent.
+ *
+ * Every program is non-sleepable ("lsm/", not "lsm.s/"), file_open included, which the
+ * kernel would let sleep: none reads user memory or waits, and inode storage and the maps
+ * are used the same way from every hook.
  *
  * The agent (execgated) fills eg_verdicts, keyed by inode, before the exec reaches this
  * hook (the synchronous consult), and sets eg_config before attaching.  A verdict that
