@@ -199,7 +199,8 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 static const char *const pinned_links[] = {
 	"link_bprm_check_security", "link_mmap_file", "link_file_mprotect", "link_task_kill",
 	"link_ptrace_access_check", "link_bpf_map", "link_bpf_prog", "link_bpf",
-	"link_inode_permission", "link_sb_umount",
+	"link_inode_permission", "link_sb_umount", "link_file_open", "link_file_permission",
+	"link_ptrace_traceme",
 };
 #define EG_LINK_COUNT (sizeof(pinned_links) / sizeof(pinned_links[0]))
 
@@ -218,6 +219,9 @@ static void gate_links(const struct eg_bpf *bpf, struct bpf_link *ret_links[EG_L
 		bpf->skel->links.execgate_bpf,
 		bpf->skel->links.execgate_inode_permission,
 		bpf->skel->links.execgate_sb_umount,
+		bpf->skel->links.execgate_file_open,
+		bpf->skel->links.execgate_file_permission,
+		bpf->skel->links.execgate_ptrace_traceme,
 	};
 
 	_Static_assert(sizeof(links) / sizeof(links[0]) == EG_LINK_COUNT, "one pin name per link");

@@ -37,6 +37,8 @@ static const char *hook_name(__u16 hook)
 		return "mmap";
 	case EG_HOOK_MPROTECT:
 		return "mprotect";
+	case EG_HOOK_WRITE:
+		return "write";
 	}
 	return "unknown";
 }

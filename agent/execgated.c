@@ -5,7 +5,8 @@
  *   main ─ options ─ eg_log_open (queue + one writer thread)
  *        ├ eg_decider_new (policy + verifier; quick-start flags become a policy)
  *        ├ eg_ldso_dirs_load (the library directories, from /etc/ld.so.conf)
- *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect) and/or
+ *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect; writes to files mapped
+ *        │            executable and to /proc/PID/mem) and/or
  *        │          eg_consult_start (fanotify FAN_OPEN_EXEC_PERM, synchronous consult;
  *        │            an allowed exec first verifies what the loader will map,
  *        │            eg_libraries_prepare; with BPF, FAN_OPEN_PERM in the library
@@ -24,11 +25,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,7 +130,7 @@ static void usage(FILE *out)
 		"  --harden                bpf: pin the gate so it outlives the agent (cached\n"
 		"                          verdicts hold, misses are denied), refuse signals and\n"
 		"                          ptrace to the agent from other processes (but init),\n"
-		"                          and ptrace attach (so /proc/PID/mem writes) by gated\n"
+		"                          and ptrace attach and PTRACE_TRACEME by gated\n"
 		"                          processes; the policy's 'self-protection on' does the\n"
 		"                          same. Stop such an agent with 'execgate stop'\n"
 		"  --pin                   bpf: only the first part of --harden\n"
@@ -508,6 +511,49 @@ static void control_stop(void *ctx)
 	stopping = 1;
 }
 
+/* The kernel's own rule for writes to /proc/PID/mem of a process's read-only mappings
+ * (6.12 and later): "always", "ptrace" or "never", from proc_mem.force_override= on the
+ * command line, else from the kernel's build configuration when /boot has it; JSON null
+ * when neither says (before 6.12 there is no such rule: such writes are always forced). */
+static json_t *proc_mem_force_override(void)
+{
+	static const char *const config_names[][2] = {
+		{ "CONFIG_PROC_MEM_ALWAYS_FORCE=y", "always" },
+		{ "CONFIG_PROC_MEM_FORCE_PTRACE=y", "ptrace" },
+		{ "CONFIG_PROC_MEM_NO_FORCE=y", "never" },
+	};
+	char line[4096], path[PATH_MAX], *found;
+	json_t *value = json_null();
+	struct utsname uts;
+	FILE *file;
+
+	file = fopen("/proc/cmdline", "re");
+	if (file) {
+		if (fgets(line, sizeof(line), file) &&
+		    (found = strstr(line, "proc_mem.force_override=")) &&
+		    (found == line || found[-1] == ' ')) {
+			found += strlen("proc_mem.force_override=");
+			found[strcspn(found, " \n")] = '\0';
+			value = json_string(found);
+		}
+		fclose(file);
+		if (!json_is_null(value))
+			return value;
+	}
+	if (uname(&uts) < 0)
+		return value;
+	snprintf(path, sizeof(path), "/boot/config-%s", uts.release);
+	file = fopen(path, "re");
+	if (!file)
+		return value;
+	while (json_is_null(value) && fgets(line, sizeof(line), file))
+		for (size_t i = 0; i < sizeof(config_names) / sizeof(config_names[0]); i++)
+			if (!strncmp(line, config_names[i][0], strlen(config_names[i][0])))
+				value = json_string(config_names[i][1]);
+	fclose(file);
+	return value;
+}
+
 static json_t *control_status(void *ctx)
 {
 	struct agent *agent = ctx;
@@ -518,6 +564,9 @@ static json_t *control_status(void *ctx)
 		json_array_append_new(coverage, json_string("exec (BPF LSM)"));
 		json_array_append_new(coverage, json_string("executable mmap (BPF LSM)"));
 		json_array_append_new(coverage, json_string("mprotect adding exec (BPF LSM)"));
+		json_array_append_new(coverage,
+				      json_string("writes to files mapped executable and to "
+						  "/proc/PID/mem by gated processes (BPF LSM)"));
 	}
 	if (agent->consult)
 		json_array_append_new(coverage, json_string("exec opens, verified before they "
@@ -528,6 +577,10 @@ static json_t *control_status(void *ctx)
 							    "before they are mapped"));
 	json_object_set_new(status, "backend", json_string(agent->backend));
 	json_object_set_new(status, "hardened", json_boolean(agent->hardened));
+	/* The gate's own guard (lsm/file_open) and the kernel's switch, side by side: on
+	 * 6.1 the guard is the only protection against /proc/PID/mem writes. */
+	json_object_set_new(status, "proc_mem_guard", json_boolean(agent->bpf != NULL));
+	json_object_set_new(status, "proc_mem_force_override", proc_mem_force_override());
 	json_object_set_new(status, "coverage", coverage);
 	json_object_set_new(status, "missing",
 			    agent->bpf ? json_null() : json_string(agent->bpf_missing));

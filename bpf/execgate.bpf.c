@@ -12,15 +12,27 @@
  *                            mapping of a file that has writers, nor a private mapping
  *                            that is writable and executable at once.
  *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, and
- *                            never on a mapping whose pages were modified (copy-on-write).
+ *                            never on a mapping whose pages were modified (copy-on-write);
+ *                            no file mapping becomes writable and executable at once (W^X).
+ *   lsm/file_open            a gated process may not open for writing a file that a gated
+ *   lsm/file_permission      process maps executable (the kernel stopped refusing writers
+ *                            of mapped libraries in 5.15), nor /proc/PID/mem (its writes
+ *                            patch private file mappings with no mmap or mprotect); the
+ *                            second hook catches a write through a descriptor that was
+ *                            opened before (the mapping made meanwhile, or the gate
+ *                            started later).
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
- *                            ptrace-attach anything (nor so write /proc/PID/mem).
+ *   lsm/ptrace_traceme       ptrace-attach anything, nor ask its parent to trace it.
  *   lsm/bpf_map              with EG_CONFIG_PROTECT, no process but the agent gets an fd of
  *   lsm/bpf_prog             execgate's maps, programs or links, by id or from a pin (the
  *   lsm/bpf                  bpf() guard); the pin directory's entries can be neither looked
  *   lsm/inode_permission     up, removed nor renamed, and bpffs cannot be unmounted, so the
  *   lsm/sb_umount            pinned links, and with them the gate, outlive the agent.
+ *
+ * Every program is non-sleepable ("lsm/", not "lsm.s/"), file_open included, which the
+ * kernel would let sleep: none reads user memory or waits, and inode storage and the maps
+ * are used the same way from every hook.
  *
  * The agent (execgated) fills eg_verdicts, keyed by inode, before the exec reaches this
  * hook (the synchronous consult), and sets eg_config before attaching.  A verdict that
@@ -48,6 +60,8 @@
 #define PTRACE_MODE_ATTACH 0x02
 #define MAY_EXEC 0x01
 #define MAY_WRITE 0x02
+#define FMODE_WRITE 0x2
+#define PROC_SUPER_MAGIC 0x9fa0
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -59,6 +73,17 @@ struct {
 	__type(key, int);
 	__type(value, struct eg_verdict_rec);
 } eg_verdicts SEC(".maps");
+
+/* The inodes a gated process was allowed to map executable: while such a mapping exists,
+ * gated processes may not write the file.  One byte per inode, gone with the inode; no size,
+ * like eg_verdicts.  Never cleared: whether a mapping still exists is read from the inode
+ * each time (mapped_executable()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} eg_exec_mapped SEC(".maps");
 
 /* Settings, one entry, written by the agent before attach and at every reload. */
 struct {
@@ -181,23 +206,32 @@ static __always_inline bool is_agent(const struct eg_config *config, struct task
 	       config->agent_tick_ns && started / config->agent_tick_ns == config->agent_start_ticks;
 }
 
-static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
-				  __u16 forced_reason)
+/* The settings when the current process is gated: configured, in scope, not the agent;
+ * else NULL. */
+static __always_inline struct eg_config *gating(void)
 {
-	struct eg_verdict_rec *rec = bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
 	__u32 zero = 0;
 	struct eg_config *config = bpf_map_lookup_elem(&eg_config, &zero);
-	__u8 verdict = EG_VERDICT_NONE;
-	__u16 reason = EG_REASON_NONE;
-	bool deny;
 
 	/* Not configured yet: the agent attaches only after writing the config, so this
 	 * is a program loaded by someone else; stay out of the way. */
 	if (!config || config->abi_version != EG_ABI_VERSION)
-		return 0;
-	if (is_agent(config, bpf_get_current_task_btf()))
-		return 0;
-	if (!in_scope(config))
+		return NULL;
+	if (is_agent(config, bpf_get_current_task_btf()) || !in_scope(config))
+		return NULL;
+	return config;
+}
+
+static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
+				  __u16 forced_reason)
+{
+	struct eg_verdict_rec *rec = bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
+	struct eg_config *config = gating();
+	__u8 verdict = EG_VERDICT_NONE;
+	__u16 reason = EG_REASON_NONE;
+	bool deny;
+
+	if (!config)
 		return 0;
 
 	if (rec && verdict_current(rec, inode, config))
@@ -258,17 +292,85 @@ static __always_inline void forget_written_through_mapping(struct file *file)
 	bpf_inode_storage_delete(&eg_verdicts, file->f_inode);
 }
 
+/* Is INODE mapped executable by a gated process right now?  The flag says a gated process
+ * was allowed such a mapping; the inode's own list of mappings says whether any mapping is
+ * left.  A stacking filesystem (overlayfs; FUSE passthrough) maps the backing file's pages,
+ * so its own inode's list stays empty: there the flag alone counts, for the inode's
+ * lifetime.  A mapping whose check passed but which is not yet in the list (the mapping
+ * process is between the hook and the insertion) is not seen: see the threat model. */
+static __always_inline bool mapped_executable(struct inode *inode)
+{
+	if (!bpf_inode_storage_get(&eg_exec_mapped, inode, 0, 0))
+		return false;
+	if (BPF_CORE_READ(inode, i_sb, s_stack_depth) > 0)
+		return true;
+	return BPF_CORE_READ(inode, i_mapping, i_mmap.rb_root.rb_node) != NULL;
+}
+
+/* /proc/PID/mem and /proc/PID/task/TID/mem: the only files named "mem" on procfs. */
+static __always_inline bool is_proc_mem(struct file *file)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	char name[4] = {};
+
+	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != PROC_SUPER_MAGIC ||
+	    BPF_CORE_READ(dentry, d_name.len) != 3)
+		return false;
+	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
+	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm';
+}
+
+/* A gated process writing FILE: its bytes must not change under an executable mapping, and
+ * /proc/PID/mem writes go around every mapping check (FOLL_FORCE patches read-only private
+ * file mappings).  Decided as any other access: denied in enforce mode, reported as audit
+ * in audit mode. */
+static __always_inline int check_write(struct file *file)
+{
+	__u16 reason;
+
+	if (is_proc_mem(file))
+		reason = EG_REASON_PROC_MEM;
+	else if (mapped_executable(file->f_inode))
+		reason = EG_REASON_MAPPED_EXECUTABLE;
+	else
+		return 0;
+	return decide(file->f_inode, EG_HOOK_WRITE, mapped_name(file), reason);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(execgate_file_open, struct file *file, int ret)
+{
+	if (ret || !(file->f_mode & FMODE_WRITE))
+		return ret;
+	return check_write(file);
+}
+
+/* Every read and write goes through here: only writes are looked at. */
+SEC("lsm/file_permission")
+int BPF_PROG(execgate_file_permission, struct file *file, int mask, int ret)
+{
+	if (ret || !(mask & MAY_WRITE))
+		return ret;
+	return check_write(file);
+}
+
 SEC("lsm/mmap_file")
 int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
 	struct inode *inode;
 	__u16 forced = EG_REASON_NONE;
+	int err;
 
 	if (ret)
 		return ret;
-	if (file && (flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
+	if (file && (flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE)) {
+		/* Writing through a shared mapping is writing the file. */
+		err = check_write(file);
+		if (err)
+			return err;
 		forget_written_through_mapping(file);
+	}
 	/* Anonymous executable memory has no file to verify: out of scope. */
 	if (!file || !(prot & PROT_EXEC))
 		return 0;
@@ -277,7 +379,17 @@ int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsig
 	if (BPF_CORE_READ(inode, i_writecount.counter) > 0 ||
 	    ((flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)))
 		forced = EG_REASON_WRITABLE_MAPPING;
-	return decide(inode, EG_HOOK_MMAP, mapped_name(file), forced);
+	err = decide(inode, EG_HOOK_MMAP, mapped_name(file), forced);
+	/* Flagged for every gated process the mapping was let through for (audit mode too),
+	 * so that its writers are decided from now on. */
+	if (!err && gating()) {
+		__u8 *mapped = bpf_inode_storage_get(&eg_exec_mapped, inode, 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (mapped)
+			*mapped = 1;
+	}
+	return err;
 }
 
 SEC("lsm/file_mprotect")
@@ -290,9 +402,22 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	if (ret)
 		return ret;
 	file = vma->vm_file;
-	if (file && (prot & PROT_WRITE) && (BPF_CORE_READ(vma, vm_flags) & VM_SHARED))
+	if (!file)
+		return 0;
+	if ((prot & PROT_WRITE) && (BPF_CORE_READ(vma, vm_flags) & VM_SHARED)) {
+		int err = check_write(file);
+
+		if (err)
+			return err;
 		forget_written_through_mapping(file);
-	if (!file || !(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+	}
+	/* W^X, as mmap_file has it: read-exec to read-write-exec would let the process write
+	 * code into a mapping already executable, and read-write to read-write-exec before
+	 * the first write would leave the pages to be modified with no later check. */
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file),
+			      EG_REASON_WRITABLE_MAPPING);
+	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return 0;
 	/* Pages copied on write hold bytes that are not the file's: patched code. */
 	if (BPF_CORE_READ(vma, anon_vma))
@@ -349,6 +474,18 @@ int BPF_PROG(execgate_ptrace_access_check, struct task_struct *child, unsigned i
 	return eg_refuse_unless(!((mode & PTRACE_MODE_ATTACH) && in_scope(config)));
 }
 
+/* PTRACE_TRACEME: the child asks its parent to trace it, which then writes the child's code
+ * with PTRACE_POKETEXT; no ptrace_access_check runs.  A gated process may not ask. */
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(execgate_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	struct eg_config *config = protecting();
+
+	if (ret || !config)
+		return ret;
+	return eg_refuse_unless(!in_scope(config) || is_agent(config, bpf_get_current_task_btf()));
+}
+
 /*
  * The bpf() guard.  A process other than the agent may not obtain a file descriptor of
  * execgate's maps, programs or links; without one it can neither read nor write a map,
@@ -396,7 +533,8 @@ int BPF_PROG(execgate_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
 				map != (struct bpf_map *)&eg_config &&
 				map != (struct bpf_map *)&eg_events &&
 				map != (struct bpf_map *)&eg_counters &&
-				map != (struct bpf_map *)&eg_guarded);
+				map != (struct bpf_map *)&eg_guarded &&
+				map != (struct bpf_map *)&eg_exec_mapped);
 }
 
 SEC("lsm/bpf_prog")

@@ -6,13 +6,14 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 5
+#define EG_ABI_VERSION 6
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
 #define EG_MAP_EVENTS "eg_events"
 #define EG_MAP_COUNTERS "eg_counters"
 #define EG_MAP_GUARDED "eg_guarded"
+#define EG_MAP_EXEC_MAPPED "eg_exec_mapped"
 
 /* Where execgated pins its maps (and, when hardened, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
@@ -35,6 +36,7 @@ enum eg_hook {
 	EG_HOOK_EXEC = 1,
 	EG_HOOK_MMAP = 2,
 	EG_HOOK_MPROTECT = 3,
+	EG_HOOK_WRITE = 4, /* a file opened or written for writing (file_open, file_permission) */
 };
 
 enum eg_decision {
@@ -66,6 +68,8 @@ enum eg_reason {
 	EG_REASON_WRITABLE_MAPPING = 18,
 	EG_REASON_MODIFIED_MAPPING = 19,
 	EG_REASON_VERDICT = 20, /* a verdict set by hand (execgated --set-verdict) */
+	EG_REASON_MAPPED_EXECUTABLE = 21, /* a write to a file a gated process maps executable */
+	EG_REASON_PROC_MEM = 22,	  /* a write to /proc/PID/mem */
 	EG_REASON_COUNT,
 };
 
@@ -106,9 +110,9 @@ struct eg_config {
 };
 
 /* eg_config.flags */
-/* Refuse signals and ptrace to the agent from others, and ptrace attach (so /proc/PID/mem
- * writes) by gated processes; refuse others an fd of execgate's maps, programs and links, and
- * lookups in the pin directory (the bpf() guard). */
+/* Refuse signals and ptrace to the agent from others, and ptrace attach and PTRACE_TRACEME by
+ * gated processes; refuse others an fd of execgate's maps, programs and links, and lookups
+ * in the pin directory (the bpf() guard). */
 #define EG_CONFIG_PROTECT (1U << 0)
 
 /* Key of EG_MAP_GUARDED: the programs and links the bpf() guard keeps from others.  The agent

@@ -60,7 +60,7 @@ static const char usage_text[] =
 	"                      crl_missing, weak_algorithm, bad_timestamp, unverified,\n"
 	"                      denied_by_rule, malformed, verification_timeout, deny_list,\n"
 	"                      timestamp_required, writable_mapping, modified_mapping,\n"
-	"                      verdict\n"
+	"                      verdict, mapped_executable, proc_mem\n"
 	"  --signer S          signer subject containing S (any case), or certificate\n"
 	"                      SHA-256 fingerprint starting with S (4+ hex digits, colons\n"
 	"                      and a 'sha256:' prefix allowed)\n"

@@ -7,8 +7,8 @@
  * name, so rules on `spki` or `catalog` never match in a replay.  A verified file refused
  * by a rule was logged as `denied_by_rule`: it replays as verified.  An allowed signed
  * file replays as verified, an allowed unsigned one as `no_signature`.  The kernel's
- * mapping checks (writable_mapping, modified_mapping) are no policy's to change: those
- * records keep their decision. */
+ * mapping and write checks (writable_mapping, modified_mapping, mapped_executable,
+ * proc_mem) are no policy's to change: those records keep their decision. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +78,9 @@ int eg_log_replay_apply(const struct eg_log_replay *r, struct eg_log_rec *rec)
 	json_t *root = rec->root;
 
 	if (rec->reason && (!strcmp(rec->reason, "writable_mapping") ||
-			    !strcmp(rec->reason, "modified_mapping")))
+			    !strcmp(rec->reason, "modified_mapping") ||
+			    !strcmp(rec->reason, "mapped_executable") ||
+			    !strcmp(rec->reason, "proc_mem")))
 		return 0;
 	if (rec->has_sig) {
 		f.subject = rec->subject;

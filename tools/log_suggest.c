@@ -46,9 +46,9 @@ struct eg_log_suggest {
 	int64_t first_ns, last_ns;
 };
 
-static const char *const never[] = { "revoked",	 "bad_signature",    "deny_list",
-				     "malformed", "writable_mapping", "modified_mapping",
-				     NULL };
+static const char *const never[] = { "revoked",		 "bad_signature",    "deny_list",
+				     "malformed",		 "writable_mapping", "modified_mapping",
+				     "mapped_executable", "proc_mem",	     NULL };
 
 struct eg_log_suggest *eg_log_suggest_new(void)
 {

@@ -26,6 +26,8 @@ static const char *const reason_names[EG_REASON_COUNT] = {
 	[EG_REASON_WRITABLE_MAPPING] = "writable_mapping",
 	[EG_REASON_MODIFIED_MAPPING] = "modified_mapping",
 	[EG_REASON_VERDICT] = "verdict",
+	[EG_REASON_MAPPED_EXECUTABLE] = "mapped_executable",
+	[EG_REASON_PROC_MEM] = "proc_mem",
 };
 
 const char *eg_reason_name(enum eg_reason reason)
