@@ -32,11 +32,12 @@ endif
 .SUFFIXES:
 
 # Packages from Debian that the project needs, by purpose:
-#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka, libfuse3 (eg-fuse)
+#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka, libfuse3 (eg-fuse),
+#           libsystemd (journal fields and lifecycle messages of execgated)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
-	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev libfuse3-dev \
+	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev libfuse3-dev libsystemd-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
 	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
 
@@ -109,7 +110,7 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/bin/execgated: $(AGENT_OBJS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ -lbpf $(LIBS) -lpthread
+	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ -lbpf $(LIBS) -lsystemd -lpthread
 
 $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(call msg,LD,$@)

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,8 +42,13 @@
 #include "events.h"
 #include "libraries.h"
 #include "log.h"
+#include "notice.h"
 
-enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2 };
+/* EXIT_NO_POLICY: the configured policy does not load and no last known good copy could
+ * be used either (--help, README). */
+enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2, EXIT_NO_POLICY = 3 };
+
+#define DEFAULT_STATE_DIR "/var/lib/execgate"
 enum backend { BACKEND_AUTO, BACKEND_BPF, BACKEND_FANOTIFY };
 
 #define MAX_LIST 32
@@ -62,6 +68,7 @@ struct options {
 	const char *scope_cgroup;
 	struct eg_log_settings log;
 	const char *control;
+	const char *state_dir;
 	unsigned int timeout_ms;
 	unsigned int workers;
 	bool foreground;
@@ -85,6 +92,13 @@ struct agent {
 	char bpf_missing[512];
 	bool hardened;
 	time_t started;
+	/* One reload at a time (SIGHUP and the control socket); the last one's outcome is
+	 * in `execgate status`. */
+	pthread_mutex_t reload_lock;
+	time_t reload_time; /* 0: none yet */
+	bool reload_ok;
+	const char *reload_via;
+	char reload_error[1024];
 };
 
 static volatile sig_atomic_t stopping, reload_requested;
@@ -141,14 +155,21 @@ static void usage(FILE *out)
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
 		"                          with a count (default 1000; 0 writes each at once)\n"
 		"  --control PATH          control socket (default " EG_CONTROL_SOCKET ")\n"
+		"  --state-dir DIR         where the last known good policy is kept (default\n"
+		"                          " DEFAULT_STATE_DIR "; it must exist): a copy of the last\n"
+		"                          policy accepted, started on when the configured one\n"
+		"                          does not load\n"
 		"  --foreground            stay in the foreground (otherwise detach once ready)\n"
 		"  --set-verdict V FILE    store verdict V for FILE in the running agent's map\n"
 		"  -v, --verbose           show libbpf's messages\n"
 		"  -h, --help              this text\n\n"
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
-		"refused and the old one stays); SIGINT and SIGTERM stop.\n"
+		"refused and the old one stays; 'execgate reload' does the same and reports the\n"
+		"outcome); SIGINT and SIGTERM stop.\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
-		"error, bad policy, or the chosen backend is unavailable (the message says why).\n");
+		"error, bad quick-start flags, or the chosen backend is unavailable (the message\n"
+		"says why), 3 the --policy does not load and there is no usable last known good\n"
+		"copy in the state directory to start on.\n");
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
@@ -213,6 +234,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "log-allows", no_argument, NULL, 'A' },
 		{ "coalesce-ms", required_argument, NULL, 'C' },
 		{ "control", required_argument, NULL, 'k' },
+		{ "state-dir", required_argument, NULL, 'D' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "no-fanotify", no_argument, NULL, 'N' },
 		{ "harden", no_argument, NULL, 'H' },
@@ -305,6 +327,10 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			break;
 		case 'k':
 			ret->control = optarg;
+			break;
+		case 'D':
+			ret->state_dir = optarg;
+			ret->decider.state_dir = optarg;
 			break;
 		case 'f':
 			ret->foreground = true;
@@ -444,12 +470,48 @@ static void prescan(struct agent *agent)
 	}
 }
 
-static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
+/* Apply what the running policy asks of the log. */
+static void apply_policy_settings(struct agent *agent)
 {
-	int err = eg_decider_reload(agent->decider, errbuf, errlen);
+	eg_log_set_journal(agent->log, eg_decider_log_journal(agent->decider));
+}
 
+/* Keep the running policy as the last known good copy; a failure is said, not fatal. */
+static void save_last_good(struct agent *agent)
+{
+	char why[1024] = "";
+
+	if (eg_decider_save_last_good(agent->decider, why, sizeof(why)))
+		eg_notice(agent->log, agent->host, EG_NOTICE_STATE, NULL,
+			  "cannot keep the last known good policy: %s", why);
+}
+
+static json_t *policy_fields(struct agent *agent)
+{
+	json_t *status = eg_decider_status(agent->decider);
+	json_t *policy = json_incref(json_object_get(status, "policy"));
+
+	json_decref(status);
+	return policy ? policy : json_null();
+}
+
+static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t errlen)
+{
+	int err;
+
+	pthread_mutex_lock(&agent->reload_lock);
+	err = eg_decider_reload(agent->decider, errbuf, errlen);
+	agent->reload_time = time(NULL);
+	agent->reload_ok = !err;
+	agent->reload_via = via;
+	snprintf(agent->reload_error, sizeof(agent->reload_error), "%s", err ? errbuf : "");
 	if (err) {
-		fprintf(stderr, "execgated: reload refused, the running policy stays: %s\n", errbuf);
+		pthread_mutex_unlock(&agent->reload_lock);
+		eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_REFUSED,
+			  json_pack("{s:s, s:s, s:s, s:o}", "outcome", "refused", "via", via,
+				    "error", errbuf, "policy", policy_fields(agent)),
+			  "reload (%s) refused, the running policy (generation %u) stays: %s", via,
+			  eg_decider_generation(agent->decider), errbuf);
 		return err;
 	}
 	/* Pre-scanned files are verified again under the new generation before the kernel
@@ -463,14 +525,19 @@ static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 	if (agent->consult)
 		eg_consult_flush(agent->consult);
 	eg_log_reopen(agent->log);
-	fprintf(stderr, "execgated: reloaded: policy generation %u\n",
-		eg_decider_generation(agent->decider));
+	apply_policy_settings(agent);
+	save_last_good(agent);
+	pthread_mutex_unlock(&agent->reload_lock);
+	eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_ACCEPTED,
+		  json_pack("{s:s, s:s, s:n, s:o}", "outcome", "accepted", "via", via, "error",
+			    "policy", policy_fields(agent)),
+		  "reloaded (%s): policy generation %u", via, eg_decider_generation(agent->decider));
 	return 0;
 }
 
 static int control_reload(void *ctx, char *errbuf, size_t errlen)
 {
-	return do_reload(ctx, errbuf, errlen);
+	return do_reload(ctx, "control socket", errbuf, errlen);
 }
 
 static void control_stop(void *ctx)
@@ -528,6 +595,28 @@ static json_t *control_status(void *ctx)
 	}
 	json_object_set_new(status, "log_drops",
 			    json_integer((json_int_t)eg_log_dropped(agent->log)));
+	json_object_set_new(status, "log_write_errors",
+			    json_integer((json_int_t)eg_log_write_errors(agent->log)));
+	pthread_mutex_lock(&agent->reload_lock);
+	if (agent->reload_time) {
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&agent->reload_time, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(status, "last_reload",
+				    json_pack("{s:s, s:s, s:s, s:o}", "time", when, "outcome",
+					      agent->reload_ok ? "accepted" : "refused", "via",
+					      agent->reload_via, "error",
+					      agent->reload_ok ? json_null()
+							       : json_string(agent->reload_error)));
+	} else {
+		json_object_set_new(status, "last_reload", json_null());
+	}
+	pthread_mutex_unlock(&agent->reload_lock);
+	json_object_set_new(status, "state_dir", agent->options->state_dir
+							 ? json_string(agent->options->state_dir)
+							 : json_null());
 	json_object_set_new(status, "uptime_seconds",
 			    json_integer((json_int_t)(time(NULL) - agent->started)));
 	return status;
@@ -667,10 +756,16 @@ int main(int argc, char **argv)
 		.on_miss = EG_VERDICT_DENY,
 		.log = { .json_path = "-", .window_ms = 1000 },
 		.control = EG_CONTROL_SOCKET,
+		.state_dir = DEFAULT_STATE_DIR,
+		.decider = { .state_dir = DEFAULT_STATE_DIR },
 		.timeout_ms = 5000,
 		.workers = 4,
 	};
-	struct agent agent = { .options = &options, .started = time(NULL) };
+	struct agent agent = {
+		.options = &options,
+		.started = time(NULL),
+		.reload_lock = PTHREAD_MUTEX_INITIALIZER,
+	};
 	struct eg_control_ops control_ops = {
 		.status = control_status,
 		.reload = control_reload,
@@ -703,11 +798,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
 		goto out;
 	}
+	eg_notice(agent.log, agent.host, EG_NOTICE_START, NULL, "starting: policy %s",
+		  options.decider.policy_path ? options.decider.policy_path : "(command line)");
 	err = eg_decider_new(&options.decider, agent.log, &agent.decider, errbuf, sizeof(errbuf));
 	if (err) {
 		fprintf(stderr, "execgated: %s\n", errbuf[0] ? errbuf : strerror(-err));
+		if (err == -ESTALE)
+			status = EXIT_NO_POLICY;
 		goto out;
 	}
+	if (eg_decider_fallback(agent.decider)) {
+		json_t *policy = policy_fields(&agent);
+
+		eg_notice(agent.log, agent.host, EG_NOTICE_LAST_GOOD,
+			  json_pack("{s:s, s:O}", "error", eg_decider_fallback(agent.decider),
+				    "policy", policy),
+			  "THE CONFIGURED POLICY DOES NOT LOAD: %s; running on the last known "
+			  "good copy from %s (sha256 %s) until a reload succeeds",
+			  eg_decider_fallback(agent.decider), options.state_dir,
+			  json_string_value(json_object_get(policy, "sha256")) ?: "?");
+		json_decref(policy);
+	} else {
+		save_last_good(&agent);
+	}
+	apply_policy_settings(&agent);
 	/* Read once: a library directory added later is searched after a restart. */
 	err = eg_ldso_dirs_load("/etc/ld.so.conf", &agent.libraries.dirs);
 	if (err) {
@@ -742,18 +856,19 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	fprintf(stderr, "execgated: ready: backend %s, mode %s, policy generation %u%s%s\n",
-		agent.backend,
-		eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
-		eg_decider_generation(agent.decider), agent.bpf ? "" : "; not covered: ",
-		agent.bpf ? "" : agent.bpf_missing);
+	eg_notice(agent.log, agent.host, EG_NOTICE_READY, NULL,
+		  "ready: backend %s, mode %s, policy generation %u%s%s%s", agent.backend,
+		  eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
+		  eg_decider_generation(agent.decider),
+		  eg_decider_fallback(agent.decider) ? " (the last known good copy)" : "",
+		  agent.bpf ? "" : "; not covered: ", agent.bpf ? "" : agent.bpf_missing);
 	tell_ready(&ready_fd, EXIT_OK);
 
 	status = EXIT_OK;
 	while (!stopping) {
 		if (reload_requested) {
 			reload_requested = 0;
-			do_reload(&agent, errbuf, sizeof(errbuf));
+			do_reload(&agent, "SIGHUP", errbuf, sizeof(errbuf));
 		}
 		if (events) {
 			err = ring_buffer__poll(events, 200);
@@ -768,6 +883,8 @@ int main(int argc, char **argv)
 			nanosleep(&tick, NULL);
 		}
 	}
+	eg_notice(agent.log, agent.host, EG_NOTICE_STOP, NULL, "stopping%s",
+		  status ? ": the event loop failed" : "");
 out:
 	tell_ready(&ready_fd, (char)status);
 	eg_control_stop(control);
