@@ -21,8 +21,9 @@ void eg_runtime_policy_error(const struct eg_policy_error *err, int r, char *err
 /* A policy with require-signed-policy binds itself and every replacement: the signature
  * must be a detached one by a policy-signing certificate (never a code-signing one)
  * chaining to that setting's anchors. */
-static int check_signature(const struct eg_policy *policy, const char *path, const char *sig_path,
-			   const char *running_requirement, char *errbuf, size_t errlen)
+int eg_runtime_check_signature(const struct eg_policy *policy, const char *path,
+			       const char *sig_path, const char *running_requirement, char *errbuf,
+			       size_t errlen)
 {
 	const char *trust = running_requirement ? running_requirement
 						: eg_policy_settings(policy)->require_signed_policy;
@@ -70,8 +71,8 @@ int eg_runtime_build(struct eg_policy *policy, const char *path, const char *sig
 	memset(ret, 0, sizeof(*ret));
 	ret->policy = policy;
 	if (path) {
-		err = check_signature(policy, path, sig_path, config->require_signed, errbuf,
-				      errlen);
+		err = eg_runtime_check_signature(policy, path, sig_path, config->require_signed,
+						 errbuf, errlen);
 		if (err)
 			goto fail;
 	}

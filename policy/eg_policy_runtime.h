@@ -46,6 +46,13 @@ int eg_runtime_build(struct eg_policy *policy, const char *path, const char *sig
 		     const struct eg_runtime_config *config, struct eg_runtime *ret, char *errbuf,
 		     size_t errlen);
 
+/* The signature check of the loader alone: when REQUIREMENT (else the policy's own
+ * require-signed-policy) names trust, SIG_PATH (NULL: PATH.sig) must sign POLICY.  0, or
+ * -EPERM (missing or refused), or another negative errno, with ERRBUF filled. */
+int eg_runtime_check_signature(const struct eg_policy *policy, const char *path,
+			       const char *sig_path, const char *requirement, char *errbuf,
+			       size_t errlen);
+
 /* ERR as the message the agent and the tools print: "FILE:LINE:COLUMN: message". */
 void eg_runtime_policy_error(const struct eg_policy_error *err, int r, char *errbuf, size_t errlen);
 
