@@ -325,6 +325,9 @@ static int load_last_good(struct eg_decider *decider, struct runtime **ret, char
 			 err == -ENOENT ? "no last known good copy" : strerror(-err));
 		goto out;
 	}
+	/* Written without a newline; one added by hand is not part of the name. */
+	while (name_len && name[name_len - 1] == '\n')
+		name[--name_len] = '\0';
 	err = eg_policy_parse_canonical(name, buf, len, 0, &policy, &perr);
 	if (err) {
 		eg_runtime_policy_error(&perr, err, errbuf, errlen);
