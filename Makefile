@@ -34,12 +34,13 @@ endif
 # Packages from Debian that the project needs, by purpose:
 #   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, cmocka, libfuse3 (eg-fuse),
 #           libsystemd (journal fields and lifecycle messages of execgated)
-#   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
+#   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP),
+#           prometheus (its promtool checks the metrics file)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libcmocka-dev libfuse3-dev libsystemd-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
-	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
+	python3 prometheus curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter

@@ -42,6 +42,8 @@ struct eg_decider {
 	pthread_mutex_t lock;    /* guards current and its reference counts */
 	struct runtime *current;
 	unsigned long long allowed, denied, audited;
+	/* by decision (allow, deny, audit) and reason, for the metrics */
+	unsigned long long by_reason[3][EG_REASON_COUNT];
 	bool on_last_good;          /* started on the last known good copy */
 	char fallback_reason[1024]; /* why the configured policy was not used */
 };
@@ -708,6 +710,20 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
 }
 
+static void count(struct eg_decider *decider, enum eg_decision decision, enum eg_reason reason)
+{
+	pthread_mutex_lock(&decider->lock);
+	if (decision == EG_DECISION_ALLOW)
+		decider->allowed++;
+	else if (decision == EG_DECISION_DENY)
+		decider->denied++;
+	else
+		decider->audited++;
+	if ((unsigned int)decision < 3 && (unsigned int)reason < EG_REASON_COUNT)
+		decider->by_reason[decision][reason]++;
+	pthread_mutex_unlock(&decider->lock);
+}
+
 /* PID 0: the agent's own pre-scan, which caches verdicts but logs nothing (no access
  * happened yet; the kernel reports the ones that do). */
 bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
@@ -773,14 +789,7 @@ out:
 		runtime_put(decider, runtime);
 		return decision != EG_DECISION_DENY;
 	}
-	pthread_mutex_lock(&decider->lock);
-	if (decision == EG_DECISION_ALLOW)
-		decider->allowed++;
-	else if (decision == EG_DECISION_DENY)
-		decider->denied++;
-	else
-		decider->audited++;
-	pthread_mutex_unlock(&decider->lock);
+	count(decider, decision, reason);
 	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows)
 		eg_log_submit(decider->log,
 			      record(decider, runtime, eg_policy_decision_name(decision), hook,
@@ -851,6 +860,8 @@ void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid)
 	eg_decider_fd_path(fd, path, sizeof(path));
 	if (fstat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
+	count(decider, enforce ? EG_DECISION_DENY : EG_DECISION_AUDIT,
+	      EG_REASON_VERIFICATION_TIMEOUT);
 	eg_log_submit(decider->log, record(decider, runtime, enforce ? "deny" : "audit",
 					   EG_HOOK_EXEC, EG_REASON_VERIFICATION_TIMEOUT, pid,
 					   &process, path, &st, NULL, NULL));
@@ -894,4 +905,46 @@ json_t *eg_decider_status(struct eg_decider *decider)
 	pthread_mutex_unlock(&decider->lock);
 	runtime_put(decider, runtime);
 	return status;
+}
+
+json_t *eg_decider_counts(struct eg_decider *decider)
+{
+	json_t *counts = json_object();
+
+	pthread_mutex_lock(&decider->lock);
+	for (int d = 0; counts && d < 3; d++) {
+		json_t *reasons = json_object();
+
+		for (int r = 0; reasons && r < EG_REASON_COUNT; r++)
+			if (decider->by_reason[d][r])
+				json_object_set_new(reasons, r ? eg_reason_name(r) : "none",
+						    json_integer((json_int_t)decider->by_reason[d][r]));
+		json_object_set_new(counts, eg_policy_decision_name(d), reasons);
+	}
+	pthread_mutex_unlock(&decider->lock);
+	return counts;
+}
+
+char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
+			 int64_t *ret_warn_window)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const struct eg_policy_settings *settings = eg_policy_settings(runtime->policy);
+	const char *dir = decider->config.crl_dir ? decider->config.crl_dir : settings->crl_dir;
+	char *copy = dir ? strdup(dir) : NULL;
+
+	*ret_max_age = settings->crl_max_age;
+	*ret_warn_window = settings->crl_warn_window;
+	runtime_put(decider, runtime);
+	return copy;
+}
+
+char *eg_decider_metrics_file(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const char *file = eg_policy_settings(runtime->policy)->metrics_file;
+	char *copy = file ? strdup(file) : NULL;
+
+	runtime_put(decider, runtime);
+	return copy;
 }

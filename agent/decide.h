@@ -90,6 +90,18 @@ bool eg_decider_self_protection(struct eg_decider *decider);
 bool eg_decider_log_journal(struct eg_decider *decider);
 uint32_t eg_decider_generation(struct eg_decider *decider);
 
+/* Decisions counted by decision name and reason name ("none" for an allow):
+ * {"deny": {"no_signature": 3}, ...}. */
+json_t *eg_decider_counts(struct eg_decider *decider);
+
+/* The CRL directory in force (--crl-dir or the policy's), malloc'd, or NULL: none; its
+ * crl-max-age and crl-warn-window. */
+char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
+			 int64_t *ret_warn_window);
+
+/* The policy's metrics-file, malloc'd, or NULL. */
+char *eg_decider_metrics_file(struct eg_decider *decider);
+
 /* Log a kernel event (a miss or a mapping decision) with what the agent knows. */
 void eg_decider_log_event(struct eg_decider *decider, json_t *record);
 

@@ -41,14 +41,22 @@
 #include "decide.h"
 #include "events.h"
 #include "libraries.h"
+#include "crls.h"
 #include "log.h"
+#include "metrics.h"
 #include "notice.h"
+
+#ifndef EXECGATE_VERSION
+#define EXECGATE_VERSION "0.1.0"
+#endif
 
 /* EXIT_NO_POLICY: the configured policy does not load and no last known good copy could
  * be used either (--help, README). */
 enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2, EXIT_NO_POLICY = 3 };
 
 #define DEFAULT_STATE_DIR "/var/lib/execgate"
+#define METRICS_INTERVAL 5 /* seconds between two metrics files */
+#define CRL_CHECK_INTERVAL 60 /* seconds between two looks at the CRLs' freshness */
 enum backend { BACKEND_AUTO, BACKEND_BPF, BACKEND_FANOTIFY };
 
 #define MAX_LIST 32
@@ -69,6 +77,7 @@ struct options {
 	struct eg_log_settings log;
 	const char *control;
 	const char *state_dir;
+	const char *metrics_file;
 	unsigned int timeout_ms;
 	unsigned int workers;
 	bool foreground;
@@ -99,6 +108,10 @@ struct agent {
 	bool reload_ok;
 	const char *reload_via;
 	char reload_error[1024];
+	struct eg_latency latency;
+	time_t metrics_written, crls_checked;
+	int metrics_errno;      /* the last failure said, so it is said once */
+	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
 };
 
 static volatile sig_atomic_t stopping, reload_requested;
@@ -155,6 +168,8 @@ static void usage(FILE *out)
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
 		"                          with a count (default 1000; 0 writes each at once)\n"
 		"  --control PATH          control socket (default " EG_CONTROL_SOCKET ")\n"
+		"  --metrics-file PATH     write Prometheus metrics to PATH every %d seconds\n"
+		"                          (overrides the policy's metrics-file)\n"
 		"  --state-dir DIR         where the last known good policy is kept (default\n"
 		"                          " DEFAULT_STATE_DIR "; it must exist): a copy of the last\n"
 		"                          policy accepted, started on when the configured one\n"
@@ -169,7 +184,7 @@ static void usage(FILE *out)
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
 		"error, bad quick-start flags, or the chosen backend is unavailable (the message\n"
 		"says why), 3 the --policy does not load and there is no usable last known good\n"
-		"copy in the state directory to start on.\n");
+		"copy in the state directory to start on.\n", METRICS_INTERVAL);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
@@ -235,6 +250,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "coalesce-ms", required_argument, NULL, 'C' },
 		{ "control", required_argument, NULL, 'k' },
 		{ "state-dir", required_argument, NULL, 'D' },
+		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "no-fanotify", no_argument, NULL, 'N' },
 		{ "harden", no_argument, NULL, 'H' },
@@ -328,6 +344,9 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		case 'k':
 			ret->control = optarg;
 			break;
+		case 'M':
+			ret->metrics_file = optarg;
+			break;
 		case 'D':
 			ret->state_dir = optarg;
 			ret->decider.state_dir = optarg;
@@ -420,10 +439,16 @@ static void consult_decide(void *ctx, struct eg_consult *consult, int fd, pid_t 
 			   struct eg_consult_answer *ret)
 {
 	struct agent *agent = ctx;
+	struct timespec start, end;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	ret->allow = eg_decider_decide(agent->decider, fd, pid, EG_HOOK_EXEC, &ret->remember);
 	if (ret->allow)
 		eg_libraries_prepare(&agent->libraries, consult, fd);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	eg_latency_observe(&agent->latency,
+			   (uint64_t)(end.tv_sec - start.tv_sec) * 1000000000u +
+				   (uint64_t)(end.tv_nsec - start.tv_nsec));
 }
 
 static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, pid_t pid)
@@ -535,6 +560,91 @@ static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t 
 	return 0;
 }
 
+/* The CRLs in force, as crls.h lists them (NULL: no CRL directory, or unreadable). */
+static json_t *crl_list(struct agent *agent)
+{
+	int64_t max_age, warn_window;
+	char *dir = eg_decider_crl_dir(agent->decider, &max_age, &warn_window);
+	json_t *list = dir ? eg_crls_list(dir, max_age, warn_window, (int64_t)time(NULL)) : NULL;
+
+	free(dir);
+	return list;
+}
+
+/* A warning before a CRL goes stale (crl-warn-window), once per CRL and nextUpdate: with
+ * on-stale-crl deny, every signed program is denied once it does. */
+static void check_crls(struct agent *agent)
+{
+	json_t *list = crl_list(agent), *crl;
+	size_t i;
+
+	agent->crls_checked = time(NULL);
+	if (!agent->crls_warned)
+		agent->crls_warned = json_object();
+	json_array_foreach(list, i, crl) {
+		const char *file = json_string_value(json_object_get(crl, "file"));
+		json_t *next = json_object_get(crl, "stale_at");
+		const char *next_text = json_is_string(next) ? json_string_value(next) : "none";
+		json_t *warned = json_object_get(agent->crls_warned, file);
+
+		if (!json_is_true(json_object_get(crl, "expiring")) ||
+		    (warned && !strcmp(json_string_value(warned), next_text)))
+			continue;
+		json_object_set_new(agent->crls_warned, file, json_string(next_text));
+		eg_notice(agent->log, agent->host, EG_NOTICE_CRL_EXPIRING, json_pack("{s:O}", "crl", crl),
+			  "CRL %s of %s goes stale at %s (nextUpdate or crl-max-age), within "
+			  "crl-warn-window: run 'execgate crl fetch'",
+			  file, json_string_value(json_object_get(crl, "issuer")), next_text);
+	}
+	json_decref(list);
+}
+
+static json_t *metrics_snapshot(struct agent *agent)
+{
+	unsigned long long answered = 0, timeouts = 0;
+	__u64 drops = 0;
+	json_t *crls = crl_list(agent);
+
+	if (agent->consult)
+		eg_consult_counts(agent->consult, &answered, &timeouts);
+	if (agent->bpf)
+		eg_bpf_counter(agent->bpf, EG_COUNTER_EVENT_DROPS, &drops);
+	pthread_mutex_lock(&agent->reload_lock);
+	json_t *snapshot = json_pack(
+		"{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:o}", "version",
+		EXECGATE_VERSION, "abi", EG_ABI_VERSION, "decisions",
+		eg_decider_counts(agent->decider), "timeouts", (json_int_t)timeouts,
+		"ring_buffer_drops", (json_int_t)drops, "log_drops",
+		(json_int_t)eg_log_dropped(agent->log), "log_write_errors",
+		(json_int_t)eg_log_write_errors(agent->log), "generation",
+		(json_int_t)eg_decider_generation(agent->decider), "last_known_good",
+		eg_decider_fallback(agent->decider) != NULL, "last_reload_ok",
+		!agent->reload_time || agent->reload_ok, "crls", crls ? crls : json_array());
+	pthread_mutex_unlock(&agent->reload_lock);
+	return snapshot;
+}
+
+static void write_metrics(struct agent *agent)
+{
+	char *path = agent->options->metrics_file ? strdup(agent->options->metrics_file)
+						  : eg_decider_metrics_file(agent->decider);
+	json_t *snapshot;
+	int err;
+
+	agent->metrics_written = time(NULL);
+	if (!path)
+		return;
+	snapshot = metrics_snapshot(agent);
+	err = snapshot ? eg_metrics_write(path, snapshot, &agent->latency) : -ENOMEM;
+	if (err && -err != agent->metrics_errno)
+		eg_notice(agent->log, agent->host, EG_NOTICE_STATE, NULL,
+			  "metrics %s: %s (said once; tried again every %d seconds)", path,
+			  strerror(-err), METRICS_INTERVAL);
+	agent->metrics_errno = -err;
+	json_decref(snapshot);
+	free(path);
+}
+
 static int control_reload(void *ctx, char *errbuf, size_t errlen)
 {
 	return do_reload(ctx, "control socket", errbuf, errlen);
@@ -614,6 +724,7 @@ static json_t *control_status(void *ctx)
 		json_object_set_new(status, "last_reload", json_null());
 	}
 	pthread_mutex_unlock(&agent->reload_lock);
+	json_object_set_new(status, "crls", crl_list(agent) ?: json_null());
 	json_object_set_new(status, "state_dir", agent->options->state_dir
 							 ? json_string(agent->options->state_dir)
 							 : json_null());
@@ -866,10 +977,17 @@ int main(int argc, char **argv)
 
 	status = EXIT_OK;
 	while (!stopping) {
+		time_t now = time(NULL);
+
 		if (reload_requested) {
 			reload_requested = 0;
 			do_reload(&agent, "SIGHUP", errbuf, sizeof(errbuf));
+			agent.crls_checked = 0;
 		}
+		if (now - agent.metrics_written >= METRICS_INTERVAL)
+			write_metrics(&agent);
+		if (now - agent.crls_checked >= CRL_CHECK_INTERVAL)
+			check_crls(&agent);
 		if (events) {
 			err = ring_buffer__poll(events, 200);
 			if (err < 0 && err != -EINTR) {
@@ -894,5 +1012,6 @@ out:
 	eg_bpf_close(agent.bpf);
 	eg_decider_free(agent.decider);
 	eg_log_close(agent.log);
+	json_decref(agent.crls_warned);
 	return status;
 }
