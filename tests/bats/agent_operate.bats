@@ -298,3 +298,105 @@ still_deciding() {
 	assert_output --partial "--state-dir DIR"
 	assert_output --partial "3 the --policy does not load"
 }
+
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (grep -E), at most 15 s.
+wait_for() {
+	local i
+	for i in $(seq 150); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no line matching '$2' in $1" >&2
+	return 1
+}
+
+@test "metrics: the policy's metrics-file gets Prometheus text that promtool accepts" {
+	requires promtool
+	local prom=$BATS_TEST_TMPDIR/execgate.prom
+	good_policy
+	sed -i "1a crl-dir \"$PKI/crl/fresh\"\nmetrics-file \"$prom\"" "$POLICY"
+	start
+	run -126 "$MNT/unsigned"
+	run -0 "$MNT/signed"
+	wait_for "$prom" '^execgate_decisions_total\{decision="deny",reason="no_signature"\} 1$'
+	run -0 promtool check metrics <"$prom"
+	grep -E '^execgate_decisions_total\{decision="allow",reason="none"\} 1$' "$prom"
+	grep -E '^execgate_consult_duration_seconds_count [0-9]+$' "$prom"
+	grep -E '^execgate_consult_duration_seconds_bucket\{le="\+Inf"\} [0-9]+$' "$prom"
+	grep -E '^execgate_policy_generation 1$' "$prom"
+	grep -E '^execgate_log_write_errors_total 0$' "$prom"
+	grep -E '^execgate_crl_age_seconds\{issuer="O=execgate test,CN=execgate test inter",file="[^"]+/inter.crl"\} [0-9]+$' "$prom"
+	grep -E '^execgate_crl_stale\{issuer="O=execgate test,CN=execgate test root",file="[^"]+"\} 0$' "$prom"
+	grep -E '^execgate_build_info\{version="[^"]+",abi="[0-9]+"\} 1$' "$prom"
+	# no temporary file is left beside it
+	run ls -A "$BATS_TEST_TMPDIR"
+	refute_output --partial "execgate.prom."
+	# a refused reload shows in the next file
+	break_policy
+	run -1 "$EG_BIN/execgate" reload --socket "$CTL"
+	wait_for "$prom" '^execgate_last_reload_success 0$'
+}
+
+@test "metrics: --metrics-file overrides the policy; an unwritable path is said once, the agent runs" {
+	local prom=$BATS_TEST_TMPDIR/flag.prom
+	start --metrics-file "$prom"
+	wait_for "$prom" '^execgate_policy_generation 1$'
+	stop_agent
+	start --metrics-file "$BATS_TEST_TMPDIR/nonexistent/execgate.prom"
+	wait_for "$BATS_TEST_TMPDIR/agent.err" "metrics $BATS_TEST_TMPDIR/nonexistent/execgate.prom: No such file or directory"
+	still_deciding
+	sleep 6 # two metrics intervals later, still said only once
+	[[ $(grep -c "nonexistent/execgate.prom" "$BATS_TEST_TMPDIR/agent.err") == 1 ]]
+}
+
+@test "crl: status lists every CRL with nextUpdate and age; one warning before it goes stale" {
+	good_policy
+	# the test PKI's CRLs turn stale by crl-max-age (7 days) well within 60 days
+	sed -i "1a crl-dir \"$PKI/crl/fresh\"\ncrl-warn-window 60d" "$POLICY"
+	start
+	status_json
+	assert_equal "$(jget 'len(d["crls"])')" 3
+	assert_equal "$(jget '[c["file"].rsplit("/", 1)[1] for c in d["crls"]]')" \
+		'["inter.crl", "root.crl", "tsa-root.crl"]'
+	local next
+	next=$(openssl crl -in "$PKI/crl/fresh/inter.crl" -noout -nextupdate | cut -d= -f2)
+	assert_equal "$(jget 'd["crls"][0]["next_update"]')" "$(date -u -d "$next" +%Y-%m-%dT%H:%M:%SZ)"
+	assert_equal "$(jget 'd["crls"][0]["stale"]')" false
+	assert_equal "$(jget 'd["crls"][0]["expiring"]')" true
+	(($(jget 'd["crls"][0]["age_seconds"]') >= 0))
+	run -0 "$EG_BIN/execgate" status --socket "$CTL"
+	assert_line --regexp '^  next_update +[0-9T:-]+Z$'
+	wait_for "$BATS_TEST_TMPDIR/agent.err" "CRL $PKI/crl/fresh/inter.crl of .* goes stale at"
+	event crl_expiring
+	output=$(grep -F '"event":"crl_expiring"' "$LOG" | grep -F "\"file\":\"$PKI/crl/fresh/inter.crl\"")
+	assert_equal "$(jget 'd["crl"]["issuer"]')" "O=execgate test,CN=execgate test inter"
+	[[ $(grep -c "crl/fresh/inter.crl of" "$BATS_TEST_TMPDIR/agent.err") == 1 ]]
+}
+
+@test "crl: no warning for a CRL far from going stale; a stale one is shown stale" {
+	good_policy
+	sed -i "1a crl-dir \"$PKI/crl/stale\"\ncrl-warn-window 1h" "$POLICY"
+	start
+	status_json
+	assert_equal "$(jget '[c["stale"] for c in d["crls"]]')" '[true, true, true]'
+	assert_equal "$(jget '[c["expiring"] for c in d["crls"]]')" '[false, false, false]'
+	run grep -c "goes stale at" "$BATS_TEST_TMPDIR/agent.err"
+	assert_output 0
+}
+
+@test "policy: log-journal, metrics-file and crl-warn-window are checked like every setting" {
+	printf 'mode audit\ncrl-warn-window soon\ndefault audit\n' >"$POLICY"
+	run -1 "$EG_BIN/execgate" policy check --syntax-only "$POLICY"
+	assert_output --partial "$POLICY:2:17:"
+	printf 'mode audit\nlog-journal maybe\ndefault audit\n' >"$POLICY"
+	run -1 "$EG_BIN/execgate" policy check --syntax-only "$POLICY"
+	assert_output --partial "$POLICY:2:13:"
+	printf 'mode audit\nmetrics-file\ndefault audit\n' >"$POLICY"
+	run -1 "$EG_BIN/execgate" policy check --syntax-only "$POLICY"
+	assert_output --partial "$POLICY:2:"
+	printf 'mode audit\nlog-journal on\nlog-journal off\ndefault audit\n' >"$POLICY"
+	run -1 "$EG_BIN/execgate" policy check --syntax-only "$POLICY"
+	assert_output --partial "'log-journal' is already set"
+	printf 'mode audit\nlog-journal on\nmetrics-file "/run/x.prom"\ncrl-warn-window 2d\ndefault audit\n' >"$POLICY"
+	run -0 "$EG_BIN/execgate" policy check --syntax-only "$POLICY"
+}
