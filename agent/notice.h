@@ -11,7 +11,7 @@ struct eg_log;
  * stop.  Each is one line on standard error, or, when standard error is the journal
  * (systemd's JOURNAL_STREAM), one journal entry with its MESSAGE_ID, PRIORITY and
  * EXECGATE_EVENT; the ones an analyst needs beside the decisions also go into the
- * decision log as an event record (tools/LOG-FORMAT.md). */
+ * decision log as an event record (docs/log-format.md). */
 enum eg_notice {
 	EG_NOTICE_START,
 	EG_NOTICE_READY,
