@@ -36,16 +36,18 @@ endif
 .SUFFIXES:
 
 # Packages from Debian that the project needs, by purpose:
-#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, libsystemd (sd_notify),
+#   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, libsystemd (sd_notify, and
+#           the journal: lifecycle messages and log-journal's decision fields),
 #           cmocka, libfuse3 (eg-fuse)
-#   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP)
+#   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP),
+#           prometheus (its promtool checks the metrics file)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
 #   docs:   scdoc (man pages from docs/man/*.scd), mandoc (make man-lint)
 #   deb:    debhelper, lintian, mmdebstrap (DIST= builds in a clean root), bash-completion
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libsystemd-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
-	python3 curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
+	python3 prometheus curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
 	scdoc mandoc debhelper dpkg-dev lintian mmdebstrap bash-completion
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \

@@ -20,6 +20,7 @@
 
 #include "bpf_backend.h"
 #include "decide.h"
+#include "eg_policy_runtime.h"
 #include "eg_facts.h"
 #include "events.h"
 #include "log.h"
@@ -41,6 +42,10 @@ struct eg_decider {
 	pthread_mutex_t lock;    /* guards current and its reference counts */
 	struct runtime *current;
 	unsigned long long allowed, denied, audited;
+	/* by decision (allow, deny, audit) and reason, for the metrics */
+	unsigned long long by_reason[3][EG_REASON_COUNT];
+	bool on_last_good;          /* started on the last known good copy */
+	char fallback_reason[1024]; /* why the configured policy was not used */
 };
 
 static void runtime_put(struct eg_decider *decider, struct runtime *runtime)
@@ -98,140 +103,247 @@ static int quick_start_policy(const struct eg_decider_config *config, char **ret
 	return fclose(out) ? -ENOMEM : 0;
 }
 
-/* A policy with require-signed-policy binds itself and every replacement: PATH.sig must
- * be a detached signature by a policy-signing certificate (never a code-signing one)
- * chaining to that setting's anchors.  The running policy's requirement wins, so a
- * replacement cannot drop it unsigned. */
-static int check_policy_signature(struct eg_decider *decider, const struct eg_policy *next,
-				  const char *path, char *errbuf, size_t errlen)
+/* The running policy's require-signed-policy binds every replacement (NULL: none). */
+static char *running_requirement(struct eg_decider *decider)
 {
-	const char *trust = eg_policy_settings(next)->require_signed_policy;
-	struct runtime *running = NULL;
-	char *sig = NULL, msg[512] = "";
-	int err = 0;
+	const char *trust = NULL;
+	char *copy = NULL;
 
 	pthread_mutex_lock(&decider->lock);
-	if (decider->current) {
-		running = decider->current;
-		running->refs++;
-	}
+	if (decider->current)
+		trust = eg_policy_settings(decider->current->policy)->require_signed_policy;
+	if (trust)
+		copy = strdup(trust);
 	pthread_mutex_unlock(&decider->lock);
-	if (running && eg_policy_settings(running->policy)->require_signed_policy)
-		trust = eg_policy_settings(running->policy)->require_signed_policy;
-	if (!trust)
-		goto out;
-	if (asprintf(&sig, "%s.sig", path) < 0) {
-		sig = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	err = eg_policy_verify_signature(next, sig, trust, msg, sizeof(msg));
-	if (err)
-		snprintf(errbuf, errlen, "%s: a signed policy is required (%s): %s", path, sig,
-			 msg[0] ? msg : strerror(-err));
-out:
-	if (running)
-		runtime_put(decider, running);
-	free(sig);
-	return err;
+	return copy;
 }
 
+static struct runtime *runtime_of(struct eg_runtime *rt)
+{
+	struct runtime *runtime = calloc(1, sizeof(*runtime));
+
+	if (!runtime) {
+		eg_runtime_clear(rt);
+		return NULL;
+	}
+	runtime->policy = rt->policy;
+	runtime->verifier = rt->verifier;
+	runtime->mode = rt->mode;
+	memcpy(runtime->digest, rt->digest, sizeof(runtime->digest));
+	runtime->refs = 1;
+	return runtime;
+}
+
+static void runtime_config(struct eg_decider *decider, struct eg_runtime_config *ret)
+{
+	const struct eg_decider_config *config = &decider->config;
+
+	*ret = (struct eg_runtime_config){
+		.mode = config->mode,
+		.anchors = config->anchors,
+		.tsa_anchors = config->tsa_anchors,
+		.crl_dir = config->crl_dir,
+		.deny_list = config->deny_list,
+	};
+}
+
+/* The configured policy (or the quick-start flags' one), made ready by the one loader
+ * `execgate policy check` uses too. */
 static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
 			struct runtime **ret, char *errbuf, size_t errlen)
 {
 	const struct eg_decider_config *config = &decider->config;
-	struct eg_verifier_opts opts = { .flags = 0 };
-	const struct eg_policy_settings *settings;
-	struct eg_policy_error perr = { .line = 0 };
-	const char **anchors = NULL, **tsa = NULL;
-	struct runtime *runtime = calloc(1, sizeof(*runtime));
+	struct eg_runtime_config rc;
+	struct eg_runtime rt;
+	char *requirement = NULL;
 	int err;
 
-	if (!runtime)
-		return -ENOMEM;
-	if (config->policy_path)
-		err = eg_policy_load(config->policy_path, NULL, prev_generation, &runtime->policy,
-				     &perr);
-	else
+	runtime_config(decider, &rc);
+	if (config->policy_path) {
+		requirement = running_requirement(decider);
+		rc.require_signed = requirement;
+		err = eg_runtime_load(config->policy_path, NULL, NULL, prev_generation, &rc, &rt,
+				      errbuf, errlen);
+		free(requirement);
+	} else {
+		struct eg_policy_error perr = { .line = 0 };
+		struct eg_policy *policy = NULL;
+
 		err = eg_policy_parse_buffer("(command line)", decider->quick_start_text,
 					     strlen(decider->quick_start_text), prev_generation,
-					     &runtime->policy, &perr);
-	if (err) {
-		if (perr.line)
-			snprintf(errbuf, errlen, "%s:%u:%u: %s", perr.file, perr.line, perr.column,
-				 perr.message);
-		else
-			snprintf(errbuf, errlen, "%s: %s", perr.file[0] ? perr.file : "policy",
-				 perr.message[0] ? perr.message : strerror(-err));
-		goto fail;
-	}
-	settings = eg_policy_settings(runtime->policy);
-	if (config->policy_path) {
-		err = check_policy_signature(decider, runtime->policy, config->policy_path, errbuf,
-					     errlen);
+					     &policy, &perr);
 		if (err)
-			goto fail;
+			eg_runtime_policy_error(&perr, err, errbuf, errlen);
+		else
+			err = eg_runtime_build(policy, NULL, NULL, &rc, &rt, errbuf, errlen);
 	}
-	/* Flags given with --policy override the policy's own settings. */
-	if (config->anchors) {
-		opts.anchors = config->anchors;
-	} else {
-		anchors = calloc(settings->trust_anchors.n + 1, sizeof(*anchors));
-		if (!anchors) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < settings->trust_anchors.n; i++)
-			anchors[i] = settings->trust_anchors.v[i];
-		opts.anchors = anchors;
-	}
-	if (config->tsa_anchors) {
-		opts.tsa_anchors = config->tsa_anchors;
-	} else {
-		tsa = calloc(settings->tsa_anchors.n + 1, sizeof(*tsa));
-		if (!tsa) {
-			err = -ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < settings->tsa_anchors.n; i++)
-			tsa[i] = settings->tsa_anchors.v[i];
-		opts.tsa_anchors = tsa;
-	}
-	opts.crl_dir = config->crl_dir ? config->crl_dir : settings->crl_dir;
-	opts.crl_max_age = settings->crl_max_age;
-	opts.sig_dir = settings->sig_dir;
-	opts.deny_list = config->deny_list;
-	/* Stale and missing CRLs are the policy's to decide (on-stale-crl, on-missing-crl),
-	 * so verification reports them without failing on them. */
-	opts.flags = EG_VERIFY_ALLOW_CRL_STALE | EG_VERIFY_ALLOW_CRL_MISSING;
-	err = eg_verifier_new(&opts, &runtime->verifier, errbuf, errlen);
 	if (err)
-		goto fail;
-	for (size_t i = 0; i < settings->catalogs.n; i++) {
-		struct eg_verify_result res;
+		return err;
+	*ret = runtime_of(&rt);
+	return *ret ? 0 : -ENOMEM;
+}
 
-		err = eg_verifier_add_catalog(runtime->verifier, settings->catalogs.v[i], &res);
-		if (err) {
-			snprintf(errbuf, errlen, "catalog %s: %s", settings->catalogs.v[i],
-				 res.detail[0] ? res.detail : strerror(-err));
-			goto fail;
-		}
-	}
-	runtime->mode = !config->mode			  ? settings->mode
-			: !strcmp(config->mode, "enforce") ? EG_MODE_ENFORCE
-							   : EG_MODE_AUDIT;
-	eg_policy_digest_hex(runtime->policy, runtime->digest);
-	runtime->refs = 1;
-	free(anchors);
-	free(tsa);
-	*ret = runtime;
+/* --- the last known good policy ----------------------------------------------------- */
+
+/* STATE_DIR/NAME into BUF. */
+static int state_path(const struct eg_decider *decider, const char *name, char *buf, size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", decider->config.state_dir, name) >= len)
+		return -ENAMETOOLONG;
 	return 0;
-fail:
-	free(anchors);
-	free(tsa);
-	eg_verifier_free(runtime->verifier);
-	eg_policy_free(runtime->policy);
-	free(runtime);
+}
+
+/* Write LEN bytes of DATA to STATE_DIR/NAME: a temporary file, fsync, rename, so a reader
+ * (the next start) sees the old copy or the new one, never a part. */
+static int state_write(const struct eg_decider *decider, const char *name, const void *data,
+		       size_t len)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	size_t done = 0;
+	int fd, err = state_path(decider, name, path, sizeof(path));
+
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (!err && (fchmod(fd, 0600) || fsync(fd)))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int read_small_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f))
+		err = -EIO;
+	else if (n > max)
+		err = -EFBIG;
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[n] = '\0';
+	*ret = buf;
+	*ret_len = n;
+	return 0;
+}
+
+int eg_decider_save_last_good(struct eg_decider *decider, char *errbuf, size_t errlen)
+{
+	struct runtime *runtime;
+	const unsigned char *canon;
+	const char *path = decider->config.policy_path;
+	char sig[PATH_MAX], *sigbuf = NULL;
+	size_t len, siglen = 0;
+	int err = 0;
+
+	if (!decider->config.state_dir || !path || decider->on_last_good)
+		return 0;
+	runtime = runtime_get(decider);
+	canon = eg_policy_canonical(runtime->policy, &len);
+	/* A signature goes with the copy (a policy requiring one is checked again when the
+	 * copy is used); a copy without one leaves none behind from an older copy. */
+	snprintf(sig, sizeof(sig), "%s.sig", path);
+	err = read_small_file(sig, 1u << 20, &sigbuf, &siglen);
+	if (!err) {
+		err = state_write(decider, "last-good.policy.sig", sigbuf, siglen);
+	} else if (err == -ENOENT) {
+		char old[PATH_MAX];
+
+		err = state_path(decider, "last-good.policy.sig", old, sizeof(old));
+		if (!err && unlink(old) && errno != ENOENT)
+			err = -errno;
+	} else {
+		snprintf(errbuf, errlen, "%s: %s", sig, strerror(-err));
+		goto out;
+	}
+	if (!err)
+		err = state_write(decider, "last-good.policy", canon, len);
+	if (!err)
+		err = state_write(decider, "last-good.source", path, strlen(path));
+	if (err)
+		snprintf(errbuf, errlen, "%s: %s", decider->config.state_dir, strerror(-err));
+out:
+	free(sigbuf);
+	runtime_put(decider, runtime);
+	return err;
+}
+
+/* The copy kept by eg_decider_save_last_good(), made ready as the configured policy
+ * would be: same overrides; anchors, CRLs and catalogs read from the paths it names. */
+static int load_last_good(struct eg_decider *decider, struct runtime **ret, char *errbuf,
+			  size_t errlen)
+{
+	struct eg_policy_error perr = { .line = 0 };
+	char path[PATH_MAX], sig[PATH_MAX], source[PATH_MAX];
+	struct eg_policy *policy = NULL;
+	struct eg_runtime_config rc;
+	char *buf = NULL, *name = NULL;
+	struct eg_runtime rt;
+	size_t len, name_len;
+	int err;
+
+	err = state_path(decider, "last-good.policy", path, sizeof(path));
+	if (!err)
+		err = state_path(decider, "last-good.policy.sig", sig, sizeof(sig));
+	if (!err)
+		err = state_path(decider, "last-good.source", source, sizeof(source));
+	if (!err)
+		err = read_small_file(source, PATH_MAX - 1, &name, &name_len);
+	if (!err)
+		err = read_small_file(path, EG_POLICY_MAX_FILE * 2, &buf, &len);
+	if (err) {
+		snprintf(errbuf, errlen, "%.512s: %s", err == -ENOENT ? decider->config.state_dir : path,
+			 err == -ENOENT ? "no last known good copy" : strerror(-err));
+		goto out;
+	}
+	/* Written without a newline; one added by hand is not part of the name. */
+	while (name_len && name[name_len - 1] == '\n')
+		name[--name_len] = '\0';
+	err = eg_policy_parse_canonical(name, buf, len, 0, &policy, &perr);
+	if (err) {
+		eg_runtime_policy_error(&perr, err, errbuf, errlen);
+		goto out;
+	}
+	runtime_config(decider, &rc);
+	err = eg_runtime_build(policy, name, sig, &rc, &rt, errbuf, errlen);
+	if (err)
+		goto out;
+	*ret = runtime_of(&rt);
+	err = *ret ? 0 : -ENOMEM;
+out:
+	free(buf);
+	free(name);
 	return err;
 }
 
@@ -253,6 +365,21 @@ int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
 			goto fail;
 	}
 	err = load_runtime(decider, 0, &decider->current, errbuf, errlen);
+	if (err && config->policy_path && config->state_dir) {
+		char why[1024];
+
+		snprintf(decider->fallback_reason, sizeof(decider->fallback_reason), "%s", errbuf);
+		if (load_last_good(decider, &decider->current, why, sizeof(why))) {
+			snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf),
+				 "; and the last known good copy cannot be used either: %s", why);
+			err = err == -ENOMEM ? err : -ESTALE;
+			goto fail;
+		}
+		decider->on_last_good = true;
+		err = 0;
+	} else if (err && config->policy_path) {
+		err = err == -ENOMEM ? err : -ESTALE;
+	}
 	if (err)
 		goto fail;
 	*ret = decider;
@@ -288,9 +415,16 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen)
 	pthread_mutex_lock(&decider->lock);
 	old = decider->current;
 	decider->current = next;
+	decider->on_last_good = false;
+	decider->fallback_reason[0] = '\0';
 	pthread_mutex_unlock(&decider->lock);
 	runtime_put(decider, old);
 	return 0;
+}
+
+const char *eg_decider_fallback(struct eg_decider *decider)
+{
+	return decider->on_last_good ? decider->fallback_reason : NULL;
 }
 
 enum eg_mode eg_decider_mode(struct eg_decider *decider)
@@ -300,6 +434,15 @@ enum eg_mode eg_decider_mode(struct eg_decider *decider)
 
 	runtime_put(decider, runtime);
 	return mode;
+}
+
+bool eg_decider_log_journal(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	bool on = eg_policy_settings(runtime->policy)->log_journal;
+
+	runtime_put(decider, runtime);
+	return on;
 }
 
 bool eg_decider_self_protection(struct eg_decider *decider)
@@ -567,6 +710,20 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
 }
 
+static void count(struct eg_decider *decider, enum eg_decision decision, enum eg_reason reason)
+{
+	pthread_mutex_lock(&decider->lock);
+	if (decision == EG_DECISION_ALLOW)
+		decider->allowed++;
+	else if (decision == EG_DECISION_DENY)
+		decider->denied++;
+	else
+		decider->audited++;
+	if ((unsigned int)decision < 3 && (unsigned int)reason < EG_REASON_COUNT)
+		decider->by_reason[decision][reason]++;
+	pthread_mutex_unlock(&decider->lock);
+}
+
 /* PID 0: the agent's own pre-scan, which caches verdicts but logs nothing (no access
  * happened yet; the kernel reports the ones that do). */
 bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
@@ -632,14 +789,7 @@ out:
 		runtime_put(decider, runtime);
 		return decision != EG_DECISION_DENY;
 	}
-	pthread_mutex_lock(&decider->lock);
-	if (decision == EG_DECISION_ALLOW)
-		decider->allowed++;
-	else if (decision == EG_DECISION_DENY)
-		decider->denied++;
-	else
-		decider->audited++;
-	pthread_mutex_unlock(&decider->lock);
+	count(decider, decision, reason);
 	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows)
 		eg_log_submit(decider->log,
 			      record(decider, runtime, eg_policy_decision_name(decision), hook,
@@ -710,6 +860,8 @@ void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid)
 	eg_decider_fd_path(fd, path, sizeof(path));
 	if (fstat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
+	count(decider, enforce ? EG_DECISION_DENY : EG_DECISION_AUDIT,
+	      EG_REASON_VERIFICATION_TIMEOUT);
 	eg_log_submit(decider->log, record(decider, runtime, enforce ? "deny" : "audit",
 					   EG_HOOK_EXEC, EG_REASON_VERIFICATION_TIMEOUT, pid,
 					   &process, path, &st, NULL, NULL));
@@ -736,17 +888,63 @@ json_t *eg_decider_status(struct eg_decider *decider)
 	json_t *status;
 
 	pthread_mutex_lock(&decider->lock);
-	status = json_pack("{s:s, s:{s:s, s:s, s:I}, s:{s:I, s:I, s:I}, s:o}", "mode",
+	status = json_pack("{s:s, s:{s:s, s:s, s:I, s:s, s:o}, s:{s:I, s:I, s:I}, s:o}", "mode",
 			   runtime->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "policy",
 			   "file",
 			   decider->config.policy_path ? decider->config.policy_path
 						       : "(command line)",
 			   "sha256", runtime->digest, "generation",
-			   (json_int_t)eg_policy_generation(runtime->policy), "decisions",
-			   "allowed", (json_int_t)decider->allowed, "denied",
+			   (json_int_t)eg_policy_generation(runtime->policy), "source",
+			   decider->on_last_good ? "last known good copy" : "configured",
+			   "fallback_reason",
+			   decider->on_last_good ? json_string(decider->fallback_reason)
+						 : json_null(),
+			   "decisions", "allowed", (json_int_t)decider->allowed, "denied",
 			   (json_int_t)decider->denied, "audited", (json_int_t)decider->audited,
 			   "crl_dir", string_or_null(settings->crl_dir));
 	pthread_mutex_unlock(&decider->lock);
 	runtime_put(decider, runtime);
 	return status;
+}
+
+json_t *eg_decider_counts(struct eg_decider *decider)
+{
+	json_t *counts = json_object();
+
+	pthread_mutex_lock(&decider->lock);
+	for (int d = 0; counts && d < 3; d++) {
+		json_t *reasons = json_object();
+
+		for (int r = 0; reasons && r < EG_REASON_COUNT; r++)
+			if (decider->by_reason[d][r])
+				json_object_set_new(reasons, r ? eg_reason_name(r) : "none",
+						    json_integer((json_int_t)decider->by_reason[d][r]));
+		json_object_set_new(counts, eg_policy_decision_name(d), reasons);
+	}
+	pthread_mutex_unlock(&decider->lock);
+	return counts;
+}
+
+char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
+			 int64_t *ret_warn_window)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const struct eg_policy_settings *settings = eg_policy_settings(runtime->policy);
+	const char *dir = decider->config.crl_dir ? decider->config.crl_dir : settings->crl_dir;
+	char *copy = dir ? strdup(dir) : NULL;
+
+	*ret_max_age = settings->crl_max_age;
+	*ret_warn_window = settings->crl_warn_window;
+	runtime_put(decider, runtime);
+	return copy;
+}
+
+char *eg_decider_metrics_file(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const char *file = eg_policy_settings(runtime->policy)->metrics_file;
+	char *copy = file ? strdup(file) : NULL;
+
+	runtime_put(decider, runtime);
+	return copy;
 }

@@ -30,11 +30,22 @@ struct eg_decider_config {
 	const char *crl_dir;
 	const char *deny_list;
 	const char *scope_cgroup;       /* cgroup v2 directory; NULL: the whole machine */
+	const char *state_dir;          /* the last known good copy; NULL: none kept */
 	bool log_allows;
 };
 
+/* When the configured policy does not load and STATE_DIR holds a last known good copy,
+ * the decider starts on that copy (eg_decider_fallback() then says why).  -ESTALE: the
+ * configured policy does not load and no copy could be used (ERRBUF says both). */
 int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
 		   struct eg_decider **ret, char *errbuf, size_t errlen);
+/* Why the decider runs on the last known good copy, or NULL when it runs the configured
+ * policy (a successful reload returns to it). */
+const char *eg_decider_fallback(struct eg_decider *decider);
+/* Keep the running policy (canonical bytes, its signature if it has one, where it came
+ * from) in STATE_DIR as the last known good copy: after every start and reload on the
+ * configured policy.  Nothing to do without a state directory or on the copy itself. */
+int eg_decider_save_last_good(struct eg_decider *decider, char *errbuf, size_t errlen);
 void eg_decider_free(struct eg_decider *decider);
 
 /* From now on, write each verdict into BPF's cache too.  Call before deciding starts. */
@@ -76,7 +87,20 @@ json_t *eg_decider_status(struct eg_decider *decider);
 
 enum eg_mode eg_decider_mode(struct eg_decider *decider);
 bool eg_decider_self_protection(struct eg_decider *decider);
+bool eg_decider_log_journal(struct eg_decider *decider);
 uint32_t eg_decider_generation(struct eg_decider *decider);
+
+/* Decisions counted by decision name and reason name ("none" for an allow):
+ * {"deny": {"no_signature": 3}, ...}. */
+json_t *eg_decider_counts(struct eg_decider *decider);
+
+/* The CRL directory in force (--crl-dir or the policy's), malloc'd, or NULL: none; its
+ * crl-max-age and crl-warn-window. */
+char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
+			 int64_t *ret_warn_window);
+
+/* The policy's metrics-file, malloc'd, or NULL. */
+char *eg_decider_metrics_file(struct eg_decider *decider);
 
 /* Log a kernel event (a miss or a mapping decision) with what the agent knows. */
 void eg_decider_log_event(struct eg_decider *decider, json_t *record);

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,9 +45,22 @@
 #include "decide.h"
 #include "events.h"
 #include "libraries.h"
+#include "crls.h"
 #include "log.h"
+#include "metrics.h"
+#include "notice.h"
 
-enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2 };
+#ifndef EXECGATE_VERSION
+#define EXECGATE_VERSION "0.1.0"
+#endif
+
+/* EXIT_NO_POLICY: the configured policy does not load and no last known good copy could
+ * be used either (--help, README). */
+enum { EXIT_OK = 0, EXIT_FAILURE_RUNTIME = 1, EXIT_USAGE = 2, EXIT_NO_POLICY = 3 };
+
+#define DEFAULT_STATE_DIR "/var/lib/execgate"
+#define METRICS_INTERVAL 5 /* seconds between two metrics files */
+#define CRL_CHECK_INTERVAL 60 /* seconds between two looks at the CRLs' freshness */
 enum backend { BACKEND_AUTO, BACKEND_BPF, BACKEND_FANOTIFY };
 
 #define MAX_LIST 32
@@ -66,6 +80,8 @@ struct options {
 	const char *scope_cgroup;
 	struct eg_log_settings log;
 	const char *control;
+	const char *state_dir;
+	const char *metrics_file;
 	unsigned int timeout_ms;
 	unsigned int workers;
 	bool foreground;
@@ -89,6 +105,17 @@ struct agent {
 	char bpf_missing[512];
 	bool hardened;
 	time_t started;
+	/* One reload at a time (SIGHUP and the control socket); the last one's outcome is
+	 * in `execgate status`. */
+	pthread_mutex_t reload_lock;
+	time_t reload_time; /* 0: none yet */
+	bool reload_ok;
+	const char *reload_via;
+	char reload_error[1024];
+	struct eg_latency latency;
+	time_t metrics_written, crls_checked;
+	int metrics_errno;      /* the last failure said, so it is said once */
+	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
 };
 
 static volatile sig_atomic_t stopping, reload_requested, reopen_requested;
@@ -146,6 +173,12 @@ static void usage(FILE *out)
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
 		"                          with a count (default 1000; 0 writes each at once)\n"
 		"  --control PATH          control socket (default " EG_CONTROL_SOCKET ")\n"
+		"  --metrics-file PATH     write Prometheus metrics to PATH every %d seconds\n"
+		"                          (overrides the policy's metrics-file)\n"
+		"  --state-dir DIR         where the last known good policy is kept (default\n"
+		"                          " DEFAULT_STATE_DIR "; it must exist): a copy of the last\n"
+		"                          policy accepted, started on when the configured one\n"
+		"                          does not load\n"
 		"  --foreground            stay in the foreground (otherwise detach once ready;\n"
 		"                          started by systemd, it always stays and reports\n"
 		"                          READY=1 through sd_notify once the gate is attached\n"
@@ -155,10 +188,13 @@ static void usage(FILE *out)
 		"  -h, --help              this text\n"
 		"  --version               print the version\n\n"
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
-		"refused and the old one stays); SIGUSR1 reopens the log files (after logrotate\n"
-		"moved them); SIGINT and SIGTERM stop.\n"
+		"refused and the old one stays; 'execgate reload' does the same and reports the\n"
+		"outcome); SIGUSR1 reopens the log files (after logrotate moved them); SIGINT\n"
+		"and SIGTERM stop.\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
-		"error, bad policy, or the chosen backend is unavailable (the message says why).\n");
+		"error, bad quick-start flags, or the chosen backend is unavailable (the message\n"
+		"says why), 3 the --policy does not load and there is no usable last known good\n"
+		"copy in the state directory to start on.\n", METRICS_INTERVAL);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
@@ -225,6 +261,8 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "log-allows", no_argument, NULL, 'A' },
 		{ "coalesce-ms", required_argument, NULL, 'C' },
 		{ "control", required_argument, NULL, 'k' },
+		{ "state-dir", required_argument, NULL, 'D' },
+		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "no-fanotify", no_argument, NULL, 'N' },
 		{ "harden", no_argument, NULL, 'H' },
@@ -319,6 +357,13 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		case 'k':
 			ret->control = optarg;
 			break;
+		case 'M':
+			ret->metrics_file = optarg;
+			break;
+		case 'D':
+			ret->state_dir = optarg;
+			ret->decider.state_dir = optarg;
+			break;
 		case 'f':
 			ret->foreground = true;
 			break;
@@ -410,10 +455,16 @@ static void consult_decide(void *ctx, struct eg_consult *consult, int fd, pid_t 
 			   struct eg_consult_answer *ret)
 {
 	struct agent *agent = ctx;
+	struct timespec start, end;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	ret->allow = eg_decider_decide(agent->decider, fd, pid, EG_HOOK_EXEC, &ret->remember);
 	if (ret->allow)
 		eg_libraries_prepare(&agent->libraries, consult, fd);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	eg_latency_observe(&agent->latency,
+			   (uint64_t)(end.tv_sec - start.tv_sec) * 1000000000u +
+				   (uint64_t)(end.tv_nsec - start.tv_nsec));
 }
 
 static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, pid_t pid)
@@ -463,6 +514,31 @@ static void prescan(struct agent *agent)
 	}
 }
 
+/* Apply what the running policy asks of the log. */
+static void apply_policy_settings(struct agent *agent)
+{
+	eg_log_set_journal(agent->log, eg_decider_log_journal(agent->decider));
+}
+
+/* Keep the running policy as the last known good copy; a failure is said, not fatal. */
+static void save_last_good(struct agent *agent)
+{
+	char why[1024] = "";
+
+	if (eg_decider_save_last_good(agent->decider, why, sizeof(why)))
+		eg_notice(agent->log, agent->host, EG_NOTICE_STATE, NULL,
+			  "cannot keep the last known good policy: %s", why);
+}
+
+static json_t *policy_fields(struct agent *agent)
+{
+	json_t *status = eg_decider_status(agent->decider);
+	json_t *policy = json_incref(json_object_get(status, "policy"));
+
+	json_decref(status);
+	return policy ? policy : json_null();
+}
+
 /* READY=1 once the gate is attached and pre-scanned, and after every reload: systemd shows
  * the service "reloading" until it follows, whatever the outcome. */
 static void notify_ready(const struct agent *agent, const char *outcome)
@@ -473,14 +549,24 @@ static void notify_ready(const struct agent *agent, const char *outcome)
 		   eg_decider_generation(agent->decider));
 }
 
-static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
+static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t errlen)
 {
 	int err;
 
+	pthread_mutex_lock(&agent->reload_lock);
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading the policy");
 	err = eg_decider_reload(agent->decider, errbuf, errlen);
+	agent->reload_time = time(NULL);
+	agent->reload_ok = !err;
+	agent->reload_via = via;
+	snprintf(agent->reload_error, sizeof(agent->reload_error), "%s", err ? errbuf : "");
 	if (err) {
-		fprintf(stderr, "execgated: reload refused, the running policy stays: %s\n", errbuf);
+		pthread_mutex_unlock(&agent->reload_lock);
+		eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_REFUSED,
+			  json_pack("{s:s, s:s, s:s, s:o}", "outcome", "refused", "via", via,
+				    "error", errbuf, "policy", policy_fields(agent)),
+			  "reload (%s) refused, the running policy (generation %u) stays: %s", via,
+			  eg_decider_generation(agent->decider), errbuf);
 		notify_ready(agent, "reload refused, the running policy stays");
 		return err;
 	}
@@ -495,15 +581,105 @@ static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 	if (agent->consult)
 		eg_consult_flush(agent->consult);
 	eg_log_reopen(agent->log);
-	fprintf(stderr, "execgated: reloaded: policy generation %u\n",
-		eg_decider_generation(agent->decider));
+	apply_policy_settings(agent);
+	save_last_good(agent);
+	pthread_mutex_unlock(&agent->reload_lock);
+	eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_ACCEPTED,
+		  json_pack("{s:s, s:s, s:n, s:o}", "outcome", "accepted", "via", via, "error",
+			    "policy", policy_fields(agent)),
+		  "reloaded (%s): policy generation %u", via, eg_decider_generation(agent->decider));
 	notify_ready(agent, "reloaded");
 	return 0;
 }
 
+/* The CRLs in force, as crls.h lists them (NULL: no CRL directory, or unreadable). */
+static json_t *crl_list(struct agent *agent)
+{
+	int64_t max_age, warn_window;
+	char *dir = eg_decider_crl_dir(agent->decider, &max_age, &warn_window);
+	json_t *list = dir ? eg_crls_list(dir, max_age, warn_window, (int64_t)time(NULL)) : NULL;
+
+	free(dir);
+	return list;
+}
+
+/* A warning before a CRL goes stale (crl-warn-window), once per CRL and nextUpdate: with
+ * on-stale-crl deny, every signed program is denied once it does. */
+static void check_crls(struct agent *agent)
+{
+	json_t *list = crl_list(agent), *crl;
+	size_t i;
+
+	agent->crls_checked = time(NULL);
+	if (!agent->crls_warned)
+		agent->crls_warned = json_object();
+	json_array_foreach(list, i, crl) {
+		const char *file = json_string_value(json_object_get(crl, "file"));
+		json_t *next = json_object_get(crl, "stale_at");
+		const char *next_text = json_is_string(next) ? json_string_value(next) : "none";
+		json_t *warned = json_object_get(agent->crls_warned, file);
+
+		if (!json_is_true(json_object_get(crl, "expiring")) ||
+		    (warned && !strcmp(json_string_value(warned), next_text)))
+			continue;
+		json_object_set_new(agent->crls_warned, file, json_string(next_text));
+		eg_notice(agent->log, agent->host, EG_NOTICE_CRL_EXPIRING, json_pack("{s:O}", "crl", crl),
+			  "CRL %s of %s goes stale at %s (nextUpdate or crl-max-age), within "
+			  "crl-warn-window: run 'execgate crl fetch'",
+			  file, json_string_value(json_object_get(crl, "issuer")), next_text);
+	}
+	json_decref(list);
+}
+
+static json_t *metrics_snapshot(struct agent *agent)
+{
+	unsigned long long answered = 0, timeouts = 0;
+	__u64 drops = 0;
+	json_t *crls = crl_list(agent);
+
+	if (agent->consult)
+		eg_consult_counts(agent->consult, &answered, &timeouts);
+	if (agent->bpf)
+		eg_bpf_counter(agent->bpf, EG_COUNTER_EVENT_DROPS, &drops);
+	pthread_mutex_lock(&agent->reload_lock);
+	json_t *snapshot = json_pack(
+		"{s:s, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:o}", "version",
+		EXECGATE_VERSION, "abi", EG_ABI_VERSION, "decisions",
+		eg_decider_counts(agent->decider), "timeouts", (json_int_t)timeouts,
+		"ring_buffer_drops", (json_int_t)drops, "log_drops",
+		(json_int_t)eg_log_dropped(agent->log), "log_write_errors",
+		(json_int_t)eg_log_write_errors(agent->log), "generation",
+		(json_int_t)eg_decider_generation(agent->decider), "last_known_good",
+		eg_decider_fallback(agent->decider) != NULL, "last_reload_ok",
+		!agent->reload_time || agent->reload_ok, "crls", crls ? crls : json_array());
+	pthread_mutex_unlock(&agent->reload_lock);
+	return snapshot;
+}
+
+static void write_metrics(struct agent *agent)
+{
+	char *path = agent->options->metrics_file ? strdup(agent->options->metrics_file)
+						  : eg_decider_metrics_file(agent->decider);
+	json_t *snapshot;
+	int err;
+
+	agent->metrics_written = time(NULL);
+	if (!path)
+		return;
+	snapshot = metrics_snapshot(agent);
+	err = snapshot ? eg_metrics_write(path, snapshot, &agent->latency) : -ENOMEM;
+	if (err && -err != agent->metrics_errno)
+		eg_notice(agent->log, agent->host, EG_NOTICE_STATE, NULL,
+			  "metrics %s: %s (said once; tried again every %d seconds)", path,
+			  strerror(-err), METRICS_INTERVAL);
+	agent->metrics_errno = -err;
+	json_decref(snapshot);
+	free(path);
+}
+
 static int control_reload(void *ctx, char *errbuf, size_t errlen)
 {
-	return do_reload(ctx, errbuf, errlen);
+	return do_reload(ctx, "control socket", errbuf, errlen);
 }
 
 static void control_stop(void *ctx)
@@ -611,6 +787,29 @@ static json_t *control_status(void *ctx)
 	}
 	json_object_set_new(status, "log_drops",
 			    json_integer((json_int_t)eg_log_dropped(agent->log)));
+	json_object_set_new(status, "log_write_errors",
+			    json_integer((json_int_t)eg_log_write_errors(agent->log)));
+	pthread_mutex_lock(&agent->reload_lock);
+	if (agent->reload_time) {
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&agent->reload_time, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(status, "last_reload",
+				    json_pack("{s:s, s:s, s:s, s:o}", "time", when, "outcome",
+					      agent->reload_ok ? "accepted" : "refused", "via",
+					      agent->reload_via, "error",
+					      agent->reload_ok ? json_null()
+							       : json_string(agent->reload_error)));
+	} else {
+		json_object_set_new(status, "last_reload", json_null());
+	}
+	pthread_mutex_unlock(&agent->reload_lock);
+	json_object_set_new(status, "crls", crl_list(agent) ?: json_null());
+	json_object_set_new(status, "state_dir", agent->options->state_dir
+							 ? json_string(agent->options->state_dir)
+							 : json_null());
 	json_object_set_new(status, "uptime_seconds",
 			    json_integer((json_int_t)(time(NULL) - agent->started)));
 	return status;
@@ -750,10 +949,16 @@ int main(int argc, char **argv)
 		.on_miss = EG_VERDICT_DENY,
 		.log = { .json_path = "-", .window_ms = 1000 },
 		.control = EG_CONTROL_SOCKET,
+		.state_dir = DEFAULT_STATE_DIR,
+		.decider = { .state_dir = DEFAULT_STATE_DIR },
 		.timeout_ms = 5000,
 		.workers = 4,
 	};
-	struct agent agent = { .options = &options, .started = time(NULL) };
+	struct agent agent = {
+		.options = &options,
+		.started = time(NULL),
+		.reload_lock = PTHREAD_MUTEX_INITIALIZER,
+	};
 	struct eg_control_ops control_ops = {
 		.status = control_status,
 		.reload = control_reload,
@@ -791,11 +996,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
 		goto out;
 	}
+	eg_notice(agent.log, agent.host, EG_NOTICE_START, NULL, "starting: policy %s",
+		  options.decider.policy_path ? options.decider.policy_path : "(command line)");
 	err = eg_decider_new(&options.decider, agent.log, &agent.decider, errbuf, sizeof(errbuf));
 	if (err) {
 		fprintf(stderr, "execgated: %s\n", errbuf[0] ? errbuf : strerror(-err));
+		if (err == -ESTALE)
+			status = EXIT_NO_POLICY;
 		goto out;
 	}
+	if (eg_decider_fallback(agent.decider)) {
+		json_t *policy = policy_fields(&agent);
+
+		eg_notice(agent.log, agent.host, EG_NOTICE_LAST_GOOD,
+			  json_pack("{s:s, s:O}", "error", eg_decider_fallback(agent.decider),
+				    "policy", policy),
+			  "THE CONFIGURED POLICY DOES NOT LOAD: %s; running on the last known "
+			  "good copy from %s (sha256 %s) until a reload succeeds",
+			  eg_decider_fallback(agent.decider), options.state_dir,
+			  json_string_value(json_object_get(policy, "sha256")) ?: "?");
+		json_decref(policy);
+	} else {
+		save_last_good(&agent);
+	}
+	apply_policy_settings(&agent);
 	/* Read once: a library directory added later is searched after a restart. */
 	err = eg_ldso_dirs_load("/etc/ld.so.conf", &agent.libraries.dirs);
 	if (err) {
@@ -832,20 +1056,28 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGUSR1, on_signal);
-	fprintf(stderr, "execgated: ready: backend %s, mode %s, policy generation %u%s%s\n",
-		agent.backend,
-		eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
-		eg_decider_generation(agent.decider), agent.bpf ? "" : "; not covered: ",
-		agent.bpf ? "" : agent.bpf_missing);
+	eg_notice(agent.log, agent.host, EG_NOTICE_READY, NULL,
+		  "ready: backend %s, mode %s, policy generation %u%s%s%s", agent.backend,
+		  eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
+		  eg_decider_generation(agent.decider),
+		  eg_decider_fallback(agent.decider) ? " (the last known good copy)" : "",
+		  agent.bpf ? "" : "; not covered: ", agent.bpf ? "" : agent.bpf_missing);
 	tell_ready(&ready_fd, EXIT_OK);
 	notify_ready(&agent, "gate attached");
 
 	status = EXIT_OK;
 	while (!stopping) {
+		time_t now = time(NULL);
+
 		if (reload_requested) {
 			reload_requested = 0;
-			do_reload(&agent, errbuf, sizeof(errbuf));
+			do_reload(&agent, "SIGHUP", errbuf, sizeof(errbuf));
+			agent.crls_checked = 0;
 		}
+		if (now - agent.metrics_written >= METRICS_INTERVAL)
+			write_metrics(&agent);
+		if (now - agent.crls_checked >= CRL_CHECK_INTERVAL)
+			check_crls(&agent);
 		if (reopen_requested) {
 			reopen_requested = 0;
 			eg_log_reopen(agent.log);
@@ -863,6 +1095,8 @@ int main(int argc, char **argv)
 			nanosleep(&tick, NULL);
 		}
 	}
+	eg_notice(agent.log, agent.host, EG_NOTICE_STOP, NULL, "stopping%s",
+		  status ? ": the event loop failed" : "");
 out:
 	sd_notify(0, status == EXIT_OK ? "STOPPING=1\nSTATUS=stopping"
 				       : "STOPPING=1\nSTATUS=failed: see the journal for why");
@@ -874,5 +1108,6 @@ out:
 	eg_bpf_close(agent.bpf);
 	eg_decider_free(agent.decider);
 	eg_log_close(agent.log);
+	json_decref(agent.crls_warned);
 	return status;
 }

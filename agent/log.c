@@ -4,12 +4,18 @@
  * permission events must never block on logging (a full disk, a stuck syslog): a full
  * queue drops the record and counts it, and `execgate status` reports the count. */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <systemd/sd-journal.h>
 
 #include "log.h"
 
@@ -26,7 +32,13 @@ struct window {
 struct eg_log {
 	struct eg_log_settings settings;
 	char *json_path;
-	FILE *out;
+	int fd;              /* -1: no JSON lines file */
+	bool owns_fd;        /* not standard output */
+	bool torn;           /* a write stopped inside a line: start the next on a new one */
+	gid_t group;         /* adm's, for a file created here; -1: none */
+	bool journal;        /* each record also to the journal (log-journal on) */
+	uint64_t write_errors, errors_reported;
+	int last_errno;
 	pthread_t writer;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -78,17 +90,113 @@ static char *coalescing_key(json_t *record)
 	return key;
 }
 
+/* Write LINE (newline included) in one write: a full disk (or any error) drops the record
+ * and counts it, never waits.  A write cut short leaves part of a line: the next record
+ * starts on a line of its own, so only the cut one is lost (a reader counts it malformed). */
+static void write_line(struct eg_log *log, const char *line, size_t len)
+{
+	size_t done = 0;
+	bool failed = false;
+
+	if (log->torn) {
+		if (write(log->fd, "\n", 1) != 1) {
+			failed = true;
+			goto out;
+		}
+		log->torn = false;
+	}
+	while (done < len) {
+		ssize_t n = write(log->fd, line + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log->last_errno = n < 0 ? errno : ENOSPC;
+			log->torn = done > 0;
+			failed = true;
+			break;
+		}
+		done += (size_t)n;
+	}
+out:
+	pthread_mutex_lock(&log->lock);
+	if (failed)
+		log->write_errors++;
+	pthread_mutex_unlock(&log->lock);
+	/* Said once when writes start failing and once when they work again: the journal
+	 * (standard error under systemd) hears of it, without a line per record. */
+	if (failed && log->errors_reported == 0) {
+		fprintf(stderr, "execgated: log %s: %s: records are dropped (counted as "
+				"log_write_errors in execgate status) until writing works again\n",
+			log->json_path, strerror(log->last_errno ? log->last_errno : EIO));
+		log->errors_reported = log->write_errors;
+	} else if (!failed && log->errors_reported) {
+		fprintf(stderr, "execgated: log %s: writing works again; %llu records were "
+				"dropped\n", log->json_path,
+			(unsigned long long)(log->write_errors - log->errors_reported + 1));
+		log->errors_reported = 0;
+	}
+}
+
+/* The record as journal fields (log-journal on): EXECGATE_DECISION=deny answers
+ * `journalctl EXECGATE_DECISION=deny`. */
+static void journal_record(json_t *record)
+{
+	const char *event = FIELD(record, NULL, "event");
+
+	if (strcmp(event, "-")) {
+		/* Lifecycle events reach the journal on their own (notice.c). */
+		return;
+	}
+	sd_journal_send("MESSAGE=execgate %s %s %s: %s", FIELD(record, NULL, "decision"),
+			FIELD(record, NULL, "hook"), FIELD(record, "file", "path"),
+			FIELD(record, NULL, "reason"),
+			"PRIORITY=%d", strcmp(FIELD(record, NULL, "decision"), "allow") ? 4 : 6,
+			"SYSLOG_IDENTIFIER=execgated",
+			"EXECGATE_DECISION=%s", FIELD(record, NULL, "decision"),
+			"EXECGATE_MODE=%s", FIELD(record, NULL, "mode"),
+			"EXECGATE_HOOK=%s", FIELD(record, NULL, "hook"),
+			"EXECGATE_REASON=%s", FIELD(record, NULL, "reason"),
+			"EXECGATE_COUNT=%s", FIELD(record, NULL, "count"),
+			"EXECGATE_PID=%s", FIELD(record, "process", "pid"),
+			"EXECGATE_UID=%s", FIELD(record, "process", "uid"),
+			"EXECGATE_COMM=%s", FIELD(record, "process", "comm"),
+			"EXECGATE_CGROUP=%s", FIELD(record, "process", "cgroup"),
+			"EXECGATE_PATH=%s", FIELD(record, "file", "path"),
+			"EXECGATE_SHA256=%s", FIELD(record, "file", "sha256"),
+			"EXECGATE_SIGNER=%s", FIELD(record, "signature", "subject"),
+			"EXECGATE_ISSUER=%s", FIELD(record, "signature", "issuer"),
+			"EXECGATE_RULE=%s", FIELD(record, "rule", "id"),
+			"EXECGATE_RULE_LINE=%s", FIELD(record, "rule", "line"),
+			"EXECGATE_POLICY_SHA256=%s", FIELD(record, "policy", "sha256"),
+			"EXECGATE_POLICY_GENERATION=%s", FIELD(record, "policy", "generation"),
+			NULL);
+}
+
 static void write_record(struct eg_log *log, json_t *record)
 {
 	char *line = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	bool journal;
 
 	if (!line)
 		return;
-	if (log->out) {
-		fputs(line, log->out);
-		fputc('\n', log->out);
-		fflush(log->out);
+	if (log->fd >= 0) {
+		size_t len = strlen(line);
+		char *full = realloc(line, len + 2);
+
+		if (full) {
+			line = full;
+			line[len] = '\n';
+			line[len + 1] = '\0';
+			write_line(log, line, len + 1);
+			line[len] = '\0';
+		}
 	}
+	pthread_mutex_lock(&log->lock);
+	journal = log->journal;
+	pthread_mutex_unlock(&log->lock);
+	if (journal)
+		journal_record(record);
 	if (log->settings.syslog)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "%s %s %s reason=%s pid=%s uid=%s count=%s",
 		       FIELD(record, NULL, "decision"), FIELD(record, NULL, "hook"),
@@ -113,7 +221,10 @@ static void take(struct eg_log *log, json_t *record)
 {
 	char *key;
 
-	if (!log->settings.window_ms || !(key = coalescing_key(record))) {
+	/* Lifecycle events (a reload, a start on the last known good policy) are never
+	 * merged with anything. */
+	if (!log->settings.window_ms || json_object_get(record, "event") ||
+	    !(key = coalescing_key(record))) {
 		write_record(log, record);
 		json_decref(record);
 		return;
@@ -136,15 +247,48 @@ static void take(struct eg_log *log, json_t *record)
 	};
 }
 
-static void open_output(struct eg_log *log)
+/* A log file this agent creates is 0640, group adm where that group exists, as Debian's
+ * logs are: an analyst in adm reads it, other users do not.  An existing file keeps its
+ * owner and mode (logrotate's create line decides for rotated ones). */
+static int open_output(struct eg_log *log)
 {
+	int fd;
+
+	log->fd = -1;
+	log->owns_fd = false;
+	log->torn = false;
 	if (!log->json_path)
-		return;
+		return 0;
 	if (!strcmp(log->json_path, "-")) {
-		log->out = stdout;
-		return;
+		log->fd = STDOUT_FILENO;
+		return 0;
 	}
-	log->out = fopen(log->json_path, "ae");
+	fd = open(log->json_path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+		  0640);
+	if (fd >= 0) {
+		if (fchmod(fd, 0640) || (log->group != (gid_t)-1 && fchown(fd, -1, log->group))) {
+			int err = -errno;
+
+			close(fd);
+			unlink(log->json_path);
+			return err;
+		}
+	} else if (errno == EEXIST) {
+		fd = open(log->json_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0)
+		return -errno;
+	log->fd = fd;
+	log->owns_fd = true;
+	return 0;
+}
+
+static void close_output(struct eg_log *log)
+{
+	if (log->owns_fd)
+		close(log->fd);
+	log->fd = -1;
+	log->owns_fd = false;
 }
 
 static void *writer_main(void *arg)
@@ -185,11 +329,15 @@ static void *writer_main(void *arg)
 		}
 		stopping = log->stopping;
 		if (log->reopen) {
+			int err;
+
 			log->reopen = false;
-			if (log->out && log->out != stdout)
-				fclose(log->out);
-			log->out = NULL;
-			open_output(log);
+			close_output(log);
+			err = open_output(log);
+			if (err)
+				fprintf(stderr, "execgated: log %s: cannot reopen: %s; records are "
+						"dropped until the next reopen\n",
+					log->json_path, strerror(-err));
 		}
 		pthread_mutex_unlock(&log->lock);
 
@@ -225,11 +373,17 @@ int eg_log_open(const struct eg_log_settings *settings, struct eg_log **ret_log)
 		err = -ENOMEM;
 		goto fail;
 	}
-	open_output(log);
-	if (log->json_path && !log->out) {
-		err = -errno;
-		goto fail;
+	{
+		struct group grp, *found = NULL;
+		char buf[4096];
+
+		log->group = getgrnam_r("adm", &grp, buf, sizeof(buf), &found) == 0 && found
+				     ? found->gr_gid
+				     : (gid_t)-1;
 	}
+	err = open_output(log);
+	if (err)
+		goto fail;
 	if (settings->syslog)
 		openlog("execgated", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 	pthread_mutex_init(&log->lock, NULL);
@@ -240,8 +394,7 @@ int eg_log_open(const struct eg_log_settings *settings, struct eg_log **ret_log)
 	*ret_log = log;
 	return 0;
 fail:
-	if (log->out && log->out != stdout)
-		fclose(log->out);
+	close_output(log);
 	free(log->queue);
 	free(log->json_path);
 	free(log);
@@ -262,6 +415,23 @@ void eg_log_submit(struct eg_log *log, json_t *record)
 	log->queue[(log->head + log->used) % log->settings.queue_max] = record;
 	log->used++;
 	pthread_cond_signal(&log->wake);
+	pthread_mutex_unlock(&log->lock);
+}
+
+uint64_t eg_log_write_errors(struct eg_log *log)
+{
+	uint64_t errors;
+
+	pthread_mutex_lock(&log->lock);
+	errors = log->write_errors;
+	pthread_mutex_unlock(&log->lock);
+	return errors;
+}
+
+void eg_log_set_journal(struct eg_log *log, bool on)
+{
+	pthread_mutex_lock(&log->lock);
+	log->journal = on;
 	pthread_mutex_unlock(&log->lock);
 }
 
@@ -292,8 +462,7 @@ void eg_log_close(struct eg_log *log)
 	pthread_cond_signal(&log->wake);
 	pthread_mutex_unlock(&log->lock);
 	pthread_join(log->writer, NULL);
-	if (log->out && log->out != stdout)
-		fclose(log->out);
+	close_output(log);
 	if (log->settings.syslog)
 		closelog();
 	free(log->queue);

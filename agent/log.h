@@ -28,6 +28,15 @@ void eg_log_submit(struct eg_log *log, json_t *record);
 /* Records dropped because the queue was full, since open. */
 uint64_t eg_log_dropped(struct eg_log *log);
 
+/* Records that could not be written (a full disk, an I/O error), since open.  Such a
+ * record is dropped, never waited for; standard error says when writing fails and when it
+ * works again. */
+uint64_t eg_log_write_errors(struct eg_log *log);
+
+/* Also send every record, as structured fields, to the journal (the policy's
+ * log-journal), from the writer thread. */
+void eg_log_set_journal(struct eg_log *log, bool on);
+
 /* Reopen the JSON lines file (after rotation). */
 void eg_log_reopen(struct eg_log *log);
 

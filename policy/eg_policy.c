@@ -44,6 +44,9 @@ enum once_setting {
 	S_LOG_JSON,
 	S_LOG_SYSLOG,
 	S_LOG_ALLOWS,
+	S_LOG_JOURNAL,
+	S_METRICS_FILE,
+	S_CRL_WARN_WINDOW,
 	S_REQUIRE_SIGNED,
 	S_SCOPE_MACHINE,
 	S_COUNT,
@@ -430,6 +433,9 @@ enum setting {
 	SET_LOG_JSON,
 	SET_LOG_SYSLOG,
 	SET_LOG_ALLOWS,
+	SET_LOG_JOURNAL,
+	SET_METRICS_FILE,
+	SET_CRL_WARN_WINDOW,
 	SET_REQUIRE_SIGNED_POLICY,
 	SET_COUNT,
 };
@@ -450,6 +456,9 @@ static const char *const setting_words[SET_COUNT + 1] = {
 	[SET_LOG_JSON] = "log-json",
 	[SET_LOG_SYSLOG] = "log-syslog",
 	[SET_LOG_ALLOWS] = "log-allows",
+	[SET_LOG_JOURNAL] = "log-journal",
+	[SET_METRICS_FILE] = "metrics-file",
+	[SET_CRL_WARN_WINDOW] = "crl-warn-window",
 	[SET_REQUIRE_SIGNED_POLICY] = "require-signed-policy",
 };
 
@@ -500,26 +509,31 @@ static int parse_setting(struct parser *p, enum setting which)
 	case SET_CRL_DIR:
 	case SET_SIG_DIR:
 	case SET_LOG_JSON:
+	case SET_METRICS_FILE:
 	case SET_REQUIRE_SIGNED_POLICY:
 		r = set_once(p, which == SET_CRL_DIR ? S_CRL_DIR :
 				which == SET_SIG_DIR ? S_SIG_DIR :
 				which == SET_LOG_JSON ? S_LOG_JSON :
+				which == SET_METRICS_FILE ? S_METRICS_FILE :
 					      S_REQUIRE_SIGNED);
 		if (r)
 			return r;
 		r = parse_file(p, 1, kw, which == SET_CRL_DIR ? &st->crl_dir :
 					 which == SET_SIG_DIR ? &st->sig_dir :
 					 which == SET_LOG_JSON ? &st->log_json :
+					 which == SET_METRICS_FILE ? &st->metrics_file :
 						       &st->require_signed_policy);
 		if (r)
 			return r;
 		return no_more(p, 2, "the file name");
 	case SET_CRL_MAX_AGE:
-		r = set_once(p, S_CRL_MAX_AGE);
+	case SET_CRL_WARN_WINDOW:
+		r = set_once(p, which == SET_CRL_MAX_AGE ? S_CRL_MAX_AGE : S_CRL_WARN_WINDOW);
 		if (!r)
 			r = need_value(p, 1, "a duration", kw);
 		if (!r)
-			r = parse_duration(p, 1, &st->crl_max_age);
+			r = parse_duration(p, 1, which == SET_CRL_MAX_AGE ? &st->crl_max_age
+									 : &st->crl_warn_window);
 		if (r)
 			return r;
 		return no_more(p, 2, "the duration");
@@ -585,8 +599,10 @@ static int parse_setting(struct parser *p, enum setting which)
 	case SET_SELF_PROTECTION:
 	case SET_LOG_SYSLOG:
 	case SET_LOG_ALLOWS:
+	case SET_LOG_JOURNAL:
 		r = set_once(p, which == SET_SELF_PROTECTION ? S_SELF_PROTECTION :
 				which == SET_LOG_SYSLOG ? S_LOG_SYSLOG :
+				which == SET_LOG_JOURNAL ? S_LOG_JOURNAL :
 					      S_LOG_ALLOWS);
 		if (r)
 			return r;
@@ -595,6 +611,7 @@ static int parse_setting(struct parser *p, enum setting which)
 			return w;
 		*(which == SET_SELF_PROTECTION ? &st->self_protection :
 		  which == SET_LOG_SYSLOG ? &st->log_syslog :
+		  which == SET_LOG_JOURNAL ? &st->log_journal :
 				&st->log_allows) = w;
 		return no_more(p, 2, "'on' or 'off'");
 	case SET_COUNT:
@@ -1141,6 +1158,7 @@ static struct eg_policy *policy_new(uint32_t prev_generation)
 	policy->generation = prev_generation + 1;
 	policy->settings.mode = EG_MODE_AUDIT;
 	policy->settings.crl_max_age = 7 * 86400;
+	policy->settings.crl_warn_window = 3 * 86400;
 	policy->settings.on_stale_crl = EG_ACTION_DENY;
 	policy->settings.on_missing_crl = EG_ACTION_DENY;
 	policy->settings.lookup[0] = EG_LOOKUP_EMBEDDED;
@@ -1200,6 +1218,87 @@ int eg_policy_parse_buffer(const char *name, const char *buf, size_t len,
 out:
 	if (r == -ENOMEM)
 		set_io_error(err, name, r, "while parsing");
+	eg_policy_free(p->policy);
+	free(p->dir);
+	free(p);
+	return r;
+}
+
+/* The canonical form is the main file's bytes, then for each fragment a header
+ * "\0fragment BASE LEN\n" and its LEN bytes (parse_text).  Parsing it again piece by piece,
+ * under the names the pieces had, gives the same policy and the same digest. */
+int eg_policy_parse_canonical(const char *path, const char *buf, size_t len,
+			      uint32_t prev_generation, struct eg_policy **ret,
+			      struct eg_policy_error *err)
+{
+	static const char header[] = "fragment ";
+	const char *end = buf + len, *piece = buf, *nul;
+	char *fpath = NULL;
+	struct parser *p;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (prev_generation == UINT32_MAX) {
+		set_io_error(err, path, -EOVERFLOW, "policy generation");
+		return -EOVERFLOW;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->err = err;
+	p->policy = policy_new(prev_generation);
+	if (!p->policy) {
+		r = -ENOMEM;
+		goto out;
+	}
+	nul = memchr(piece, '\0', len);
+	r = parse_text(p, path, path, piece, (size_t)((nul ? nul : end) - piece));
+	while (!r && nul) {
+		const char *name = nul + 1 + sizeof(header) - 1, *nl, *space;
+		unsigned long long n;
+		char *num_end;
+
+		nl = name < end ? memchr(name, '\n', (size_t)(end - name)) : NULL;
+		space = nl ? memrchr(name, ' ', (size_t)(nl - name)) : NULL;
+		if ((size_t)(end - nul) < sizeof(header) || memcmp(nul + 1, header, sizeof(header) - 1) ||
+		    !space || space == name) {
+			set_io_error(err, path, -EBADMSG, "not a canonical policy copy");
+			r = -EBADMSG;
+			break;
+		}
+		n = strtoull(space + 1, &num_end, 10);
+		piece = nl + 1;
+		if (num_end != nl || n > (size_t)(end - piece)) {
+			set_io_error(err, path, -EBADMSG, "not a canonical policy copy");
+			r = -EBADMSG;
+			break;
+		}
+		free(fpath);
+		if (asprintf(&fpath, "%s.d/%.*s", path, (int)(space - name), name) < 0) {
+			fpath = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		nul = memchr(piece, '\0', (size_t)n);
+		if (nul) {
+			set_io_error(err, path, -EBADMSG, "not a canonical policy copy");
+			r = -EBADMSG;
+			break;
+		}
+		r = parse_text(p, fpath, fpath + strlen(path) + 3, piece, (size_t)n);
+		piece += n;
+		nul = piece < end ? piece : NULL;
+		if (nul && *nul) {
+			set_io_error(err, path, -EBADMSG, "not a canonical policy copy");
+			r = -EBADMSG;
+		}
+	}
+	if (!r)
+		r = finalize(p, p->policy->files[0], ret);
+out:
+	if (r == -ENOMEM)
+		set_io_error(err, path, r, "while parsing");
+	free(fpath);
 	eg_policy_free(p->policy);
 	free(p->dir);
 	free(p);
@@ -1432,6 +1531,7 @@ void eg_policy_free(struct eg_policy *policy)
 	free(st->crl_dir);
 	free(st->sig_dir);
 	free(st->log_json);
+	free(st->metrics_file);
 	free(st->require_signed_policy);
 	for (size_t k = 0; k < policy->n_rules; k++)
 		rule_clear(&policy->rules[k]);

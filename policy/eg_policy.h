@@ -64,6 +64,9 @@ struct eg_policy_settings {
 	char *log_json;                 /* NULL: no JSON log file */
 	bool log_syslog;
 	bool log_allows;
+	bool log_journal;               /* every logged decision also to the journal */
+	char *metrics_file;             /* NULL: no Prometheus text file */
+	uint32_t crl_warn_window;       /* seconds before a CRL goes stale to warn */
 	char *require_signed_policy;    /* NULL: a replacement need not be signed */
 };
 
@@ -174,6 +177,14 @@ int eg_policy_load(const char *path, const char *fragment_dir, uint32_t prev_gen
 int eg_policy_parse_buffer(const char *name, const char *buf, size_t len,
 			   uint32_t prev_generation, struct eg_policy **ret,
 			   struct eg_policy_error *err);
+
+/* Parse the canonical bytes of a policy loaded from PATH (eg_policy_canonical(): the main
+ * file, then each fragment of PATH.d behind its header), as if read from PATH and PATH.d
+ * again: relative file names, rule files and the digest come out as they were.  The last
+ * known good copy is kept in this form.  Same returns as eg_policy_load(). */
+int eg_policy_parse_canonical(const char *path, const char *buf, size_t len,
+			      uint32_t prev_generation, struct eg_policy **ret,
+			      struct eg_policy_error *err);
 
 void eg_policy_free(struct eg_policy *policy);
 

@@ -80,8 +80,13 @@ static const char crl_help[] =
 	"  --json                 one JSON object instead of text\n"
 	"  -h, --help             this text\n"
 	"\n"
-	"Exit status: fetch: 0 every CRL installed and fresh; 1 a CRL refused, or stale;\n"
-	"2 usage error, or a download failed.  status: 0 every CRL fresh (and correctly\n"
+	"After the downloads, fetch checks the CRL directory: an issuer whose CRL is missing\n"
+	"or stale there (past its nextUpdate, or the policy's crl-max-age) is reported with\n"
+	"status missing or stale, whatever the download did.\n"
+	"\n"
+	"Exit status: fetch: 0 every CRL installed and fresh; 1 a CRL is missing or stale\n"
+	"in the directory (also when its download failed), or a CRL was refused; 2 usage\n"
+	"error, or a download failed while every installed CRL is still fresh.  status: 0 every CRL fresh (and correctly\n"
 	"signed, when checked); 1 a CRL stale or badly signed; 2 usage or operational error.\n";
 
 struct crl_opts {
@@ -333,6 +338,7 @@ struct fetch {
 	struct dp dps[MAX_URLS];
 	size_t ndps;
 	size_t installed, refused, failed, stale, skipped;
+	size_t missing; /* issuers with no CRL in the directory after the fetch */
 	json_t *results;
 };
 
@@ -361,7 +367,8 @@ static int report(struct fetch *f, const char *url, X509 *cert, const char *stat
 
 	eg_cert_info_of(cert, &info);
 	if (!f->o->json) {
-		bool bad = !strcmp(status, "refused") || !strcmp(status, "failed");
+		bool bad = !strcmp(status, "refused") || !strcmp(status, "failed") ||
+			   !strcmp(status, "missing") || !strcmp(status, "stale");
 
 		fprintf(bad ? stderr : stdout, "%s%s: %s%s%s%s%s\n", bad ? "execgate crl fetch: " : "",
 			url, status, file ? " " : "", file ? file : "", reason ? ": " : "",
@@ -601,7 +608,6 @@ static int fetch_one(struct fetch *f, const struct dp *dp, int64_t now)
 		goto out;
 	}
 	f->installed++;
-	f->stale += view.stale;
 	status = "installed";
 	r = report(f, dp->url, dp->cert, status, path, view.stale ? "stale" : NULL, shown);
 	goto out;
@@ -616,6 +622,54 @@ refused:
 out:
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	sk_X509_CRL_pop_free(old, X509_CRL_free);
+	return r;
+}
+
+/* After the downloads: is the CRL of every issuer we fetch for in the directory and fresh
+ * (by the verifier's rule, with the policy's crl-max-age)?  A download that failed leaves
+ * the old CRL; one that is stale or missing is what turns signed programs into
+ * crl_stale or crl_missing, so it is what the exit status reports. */
+static int check_installed(struct fetch *f, int64_t now)
+{
+	const struct crl_opts *o = f->o;
+	int r = 0;
+
+	f->stale = 0;
+	for (size_t i = 0; !r && i < f->ndps; i++) {
+		STACK_OF(X509_CRL) *crls = NULL;
+		char path[PATH_MAX], hash[17], issuer[EG_NAME_MAX];
+		struct crl_view v;
+		bool seen = false;
+
+		name_hash(X509_get_issuer_name(f->dps[i].cert), hash);
+		for (size_t k = 0; k < i; k++) {
+			char other[17];
+
+			name_hash(X509_get_issuer_name(f->dps[k].cert), other);
+			seen |= !strcmp(hash, other);
+		}
+		if (seen)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.crl", o->trust.crl_dir, hash);
+		name_str(X509_get_issuer_name(f->dps[i].cert), issuer, sizeof(issuer));
+		r = eg_crl_read_file(path, &crls);
+		if (r == -ENOMEM)
+			break;
+		if (r) {
+			f->missing++;
+			r = report(f, f->dps[i].url, f->dps[i].cert, "missing", path,
+				   "no CRL installed for this issuer: revocation cannot be checked",
+				   NULL);
+			continue;
+		}
+		crl_view(sk_X509_CRL_value(crls, 0), now, o->trust.crl_max_age, &v);
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+		if (!v.stale)
+			continue;
+		f->stale++;
+		r = report(f, f->dps[i].url, f->dps[i].cert, "stale", path,
+			   "the installed CRL is stale (past its nextUpdate or crl-max-age)", &v);
+	}
 	return r;
 }
 
@@ -639,21 +693,27 @@ static int crl_fetch(struct crl_opts *o)
 		       sk_X509_num(f->certs.all));
 	for (size_t i = 0; !r && i < f->ndps; i++)
 		r = fetch_one(f, &f->dps[i], now);
+	if (!r)
+		r = check_installed(f, now);
 	if (!r && o->json)
-		r = lc_json_print(json_pack("{s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I}}", "crl_dir",
-					    o->trust.crl_dir, "results", f->results, "counts",
-					    "installed", (json_int_t)f->installed, "stale",
-					    (json_int_t)f->stale, "refused", (json_int_t)f->refused,
-					    "failed", (json_int_t)f->failed, "skipped",
-					    (json_int_t)f->skipped));
+		r = lc_json_print(json_pack("{s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+					    "crl_dir", o->trust.crl_dir, "results", f->results,
+					    "counts", "installed", (json_int_t)f->installed, "stale",
+					    (json_int_t)f->stale, "missing", (json_int_t)f->missing,
+					    "refused", (json_int_t)f->refused, "failed",
+					    (json_int_t)f->failed, "skipped", (json_int_t)f->skipped));
 	if (r) {
 		if (r == -ENOMEM)
 			fprintf(stderr, "%s: out of memory\n", o->cmd);
 		goto out;
 	}
-	if (f->failed)
+	/* Stale or missing first: that is what a timer running fetch must not call a success,
+	 * whatever else went wrong. */
+	if (f->stale || f->missing)
+		status = EG_EXIT_FINDING;
+	else if (f->failed)
 		status = EG_EXIT_ERROR;
-	else if (f->refused || f->stale)
+	else if (f->refused)
 		status = EG_EXIT_FINDING;
 	else
 		status = EG_EXIT_OK;

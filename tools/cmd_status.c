@@ -74,6 +74,16 @@ static void print_object(json_t *object, int depth)
 			size_t i;
 			json_t *item;
 
+			if (json_is_object(json_array_get(value, 0))) {
+				/* a list of records (the CRLs): one block each */
+				printf("\n");
+				json_array_foreach(value, i, item) {
+					print_object(item, depth + 1);
+					if (i + 1 < json_array_size(value))
+						printf("\n");
+				}
+				continue;
+			}
 			json_array_foreach(value, i, item)
 				printf("%s%s", i ? ", " : "",
 				       json_is_string(item) ? json_string_value(item) : "?");
@@ -94,8 +104,10 @@ static int usage(FILE *out, const char *name, int status)
 	if (!strcmp(name, "status"))
 		fprintf(out, "usage: execgate status [--json] [--socket PATH]\n\n"
 			     "Show the running agent: backend and what it covers, mode, policy digest "
-			     "and\ngeneration, cache entries, counters (allowed, denied, audited, "
-			     "misses, drops),\nCRL freshness, uptime.\n");
+			     "and\ngeneration (and whether it runs on the last known good copy), counters (allowed,\n"
+			     "denied, audited, misses, drops, log write errors), the last reload's "
+			     "time,\noutcome and error, every CRL with its nextUpdate, age and "
+			     "freshness, uptime.\n");
 	else if (!strcmp(name, "reload"))
 		fprintf(out, "usage: execgate reload [--socket PATH]\n\n"
 			     "Make the running agent reload its policy and CRLs atomically. A policy "

@@ -59,7 +59,8 @@ struct eg_log_rec {
 const char *eg_log_decision_name(enum eg_log_decision d);
 
 /* Parse LINE (LEN bytes, no newline) into REC, which then owns a reference to the JSON.
- * Returns 0, or -EINVAL when the line is malformed in the sense of docs/log-format.md. */
+ * Returns 0, -ENOMSG for an event record of the agent's (not a decision), or -EINVAL when
+ * the line is malformed in the sense of docs/log-format.md. */
 int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec);
 void eg_log_rec_release(struct eg_log_rec *rec);
 
@@ -77,6 +78,7 @@ typedef int (*eg_log_sink)(void *ctx, const struct eg_log_rec *rec);
 struct eg_log_source_stats {
 	uint64_t lines;
 	uint64_t malformed;
+	uint64_t events; /* the agent's event records, skipped */
 };
 
 /* Read every record of PATH ("-": standard input), plain or gzip, into SINK.  Returns 0 or

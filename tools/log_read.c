@@ -67,6 +67,13 @@ int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec)
 		goto bad;
 	rec->host = str_of(root, "host");
 	decision = str_of(root, "decision");
+	/* The agent's own events (a reload, a start on the last known good policy) are not
+	 * decisions: skipped, not malformed. */
+	if (!decision && str_of(root, "event")) {
+		json_decref(root);
+		memset(rec, 0, sizeof(*rec));
+		return -ENOMSG;
+	}
 	for (i = 0; i < EG_LOG_DECISIONS; i++)
 		if (decision && !strcmp(decision, decision_names[i]))
 			break;
@@ -289,7 +296,12 @@ static int feed(const char *line, size_t len, eg_log_sink sink, void *ctx,
 	stats->lines++;
 	if (len && line[len - 1] == '\r')
 		len--;
-	if (eg_log_rec_parse(line, len, &rec)) {
+	ret = eg_log_rec_parse(line, len, &rec);
+	if (ret == -ENOMSG) {
+		stats->events++;
+		return 0;
+	}
+	if (ret) {
 		stats->malformed++;
 		return 0;
 	}

@@ -44,8 +44,11 @@ setup() {
 	run -2 "$EG_BIN/execgated" --foreground --trust /nonexistent/root.pem
 	assert_output --partial "/nonexistent/root.pem"
 	printf 'mode enforce\nallow outcome valid\ndefualt deny\n' >"$BATS_TEST_TMPDIR/bad.policy"
-	run -2 "$EG_BIN/execgated" --foreground --policy "$BATS_TEST_TMPDIR/bad.policy"
+	# exit 3: the policy does not load and the state directory holds no last known good
+	run -3 "$EG_BIN/execgated" --foreground --policy "$BATS_TEST_TMPDIR/bad.policy" \
+		--state-dir "$BATS_TEST_TMPDIR"
 	assert_output --partial "bad.policy:3:"
+	assert_output --partial "no last known good copy"
 }
 
 @test "execgated --help describes the options" {

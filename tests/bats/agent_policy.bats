@@ -49,7 +49,8 @@ sign_policy() { # LEAF: its certificate and the intermediate go into the signatu
 
 start() {
 	"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --policy "$POLICY" \
-		--control "$CTL" --log /dev/null --foreground 2>"$BATS_TEST_TMPDIR/agent.err" &
+		--control "$CTL" --state-dir "$BATS_TEST_TMPDIR" --log /dev/null --foreground \
+		2>"$BATS_TEST_TMPDIR/agent.err" &
 	AGENT_PID=$!
 	for _ in $(seq 100); do
 		grep -q ready "$BATS_TEST_TMPDIR/agent.err" && return 0
@@ -61,8 +62,8 @@ start() {
 }
 
 @test "agent policy: an unsigned policy that requires signatures is refused at start" {
-	run -2 "$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --policy "$POLICY" \
-		--control "$CTL" --foreground
+	run -3 "$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --policy "$POLICY" \
+		--control "$CTL" --state-dir "$BATS_TEST_TMPDIR" --foreground
 	assert_output --partial "a signed policy is required"
 }
 

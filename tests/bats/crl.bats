@@ -84,9 +84,12 @@ open(p, "wb").write(b)' "$d/out/inter-badsig.crl"
 	cat "$d/inter.crt" "$d/root.crt" >"$d/chain.pem"
 }
 
+# crlsrv_start [--port PORT]: the CRL server (on PORT when it comes back after a stop: the
+# certificates name its URL).
 crlsrv_start() {
 	mkdir -p "$BATS_FILE_TMPDIR/srv"
-	loopback_start CRL_URL crlsrv "the CRL server" crl_server.py --dir "$BATS_FILE_TMPDIR/srv"
+	loopback_start CRL_URL crlsrv "the CRL server" crl_server.py --dir "$BATS_FILE_TMPDIR/srv" \
+		"$@"
 }
 
 crlsrv_stop() {
@@ -157,7 +160,7 @@ setup() {
 @test "fetch: good CRLs from the distribution points are checked and installed" {
 	run -0 fetch --json
 	assert_equal "$(jget 'd["counts"]')" \
-		'{"installed": 2, "stale": 0, "refused": 0, "failed": 0, "skipped": 0}'
+		'{"installed": 2, "stale": 0, "missing": 0, "refused": 0, "failed": 0, "skipped": 0}'
 	assert_equal "$(jget 'sorted(r["url"] for r in d["results"])')" \
 		"[\"$CRL_URL/inter.crl\", \"$CRL_URL/root.crl\"]"
 	assert_equal "$(jget '[r["status"] for r in d["results"]]')" '["installed", "installed"]'
@@ -226,7 +229,7 @@ setup() {
 	rm -rf "$BATS_TEST_TMPDIR/crls" && mkdir "$BATS_TEST_TMPDIR/crls"
 	run -1 fetch --json
 	assert_equal "$(jget 'd["counts"]')" \
-		'{"installed": 1, "stale": 0, "refused": 1, "failed": 0, "skipped": 0}'
+		'{"installed": 1, "stale": 0, "missing": 1, "refused": 1, "failed": 0, "skipped": 0}'
 	[[ ! -e $f ]]
 	run ls -A "$BATS_TEST_TMPDIR/crls"
 	assert_equal "${#lines[@]}" 1
@@ -248,12 +251,39 @@ setup() {
 	assert_output --partial "$CRL_URL/inter.crl: refused: its issuer is not a trusted certificate"
 }
 
-@test "fetch: a failed download exits 2 and names the URL" {
+@test "fetch: a failed download names the URL; with no CRL for that issuer it exits 1" {
 	serve inter.crl -
-	run -2 fetch
+	run -1 fetch
 	assert_output --partial "execgate crl fetch: $CRL_URL/inter.crl: failed: download failed"
+	assert_output --partial "execgate crl fetch: $CRL_URL/inter.crl: missing $BATS_TEST_TMPDIR/crls/$(installed_name "$CA/inter.crt"): no CRL installed for this issuer"
 	# The other distribution point was still fetched.
 	assert_output --partial "$CRL_URL/root.crl: installed"
+	# A failed download while the installed CRL is still fresh: an operational error (2)
+	serve inter.crl inter-fresh.crl
+	run -0 fetch
+	serve inter.crl -
+	run -2 fetch
+	refute_output --partial "missing"
+}
+
+@test "fetch: while the server is away a stale CRL stays stale (exit 1); once it is back, 0" {
+	local port f
+	port=${CRL_URL##*:}
+	serve inter.crl inter-stale.crl
+	run -1 fetch
+	f=$BATS_TEST_TMPDIR/crls/$(installed_name "$CA/inter.crt")
+	# the server goes away
+	crlsrv_stop
+	run -1 fetch --json
+	assert_equal "$(jget 'd["counts"]["stale"]')" 1
+	assert_equal "$(jget 'd["counts"]["failed"]')" 2
+	assert_equal "$(jget '[r["status"] for r in d["results"] if r["status"] == "stale"]')" '["stale"]'
+	assert_equal "$(jget '[r["file"] for r in d["results"] if r["status"] == "stale"][0]')" "$f"
+	# ... and comes back, on its port, with a fresh CRL
+	serve inter.crl inter-fresh.crl
+	crlsrv_start --port "$port"
+	run -0 fetch
+	run -0 eg crl status --crl-dir "$BATS_TEST_TMPDIR/crls"
 }
 
 @test "fetch and status from a policy: its anchors, CRL directory and crl-max-age" {
@@ -265,8 +295,11 @@ crl-max-age 1d
 default deny
 EOF
 	serve inter.crl inter-2d.crl
-	run -0 eg crl fetch --policy "$BATS_TEST_TMPDIR/p.policy" --cert "$CA/inter.crt" \
+	# Installed, and stale by the policy's crl-max-age: what the agent will read is stale.
+	run -1 eg crl fetch --policy "$BATS_TEST_TMPDIR/p.policy" --cert "$CA/inter.crt" \
 		--cert "$CA/leaf.crt"
+	assert_output --partial "$CRL_URL/inter.crl: installed"
+	assert_output --partial "$CRL_URL/inter.crl: stale"
 	# Issued two days ago: older than the policy's crl-max-age.
 	run -1 eg crl status --json --policy "$BATS_TEST_TMPDIR/p.policy" --cert "$CA/inter.crt"
 	assert_equal "$(jget 'd["max_age"]')" 86400

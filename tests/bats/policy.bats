@@ -51,9 +51,9 @@ leaf() {
 setup() {
 	PKI=$BATS_FILE_TMPDIR/pki
 	cd "$BATS_TEST_TMPDIR"
-	cat >p.policy <<-'EOF'
+	cat >p.policy <<-EOF
 	mode enforce
-	trust-anchor /etc/execgate/root.pem
+	trust-anchor "$PKI/root.crt"
 	allow uid 0
 	default deny
 	EOF
@@ -67,20 +67,20 @@ check_error() {
 	assert_output ""
 }
 
-@test "every shipped policy passes policy check" {
+@test "every shipped policy passes policy check --syntax-only" {
 	local n=0 p
 	for p in "$EG_TOP"/policy/*.policy; do
-		run -0 "$EG_BIN/execgate" policy check "$p"
+		run -0 "$EG_BIN/execgate" policy check --syntax-only "$p"
 		assert_output --regexp "^$p: ok, mode (audit|enforce), [0-9]+ rules"
 		n=$((n + 1))
 	done
 	((n >= 3))
-	run -0 "$EG_BIN/execgate" policy check "$EG_TOP/policy/audit.policy" \
+	run -0 "$EG_BIN/execgate" policy check --syntax-only "$EG_TOP/policy/audit.policy" \
 		"$EG_TOP/policy/enforce.example.policy" "$EG_TOP/policy/demo.policy"
 }
 
 @test "the shipped audit policy enforces nothing and audits what is not valid" {
-	run -0 "$EG_BIN/execgate" policy check "$EG_TOP/policy/audit.policy"
+	run -0 "$EG_BIN/execgate" policy check --syntax-only "$EG_TOP/policy/audit.policy"
 	assert_output --partial "mode audit, 1 rules"
 	assert_output --partial "default audit"
 	grep -qx "allow outcome valid" "$EG_TOP/policy/audit.policy"
@@ -161,14 +161,14 @@ check_error() {
 	printf 'audit uid 1\naudit hook mmmap\n' >p.policy.d/50-team.policy
 	printf 'default deny\n' >p.policy.d/99-default.policy
 	printf 'not a policy\n' >p.policy.d/notes.txt
-	run -1 --separate-stderr "$EG_BIN/execgate" policy check p.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check --syntax-only p.policy
 	assert_equal "$stderr" "p.policy.d/50-team.policy:2:12: expected 'exec' or 'mmap' after 'hook', found 'mmmap'"
 	printf 'audit uid 1\n' >p.policy.d/50-team.policy
-	run -0 "$EG_BIN/execgate" policy check p.policy
+	run -0 "$EG_BIN/execgate" policy check --syntax-only p.policy
 	assert_output --partial "2 rules, 0 signers, 4 files, default deny"
 	# default in 10-base ends the policy, so 50-team after it is an error
 	printf 'default deny\n' >p.policy.d/10-base.policy
-	run -1 --separate-stderr "$EG_BIN/execgate" policy check p.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check --syntax-only p.policy
 	assert_equal "$stderr" "p.policy.d/50-team.policy:1:1: nothing may follow 'default' (at p.policy.d/10-base.policy:1): it is the last statement of the policy"
 }
 
@@ -176,10 +176,10 @@ check_error() {
 	mkdir frags
 	printf 'mode audit\n' >m.policy
 	printf 'default audit\n' >frags/99-end.policy
-	run -1 "$EG_BIN/execgate" policy check m.policy
-	run -0 "$EG_BIN/execgate" policy check --fragments frags m.policy
+	run -1 "$EG_BIN/execgate" policy check --syntax-only m.policy
+	run -0 "$EG_BIN/execgate" policy check --syntax-only --fragments frags m.policy
 	assert_output --partial "2 files"
-	run -2 "$EG_BIN/execgate" policy check --fragments nonexistent m.policy
+	run -2 "$EG_BIN/execgate" policy check --syntax-only --fragments nonexistent m.policy
 	assert_output --partial "nonexistent: cannot read the fragment directory: No such file or directory"
 }
 
@@ -200,6 +200,74 @@ check_error() {
 	run -2 "$EG_BIN/execgate" policy frobnicate
 	run -2 "$EG_BIN/execgate" policy check --trust x p.policy
 	assert_output --partial "--trust only makes sense with --require-signed"
+}
+
+# check_like_agent SETTING...: p.policy with SETTING lines added must fail policy check
+# with exit 1, and execgated (as root) must refuse it with the same message.
+check_like_agent() {
+	{
+		echo "mode enforce"
+		echo "trust-anchor \"$PKI/root.crt\""
+		printf '%s\n' "$@"
+		echo "default deny"
+	} >x.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check x.policy
+	assert_output ""
+	[[ -n $stderr ]]
+	local said=$stderr
+	if [[ $(id -u) == 0 ]]; then
+		mkdir -p state
+		run -3 --separate-stderr "$EG_BIN/execgated" --foreground --policy x.policy \
+			--state-dir "$BATS_TEST_TMPDIR/state" --log /dev/null \
+			--control "$BATS_TEST_TMPDIR/c.sock"
+		assert_equal "${stderr_lines[1]%%; and the last known good copy*}" "execgated: $said"
+	fi
+	stderr=$said
+}
+
+@test "check fails where the agent would: anchors, TSA anchors, CRL directory, catalogs" {
+	check_like_agent 'tsa-anchor "/nonexistent/tsa.pem"'
+	[[ $stderr == *"/nonexistent/tsa.pem"* ]]
+	check_like_agent 'crl-dir "/nonexistent/crl"'
+	[[ $stderr == *"/nonexistent/crl"* ]]
+	check_like_agent 'catalog "/nonexistent/os.cat"' 'signature-lookup embedded catalog'
+	[[ $stderr == *"catalog /nonexistent/os.cat"* ]]
+	echo "not a certificate" >junk.pem
+	check_like_agent "tsa-anchor \"$BATS_TEST_TMPDIR/junk.pem\""
+	[[ $stderr == *junk.pem* ]]
+	# the trust anchor itself
+	sed -i "s|$PKI/root.crt|/nonexistent/root.pem|" p.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check p.policy
+	[[ $stderr == *"/nonexistent/root.pem"* ]]
+	# the same policy parses: --syntax-only says so, and says it checked only that
+	run -0 "$EG_BIN/execgate" policy check --syntax-only p.policy
+	assert_output --partial ", syntax only"
+}
+
+@test "check fails where the agent would: a policy that requires a signature and has none" {
+	check_like_agent "require-signed-policy \"$PKI/root.crt\""
+	assert_equal "$stderr" "x.policy: a signed policy is required (x.policy.sig): x.policy.sig: No such file or directory"
+	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" x.policy
+	run -0 "$EG_BIN/execgate" policy check x.policy
+	assert_output --partial "signature valid"
+}
+
+@test "check --json: one object per policy, ok or the error" {
+	printf 'mode enforce\n' >bad.policy
+	run -1 --separate-stderr "$EG_BIN/execgate" policy check --json p.policy bad.policy
+	assert_equal "${#lines[@]}" 2
+	output=${lines[0]}
+	assert_equal "$(jget 'd["ok"]')" true
+	assert_equal "$(jget 'd["checked"]')" full
+	assert_equal "$(jget 'd["sha256"]')" "$(sha256sum p.policy | cut -d' ' -f1)"
+	assert_equal "$(jget 'd["rules"]')" 1
+	assert_equal "$(jget 'd["signature"]')" null
+	output=${lines[1]}
+	assert_equal "$(jget 'd["ok"]')" false
+	assert_equal "$(jget 'd["policy"]')" bad.policy
+	[[ $(jget 'd["error"]') == "bad.policy: no 'default' statement"* ]]
+	run -0 "$EG_BIN/execgate" policy check --json --syntax-only "$EG_TOP/policy/audit.policy"
+	assert_equal "$(jget 'd["checked"]')" syntax
 }
 
 @test "policy --help tells the commands and exit statuses" {
@@ -223,7 +291,8 @@ check_error() {
 }
 
 @test "the policy's own require-signed-policy names the trust when --trust is absent" {
-	printf 'mode enforce\nrequire-signed-policy %s\ndefault deny\n' "$PKI/root.crt" >s.policy
+	printf 'mode enforce\ntrust-anchor %s\nrequire-signed-policy %s\ndefault deny\n' \
+		"$PKI/root.crt" "$PKI/root.crt" >s.policy
 	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" s.policy
 	run -0 "$EG_BIN/execgate" policy check --require-signed s.policy
 	assert_output --partial "signature valid"
@@ -233,7 +302,7 @@ check_error() {
 
 @test "an unsigned policy is refused when a signature is required" {
 	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
-	assert_output "p.policy: signature refused: p.policy.sig does not exist"
+	assert_output "p.policy: a signed policy is required (p.policy.sig): p.policy.sig: No such file or directory"
 }
 
 @test "a policy signed with a code signing certificate, or with SHA-1, is refused" {
@@ -271,9 +340,9 @@ check_error() {
 	mkdir f.policy.d
 	printf 'default deny\n' >f.policy.d/99-default.policy
 	run -0 "$EG_BIN/execgate" policy sign --key "$PKI/policy.key" --cert "$PKI/policy.crt" f.policy
-	run -0 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" f.policy
+	run -0 "$EG_BIN/execgate" policy check --syntax-only --require-signed --trust "$PKI/root.crt" f.policy
 	printf 'allow uid 0\n' >f.policy.d/50-added.policy
-	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" f.policy
+	run -1 "$EG_BIN/execgate" policy check --syntax-only --require-signed --trust "$PKI/root.crt" f.policy
 	assert_output --partial "the signature does not match the policy"
 }
 
@@ -284,8 +353,8 @@ check_error() {
 	echo "not a signature" >p.policy.sig
 	run -1 "$EG_BIN/execgate" policy check --require-signed --trust "$PKI/root.crt" p.policy
 	assert_output --partial "not a CMS signature"
-	run -2 "$EG_BIN/execgate" policy check --require-signed --trust nonexistent.pem p.policy
-	assert_output --partial "nonexistent.pem: No such file or directory"
+	run -1 "$EG_BIN/execgate" policy check --require-signed --trust nonexistent.pem p.policy
+	assert_output --partial "nonexistent.pem"
 }
 
 @test "a policy-signing certificate under an intermediate signs with its chain" {
