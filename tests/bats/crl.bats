@@ -353,3 +353,9 @@ EOF
 	run -0 eg crl --help
 	assert_output --partial "usage: execgate crl fetch"
 }
+
+@test "fetch with a policy that trusts no CA yet (a fresh installation's) has nothing to do: exit 0" {
+	printf 'mode audit\ncrl-dir %s\ndefault audit\n' "$BATS_TEST_TMPDIR/crls" >"$BATS_TEST_TMPDIR/fresh.policy"
+	run -0 eg crl fetch --policy "$BATS_TEST_TMPDIR/fresh.policy"
+	assert_output "execgate crl fetch: $BATS_TEST_TMPDIR/fresh.policy names no trust anchor: no CRL to fetch"
+}
