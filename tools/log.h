@@ -84,6 +84,7 @@ typedef int (*eg_log_sink)(void *ctx, const struct eg_log_rec *rec);
 struct eg_log_source_stats {
 	uint64_t lines;
 	uint64_t malformed;
+	bool tree; /* read with eg_log_rec_parse_tree() (EXECGATE_LOG_READER=tree) */
 };
 
 /* Read every record of PATH ("-": standard input), plain or gzip, into SINK.  Returns 0 or

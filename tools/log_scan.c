@@ -106,6 +106,7 @@ struct scan {
 	const unsigned char *p, *end;
 	char *out; /* next free byte of the string buffer */
 	int depth;
+	bool escaped; /* the last string had a backslash */
 	struct slot top[T_N];
 	struct slot process[P_N], file[F_N], sig[G_N], rule[R_N], policy[Y_N];
 	struct table sub[T_N]; /* the top-level members that are objects; others n == 0 */
@@ -115,6 +116,19 @@ struct scan {
 static const unsigned char str_stop[256] = {
 	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
 };
+
+/* Eight bytes at P hold none of '"', '\\', a control character or a byte >= 0x80: the
+ * usual "has a zero byte" test, exact as a yes or no. */
+static inline bool plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return !((((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x) & highs);
+}
 
 static inline void skip_ws(struct scan *s)
 {
@@ -202,8 +216,11 @@ static int scan_string(struct scan *s, char *out, size_t *ret_len)
 	uint32_t v, lo;
 	size_t n;
 
+	s->escaped = false;
 	for (;;) {
 		run = p;
+		while (end - p >= 8 && plain8(p))
+			p += 8;
 		while (p < end && !str_stop[*p])
 			p++;
 		if (t) {
@@ -227,6 +244,7 @@ static int scan_string(struct scan *s, char *out, size_t *ret_len)
 		}
 		if (*p != '\\') /* a control character */
 			return -EINVAL;
+		s->escaped = true;
 		if (++p == end)
 			return -EINVAL;
 		switch (*p) {
@@ -359,6 +377,14 @@ static int scan_number(struct scan *s, struct slot *dst)
 
 static int scan_value(struct scan *s, struct slot *dst, const struct table *members);
 
+/* Keys are a few bytes long: a call to memcmp() costs more than the comparison. */
+static inline bool same(const char *a, const char *b, size_t n)
+{
+	while (n && *a == *b)
+		a++, b++, n--;
+	return !n;
+}
+
 /* The object at S->p ('{'); members named in MEMBERS (may be NULL) go to their slots. */
 static int scan_object(struct scan *s, const struct table *members)
 {
@@ -383,7 +409,7 @@ static int scan_object(struct scan *s, const struct table *members)
 		if (ret)
 			return ret;
 		klen = s->p - 1 - key;
-		if (members && memchr(key, '\\', klen)) {
+		if (members && s->escaped) {
 			/* Matched decoded, in the free end of the string buffer. */
 			struct scan again = { .p = key - 1, .end = s->end };
 
@@ -391,7 +417,7 @@ static int scan_object(struct scan *s, const struct table *members)
 			k = s->out;
 		}
 		for (size_t i = 0; members && i < members->n; i++)
-			if (members->keys[i].len == klen && !memcmp(members->keys[i].name, k, klen)) {
+			if (members->keys[i].len == klen && same(members->keys[i].name, k, klen)) {
 				dst = &members->slots[i];
 				if (members->subs && members->subs[i].n)
 					sub = &members->subs[i];
@@ -525,7 +551,7 @@ static int64_t int_slot(const struct slot *v)
 	return v->type == S_INTEGER ? v->i : -1;
 }
 
-static bool one_of(const char *s, const char *const *names)
+static bool in_list(const char *s, const char *const *names)
 {
 	for (; s && *names; names++)
 		if (!strcmp(s, *names))
@@ -586,7 +612,7 @@ int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec)
 	rec->decision = i;
 	rec->mode = str_slot(&s->top[T_MODE]);
 	rec->hook = str_slot(&s->top[T_HOOK]);
-	if (!one_of(rec->mode, modes) || !one_of(rec->hook, hooks))
+	if (!in_list(rec->mode, modes) || !in_list(rec->hook, hooks))
 		goto out;
 	if (s->top[T_REASON].type != S_ABSENT && s->top[T_REASON].type != S_STRING &&
 	    s->top[T_REASON].type != S_NULL)
