@@ -385,9 +385,21 @@ static inline bool same(const char *a, const char *b, size_t n)
 	return !n;
 }
 
+/* The index of the member named K (KLEN bytes) in T, or T->n. */
+static size_t find_key(const struct table *t, const char *k, size_t klen)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->keys[i].len == klen && same(t->keys[i].name, k, klen))
+			break;
+	return i;
+}
+
 /* The object at S->p ('{'); members named in MEMBERS (may be NULL) go to their slots. */
 static int scan_object(struct scan *s, const struct table *members)
 {
+	size_t next = 0;
 	int ret;
 
 	s->p++;
@@ -416,13 +428,21 @@ static int scan_object(struct scan *s, const struct table *members)
 			scan_string(&again, s->out, &klen);
 			k = s->out;
 		}
-		for (size_t i = 0; members && i < members->n; i++)
-			if (members->keys[i].len == klen && same(members->keys[i].name, k, klen)) {
+		if (members) {
+			/* The writer keeps the order of docs/log-format.md: try the key after
+			 * the last one first. */
+			size_t i = next < members->n && members->keys[next].len == klen &&
+						   same(members->keys[next].name, k, klen)
+					   ? next
+					   : find_key(members, k, klen);
+
+			if (i < members->n) {
 				dst = &members->slots[i];
 				if (members->subs && members->subs[i].n)
 					sub = &members->subs[i];
-				break;
+				next = i + 1;
 			}
+		}
 		skip_ws(s);
 		if (s->p == s->end || *s->p != ':')
 			return -EINVAL;
