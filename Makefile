@@ -2,7 +2,7 @@
 #
 #   make deps      install the Debian packages the build, tests and demo need (root)
 #   make all       build bpf object, skeleton, execgated, execgate, libraries
-#   make test      deps + all + every suite (unit under ASan/UBSan, bats, vm), one summary line
+#   make test      deps + all + man-lint + every suite (unit under ASan/UBSan, bats, vm), one summary line
 #   make demo      deps + all + the gate working for real inside the VM
 #   make vm-test   the VM suite alone (both Debian cloud kernels)
 #   make bench     benchmarks under tests/bench (ratios, never assertions)
@@ -199,7 +199,7 @@ unit:
 	$(Q)tests/run-suites.sh unit $(BUILD)/san/unit
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all man-lint
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SANITIZE=1 unit-build
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run-suites.sh all
 

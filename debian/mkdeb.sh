@@ -65,7 +65,8 @@ else
 	m=$(mirror)
 	[[ -n $m ]] || { echo "execgate: no Debian mirror in this machine's apt sources" >&2; exit 1; }
 	mmdebstrap --variant=buildd --include="$(build_depends),lintian" \
-		--customize-hook="copy-in $work/src /build" \
+		--customize-hook='mkdir -p "$1/build"' \
+		--customize-hook="copy-in $work/src/execgate /build" \
 		--customize-hook='chroot "$1" sh -c "cd /build/execgate && dpkg-buildpackage -b -us -uc" >"$1/build/build.log" 2>&1 || { tail -n 40 "$1/build/build.log"; exit 1; }' \
 		--customize-hook='chroot "$1" sh -c "lintian --info --display-info --pedantic /build/execgate_*.deb" >"$1/build/lintian.txt" 2>&1 || true' \
 		--customize-hook="sync-out /build $work/result" \
