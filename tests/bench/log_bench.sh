@@ -10,16 +10,19 @@
 #   LOG=FILE                    (a log made before with tests/fixtures/logs/gen-log.py)
 #   EXECGATE_LOG_READER=tree tests/bench/log_bench.sh   (jansson's tree, the old reader)
 #
-# Measured 2026-12-02 on the 2-core development machine shared with other work (load
-# about 20), 1M lines, CPU-time medians (ROUNDS=3):
-#   jansson's tree (before)        --summary about 30 s CPU   (about 26 MB/s)
-#   one-pass scanner (after)       see the table this prints; the report of issue 16
-#                                  has the numbers of that run.
-# The JSON candidates compared by tests/bench/log_parsers.sh (parse only, same file):
-# jansson's tree 25 MB/s, yajl validating without callbacks 210 MB/s, simdjson's DOM
-# (C++) 330-750 MB/s, the scanner filling a whole record 250-320 MB/s.  yyjson is not in
-# Debian 12.  simdjson would add C++ and would still need every one of jansson's limits
-# (\u0000, 64-bit integers, depth 2048, surrogates) checked again: the scanner it is.
+# Measured 2026-12-02 on the 2-core development machine shared with VMs (load about 20,
+# so wall times mean little; CPU time user + system), the same 794 MB file of 1M lines:
+#   wc -l                                      0.17 s CPU
+#   --summary, jansson's tree (before)        35.8 s CPU     28,000 lines/s    22 MB/s
+#   --summary, one-pass scanner (after)        3.87 s CPU   258,000 lines/s   205 MB/s
+#   the filters (--json --decision/--reason/--signer/--path/--uid/--since), after:
+#                                            2.9-3.5 s CPU  290,000-340,000 lines/s
+# The JSON candidates (tests/bench/log_parsers.sh, parse only, 100k lines, CPU time):
+#   jansson's tree 25 MB/s; yajl validating with no callbacks 210 MB/s; simdjson's DOM
+#   (C++) 330-750 MB/s; the scanner filling a whole record 250-320 MB/s.  yyjson is in
+#   Debian 13 only.  simdjson would bring C++ in and would still need each of jansson's
+#   limits checked again (\u0000, 64-bit integers, depth 2048, unpaired surrogates) to
+#   keep the same lines malformed: the scanner it is.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
