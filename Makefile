@@ -229,6 +229,9 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRCS) $(POLICY_SRCS) $(HEADERS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(POLICY_SRCS) $(LIBS) -lpthread
 
+# The log scanner's harness compiles the CLI's reader in (it is not in libexecgate).
+$(FUZZ_BUILD)/log_scan_fuzz: tools/log_read.c tools/log_scan.c
+
 fuzz: deps $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* `execgate log`: read the decision log (docs/log-format.md), filter it and present it.
  *
- *   log_read.c     one line into a struct eg_log_rec; times; files (plain or gzip) and
- *                  --follow, each record handed to a sink
+ *   log_scan.c     one line into a struct eg_log_rec, without a JSON tree (the fast path)
+ *   log_read.c     the same with jansson's tree (the reference); times; files (plain or
+ *                  gzip) and --follow, each record handed to a sink
  *   log_filter.c   --since ... --host
  *   log_out.c      the per-record outputs: table, JSON lines, OCSF
  *   log_summary.c  counts by binary, signer, reason, user, host; text, JSON and HTML
@@ -28,10 +29,11 @@ enum eg_log_decision {
 	EG_LOG_DECISIONS,
 };
 
-/* One record.  Strings point into ROOT (NULL: absent or null in the record); integers
- * are -1 when absent.  Valid until ROOT is released. */
+/* One record.  Strings (NULL: absent, null or of another type in the record) point into
+ * STRS or ROOT; integers are -1 when absent.  Valid until eg_log_rec_release(). */
 struct eg_log_rec {
-	json_t *root;
+	json_t *root; /* the JSON tree: only from eg_log_rec_parse_tree() */
+	char *strs;   /* the decoded strings: only from eg_log_rec_parse() */
 	const char *line; /* the line as read, without its newline */
 	size_t line_len;
 	const char *time;
@@ -58,10 +60,14 @@ struct eg_log_rec {
 
 const char *eg_log_decision_name(enum eg_log_decision d);
 
-/* Parse LINE (LEN bytes, no newline) into REC, which then owns a reference to the JSON.
- * Returns 0, -ENOMSG for an event record of the agent's (not a decision), or -EINVAL when
- * the line is malformed in the sense of docs/log-format.md. */
+/* Parse LINE (LEN bytes, no newline) into REC without building a JSON tree (ROOT stays
+ * NULL).  Returns 0, -ENOMSG for an event record of the agent's (not a decision), -EINVAL
+ * when the line is malformed in the sense of docs/log-format.md, or -ENOMEM. */
 int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec);
+/* The same through jansson, REC then owning a reference to the whole tree in ROOT: for
+ * what needs the tree (--format ocsf, --replay), and the reference eg_log_rec_parse() is
+ * held to (same lines accepted, same fields). */
+int eg_log_rec_parse_tree(const char *line, size_t len, struct eg_log_rec *rec);
 void eg_log_rec_release(struct eg_log_rec *rec);
 
 /* RFC 3339 (any offset, 0 to 9 fractional digits) into nanoseconds since the epoch. */
@@ -79,6 +85,7 @@ struct eg_log_source_stats {
 	uint64_t lines;
 	uint64_t malformed;
 	uint64_t events; /* the agent's event records, skipped */
+	bool tree; /* read with eg_log_rec_parse_tree() (EXECGATE_LOG_READER=tree) */
 };
 
 /* Read every record of PATH ("-": standard input), plain or gzip, into SINK.  Returns 0 or

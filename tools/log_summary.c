@@ -10,16 +10,20 @@
 #include "log.h"
 
 struct counter {
+	char *key;
 	char *label;
 	char *fingerprint; /* signers only */
 	int64_t total;
 	int64_t n[EG_LOG_DECISIONS];
 };
 
-/* Key to counter: the JSON object is the hash table, its values index V. */
+/* Key to counter: an open-addressing hash table (linear probing, at most half full) of
+ * indexes into V, plus one; 0 is a free bucket.  Every record looks up five keys, so
+ * this is on the path whose speed tests/bench/log_bench.sh measures. */
 struct tally {
 	const char *name; /* "binary", "signer", ... */
-	json_t *index;
+	size_t *buckets;
+	size_t n_buckets; /* a power of two, or 0 */
 	struct counter *v;
 	size_t n, cap;
 };
@@ -59,14 +63,8 @@ struct eg_log_summary *eg_log_summary_new(bool timeline)
 	if (!s)
 		return NULL;
 	s->timeline = timeline;
-	for (int i = 0; i < T_COUNT; i++) {
+	for (int i = 0; i < T_COUNT; i++)
 		s->t[i].name = tally_names[i];
-		s->t[i].index = json_object();
-		if (!s->t[i].index) {
-			eg_log_summary_free(s);
-			return NULL;
-		}
-	}
 	return s;
 }
 
@@ -76,26 +74,68 @@ void eg_log_summary_free(struct eg_log_summary *s)
 		return;
 	for (int i = 0; i < T_COUNT; i++) {
 		for (size_t j = 0; j < s->t[i].n; j++) {
+			free(s->t[i].v[j].key);
 			free(s->t[i].v[j].label);
 			free(s->t[i].v[j].fingerprint);
 		}
 		free(s->t[i].v);
-		json_decref(s->t[i].index);
+		free(s->t[i].buckets);
 	}
 	free(s->bins);
 	free(s);
+}
+
+/* FNV-1a */
+static uint64_t hash_of(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* The bucket of KEY in T: the one holding it, or the free one where it would go. */
+static size_t *bucket_of(const struct tally *t, const char *key)
+{
+	size_t mask = t->n_buckets - 1, i = hash_of(key) & mask;
+
+	while (t->buckets[i] && strcmp(t->v[t->buckets[i] - 1].key, key))
+		i = (i + 1) & mask;
+	return &t->buckets[i];
+}
+
+/* Room for one more key, the table staying at most half full. */
+static int tally_grow(struct tally *t)
+{
+	struct tally bigger = *t;
+
+	if (2 * (t->n + 1) <= t->n_buckets)
+		return 0;
+	bigger.n_buckets = t->n_buckets ? 2 * t->n_buckets : 256;
+	bigger.buckets = calloc(bigger.n_buckets, sizeof(*bigger.buckets));
+	if (!bigger.buckets)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		*bucket_of(&bigger, t->v[i].key) = i + 1;
+	free(t->buckets);
+	t->buckets = bigger.buckets;
+	t->n_buckets = bigger.n_buckets;
+	return 0;
 }
 
 /* Count REC under KEY; the index of its counter goes to RET_I. */
 static int tally_add(struct tally *t, const char *key, const char *label, const char *fp,
 		     const struct eg_log_rec *rec, size_t *ret_i)
 {
-	json_t *idx = json_object_get(t->index, key);
 	struct counter *c;
-	size_t i;
+	size_t i, *b;
 
-	if (idx) {
-		i = json_integer_value(idx);
+	if (tally_grow(t))
+		return -ENOMEM;
+	b = bucket_of(t, key);
+	if (*b) {
+		i = *b - 1;
 	} else {
 		if (t->n == t->cap) {
 			size_t cap = t->cap ? 2 * t->cap : 64;
@@ -109,15 +149,17 @@ static int tally_add(struct tally *t, const char *key, const char *label, const 
 		i = t->n;
 		c = &t->v[i];
 		memset(c, 0, sizeof(*c));
+		c->key = strdup(key);
 		c->label = strdup(label);
 		c->fingerprint = fp ? strdup(fp) : NULL;
-		if (!c->label || (fp && !c->fingerprint) ||
-		    json_object_set_new(t->index, key, json_integer(i))) {
+		if (!c->key || !c->label || (fp && !c->fingerprint)) {
+			free(c->key);
 			free(c->label);
 			free(c->fingerprint);
 			return -ENOMEM;
 		}
 		t->n++;
+		*b = t->n;
 	}
 	c = &t->v[i];
 	c->total += rec->count;

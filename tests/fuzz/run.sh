@@ -65,6 +65,16 @@ seed() {
 	cms_catalog_fuzz) cp "$d"/detached.der "$d"/detached.pem "$d"/catalog.cat "$d"/catalog.txt \
 		"$corpus/" 2>/dev/null ;;
 	crl_fuzz) cp "$d"/crl.pem "$d"/crl.der "$corpus/" 2>/dev/null ;;
+	# Each line of the log fixtures, and the corner lines, one file each.
+	log_scan_fuzz)
+		local top i=0 line
+		top=$(cd "$(dirname "$0")/../.." && pwd)
+		python3 "$top/tests/fixtures/logs/gen-tricky.py" "$d/tricky.jsonl" 2>/dev/null
+		cat "$top"/tests/fixtures/logs/*.jsonl "$d/tricky.jsonl" 2>/dev/null |
+			while IFS= read -r line; do
+				printf '%s' "$line" >"$corpus/line-$((i++))"
+			done
+		;;
 	esac
 	return 0
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "log_read.c"
+#include "log_scan.c"
 
 #define SEC 1000000000LL
 
