@@ -138,6 +138,8 @@ static void print_text(const char *path, const struct explain *ex, const char *c
 	       res->has_file_sha256 ? eg_sha256_hex(res->file_sha256, hex) : "(unreadable)");
 	printf("  signature:   %s%s%s\n", verify_kind_name(res->kind), res->sig_path[0] ? " " : "",
 	       res->sig_path);
+	if (res->provenance[0])
+		printf("  provenance:  %s\n", res->provenance);
 	printf("  verified:    %s%s%s\n",
 	       res->valid ? "valid" : eg_reason_name(res->reason), res->detail[0] ? ": " : "",
 	       res->detail);

@@ -855,9 +855,12 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 
 	/* No signature of its own: a catalog may list it; a valid catalog wins. */
 	for (size_t i = 0; i < v->ncats; i++) {
+		const struct eg_catalog_source *src;
+		const struct eg_catalog_entry *e;
 		struct eg_verify_result cres;
 
-		if (!eg_catalog_lookup(v->cats[i], res->file_sha256))
+		e = eg_catalog_lookup(v->cats[i], res->file_sha256);
+		if (!e)
 			continue;
 		result_init(&cres);
 		r = check_catalog(v, v->cats[i], now, flags, &cres);
@@ -867,6 +870,9 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 		}
 		memcpy(cres.file_sha256, res->file_sha256, EG_SHA256_LEN);
 		cres.has_file_sha256 = true;
+		src = eg_catalog_source_at(v->cats[i], e->source);
+		if (src)
+			eg_catalog_provenance(src, cres.provenance, sizeof(cres.provenance));
 		if (res->kind == EG_SIG_NONE || cres.valid)
 			*res = cres;
 		if (cres.valid)

@@ -68,8 +68,12 @@
 #define EG_CHAIN_MAX 10	  /* longest chain accepted (leaf + intermediates + anchor) */
 #define EG_DETAIL_MAX 1024
 
-/* Bounds of the catalog text (docs/signature-format.md). */
+/* Bounds of the catalog text (docs/signature-format.md).  v1 lists digests; v2 adds a
+ * provenance ("source") per entry.  A v1 reader refuses a v2 catalog at line 1. */
 #define EG_CATALOG_HEADER "execgate-catalog v1"
+#define EG_CATALOG_HEADER_V2 "execgate-catalog v2"
+#define EG_CATALOG_MAX_SOURCES 100000
+#define EG_PROVENANCE_MAX 512 /* eg_verify_result.provenance, NUL included */
 #define EG_CATALOG_MAX_LINE 4096
 #define EG_CATALOG_MAX_ENTRIES 1000000
 #define EG_CATALOG_MAX_SIZE (256 * 1024 * 1024) /* whole catalog file */
@@ -136,6 +140,10 @@ struct eg_verify_result {
 	int revocation_reason;	   /* when revoked: CRLReason code, -1 when absent */
 
 	char detail[EG_DETAIL_MAX]; /* human sentence: why invalid, or what error */
+
+	/* Kind catalog, entry with a source (catalog v2): where the listed file came from,
+	 * e.g. "coreutils 9.1-1 amd64, Debian bookworm/main"; else "". */
+	char provenance[EG_PROVENANCE_MAX];
 };
 
 struct eg_verifier_opts {
@@ -211,7 +219,35 @@ struct eg_catalog;
 struct eg_catalog_entry {
 	unsigned char sha256[EG_SHA256_LEN];
 	const char *name; /* "" when the line has none; owned by the catalog */
+	uint32_t source;  /* 1-based index of its source (v2), 0: none */
 };
+
+/* Where the files of an entry came from (catalog v2 "source" line). */
+enum eg_prov_kind {
+	EG_PROV_DEB = 1,  /* hashed from a .deb's data; origin/suite when apt lists it */
+	EG_PROV_DPKG = 2, /* installed before execgate, checked against dpkg's md5sums */
+};
+
+struct eg_catalog_source {
+	enum eg_prov_kind kind;
+	const char *package, *version, *arch; /* never empty */
+	/* The archive whose signed index lists the .deb's SHA-256; "" when none does. */
+	const char *origin, *suite, *component;
+};
+
+/* Build catalog text: v1 when no entry has a source, else v2.  Add sources, then
+ * entries; names and source fields may hold any byte but NUL, CR and LF (-EINVAL);
+ * source fields must not be empty, except origin, suite and component. */
+struct eg_catalog_builder;
+int eg_catalog_builder_new(struct eg_catalog_builder **ret);
+void eg_catalog_builder_free(struct eg_catalog_builder *b);
+/* *RET_ID is the source's index for eg_catalog_builder_add(). */
+int eg_catalog_builder_add_source(struct eg_catalog_builder *b,
+				  const struct eg_catalog_source *src, uint32_t *ret_id);
+int eg_catalog_builder_add(struct eg_catalog_builder *b, const unsigned char sha256[EG_SHA256_LEN],
+			   const char *name, uint32_t source);
+size_t eg_catalog_builder_count(const struct eg_catalog_builder *b);
+int eg_catalog_builder_text(const struct eg_catalog_builder *b, char **ret_text, size_t *ret_len);
 
 /* Build the catalog text for N files: DIGESTS[i] with NAMES[i] (NAMES or NAMES[i] may
  * be NULL: no name).  A name may not contain '\n' or '\r' (-EINVAL).  *RET_TEXT is
@@ -239,6 +275,10 @@ const struct eg_catalog_entry *eg_catalog_entry_at(const struct eg_catalog *cat,
 /* The entry with that digest, or NULL. */
 const struct eg_catalog_entry *eg_catalog_lookup(const struct eg_catalog *cat,
 						 const unsigned char sha256[EG_SHA256_LEN]);
+/* Source ID (1-based) of the catalog, or NULL. */
+const struct eg_catalog_source *eg_catalog_source_at(const struct eg_catalog *cat, uint32_t id);
+/* The one-line provenance of SRC ("coreutils 9.1-1 amd64, Debian bookworm/main") into BUF. */
+void eg_catalog_provenance(const struct eg_catalog_source *src, char *buf, size_t len);
 
 /* Read PATH as a catalog, verify its signature (the same rules as a file signature,
  * step 4 to 7, with the catalog's content as signed data) and add it to V for the

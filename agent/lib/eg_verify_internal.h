@@ -129,7 +129,9 @@ struct eg_catalog {
 	struct eg_catalog_entry *entries; /* in file order */
 	size_t *by_digest;		  /* indices into entries, sorted by digest */
 	size_t n;
-	char *names; /* pool the entries point into */
+	char *names; /* pool the entries and sources point into */
+	struct eg_catalog_source *sources; /* sources[0] is source 1 */
+	size_t nsources;
 	char *path;
 	/* Filled by eg_verifier_add_catalog: the signature verified over the content. */
 	bool sig_ok;
