@@ -673,3 +673,46 @@ void eg_catalog_provenance(const struct eg_catalog_source *src, char *buf, size_
 		snprintf(buf, len, "%s %s%s%s", src->origin[0] ? src->origin : "(no origin)",
 			 src->suite, src->component[0] ? "/" : "", src->component);
 }
+
+int eg_catalog_compact(struct eg_catalog *cat)
+{
+	size_t len = 0, off = 0;
+	ASN1_OCTET_STRING **content;
+	char *pool;
+
+	for (size_t i = 0; i < cat->nsources; i++) {
+		const struct eg_catalog_source *src = &cat->sources[i];
+
+		len += strlen(src->package) + strlen(src->version) + strlen(src->arch) +
+		       strlen(src->origin) + strlen(src->suite) + strlen(src->component) + 6;
+	}
+	pool = malloc(len ? len : 1);
+	if (!pool)
+		return -ENOMEM;
+	for (size_t i = 0; i < cat->nsources; i++) {
+		struct eg_catalog_source *src = &cat->sources[i];
+		const char **f[] = {&src->package, &src->version, &src->arch,
+				    &src->origin,  &src->suite,	  &src->component};
+
+		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++) {
+			size_t l = strlen(*f[j]) + 1;
+
+			memcpy(pool + off, *f[j], l);
+			*f[j] = pool + off;
+			off += l;
+		}
+	}
+	free(cat->names);
+	cat->names = pool;
+	free(cat->entries);
+	cat->entries = NULL;
+	free(cat->by_digest);
+	cat->by_digest = NULL;
+	cat->n = 0;
+	/* The signature was verified when the catalog was added; only the signer is read
+	 * again (chain and revocation at each lookup). */
+	content = cat->cms ? CMS_get0_content(cat->cms) : NULL;
+	if (content && *content)
+		ASN1_OCTET_STRING_set(*content, (const unsigned char *)"", 0);
+	return 0;
+}

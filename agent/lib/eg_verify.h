@@ -9,9 +9,9 @@
  * anchors (decoded once, one read-only X509_STORE each), the CRLs of a directory, the
  * deny list, the catalogs, and per-certificate caches of chain, timestamp and CRL
  * results.  It is safe to share between threads: eg_verify_fd() and eg_catalog_*
- * lookups may run concurrently; eg_verifier_add_catalog() must not race with them
- * (add catalogs before sharing the verifier).  To reload anchors or CRLs, build a new
- * verifier and swap it in.
+ * lookups may run concurrently, and so may eg_verifier_add_catalog() and
+ * eg_verifier_remove_catalog() (the catalogs have a lock of their own).  To reload
+ * anchors or CRLs, build a new verifier and swap it in.
  *
  * Three outcomes, never folded into one another:
  *   return 0, res->valid = true                    valid
@@ -286,7 +286,12 @@ void eg_catalog_provenance(const struct eg_catalog_source *src, char *buf, size_
  * EG_SIG_CATALOG).  An invalid catalog is still added: a file found only in it gets
  * the catalog's reason; a file found in a valid one is valid.  Returns 0 (RES says valid
  * or not), -EBADMSG when PATH is not a catalog at all (not added), or another negative
- * errno.  At most 256 catalogs per verifier (-ENOSPC). */
+ * errno.  At most 255 catalogs per verifier (-ENOSPC); a second catalog of the same PATH
+ * is -EEXIST (remove the first).  Lookup is one hash table over every catalog's digests
+ * (eg_catstore.h); adding is safe while other threads verify. */
 int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res);
+/* Drop the catalog added from PATH; -ENOENT when there is none.  Safe while other
+ * threads verify (the catalogs have their own lock), unlike adding anchors or CRLs. */
+int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path);
 
 #endif
