@@ -136,6 +136,13 @@ out:
 	return err;
 }
 
+/* A catalog of the catalog directory that cannot be used: its files are not trusted,
+ * the others are, and the operator reads why (at load, off the decision path). */
+static void catalog_skipped(void *ctx, const char *path, const char *why)
+{
+	fprintf(stderr, "execgated: catalog %s skipped: %s\n", path, why);
+}
+
 static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
 			struct runtime **ret, char *errbuf, size_t errlen)
 {
@@ -214,6 +221,17 @@ static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
 		if (err) {
 			snprintf(errbuf, errlen, "catalog %s: %s", settings->catalogs.v[i],
 				 res.detail[0] ? res.detail : strerror(-err));
+			goto fail;
+		}
+	}
+	if (settings->catalog_dir) {
+		size_t skipped;
+
+		err = eg_verifier_add_catalog_dir(runtime->verifier, settings->catalog_dir,
+						  catalog_skipped, NULL, &skipped);
+		if (err) {
+			snprintf(errbuf, errlen, "catalog-dir %s: %s", settings->catalog_dir,
+				 strerror(-err));
 			goto fail;
 		}
 	}

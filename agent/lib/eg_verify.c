@@ -25,6 +25,7 @@
  * The caches are direct-mapped tables of EG_CACHE_SLOTS entries (a collision replaces
  * the older entry), under one mutex held only to copy an entry in or out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -979,4 +980,69 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path)
 {
 	return eg_catstore_remove(v->catalogs, path);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
+				void (*skipped)(void *ctx, const char *path, const char *why),
+				void *ctx, size_t *ret_skipped)
+{
+	char **names = NULL;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	*ret_skipped = 0;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char **p;
+
+		if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".cat"))
+			continue;
+		p = realloc(names, (n + 1) * sizeof(*names));
+		if (!p) {
+			r = -ENOMEM;
+			goto out;
+		}
+		names = p;
+		if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct eg_verify_result res;
+		struct stat st;
+
+		if (stat(names[i], &st) || !S_ISREG(st.st_mode)) {
+			(*ret_skipped)++;
+			if (skipped)
+				skipped(ctx, names[i], "not a regular file");
+			continue;
+		}
+		r = eg_verifier_add_catalog(v, names[i], &res);
+		if (r == -ENOMEM)
+			goto out;
+		if (r) {
+			(*ret_skipped)++;
+			if (skipped)
+				skipped(ctx, names[i], res.detail[0] ? res.detail : strerror(-r));
+		}
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
 }

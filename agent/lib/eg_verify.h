@@ -293,5 +293,12 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 /* Drop the catalog added from PATH; -ENOENT when there is none.  Safe while other
  * threads verify (the catalogs have their own lock), unlike adding anchors or CRLs. */
 int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path);
+/* Add every "*.cat" file of DIR (not hidden, regular, in name order).  A catalog that
+ * cannot be added is skipped: *RET_SKIPPED counts them and SKIPPED (may be NULL) is
+ * called with its path and why, so the caller can say so.  Returns 0, or a negative
+ * errno when DIR cannot be read. */
+int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
+				void (*skipped)(void *ctx, const char *path, const char *why),
+				void *ctx, size_t *ret_skipped);
 
 #endif
