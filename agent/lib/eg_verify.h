@@ -212,7 +212,8 @@ char *eg_sha256_hex(const unsigned char sha256[EG_SHA256_LEN], char *buf);
  *   execgate-catalog v1\n
  *   sha256:<64 lowercase hex>  <name>\n     (one per file; "  <name>" optional)
  * (docs/signature-format.md).  Lines end in "\n"; at most EG_CATALOG_MAX_LINE bytes each and
- * EG_CATALOG_MAX_ENTRIES entries.
+ * EG_CATALOG_MAX_ENTRIES entries.  Version 2 ("execgate-catalog v2") adds "source" lines
+ * before the entries and a source number after each digest (the file's provenance).
  */
 struct eg_catalog;
 
