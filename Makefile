@@ -38,7 +38,8 @@ endif
 # Packages from Debian that the project needs, by purpose:
 #   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, libsystemd (sd_notify, and
 #           the journal: lifecycle messages and log-journal's decision fields),
-#           cmocka, libfuse3 (eg-fuse)
+#           cmocka, libfuse3 (eg-fuse), libarchive (catalog create --from-deb: the tar
+#           dpkg-deb --fsys-tarfile writes)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP),
 #           prometheus (its promtool checks the metrics file)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
@@ -48,7 +49,8 @@ DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-de
 	zlib1g-dev libssl-dev openssl libjansson-dev libsystemd-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
 	python3 prometheus curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
-	scdoc mandoc debhelper dpkg-dev lintian mmdebstrap bash-completion
+	scdoc mandoc debhelper dpkg-dev lintian mmdebstrap bash-completion \
+	libarchive-dev
 
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -131,7 +133,7 @@ $(BUILD)/bin/execgated: $(AGENT_OBJS) $(LIB)
 $(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -lpthread
+	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -larchive -lpthread
 
 # Test programs are static, so gating their libraries never gets in a test's way; the
 # dynamic ones have a rule of their own below: eg-hello and eg-hello-linked (programs whose

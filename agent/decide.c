@@ -134,6 +134,13 @@ static struct runtime *runtime_of(struct eg_runtime *rt)
 	return runtime;
 }
 
+/* A catalog of the catalog directory that cannot be used: its files are not trusted,
+ * the others are, and the operator reads why (at load, off the decision path). */
+static void catalog_skipped(void *ctx, const char *path, const char *why)
+{
+	fprintf(stderr, "execgated: catalog %s skipped: %s\n", path, why);
+}
+
 static void runtime_config(struct eg_decider *decider, struct eg_runtime_config *ret)
 {
 	const struct eg_decider_config *config = &decider->config;
@@ -144,6 +151,7 @@ static void runtime_config(struct eg_decider *decider, struct eg_runtime_config 
 		.tsa_anchors = config->tsa_anchors,
 		.crl_dir = config->crl_dir,
 		.deny_list = config->deny_list,
+		.catalog_skipped = catalog_skipped,
 	};
 }
 
@@ -557,12 +565,14 @@ static json_t *signature_json(const struct eg_verify_result *res)
 	rfc3339(res->signer.not_after, not_after, sizeof(not_after));
 	if (res->has_timestamp)
 		rfc3339(res->timestamp, stamp, sizeof(stamp));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "kind",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "kind",
 			 kinds[res->kind <= EG_SIG_CATALOG ? res->kind : 0], "subject",
 			 res->signer.subject, "issuer", res->signer.issuer, "serial",
 			 res->signer.serial, "sha256", sha, "not_after", not_after, "timestamp",
 			 res->has_timestamp ? json_string(stamp) : json_null(), "tsa",
-			 res->has_timestamp ? json_string(res->tsa_subject) : json_null());
+			 res->has_timestamp ? json_string(res->tsa_subject) : json_null(),
+			 "provenance",
+			 res->provenance[0] ? json_string(res->provenance) : json_null());
 }
 
 static json_t *record(struct eg_decider *decider, const struct runtime *runtime,

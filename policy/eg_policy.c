@@ -40,6 +40,7 @@ enum once_setting {
 	S_ON_MISSING_CRL,
 	S_LOOKUP,
 	S_SIG_DIR,
+	S_CATALOG_DIR,
 	S_SELF_PROTECTION,
 	S_LOG_JSON,
 	S_LOG_SYSLOG,
@@ -428,6 +429,7 @@ enum setting {
 	SET_SIGNATURE_LOOKUP,
 	SET_SIG_DIR,
 	SET_CATALOG,
+	SET_CATALOG_DIR,
 	SET_SCOPE,
 	SET_SELF_PROTECTION,
 	SET_LOG_JSON,
@@ -451,6 +453,7 @@ static const char *const setting_words[SET_COUNT + 1] = {
 	[SET_SIGNATURE_LOOKUP] = "signature-lookup",
 	[SET_SIG_DIR] = "sig-dir",
 	[SET_CATALOG] = "catalog",
+	[SET_CATALOG_DIR] = "catalog-dir",
 	[SET_SCOPE] = "scope",
 	[SET_SELF_PROTECTION] = "self-protection",
 	[SET_LOG_JSON] = "log-json",
@@ -508,11 +511,13 @@ static int parse_setting(struct parser *p, enum setting which)
 		return no_more(p, 2, "the file name");
 	case SET_CRL_DIR:
 	case SET_SIG_DIR:
+	case SET_CATALOG_DIR:
 	case SET_LOG_JSON:
 	case SET_METRICS_FILE:
 	case SET_REQUIRE_SIGNED_POLICY:
 		r = set_once(p, which == SET_CRL_DIR ? S_CRL_DIR :
 				which == SET_SIG_DIR ? S_SIG_DIR :
+				which == SET_CATALOG_DIR ? S_CATALOG_DIR :
 				which == SET_LOG_JSON ? S_LOG_JSON :
 				which == SET_METRICS_FILE ? S_METRICS_FILE :
 					      S_REQUIRE_SIGNED);
@@ -520,6 +525,7 @@ static int parse_setting(struct parser *p, enum setting which)
 			return r;
 		r = parse_file(p, 1, kw, which == SET_CRL_DIR ? &st->crl_dir :
 					 which == SET_SIG_DIR ? &st->sig_dir :
+					 which == SET_CATALOG_DIR ? &st->catalog_dir :
 					 which == SET_LOG_JSON ? &st->log_json :
 					 which == SET_METRICS_FILE ? &st->metrics_file :
 						       &st->require_signed_policy);
@@ -1141,10 +1147,10 @@ static int finish(struct parser *p, const char *main_file)
 		return fail(p, 0, "no 'default' statement: the policy must end with 'default "
 				  "allow', 'default deny' or 'default audit'");
 	for (size_t k = 0; k < st->n_lookup; k++)
-		if (st->lookup[k] == EG_LOOKUP_CATALOG && !st->catalogs.n)
+		if (st->lookup[k] == EG_LOOKUP_CATALOG && !st->catalogs.n && !st->catalog_dir)
 			return fail(p, 0, "'signature-lookup' includes 'catalog' but no 'catalog' "
-					  "file is given");
-	if (st->catalogs.n && !p->once[S_LOOKUP].line)
+					  "file or 'catalog-dir' is given");
+	if ((st->catalogs.n || st->catalog_dir) && !p->once[S_LOOKUP].line)
 		st->lookup[st->n_lookup++] = EG_LOOKUP_CATALOG;
 	return 0;
 }
@@ -1530,6 +1536,7 @@ void eg_policy_free(struct eg_policy *policy)
 	strings_free(&st->scope_cgroups);
 	free(st->crl_dir);
 	free(st->sig_dir);
+	free(st->catalog_dir);
 	free(st->log_json);
 	free(st->metrics_file);
 	free(st->require_signed_policy);

@@ -59,6 +59,7 @@ struct eg_policy_settings {
 	size_t n_lookup;
 	char *sig_dir;                  /* NULL: detached signatures only next to the file */
 	struct eg_policy_strings catalogs;
+	char *catalog_dir;              /* NULL: none; else every *.cat file in it */
 	struct eg_policy_strings scope_cgroups; /* empty: the whole machine */
 	bool self_protection;
 	char *log_json;                 /* NULL: no JSON log file */

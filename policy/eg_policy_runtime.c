@@ -105,6 +105,18 @@ int eg_runtime_build(struct eg_policy *policy, const char *path, const char *sig
 			goto fail;
 		}
 	}
+	if (settings->catalog_dir) {
+		size_t skipped;
+
+		err = eg_verifier_add_catalog_dir(ret->verifier, settings->catalog_dir,
+						  config->catalog_skipped,
+						  config->catalog_skipped_ctx, &skipped);
+		if (err) {
+			snprintf(errbuf, errlen, "catalog-dir %s: %s", settings->catalog_dir,
+				 strerror(-err));
+			goto fail;
+		}
+	}
 	ret->mode = !config->mode		       ? settings->mode
 		    : !strcmp(config->mode, "enforce") ? EG_MODE_ENFORCE
 						       : EG_MODE_AUDIT;

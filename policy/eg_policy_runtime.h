@@ -21,6 +21,10 @@ struct eg_runtime_config {
 	/* The running policy's require-signed-policy: it binds every replacement, so one
 	 * cannot drop the requirement unsigned.  NULL: the new policy's own setting. */
 	const char *require_signed;
+	/* Told of each catalog of the policy's catalog-dir that cannot be used (its files stay
+	 * untrusted, the others load): the caller says so.  NULL: nobody is told. */
+	void (*catalog_skipped)(void *ctx, const char *path, const char *why);
+	void *catalog_skipped_ctx;
 };
 
 struct eg_runtime {

@@ -113,6 +113,12 @@ static int print_json(const char *path, const struct eg_verify_result *res,
 	return lc_json_print(o);
 }
 
+/* As the agent does: a catalog of catalog-dir that cannot be used is skipped, and said. */
+static void catalog_skipped(void *ctx, const char *path, const char *why)
+{
+	fprintf(stderr, "execgate explain: catalog %s skipped: %s\n", path, why);
+}
+
 static void print_text(const char *path, const struct explain *ex, const char *cgroup,
 		       const struct eg_verify_result *res, const struct eg_policy *policy,
 		       const struct eg_policy_decision *d)
@@ -138,6 +144,8 @@ static void print_text(const char *path, const struct explain *ex, const char *c
 	       res->has_file_sha256 ? eg_sha256_hex(res->file_sha256, hex) : "(unreadable)");
 	printf("  signature:   %s%s%s\n", verify_kind_name(res->kind), res->sig_path[0] ? " " : "",
 	       res->sig_path);
+	if (res->provenance[0])
+		printf("  provenance:  %s\n", res->provenance);
 	printf("  verified:    %s%s%s\n",
 	       res->valid ? "valid" : eg_reason_name(res->reason), res->detail[0] ? ": " : "",
 	       res->detail);
@@ -310,6 +318,16 @@ int cmd_explain(int argc, char **argv)
 		if (r) {
 			fprintf(stderr, "%s: %s\n", st->catalogs.v[i],
 				catres.detail[0] ? catres.detail : strerror(-r));
+			goto out;
+		}
+	}
+	if (st->catalog_dir) {
+		size_t skipped;
+
+		r = eg_verifier_add_catalog_dir(verifier, st->catalog_dir, catalog_skipped, NULL,
+						&skipped);
+		if (r) {
+			fprintf(stderr, "%s: %s\n", st->catalog_dir, strerror(-r));
 			goto out;
 		}
 	}

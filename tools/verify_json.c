@@ -91,5 +91,7 @@ json_t *verify_result_json(const char *path, const struct eg_verify_result *res)
 		json_object_set_new(o, "validation_time", json_time(res->validation_time));
 	if (res->sig_path[0])
 		json_object_set_new(o, "signature_path", json_string(res->sig_path));
+	if (res->provenance[0])
+		json_object_set_new(o, "provenance", json_string(res->provenance));
 	return o;
 }

@@ -1092,3 +1092,16 @@ out:
 	free(digests);
 	return r;
 }
+
+int eg_sign_catalog_text(struct eg_signer *signer, const char *text, size_t len, const char *out)
+{
+	unsigned char *der = NULL;
+	size_t dlen = 0;
+	int r;
+
+	r = sign_attached(signer, text, len, &der, &dlen);
+	if (!r)
+		r = write_file_atomic(signer, out, der, dlen);
+	OPENSSL_free(der);
+	return r;
+}

@@ -40,6 +40,8 @@ int eg_sign_detached(struct eg_signer *signer, const char *path, const char *out
 int eg_sign_embedded(struct eg_signer *signer, const char *path);
 
 /* Write a signed catalog of the SHA-256 digests of FILES[0..NFILES) to OUT, atomically. */
+/* Sign catalog TEXT (eg_catalog_builder_text()) attached and write it to OUT, atomically. */
+int eg_sign_catalog_text(struct eg_signer *signer, const char *text, size_t len, const char *out);
 int eg_sign_catalog(struct eg_signer *signer, const char *const *files, size_t nfiles,
 		    const char *out);
 

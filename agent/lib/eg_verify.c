@@ -25,6 +25,7 @@
  * The caches are direct-mapped tables of EG_CACHE_SLOTS entries (a collision replaces
  * the older entry), under one mutex held only to copy an entry in or out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,6 +41,7 @@
 
 #include "eg_elf.h"
 #include "eg_hex.h"
+#include "eg_catstore.h"
 #include "eg_verify_internal.h"
 
 struct chain_slot {
@@ -73,8 +75,7 @@ struct eg_verifier {
 	unsigned char (*deny)[EG_SHA256_LEN]; /* sorted */
 	size_t ndeny;
 	unsigned int flags;
-	struct eg_catalog *cats[EG_MAX_CATALOGS];
-	size_t ncats;
+	struct eg_catstore *catalogs; /* its own lock: catalogs come and go while in use */
 
 	pthread_mutex_t lock; /* the caches */
 	struct chain_slot chain_cache[EG_CACHE_SLOTS];
@@ -182,8 +183,7 @@ void eg_verifier_free(struct eg_verifier *v)
 	eg_crl_set_clear(&v->crls);
 	free(v->sig_dir);
 	free(v->deny);
-	for (size_t i = 0; i < v->ncats; i++)
-		eg_catalog_free(v->cats[i]);
+	eg_catstore_free(v->catalogs);
 	for (size_t i = 0; i < EG_CACHE_SLOTS; i++) {
 		eg_chain_result_clear(&v->chain_cache[i].res);
 		eg_ts_result_clear(&v->ts_cache[i].ts);
@@ -205,6 +205,12 @@ int eg_verifier_new(const struct eg_verifier_opts *opts, struct eg_verifier **re
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&v->lock, NULL);
+	if (eg_catstore_new(&v->catalogs)) {
+		pthread_mutex_destroy(&v->lock);
+		free(v);
+		eg_errf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	v->flags = opts->flags;
 	v->crl_max_age = opts->crl_max_age;
 	/* No anchor is an empty store: no chain verifies (untrusted_chain), and what a policy
@@ -737,6 +743,42 @@ static void result_init(struct eg_verify_result *res)
 	res->revocation_reason = -1;
 }
 
+/* The catalogs that list res->file_sha256, in the order they were added: the first valid
+ * one wins, else the first one's reason.  Under the store's read lock, so a catalog
+ * removed meanwhile is not freed under us. */
+static int check_catalogs(struct eg_verifier *v, int64_t now, unsigned int flags,
+			  struct eg_verify_result *res)
+{
+	struct eg_catstore_match m[EG_CATSTORE_MAX_CATALOGS];
+	size_t n;
+	int r = 0;
+
+	eg_catstore_read_lock(v->catalogs);
+	n = eg_catstore_lookup(v->catalogs, res->file_sha256, m, EG_CATSTORE_MAX_CATALOGS);
+	for (size_t i = 0; i < n; i++) {
+		const struct eg_catalog_source *src;
+		struct eg_verify_result cres;
+
+		result_init(&cres);
+		r = check_catalog(v, m[i].cat, now, flags, &cres);
+		if (r < 0) {
+			snprintf(res->detail, sizeof(res->detail), "%s", cres.detail);
+			break;
+		}
+		memcpy(cres.file_sha256, res->file_sha256, EG_SHA256_LEN);
+		cres.has_file_sha256 = true;
+		src = eg_catalog_source_at(m[i].cat, m[i].source);
+		if (src)
+			eg_catalog_provenance(src, cres.provenance, sizeof(cres.provenance));
+		if (res->kind == EG_SIG_NONE || cres.valid)
+			*res = cres;
+		if (cres.valid)
+			break;
+	}
+	eg_catstore_read_unlock(v->catalogs);
+	return r;
+}
+
 int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct eg_verify_opts *opts,
 		 struct eg_verify_result *res)
 {
@@ -854,24 +896,9 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	}
 
 	/* No signature of its own: a catalog may list it; a valid catalog wins. */
-	for (size_t i = 0; i < v->ncats; i++) {
-		struct eg_verify_result cres;
-
-		if (!eg_catalog_lookup(v->cats[i], res->file_sha256))
-			continue;
-		result_init(&cres);
-		r = check_catalog(v, v->cats[i], now, flags, &cres);
-		if (r < 0) {
-			snprintf(res->detail, sizeof(res->detail), "%s", cres.detail);
-			goto out;
-		}
-		memcpy(cres.file_sha256, res->file_sha256, EG_SHA256_LEN);
-		cres.has_file_sha256 = true;
-		if (res->kind == EG_SIG_NONE || cres.valid)
-			*res = cres;
-		if (cres.valid)
-			break;
-	}
+	r = check_catalogs(v, now, flags, res);
+	if (r < 0)
+		goto out;
 	if (res->kind == EG_SIG_NONE) {
 		if (elf_r == -ENOENT)
 			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
@@ -921,9 +948,9 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 	result_init(res);
 	res->kind = EG_SIG_CATALOG;
 	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
-	if (v->ncats == EG_MAX_CATALOGS) {
+	if (eg_catstore_catalogs(v->catalogs) == EG_CATSTORE_MAX_CATALOGS) {
 		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs",
-			 EG_MAX_CATALOGS);
+			 EG_CATSTORE_MAX_CATALOGS);
 		return -ENOSPC;
 	}
 	r = eg_catalog_read(path, &cat, res->detail, sizeof(res->detail));
@@ -941,6 +968,81 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 		cat->sig_reason = res->reason;
 		snprintf(cat->sig_detail, sizeof(cat->sig_detail), "%s", res->detail);
 	}
-	v->cats[v->ncats++] = cat;
-	return 0;
+	r = eg_catstore_add(v->catalogs, cat);
+	if (r < 0) {
+		snprintf(res->detail, sizeof(res->detail), "%s",
+			 r == -EEXIST ? "catalog already loaded" : strerror(-r));
+		eg_catalog_free(cat);
+	}
+	return r;
+}
+
+int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path)
+{
+	return eg_catstore_remove(v->catalogs, path);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
+				void (*skipped)(void *ctx, const char *path, const char *why),
+				void *ctx, size_t *ret_skipped)
+{
+	char **names = NULL;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	*ret_skipped = 0;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char **p;
+
+		if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".cat"))
+			continue;
+		p = realloc(names, (n + 1) * sizeof(*names));
+		if (!p) {
+			r = -ENOMEM;
+			goto out;
+		}
+		names = p;
+		if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct eg_verify_result res;
+		struct stat st;
+
+		if (stat(names[i], &st) || !S_ISREG(st.st_mode)) {
+			(*ret_skipped)++;
+			if (skipped)
+				skipped(ctx, names[i], "not a regular file");
+			continue;
+		}
+		r = eg_verifier_add_catalog(v, names[i], &res);
+		if (r == -ENOMEM)
+			goto out;
+		if (r) {
+			(*ret_skipped)++;
+			if (skipped)
+				skipped(ctx, names[i], res.detail[0] ? res.detail : strerror(-r));
+		}
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
 }

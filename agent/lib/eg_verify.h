@@ -9,9 +9,9 @@
  * anchors (decoded once, one read-only X509_STORE each), the CRLs of a directory, the
  * deny list, the catalogs, and per-certificate caches of chain, timestamp and CRL
  * results.  It is safe to share between threads: eg_verify_fd() and eg_catalog_*
- * lookups may run concurrently; eg_verifier_add_catalog() must not race with them
- * (add catalogs before sharing the verifier).  To reload anchors or CRLs, build a new
- * verifier and swap it in.
+ * lookups may run concurrently, and so may eg_verifier_add_catalog() and
+ * eg_verifier_remove_catalog() (the catalogs have a lock of their own).  To reload
+ * anchors or CRLs, build a new verifier and swap it in.
  *
  * Three outcomes, never folded into one another:
  *   return 0, res->valid = true                    valid
@@ -68,8 +68,12 @@
 #define EG_CHAIN_MAX 10	  /* longest chain accepted (leaf + intermediates + anchor) */
 #define EG_DETAIL_MAX 1024
 
-/* Bounds of the catalog text (docs/signature-format.md). */
+/* Bounds of the catalog text (docs/signature-format.md).  v1 lists digests; v2 adds a
+ * provenance ("source") per entry.  A v1 reader refuses a v2 catalog at line 1. */
 #define EG_CATALOG_HEADER "execgate-catalog v1"
+#define EG_CATALOG_HEADER_V2 "execgate-catalog v2"
+#define EG_CATALOG_MAX_SOURCES 100000
+#define EG_PROVENANCE_MAX 512 /* eg_verify_result.provenance, NUL included */
 #define EG_CATALOG_MAX_LINE 4096
 #define EG_CATALOG_MAX_ENTRIES 1000000
 #define EG_CATALOG_MAX_SIZE (256 * 1024 * 1024) /* whole catalog file */
@@ -136,6 +140,10 @@ struct eg_verify_result {
 	int revocation_reason;	   /* when revoked: CRLReason code, -1 when absent */
 
 	char detail[EG_DETAIL_MAX]; /* human sentence: why invalid, or what error */
+
+	/* Kind catalog, entry with a source (catalog v2): where the listed file came from,
+	 * e.g. "coreutils 9.1-1 amd64, Debian bookworm/main"; else "". */
+	char provenance[EG_PROVENANCE_MAX];
 };
 
 struct eg_verifier_opts {
@@ -204,14 +212,43 @@ char *eg_sha256_hex(const unsigned char sha256[EG_SHA256_LEN], char *buf);
  *   execgate-catalog v1\n
  *   sha256:<64 lowercase hex>  <name>\n     (one per file; "  <name>" optional)
  * (docs/signature-format.md).  Lines end in "\n"; at most EG_CATALOG_MAX_LINE bytes each and
- * EG_CATALOG_MAX_ENTRIES entries.
+ * EG_CATALOG_MAX_ENTRIES entries.  Version 2 ("execgate-catalog v2") adds "source" lines
+ * before the entries and a source number after each digest (the file's provenance).
  */
 struct eg_catalog;
 
 struct eg_catalog_entry {
 	unsigned char sha256[EG_SHA256_LEN];
 	const char *name; /* "" when the line has none; owned by the catalog */
+	uint32_t source;  /* 1-based index of its source (v2), 0: none */
 };
+
+/* Where the files of an entry came from (catalog v2 "source" line). */
+enum eg_prov_kind {
+	EG_PROV_DEB = 1,  /* hashed from a .deb's data; origin/suite when apt lists it */
+	EG_PROV_DPKG = 2, /* installed before execgate, checked against dpkg's md5sums */
+};
+
+struct eg_catalog_source {
+	enum eg_prov_kind kind;
+	const char *package, *version, *arch; /* never empty */
+	/* The archive whose signed index lists the .deb's SHA-256; "" when none does. */
+	const char *origin, *suite, *component;
+};
+
+/* Build catalog text: v1 when no entry has a source, else v2.  Add sources, then
+ * entries; names and source fields may hold any byte but NUL, CR and LF (-EINVAL);
+ * source fields must not be empty, except origin, suite and component. */
+struct eg_catalog_builder;
+int eg_catalog_builder_new(struct eg_catalog_builder **ret);
+void eg_catalog_builder_free(struct eg_catalog_builder *b);
+/* *RET_ID is the source's index for eg_catalog_builder_add(). */
+int eg_catalog_builder_add_source(struct eg_catalog_builder *b,
+				  const struct eg_catalog_source *src, uint32_t *ret_id);
+int eg_catalog_builder_add(struct eg_catalog_builder *b, const unsigned char sha256[EG_SHA256_LEN],
+			   const char *name, uint32_t source);
+size_t eg_catalog_builder_count(const struct eg_catalog_builder *b);
+int eg_catalog_builder_text(const struct eg_catalog_builder *b, char **ret_text, size_t *ret_len);
 
 /* Build the catalog text for N files: DIGESTS[i] with NAMES[i] (NAMES or NAMES[i] may
  * be NULL: no name).  A name may not contain '\n' or '\r' (-EINVAL).  *RET_TEXT is
@@ -239,6 +276,10 @@ const struct eg_catalog_entry *eg_catalog_entry_at(const struct eg_catalog *cat,
 /* The entry with that digest, or NULL. */
 const struct eg_catalog_entry *eg_catalog_lookup(const struct eg_catalog *cat,
 						 const unsigned char sha256[EG_SHA256_LEN]);
+/* Source ID (1-based) of the catalog, or NULL. */
+const struct eg_catalog_source *eg_catalog_source_at(const struct eg_catalog *cat, uint32_t id);
+/* The one-line provenance of SRC ("coreutils 9.1-1 amd64, Debian bookworm/main") into BUF. */
+void eg_catalog_provenance(const struct eg_catalog_source *src, char *buf, size_t len);
 
 /* Read PATH as a catalog, verify its signature (the same rules as a file signature,
  * step 4 to 7, with the catalog's content as signed data) and add it to V for the
@@ -246,7 +287,19 @@ const struct eg_catalog_entry *eg_catalog_lookup(const struct eg_catalog *cat,
  * EG_SIG_CATALOG).  An invalid catalog is still added: a file found only in it gets
  * the catalog's reason; a file found in a valid one is valid.  Returns 0 (RES says valid
  * or not), -EBADMSG when PATH is not a catalog at all (not added), or another negative
- * errno.  At most 256 catalogs per verifier (-ENOSPC). */
+ * errno.  At most 255 catalogs per verifier (-ENOSPC); a second catalog of the same PATH
+ * is -EEXIST (remove the first).  Lookup is one hash table over every catalog's digests
+ * (eg_catstore.h); adding is safe while other threads verify. */
 int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res);
+/* Drop the catalog added from PATH; -ENOENT when there is none.  Safe while other
+ * threads verify (the catalogs have their own lock), unlike adding anchors or CRLs. */
+int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path);
+/* Add every "*.cat" file of DIR (not hidden, regular, in name order).  A catalog that
+ * cannot be added is skipped: *RET_SKIPPED counts them and SKIPPED (may be NULL) is
+ * called with its path and why, so the caller can say so.  Returns 0, or a negative
+ * errno when DIR cannot be read. */
+int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
+				void (*skipped)(void *ctx, const char *path, const char *why),
+				void *ctx, size_t *ret_skipped);
 
 #endif

@@ -129,12 +129,20 @@ struct eg_catalog {
 	struct eg_catalog_entry *entries; /* in file order */
 	size_t *by_digest;		  /* indices into entries, sorted by digest */
 	size_t n;
-	char *names; /* pool the entries point into */
+	char *names; /* pool the entries and sources point into */
+	struct eg_catalog_source *sources; /* sources[0] is source 1 */
+	size_t nsources;
+	size_t store_slot; /* its slot in an eg_catstore */
 	char *path;
 	/* Filled by eg_verifier_add_catalog: the signature verified over the content. */
 	bool sig_ok;
 	enum eg_reason sig_reason;
 	char sig_detail[EG_DETAIL_MAX];
 };
+
+/* Drop what a catalog in a store no longer needs: its entries, its text and the CMS's
+ * copy of it.  The sources, path, signer and signature verdict stay; the catalog then
+ * has no entries of its own.  -ENOMEM leaves it as it was. */
+int eg_catalog_compact(struct eg_catalog *cat);
 
 #endif

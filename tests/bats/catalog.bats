@@ -127,3 +127,251 @@ create_catalog() {
 	assert_output --partial "unknown subcommand 'frob'"
 	run -2 eg catalog
 }
+
+# --- catalogs from directories, lists and packages ---------------------------------
+
+# A tiny .deb built here: a program and a library, version $2 (default 1.0).
+make_deb() {
+	local out=$1 version=${2:-1.0}
+	local root=$BATS_TEST_TMPDIR/debroot-$version
+	mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/egtest"
+	cp "$BATS_FILE_TMPDIR/hello" "$root/usr/bin/eg-hello"
+	printf 'lib %s\n' "$version" >"$root/usr/lib/egtest/libeg.so.1"
+	ln -s libeg.so.1 "$root/usr/lib/egtest/libeg.so"
+	cat >"$root/DEBIAN/control" <<-CTL
+		Package: egtest
+		Version: $version
+		Architecture: amd64
+		Maintainer: execgate tests <tests@example.invalid>
+		Description: execgate test package
+	CTL
+	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
+}
+
+# An apt lists directory whose Packages list names DEB, under a Release by ORIGIN/SUITE.
+make_apt_lists() {
+	local deb=$1 lists=$2
+	mkdir -p "$lists"
+	cat >"$lists/example.invalid_debian_dists_bookworm_main_binary-amd64_Packages" <<-PKG
+		Package: other
+		Version: 2
+		SHA256: $(printf '0%.0s' {1..64})
+
+		Package: egtest
+		Version: 1.0
+		Architecture: amd64
+		Filename: pool/main/e/egtest/egtest_1.0_amd64.deb
+		SHA256: $(sha256sum "$deb" | cut -d' ' -f1)
+	PKG
+	cat >"$lists/example.invalid_debian_dists_bookworm_InRelease" <<-REL
+		-----BEGIN PGP SIGNED MESSAGE-----
+		Hash: SHA512
+
+		Origin: Debian
+		Label: Debian
+		Suite: stable
+		Codename: bookworm
+		Components: main
+		-----BEGIN PGP SIGNATURE-----
+
+		iQIzBAEBCgAdFiEE
+		-----END PGP SIGNATURE-----
+	REL
+}
+
+@test "catalog create -r: every regular file of a tree, links neither followed nor listed" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/tree/sub" "$t/outside"
+	cp "$BATS_FILE_TMPDIR/hello" "$t/tree/prog"
+	printf 'x\n' >"$t/tree/sub/data"
+	printf 'secret\n' >"$t/outside/other"
+	ln -s ../outside/other "$t/tree/link"
+	ln -s ../outside "$t/tree/dirlink"
+	mkfifo "$t/tree/fifo"
+	run -0 create_catalog "$t/tree.cat" -r "$t/tree"
+	run -0 eg catalog list "$t/tree.cat"
+	assert_equal "${#lines[@]}" 2
+	assert_line "sha256:$(sha256sum "$t/tree/prog" | cut -d' ' -f1)  $t/tree/prog"
+	assert_line "sha256:$(sha256sum "$t/tree/sub/data" | cut -d' ' -f1)  $t/tree/sub/data"
+	# A plain catalog stays format v1, readable by older releases.
+	openssl cms -verify -binary -inform DER -in "$t/tree.cat" -noverify -out "$t/content" 2>/dev/null
+	assert_equal "$(head -1 "$t/content")" "execgate-catalog v1"
+	run -2 --separate-stderr create_catalog "$t/x.cat" -r "$t/tree/prog"
+	assert_equal "$stderr" "execgate catalog create: $t/tree/prog: not a directory"
+	[[ ! -e $t/x.cat ]]
+}
+
+@test "catalog create -r: a file name with a line break is refused, naming it" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/tree"
+	printf 'x' >"$t/tree/bad
+name"
+	run -2 --separate-stderr create_catalog "$t/x.cat" -r "$t/tree"
+	assert_output ""
+	[[ $stderr == *"a file name with a line break cannot be listed"* ]]
+	[[ ! -e $t/x.cat ]]
+}
+
+@test "catalog create --files-from: a list, standard input, NUL-separated with -0" {
+	make_files
+	local t=$BATS_TEST_TMPDIR
+	printf '%s\n' "$t/a" "$t/c.sh" >"$t/list"
+	run -0 create_catalog "$t/l.cat" --files-from "$t/list"
+	run -0 eg catalog list "$t/l.cat"
+	assert_equal "${#lines[@]}" 2
+	printf '%s\0' "$t/b" "$t/c.sh" | create_catalog "$t/n.cat" --files-from - -0
+	run -0 eg catalog list "$t/n.cat"
+	assert_line "sha256:$(sha256sum "$t/b" | cut -d' ' -f1)  $t/b"
+	assert_equal "${#lines[@]}" 2
+	# A NUL without -0, a missing list, a missing file in it, -0 alone.
+	run -2 --separate-stderr create_catalog "$t/x.cat" --files-from "$t/n.cat"
+	[[ $stderr == *"holds a NUL byte (use -0"* ]]
+	run -2 --separate-stderr create_catalog "$t/x.cat" --files-from "$t/nolist"
+	assert_equal "$stderr" "execgate catalog create: $t/nolist: No such file or directory"
+	printf '%s\n' "$t/a" "$t/gone" >"$t/list2"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --files-from "$t/list2"
+	assert_equal "$stderr" "execgate catalog create: $t/gone: No such file or directory"
+	printf '%s\0' "$t/a" "$t/new
+line" | { run -2 --separate-stderr create_catalog "$t/x.cat" --files-from - -0
+		[[ $stderr == *"a file name with a line break cannot be listed"* ]]; }
+	run -2 --separate-stderr create_catalog "$t/x.cat" -0 "$t/a"
+	assert_equal "$stderr" "execgate catalog create: -0 goes with --files-from"
+	[[ ! -e $t/x.cat ]]
+}
+
+@test "catalog create --from-deb: files hashed from the archive, provenance from apt's lists" {
+	requires dpkg-deb
+	local t=$BATS_TEST_TMPDIR
+	make_deb "$t/egtest_1.0_amd64.deb"
+	make_apt_lists "$t/egtest_1.0_amd64.deb" "$t/lists"
+	run -0 create_catalog "$t/deb.cat" --from-deb --apt-lists "$t/lists" \
+		"$t/egtest_1.0_amd64.deb"
+	run -0 eg catalog list --json "$t/deb.cat"
+	assert_equal "$(jget 'd["count"]')" 2
+	assert_equal "$(jget 'sorted(e["name"] for e in d["entries"])')" \
+		'["/usr/bin/eg-hello", "/usr/lib/egtest/libeg.so.1"]'
+	assert_equal "$(jget 'd["entries"][0]["provenance"]')" \
+		"egtest 1.0 amd64, Debian bookworm/main"
+	assert_equal "$(jget '[e["sha256"] for e in d["entries"] if e["name"] == "/usr/bin/eg-hello"][0]')" \
+		"$(sha256sum "$BATS_FILE_TMPDIR/hello" | cut -d' ' -f1)"
+	openssl cms -verify -binary -inform DER -in "$t/deb.cat" -noverify -out "$t/content" 2>/dev/null
+	assert_equal "$(head -2 "$t/content")" "execgate-catalog v2
+source 1 deb egtest 1.0 amd64 Debian bookworm main"
+	# verify --json and explain show where the file came from.
+	cp "$BATS_FILE_TMPDIR/hello" "$t/eg-hello"
+	run -0 egv --json --catalog "$t/deb.cat" "$t/eg-hello"
+	assert_equal "$(jget 'd["kind"]')" catalog
+	assert_equal "$(jget 'd["provenance"]')" "egtest 1.0 amd64, Debian bookworm/main"
+}
+
+@test "catalog create --from-deb: a .deb that no apt list names says so" {
+	requires dpkg-deb
+	local t=$BATS_TEST_TMPDIR
+	make_deb "$t/egtest_1.0_amd64.deb"
+	make_deb "$t/egtest_1.1_amd64.deb" 1.1
+	make_apt_lists "$t/egtest_1.0_amd64.deb" "$t/lists"
+	run -0 create_catalog "$t/deb.cat" --from-deb --apt-lists "$t/lists" \
+		"$t/egtest_1.1_amd64.deb"
+	run -0 eg catalog list --json "$t/deb.cat"
+	assert_equal "$(jget 'd["entries"][0]["provenance"]')" \
+		"egtest 1.1 amd64, from a .deb that no signed apt index lists"
+	run -0 create_catalog "$t/none.cat" --from-deb --apt-lists "$t/no-such-dir" \
+		"$t/egtest_1.0_amd64.deb"
+	run -0 eg catalog list --json "$t/none.cat"
+	assert_equal "$(jget 'd["entries"][0]["provenance"]')" \
+		"egtest 1.0 amd64, from a .deb that no signed apt index lists"
+}
+
+@test "catalog create --from-deb: a truncated .deb, a file that is no ar archive, a missing one" {
+	requires dpkg-deb
+	local t=$BATS_TEST_TMPDIR
+	make_deb "$t/egtest_1.0_amd64.deb"
+	head -c $(($(stat -c %s "$t/egtest_1.0_amd64.deb") - 100)) "$t/egtest_1.0_amd64.deb" \
+		>"$t/trunc.deb"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-deb "$t/trunc.deb"
+	[[ $stderr == *"execgate catalog create: $t/trunc.deb: "* ]]
+	printf 'not an archive\n' >"$t/text.deb"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-deb "$t/text.deb"
+	[[ $stderr == *"execgate catalog create: $t/text.deb: not a readable .deb"* ]]
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-deb "$t/missing.deb"
+	assert_equal "$stderr" "execgate catalog create: $t/missing.deb: No such file or directory"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-deb
+	assert_equal "$stderr" "execgate catalog create: no DEB to list in $t/x.cat"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-deb --from-dpkg "$t/trunc.deb"
+	[[ $stderr == *"do not mix"* ]]
+	[[ ! -e $t/x.cat ]]
+}
+
+# A dpkg admin directory: package egtest installed, its files under $root, one of them
+# changed since (its md5sum disagrees), one with no md5sum.
+make_dpkg_admin() {
+	local admin=$1 root=$2
+	mkdir -p "$admin/info" "$root/bin" "$root/lib"
+	cp "$BATS_FILE_TMPDIR/hello" "$root/bin/prog"
+	printf 'library\n' >"$root/lib/libx.so"
+	printf 'changed\n' >"$root/lib/changed"
+	printf 'conf\n' >"$root/lib/conffile"
+	ln -sf prog "$root/bin/link"
+	cat >"$admin/status" <<-ST
+		Package: notinstalled
+		Status: deinstall ok config-files
+		Version: 1
+
+		Package: egtest
+		Status: install ok installed
+		Version: 2.0-1
+		Architecture: amd64
+		Description: test
+		 more lines
+	ST
+	printf '%s\n' / "$root" "$root/bin" "$root/bin/prog" "$root/bin/link" "$root/lib" \
+		"$root/lib/libx.so" "$root/lib/changed" "$root/lib/conffile" "$root/lib/removed" \
+		>"$admin/info/egtest.list"
+	{
+		(cd / && md5sum "${root#/}/bin/prog" "${root#/}/lib/libx.so")
+		printf '%s  %s\n' "$(printf 'original\n' | md5sum | cut -d' ' -f1)" "${root#/}/lib/changed"
+	} >"$admin/info/egtest.md5sums"
+}
+
+@test "catalog create --from-dpkg: installed files as on disk, checked against dpkg's md5sums" {
+	local t=$BATS_TEST_TMPDIR
+	make_dpkg_admin "$t/admin" "$t/root"
+	run -1 --separate-stderr create_catalog "$t/dpkg.cat" --from-dpkg --dpkg-admindir "$t/admin"
+	[[ $stderr == *"egtest: $t/root/lib/changed: left out: its MD5 disagrees with dpkg's md5sums"* ]]
+	[[ $stderr == *"egtest: $t/root/lib/conffile: left out: dpkg keeps no md5sum of it"* ]]
+	[[ $stderr == *"$t/dpkg.cat: 2 files listed, 2 left out"* ]]
+	run -0 eg catalog list --json "$t/dpkg.cat"
+	assert_equal "$(jget 'sorted(e["name"] for e in d["entries"])')" \
+		"[\"$t/root/bin/prog\", \"$t/root/lib/libx.so\"]"
+	assert_equal "$(jget 'd["entries"][0]["provenance"]')" \
+		"egtest 2.0-1 amd64, installed before execgate, checked against dpkg's md5sums"
+	run -1 egv --json --catalog "$t/dpkg.cat" "$t/root/lib/changed"
+	run -0 egv --json --catalog "$t/dpkg.cat" "$t/root/bin/prog"
+	assert_equal "$(jget 'd["provenance"]')" \
+		"egtest 2.0-1 amd64, installed before execgate, checked against dpkg's md5sums"
+	# By name: the same.
+	run -1 create_catalog "$t/one.cat" --from-dpkg --dpkg-admindir "$t/admin" egtest
+	run -0 eg catalog list "$t/one.cat"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "catalog create --from-dpkg: a package not installed, a missing list, a bad md5sums" {
+	local t=$BATS_TEST_TMPDIR
+	make_dpkg_admin "$t/admin" "$t/root"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-dpkg --dpkg-admindir "$t/admin" nosuch
+	assert_equal "$stderr" "execgate catalog create: package nosuch is not installed ($t/admin/status)"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-dpkg --dpkg-admindir "$t/admin" \
+		notinstalled
+	assert_equal "$stderr" \
+		"execgate catalog create: package notinstalled is not installed ($t/admin/status)"
+	printf 'zz  broken\n' >"$t/admin/info/egtest.md5sums"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-dpkg --dpkg-admindir "$t/admin"
+	[[ $stderr == *"$t/admin/info/egtest.md5sums: malformed line"* ]]
+	rm "$t/admin/info/egtest.list"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-dpkg --dpkg-admindir "$t/admin"
+	assert_equal "$stderr" \
+		"execgate catalog create: $t/admin/info/egtest.list: No such file or directory"
+	run -2 --separate-stderr create_catalog "$t/x.cat" --from-dpkg --dpkg-admindir "$t/nope"
+	assert_equal "$stderr" "execgate catalog create: $t/nope/status: No such file or directory"
+	[[ ! -e $t/x.cat ]]
+}

@@ -151,7 +151,7 @@ check_error() {
 	check_error $'allow uid 0\ndefault deny\n' \
 		"e.policy: no 'mode' setting: say 'mode enforce' or 'mode audit'"
 	check_error $'mode enforce\nsignature-lookup catalog\ndefault deny\n' \
-		"e.policy: 'signature-lookup' includes 'catalog' but no 'catalog' file is given"
+		"e.policy: 'signature-lookup' includes 'catalog' but no 'catalog' file or 'catalog-dir' is given"
 }
 
 @test "errors in fragments name the fragment; fragments are read in lexical order" {
@@ -440,6 +440,32 @@ explain_setup() {
 	assert_line "$PWD/catalogued.bin: allow"
 	assert_line --regexp "^  rule: +matrix.policy:8: allow catalog os-\* \(rule 3\)$"
 	assert_line --regexp "^  signature: +catalog .*os-image.cat$"
+}
+
+@test "explain: catalog-dir trusts its *.cat files, skips a broken one, shows the provenance" {
+	explain_setup
+	mkdir cats
+	printf 'execgate-catalog v2\nsource 1 deb egtest 1.0 amd64 Debian bookworm main\nsha256:%s 1  /usr/bin/x\n' \
+		"$(sha256sum catalogued.bin | cut -d' ' -f1)" >v2.txt
+	openssl cms -sign -nodetach -binary -outform DER -in v2.txt -out cats/os-pkg.cat \
+		-signer "$M/leaf-lifetime.crt" -inkey "$M/leaf-lifetime.key" -certfile "$M/inter.crt"
+	printf 'not a catalog\n' >cats/broken.cat
+	printf 'ignored: not *.cat\n' >cats/README
+	sed -e 's|^catalog os-image.cat$|catalog-dir cats|' matrix.policy >dir.policy
+	run -0 --separate-stderr "$EG_BIN/execgate" explain --policy dir.policy catalogued.bin
+	assert_line "$PWD/catalogued.bin: allow"
+	assert_line --regexp "^  signature: +catalog .*cats/os-pkg.cat$"
+	assert_line --regexp "^  provenance: +egtest 1.0 amd64, Debian bookworm/main$"
+	[[ $stderr == *"catalog cats/broken.cat skipped: "* ]]
+	run -0 --separate-stderr "$EG_BIN/execgate" explain --json --policy dir.policy catalogued.bin
+	[[ $output == *'"provenance": "egtest 1.0 amd64, Debian bookworm/main"'* ||
+		$output == *'"provenance":"egtest 1.0 amd64, Debian bookworm/main"'* ]]
+	sed -e 's|^catalog os-image.cat$|catalog-dir nodir|' matrix.policy >nodir.policy
+	run -2 --separate-stderr "$EG_BIN/execgate" explain --policy nodir.policy catalogued.bin
+	[[ $stderr == *"nodir: No such file or directory"* ]]
+	printf 'mode enforce\ncatalog-dir a\ncatalog-dir b\ndefault deny\n' >twice.policy
+	run -1 "$EG_BIN/execgate" policy check twice.policy
+	assert_output --partial "'catalog-dir' is already set"
 }
 
 @test "explain: the hook and audit mode change the decision" {

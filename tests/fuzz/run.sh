@@ -75,6 +75,16 @@ seed() {
 				printf '%s' "$line" >"$corpus/line-$((i++))"
 			done
 		;;
+	# dpkg's status and md5sums, apt's InRelease, a v2 catalog with sources.
+	pkgdb_fuzz)
+		head -c 20000 /var/lib/dpkg/status >"$corpus/status" 2>/dev/null
+		head -c 4000 /var/lib/dpkg/info/dpkg.md5sums >"$corpus/md5sums" 2>/dev/null
+		printf -- '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Debian\nCodename: bookworm\n-----BEGIN PGP SIGNATURE-----\n' \
+			>"$corpus/InRelease"
+		printf 'execgate-catalog v2\nsource 1 deb a%%20b 1.0 amd64 Debian bookworm main\nsource 2 dpkg c 2 all - - -\nsha256:%s 1  /usr/bin/a\nsha256:%s 2\n' \
+			"$(printf a | sha256sum | cut -d' ' -f1)" "$(printf b | sha256sum | cut -d' ' -f1)" \
+			>"$corpus/catalog-v2.txt"
+		;;
 	esac
 	return 0
 }

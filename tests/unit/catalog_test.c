@@ -30,7 +30,7 @@ static void texts_accepted_and_refused(void **state)
 		{H D1 "\n", 0, 1, NULL},
 		{H D1 "  /usr/bin/ls\n" D2 "  name with  spaces\n", 0, 2, NULL},
 		{"", -EBADMSG, 0, "line 1"},
-		{"execgate-catalog v2\n", -EBADMSG, 0, "line 1"},
+		{"execgate-catalog v3\n", -EBADMSG, 0, "line 1"},
 		{"execgate-catalog v1", -EBADMSG, 0, "line 1"},
 		{H D1, -EBADMSG, 0, "line 2: no final newline"},
 		{H D1 "\r\n", -EBADMSG, 0, "line 2"},
@@ -61,6 +61,112 @@ static void texts_accepted_and_refused(void **state)
 			eg_catalog_free(cat);
 		}
 	}
+}
+
+#define H2 "execgate-catalog v2\n"
+#define S1 "source 1 deb coreutils 9.1-1 amd64 Debian bookworm main\n"
+#define S2 "source 2 dpkg bash 5.2-1 amd64 - - -\n"
+
+/* Version 2: sources first, numbered from 1; every entry names one (0: none). */
+static void v2_texts_accepted_and_refused(void **state)
+{
+	static const struct {
+		const char *text;
+		int expect;
+		size_t entries;
+		const char *msg;
+	} cases[] = {
+		{H2, 0, 0, NULL},
+		{H2 S1 S2 D1 " 1  /bin/ls\n" D2 " 2\n" D1 " 0  x\n", 0, 3, NULL},
+		{H2 D1 " 0\n", 0, 1, NULL},
+		{H2 "source 1 deb a%20b 1 amd64 Example%20Org - -\n" D1 " 1\n", 0, 1, NULL},
+		{H2 D1 "\n", -EBADMSG, 0, "line 2"},	       /* no source number */
+		{H2 D1 " 1\n", -EBADMSG, 0, "SOURCE 0 to 0"},  /* no such source */
+		{H2 S1 D1 " 2\n", -EBADMSG, 0, "line 3"},      /* past the last */
+		{H2 S1 D1 " 01\n", -EBADMSG, 0, "line 3"},     /* leading zero */
+		{H2 S1 D1 " 1 name\n", -EBADMSG, 0, "line 3"}, /* one space before name */
+		{H2 S2, -EBADMSG, 0, "expected \"source 1"},   /* numbered out of order */
+		{H2 S1 S1, -EBADMSG, 0, "line 3"},	       /* twice number 1 */
+		{H2 "source 1 rpm a 1 amd64 - - -\n", -EBADMSG, 0, "line 2"},
+		{H2 "source 1 deb a 1 amd64 - -\n", -EBADMSG, 0, "line 2"},	 /* a field short */
+		{H2 "source 1 deb a 1 amd64 - - - x\n", -EBADMSG, 0, "line 2"},	 /* one more */
+		{H2 "source 1 deb - 1 amd64 - - -\n", -EBADMSG, 0, "line 2"},	 /* no package */
+		{H2 "source 1 deb a  1 amd64 - - -\n", -EBADMSG, 0, "line 2"},	 /* two spaces */
+		{H2 "source 1 deb a%2 1 amd64 - - -\n", -EBADMSG, 0, "line 2"},	 /* short escape */
+		{H2 "source 1 deb a%41 1 amd64 - - -\n", -EBADMSG, 0, "line 2"}, /* needless */
+		{H2 "source 1 deb a%0a 1 amd64 - - -\n", -EBADMSG, 0, "line 2"}, /* a newline */
+		{H2 "source 1 deb a%2D 1 amd64 - - -\n", -EBADMSG, 0, "line 2"}, /* uppercase */
+		{H2 D1 " 0\n" S1, -EBADMSG, 0, "line 3"}, /* a source after an entry */
+		{H S1, -EBADMSG, 0, "line 2"},		  /* v1 has no sources */
+		{H D1 " 0\n", -EBADMSG, 0, "line 2"},	  /* nor source numbers */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct eg_catalog *cat = NULL;
+		char err[256] = "";
+		int r = eg_catalog_parse_content(cases[i].text, strlen(cases[i].text), &cat, err,
+						 sizeof(err));
+
+		if (r != cases[i].expect || (cases[i].msg && !strstr(err, cases[i].msg)))
+			fail_msg("case %zu: got %d \"%s\", expected %d \"%s\"", i, r, err,
+				 cases[i].expect, cases[i].msg ? cases[i].msg : "");
+		if (!r) {
+			assert_int_equal(eg_catalog_count(cat), cases[i].entries);
+			eg_catalog_free(cat);
+		}
+	}
+}
+
+/* What the builder writes parses back, provenance and odd bytes in fields included. */
+static void v2_build_and_parse_round_trip(void **state)
+{
+	struct eg_catalog_source deb = {EG_PROV_DEB,	    "hello", "1:2.0~rc1", "amd64",
+					"Example Org 100%", "-",     ""};
+	struct eg_catalog_source inst = {EG_PROV_DPKG, "bash", "5.2-1", "amd64", "", "", ""};
+	const struct eg_catalog_source *src;
+	const struct eg_catalog_entry *e;
+	struct eg_catalog_builder *b;
+	struct eg_catalog *cat;
+	unsigned char d[32];
+	char *text, err[256], prov[EG_PROVENANCE_MAX];
+	uint32_t id1, id2;
+	size_t len;
+
+	memset(d, 0xab, sizeof(d));
+	assert_int_equal(eg_catalog_builder_new(&b), 0);
+	assert_int_equal(eg_catalog_builder_add_source(b, &deb, &id1), 0);
+	assert_int_equal(eg_catalog_builder_add_source(b, &inst, &id2), 0);
+	assert_int_equal(eg_catalog_builder_add(b, d, "/usr/bin/hello", id1), 0);
+	d[0] = 1;
+	assert_int_equal(eg_catalog_builder_add(b, d, NULL, id2), 0);
+	assert_int_equal(eg_catalog_builder_add(b, d, "x", 3), -EINVAL);
+	assert_int_equal(eg_catalog_builder_add(b, d, "a\nb", 0), -EINVAL);
+	inst.package = "";
+	assert_int_equal(eg_catalog_builder_add_source(b, &inst, &id2), -EINVAL);
+	inst.package = "a\rb";
+	assert_int_equal(eg_catalog_builder_add_source(b, &inst, &id2), -EINVAL);
+	assert_int_equal(eg_catalog_builder_text(b, &text, &len), 0);
+	assert_non_null(
+		strstr(text, "source 1 deb hello 1:2.0~rc1 amd64 Example%20Org%20100%25 %2d -\n"));
+	assert_int_equal(eg_catalog_parse_content(text, len, &cat, err, sizeof(err)), 0);
+	assert_int_equal(eg_catalog_count(cat), 2);
+	e = eg_catalog_entry_at(cat, 0);
+	src = eg_catalog_source_at(cat, e->source);
+	assert_non_null(src);
+	assert_string_equal(src->origin, "Example Org 100%");
+	assert_string_equal(src->suite, "-");
+	assert_string_equal(src->component, "");
+	eg_catalog_provenance(src, prov, sizeof(prov));
+	assert_string_equal(prov, "hello 1:2.0~rc1 amd64, Example Org 100% -");
+	src = eg_catalog_source_at(cat, eg_catalog_entry_at(cat, 1)->source);
+	eg_catalog_provenance(src, prov, sizeof(prov));
+	assert_string_equal(prov, "bash 5.2-1 amd64, installed before execgate, checked against "
+				  "dpkg's md5sums");
+	assert_null(eg_catalog_source_at(cat, 0));
+	assert_null(eg_catalog_source_at(cat, 3));
+	eg_catalog_free(cat);
+	free(text);
+	eg_catalog_builder_free(b);
 }
 
 static void a_nul_inside_a_name_is_refused(void **state)
@@ -179,6 +285,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(texts_accepted_and_refused),
+		cmocka_unit_test(v2_texts_accepted_and_refused),
+		cmocka_unit_test(v2_build_and_parse_round_trip),
 		cmocka_unit_test(a_nul_inside_a_name_is_refused),
 		cmocka_unit_test(build_and_parse_round_trip),
 		cmocka_unit_test(bounds_line_length_and_entry_count),
