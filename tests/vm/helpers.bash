@@ -15,11 +15,15 @@ wait_until() {
 	return 1
 }
 
-# Start execgated with the given options, wait until it says it is ready.
+# Start execgated with the given options, wait until it says it is ready.  AGENT_CGROUP: a
+# cgroup v2 directory to start it in (as systemd starts a unit's process in the unit's
+# cgroup); AGENT_BIN: another execgated binary to run.
 start_agent() {
 	AGENT_LOG=$BATS_TEST_TMPDIR/agent.err
 	AGENT_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
-	execgated "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
+	# One process from bash -c to execgated: AGENT_PID is the agent's pid.
+	bash -c '[[ -z $0 ]] || echo $$ >"$0/cgroup.procs" && exec "$@"' "${AGENT_CGROUP:-}" \
+		"${AGENT_BIN:-execgated}" "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	wait_until "$AGENT_PID" grep -q 'ready' "$AGENT_LOG" && return 0
 	cat "$AGENT_LOG" >&2
@@ -75,9 +79,14 @@ start_gate() {
 		--coalesce-ms 0 --control "$BATS_TEST_TMPDIR/control.sock" "$@"
 }
 
+# in_cgroup DIR CMD...: run CMD inside the cgroup v2 directory DIR.
+in_cgroup() {
+	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"
+}
+
 # gated CMD...: run CMD inside the gated cgroup.
 gated() {
-	bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec "$@"' gated "$@"
+	in_cgroup "$SCOPE" "$@"
 }
 
 # A fresh copy of fixture NAME (and its signature) in a directory of its own: never seen
