@@ -252,7 +252,7 @@ int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
 		if (err)
 			goto fail;
 	}
-	err = load_runtime(decider, 0, &decider->current, errbuf, errlen);
+	err = load_runtime(decider, config->prev_generation, &decider->current, errbuf, errlen);
 	if (err)
 		goto fail;
 	*ret = decider;

@@ -31,6 +31,7 @@ struct eg_decider_config {
 	const char *deny_list;
 	const char *scope_cgroup;       /* cgroup v2 directory; NULL: the whole machine */
 	bool log_allows;
+	uint32_t prev_generation; /* the first policy gets the next: a pinned gate's, or 0 */
 };
 
 int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
