@@ -31,7 +31,9 @@ start_agent() {
 }
 
 # Bats shows what teardown prints only when the test failed: then the agent's view helps.
-# A protected agent refuses signals: it is asked to stop over its control socket.
+# A protected agent refuses signals: it is asked to stop over its control socket, which
+# releases its pinned gate (an enforcing gate is pinned by default): the pins are removed,
+# so that the next test starts on a machine without a gate.
 stop_agent() {
 	local i
 	[[ -n ${AGENT_PID:-} ]] || return 0
@@ -46,6 +48,7 @@ stop_agent() {
 	done
 	wait "$AGENT_PID" 2>/dev/null || true
 	AGENT_PID=
+	rm -rf /sys/fs/bpf/execgate 2>/dev/null || true
 }
 
 # Wait until the event log has a line matching all given fixed strings.

@@ -7,6 +7,9 @@
 load helpers
 
 AGENT_CG=/sys/fs/cgroup/eg-agent
+# A hang shows as a failure with what the test printed, not as a guest killed after
+# VM_TIMEOUT.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-600}
 
 setup() {
 	mkdir -p "$SCOPE" "$AGENT_CG"
@@ -25,6 +28,9 @@ teardown() {
 # One line per try in $RACE_OUT: "gate=0|1 WAY ran|refused".  WHEN says when the gate
 # counts as attached: "pinned", once its links are pinned (they are pinned only after
 # every program is attached), or "always" (a gate is already there when the race starts).
+# Started while an agent runs, the race needs a few tries (race_more) before that agent
+# goes: an exec of the race's own programs that the consult has not answered when the
+# agent stops is denied, as it should be, and would end the race.
 race_unsigned() {
 	local dir=$BATS_TEST_TMPDIR/race
 	mkdir -p "$dir"
@@ -86,10 +92,35 @@ race_none_ran() {
 	grep -q '^gate=1 ' "$RACE_OUT"
 }
 
-# The agent was killed: wait for it, forget it.
+# The agent was killed or told to stop: wait for it to exit, forget it.  One that does not
+# exit shows where its threads wait.
 reap_agent() {
+	local i task
+	for i in $(seq 100); do
+		[[ $(cut -d' ' -f3 "/proc/$AGENT_PID/stat" 2>/dev/null) == [ZX] ]] && break
+		[[ -e /proc/$AGENT_PID ]] || break
+		sleep 0.1
+	done
+	if [[ $(cut -d' ' -f3 "/proc/$AGENT_PID/stat" 2>/dev/null) == [RSD] ]]; then
+		for task in "/proc/$AGENT_PID"/task/*; do
+			echo "${task##*/} $(cat "$task/comm"): $(cat "$task/wchan" 2>/dev/null)"
+			cat "$task/stack" 2>/dev/null
+		done
+		fail "the agent did not exit: $(cat "$AGENT_LOG")"
+	fi
 	wait "$AGENT_PID" 2>/dev/null || true
 	AGENT_PID=
+}
+
+# What systemd does to a unit whose process died: remove its cgroup (once empty), and make
+# a new one at the same place (a new cgroup id) to start it again.
+renew_agent_cgroup() {
+	local i
+	for i in $(seq 50); do
+		rmdir "$AGENT_CG" 2>/dev/null && break
+		sleep 0.1
+	done
+	mkdir "$AGENT_CG"
 }
 
 # The real successor: execgated again, in the agent's cgroup, with the same options.
@@ -167,6 +198,7 @@ one_set_of_links() {
 	unseen=$BATS_TEST_TMPDIR/unseen
 	cp "$FX/signed" "$unseen" && cp "$FX/signed.sig" "$unseen.sig"
 	run -126 gated eg-exec "$unseen"
+	renew_agent_cgroup
 	start_successor --pin
 	gate_enforces "$signed"
 	run -0 gated eg-exec "$unseen"
@@ -184,6 +216,7 @@ one_set_of_links() {
 	signed=$(fresh signed)
 	run -0 gated eg-exec "$signed"
 	race_unsigned always
+	race_more 3
 	kill -TERM "$AGENT_PID"
 	reap_agent
 	gate_enforces "$signed"
@@ -201,20 +234,24 @@ one_set_of_links() {
 	signed=$(fresh signed)
 	run -0 gated eg-exec "$signed"
 	race_unsigned always
+	race_more 3
 	echo 1 >"$AGENT_CG/cgroup.kill"
 	reap_agent
 	gate_enforces "$signed"
 	# Nobody's agent, still guarded: the pins cannot be removed.
 	run rm -rf /sys/fs/bpf/execgate
 	assert_failure
+	renew_agent_cgroup
 	start_successor --harden
 	gate_enforces "$signed"
 	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
 	assert_output --partial '"hardened": true'
-	# Guarded, and one set of programs and links: the replaced ones went with their pins.
+	# Guarded, and one set of programs and links: the replaced ones went with their pins
+	# (freed, with their maps, a moment later).
 	for _ in $(seq 50); do
 		run eg-bpfpoke ids
-		[[ $output =~ progs\ open=[0-9]+\ refused=10\ links\ open=[0-9]+\ refused=10 ]] && break
+		[[ $output =~ progs\ open=[0-9]+\ refused=10\ links\ open=[0-9]+\ refused=10 &&
+			! $output =~ open\ (eg_|execgate_) ]] && break
 		sleep 0.1
 	done
 	refute_output --regexp 'open (eg_|execgate_)'
@@ -278,4 +315,41 @@ one_set_of_links() {
 	assert_output --partial "another execgated (pid $first)"
 	kill -0 "$first"
 	gate_enforces "$(fresh signed)"
+}
+
+@test "package upgrade: stopped by SIGTERM, the agent hands the gate to the new binary" {
+	local sbin=$BATS_TEST_TMPDIR/sbin signed
+	mkdir -p "$sbin"
+	cp "$EG_BIN/execgated" "$sbin/execgated"
+	AGENT_BIN=$sbin/execgated AGENT_CGROUP=$AGENT_CG start_gate enforce --pin
+	signed=$(fresh signed)
+	run -0 gated eg-exec "$signed"
+	# dpkg unpacks the new version beside the old one and renames it into place.
+	cp "$EG_BIN/execgated" "$sbin/execgated.new" && mv "$sbin/execgated.new" "$sbin/execgated"
+	kill -TERM "$AGENT_PID"
+	reap_agent
+	grep -q 'the new binary, verified, may take the gate over' "$AGENT_LOG"
+	gate_enforces "$signed"
+	AGENT_BIN=$sbin/execgated start_successor --pin
+	gate_enforces "$signed"
+}
+
+@test "package upgrade, agent killed before the restart: the new binary is not the successor" {
+	local sbin=$BATS_TEST_TMPDIR/sbin signed
+	mkdir -p "$sbin"
+	cp "$EG_BIN/execgated" "$sbin/execgated"
+	AGENT_BIN=$sbin/execgated AGENT_CGROUP=$AGENT_CG start_gate enforce --pin
+	signed=$(fresh signed)
+	run -0 gated eg-exec "$signed"
+	cp "$EG_BIN/execgated" "$sbin/execgated.new" && mv "$sbin/execgated.new" "$sbin/execgated"
+	kill -KILL "$AGENT_PID"
+	reap_agent
+	run -2 in_cgroup "$AGENT_CG" "$sbin/execgated" --backend bpf --policy "$FX/vm.policy" \
+		--mode enforce --foreground --control "$BATS_TEST_TMPDIR/other.sock"
+	assert_output --partial "not its successor"
+	gate_enforces "$signed"
+	# What the operator does then: the old gate is released by hand (not hardened here).
+	rm -rf /sys/fs/bpf/execgate
+	AGENT_BIN=$sbin/execgated AGENT_CGROUP=$AGENT_CG start_gate enforce --pin
+	gate_enforces "$signed"
 }
