@@ -21,6 +21,10 @@ wait_until() {
 start_agent() {
 	AGENT_LOG=$BATS_TEST_TMPDIR/agent.err
 	AGENT_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
+	# Emptied here: the background job opens them only once it runs, and a 'ready' left by
+	# an agent started before in the same test must not pass for this one's.
+	: >"$AGENT_LOG"
+	: >"$AGENT_EVENTS"
 	# One process from bash -c to execgated: AGENT_PID is the agent's pid.
 	bash -c '[[ -z $0 ]] || echo $$ >"$0/cgroup.procs" && exec "$@"' "${AGENT_CGROUP:-}" \
 		"${AGENT_BIN:-execgated}" "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
