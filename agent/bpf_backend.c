@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The BPF LSM backend: probe for BPF LSM, load the CO-RE object, register its programs
- * and links with the bpf() guard, write the settings, attach, pin the maps so the CLI and
- * tests reach the running gate. */
+/* The BPF LSM backend: probe for BPF LSM, load the CO-RE object (on the pinned gate's maps
+ * when it takes a gate over from a dead agent, docs/agent-takeover.md), register its
+ * programs and links with the bpf() guard, write the settings, attach, pin the maps so the
+ * CLI and tests reach the running gate, and the links so the gate outlives the agent. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -31,8 +32,11 @@
 struct eg_bpf {
 	struct execgate_bpf *skel;
 	struct eg_config config;
-	bool pinned;
-	bool keep_pins;
+	bool pinned;       /* the maps are pinned, by this agent or the one it took over from */
+	bool keep_pins;    /* the gate outlives this agent: its pins stay at close */
+	bool pin_links;    /* settings->pin */
+	bool took_over;    /* the maps are a pinned gate's, taken over from its dead agent */
+	bool release;      /* at close, lift the guard instead of handing over */
 	struct stat pin_dir; /* valid once pinned */
 };
 
@@ -91,12 +95,20 @@ static int cgroup_scope(const char *path, __u64 *ret_id, __u32 *ret_level,
 
 /* When this process started, in clock ticks since boot: field 22 of /proc/self/stat, after
  * the command name (which may hold spaces and parentheses, hence the last ')'). */
+static int start_ticks_of(const char *stat_path, __u64 *ret_ticks);
+
 static int own_start_ticks(__u64 *ret_ticks)
+{
+	return start_ticks_of("/proc/self/stat", ret_ticks);
+}
+
+/* The start time of process PID in clock ticks since boot, as own_start_ticks(). */
+static int start_ticks_of(const char *stat_path, __u64 *ret_ticks)
 {
 	char stat[1024], *fields;
 	unsigned long long ticks;
 	ssize_t n;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	int fd = open(stat_path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -116,25 +128,109 @@ static int own_start_ticks(__u64 *ret_ticks)
 	return 0;
 }
 
+/* Who this process is to the kernel's successor check (is_successor()): its executable
+ * (inode, kernel s_dev) and the place of its cgroup v2: level, parent's id, name. */
+struct identity {
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 cgroup_level;
+	__u64 cgroup_parent_id;
+	char cgroup_name[EG_CGROUP_NAME_LEN];
+};
+
+static int own_identity(struct identity *ret)
+{
+	char line[4096], path[4200], *name;
+	struct stat st;
+	FILE *file;
+	int err = -ENOENT;
+
+	memset(ret, 0, sizeof(*ret));
+	if (stat("/proc/self/exe", &st) < 0)
+		return -errno;
+	ret->exe_ino = st.st_ino;
+	ret->exe_dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	file = fopen("/proc/self/cgroup", "re");
+	if (!file)
+		return -errno;
+	while (err && fgets(line, sizeof(line), file)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "0::/", 4))
+			continue;
+		err = 0;
+		/* "0::/" alone: the root cgroup, level 0. */
+		for (const char *p = line + 3; *p; p++)
+			if (*p == '/' && p[1])
+				ret->cgroup_level++;
+		if (!ret->cgroup_level)
+			break;
+		name = strrchr(line + 3, '/');
+		if (strlen(name + 1) >= sizeof(ret->cgroup_name)) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		snprintf(ret->cgroup_name, sizeof(ret->cgroup_name), "%s", name + 1);
+		*name = '\0';
+		snprintf(path, sizeof(path), CGROUP2_ROOT "%s", line + 3);
+		err = stat(path, &st) < 0 ? -errno : 0;
+		ret->cgroup_parent_id = st.st_ino;
+	}
+	fclose(file);
+	/* No cgroup v2 (a cgroup v1 system): a place no successor can be in. */
+	if (err == -ENOENT) {
+		ret->cgroup_level = (__u32)-1;
+		err = 0;
+	}
+	return err;
+}
+
+static bool same_place(const struct identity *self, const struct eg_config *config)
+{
+	return self->exe_ino == config->successor_exe_ino &&
+	       self->exe_dev == config->successor_exe_dev &&
+	       self->cgroup_level == config->successor_cgroup_level &&
+	       self->cgroup_parent_id == config->successor_cgroup_parent_id &&
+	       !strncmp(self->cgroup_name, config->successor_cgroup_name,
+			sizeof(self->cgroup_name));
+}
+
 static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settings,
 			struct eg_bpf_error *ret_error)
 {
 	struct eg_config config = {
 		.abi_version = EG_ABI_VERSION,
 		.mode = settings->mode,
-		.policy_generation = settings->policy_generation,
+		/* A gate taken over keeps its generation, so its verdicts hold, until the new
+		 * agent has pre-scanned under the next one (eg_bpf_update()). */
+		.policy_generation = bpf->took_over ? settings->pinned_generation
+						    : settings->policy_generation,
 		.agent_tgid = (__u32)getpid(),
 		.agent_tick_ns = (__u32)(1000000000L / sysconf(_SC_CLK_TCK)),
 		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
 		.pin_dir_ino = bpf->pin_dir.st_ino,
 		.pin_dir_dev = major(bpf->pin_dir.st_dev) << 20 | minor(bpf->pin_dir.st_dev),
-		/* Until eg_bpf_arm(): misses pass, as they did before the agent started,
-		 * while the agent pre-scans and starts its consult. */
-		.on_miss = EG_VERDICT_ALLOW,
+		/* From the moment a program is attached: no window at start in which a miss
+		 * (a memfd, `ld.so ./x`, an LD_PRELOAD) passes.  The consult is up before the
+		 * programs are attached, so an exec never seen is verified, not refused. */
+		.on_miss = settings->on_miss,
 	};
+	struct identity self;
 	__u32 zero = 0;
 	int err;
 
+	err = own_identity(&self);
+	if (err) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "/proc/self/exe, /proc/self/cgroup: cannot tell who the agent's successor "
+			 "would be (its executable, its cgroup v2 under " CGROUP2_ROOT "): %s",
+			 strerror(-err));
+		return err;
+	}
+	config.successor_exe_ino = self.exe_ino;
+	config.successor_exe_dev = self.exe_dev;
+	config.successor_cgroup_level = self.cgroup_level;
+	config.successor_cgroup_parent_id = self.cgroup_parent_id;
+	memcpy(config.successor_cgroup_name, self.cgroup_name, sizeof(self.cgroup_name));
 	err = own_start_ticks(&config.agent_start_ticks);
 	if (err) {
 		snprintf(ret_error->message, sizeof(ret_error->message),
@@ -174,25 +270,24 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 			 EG_PIN_DIR, strerror(-err));
 		return err;
 	}
+	bpf->pinned = true;
+	if (bpf->took_over)
+		return 0;
 	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(bpf->skel->obj, pinned_maps[i]);
 
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
-		if (access(path, F_OK) == 0) {
-			snprintf(ret_error->message, sizeof(ret_error->message),
-				 "%s exists: another execgated is running, or a pinned gate outlived "
-				 "its agent and still enforces; to replace it, remove %s",
-				 path, EG_PIN_DIR);
-			return -EEXIST;
-		}
 		err = bpf_map__pin(map, path);
 		if (err) {
 			snprintf(ret_error->message, sizeof(ret_error->message),
-				 "cannot pin %s: %s", path, strerror(-err));
+				 "cannot pin %s: %s%s", path, strerror(-err),
+				 err == -EEXIST ? " (another execgated started at the same time?)"
+						: "");
+			if (i == 0)
+				bpf->pinned = false;
 			return err;
 		}
 	}
-	bpf->pinned = true;
 	return 0;
 }
 
@@ -306,26 +401,65 @@ static void unpin_all(void)
 }
 
 /* Pinned links keep the programs attached, and through them the maps with every cached
- * verdict, after the agent is gone: cached verdicts hold and misses are denied. */
+ * verdict, after the agent is gone: cached verdicts hold and misses are denied.  Each link is
+ * pinned under a name of its own, then renamed over the pin of the link it replaces (a gate
+ * taken over): that pin's link, the last reference to the old program, goes with it, after
+ * the new program was attached beside it.  A pin this agent does not replace (a program it
+ * did not load, or no pins wanted) is removed. */
 static int pin_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 {
 	struct bpf_link *links[EG_LINK_COUNT];
-	char path[256];
+	char path[256], next[272];
 	int err;
 
 	gate_links(bpf, links);
 	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
-		if (!links[i])
-			continue;
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
-		err = bpf_link__pin(links[i], path);
+		if (!links[i] || !bpf->pin_links) {
+			if (bpf->took_over && unlink(path) < 0 && errno != ENOENT) {
+				err = -errno;
+				snprintf(ret_error->message, sizeof(ret_error->message),
+					 "cannot remove %s: %s", path, strerror(-err));
+				return err;
+			}
+			continue;
+		}
+		/* bpffs refuses names with a dot. */
+		snprintf(next, sizeof(next), "%s_next", path);
+		unlink(next);
+		err = bpf_link__pin(links[i], next);
+		if (!err && rename(next, path) < 0)
+			err = -errno;
 		if (err) {
 			snprintf(ret_error->message, sizeof(ret_error->message),
 				 "cannot pin %s: %s", path, strerror(-err));
 			return err;
 		}
 	}
-	bpf->keep_pins = true;
+	bpf->keep_pins = bpf->pin_links;
+	return 0;
+}
+
+/* Load the object on the pinned gate's maps: its verdicts, settings and counters. */
+static int reuse_pinned_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
+{
+	char path[256];
+	int fd, err;
+
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(bpf->skel->obj, pinned_maps[i]);
+
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
+		fd = bpf_obj_get(path);
+		err = fd < 0 ? -errno : bpf_map__reuse_fd(map, fd);
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			snprintf(ret_error->message, sizeof(ret_error->message),
+				 "cannot take over %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -358,6 +492,10 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 	bpf = calloc(1, sizeof(*bpf));
 	if (!bpf)
 		return -ENOMEM;
+	bpf->took_over = settings->take_over;
+	/* Never remove the pins of a gate taken over, whatever happens next. */
+	bpf->keep_pins = settings->take_over;
+	bpf->pin_links = settings->pin;
 	bpf->skel = execgate_bpf__open();
 	if (!bpf->skel) {
 		err = -errno;
@@ -373,6 +511,11 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf, false);
 		bpf_program__set_autoload(bpf->skel->progs.execgate_inode_permission, false);
 		bpf_program__set_autoload(bpf->skel->progs.execgate_sb_umount, false);
+	}
+	if (bpf->took_over) {
+		err = reuse_pinned_maps(bpf, ret_error);
+		if (err)
+			goto fail;
 	}
 	err = execgate_bpf__load(bpf->skel);
 	if (err) {
@@ -391,22 +534,6 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 	err = write_config(bpf, settings, ret_error);
 	if (err)
 		goto fail;
-	err = execgate_bpf__attach(bpf->skel);
-	if (err) {
-		snprintf(ret_error->message, sizeof(ret_error->message),
-			 "BPF LSM unavailable: attaching the LSM program failed (%s)%s",
-			 strerror(-err), lsm_note);
-		err = -EOPNOTSUPP;
-		goto fail;
-	}
-	err = guard_links(bpf, ret_error);
-	if (err)
-		goto fail;
-	if (settings->pin) {
-		err = pin_links(bpf, ret_error);
-		if (err)
-			goto fail;
-	}
 	*ret_bpf = bpf;
 	return 0;
 fail:
@@ -414,18 +541,125 @@ fail:
 	return err;
 }
 
-/* The agent stops when asked (its control socket, root only) and leaves the pinned gate
- * enforcing.  Nobody is its agent any more: a process that reuses its pid gets nothing, and
- * the guard lets the operator remove the pins to replace the gate.  An agent that dies
- * without stopping leaves the guard on until reboot. */
-static void release_pins(struct eg_bpf *bpf)
+int eg_bpf_attach(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
+{
+	int err = execgate_bpf__attach(bpf->skel);
+
+	if (err) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "BPF LSM unavailable: attaching the LSM program failed (%s)",
+			 strerror(-err));
+		return -EOPNOTSUPP;
+	}
+	err = guard_links(bpf, ret_error);
+	if (err)
+		return err;
+	return pin_links(bpf, ret_error);
+}
+
+bool eg_bpf_took_over(const struct eg_bpf *bpf)
+{
+	return bpf->took_over;
+}
+
+int eg_bpf_pinned_gate(__u32 *ret_generation, struct eg_bpf_error *ret_error)
+{
+	struct eg_config old = { 0 };
+	struct identity self;
+	__u32 zero = 0;
+	__u64 ticks;
+	char stat_path[64];
+	int fd, err;
+
+	*ret_generation = 0;
+	fd = bpf_obj_get(EG_PIN_DIR "/" EG_MAP_CONFIG);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		err = -errno;
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "the pinned gate in %s refused this process (%s): it is not its successor; "
+			 "only root running the execgated binary its agent ran, in that agent's "
+			 "cgroup, may take it over (docs/agent-takeover.md)",
+			 EG_PIN_DIR, strerror(-err));
+		return err == -EACCES ? -EPERM : err;
+	}
+	err = bpf_map_lookup_elem(fd, &zero, &old) ? -errno : 0;
+	close(fd);
+	if (err) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "cannot read the pinned gate's settings in %s: %s", EG_PIN_DIR,
+			 strerror(-err));
+		return err;
+	}
+	if (old.abi_version != EG_ABI_VERSION) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "the pinned gate in %s speaks ABI %u, this execgated %u: it cannot take "
+			 "it over; reboot, or stop its agent with 'execgate stop' and remove %s",
+			 EG_PIN_DIR, old.abi_version, EG_ABI_VERSION, EG_PIN_DIR);
+		return -EPROTO;
+	}
+	snprintf(stat_path, sizeof(stat_path), "/proc/%u/stat", old.agent_tgid);
+	if (old.agent_tgid && old.agent_tick_ns && start_ticks_of(stat_path, &ticks) == 0 &&
+	    ticks == old.agent_start_ticks) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "another execgated (pid %u) runs the gate pinned in %s; stop it first",
+			 old.agent_tgid, EG_PIN_DIR);
+		return -EEXIST;
+	}
+	/* Protected, the kernel has already checked us (the bpf() guard); unprotected, this is
+	 * the same check, so that an agent started by mistake does not replace the gate. */
+	err = own_identity(&self);
+	if (err)
+		return err;
+	if (old.successor_exe_ino && (!same_place(&self, &old) || geteuid() != 0)) {
+		snprintf(ret_error->message, sizeof(ret_error->message),
+			 "the pinned gate in %s refused this process: it is not its successor; "
+			 "only root running the execgated binary its agent ran (inode %llu), in "
+			 "that agent's cgroup ('%.64s' at level %u), may take it over "
+			 "(docs/agent-takeover.md)",
+			 EG_PIN_DIR, (unsigned long long)old.successor_exe_ino,
+			 old.successor_cgroup_name, old.successor_cgroup_level);
+		return -EPERM;
+	}
+	*ret_generation = old.policy_generation;
+	return 1;
+}
+
+/* The agent leaves the pinned gate enforcing.  Nobody is its agent any more: a process that
+ * reuses its pid gets nothing.  Stopped on a signal (systemctl stop or restart, a package
+ * upgrade), it hands the gate over: the guard stays and only its successor may take it.
+ * Stopped when asked (its control socket, root only), it releases the gate: the guard is
+ * lifted, the operator may remove the pins, and any agent may take it over.  An agent that
+ * dies without stopping leaves everything as it was: its successor takes over. */
+static void leave_pins(struct eg_bpf *bpf)
 {
 	__u32 zero = 0;
 
 	bpf->config.agent_tgid = 0;
-	bpf->config.flags &= ~EG_CONFIG_PROTECT;
+	bpf->config.agent_start_ticks = 0;
+	if (bpf->release) {
+		bpf->config.flags &= ~EG_CONFIG_PROTECT;
+		bpf->config.successor_exe_ino = 0;
+	}
 	bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
 			     sizeof(bpf->config), BPF_ANY);
+}
+
+int eg_bpf_set_successor_exe(struct eg_bpf *bpf, const struct stat *st)
+{
+	__u32 zero = 0;
+
+	bpf->config.successor_exe_ino = st->st_ino;
+	bpf->config.successor_exe_dev = major(st->st_dev) << 20 | minor(st->st_dev);
+	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
+				    sizeof(bpf->config), BPF_ANY);
+}
+
+void eg_bpf_release_on_close(struct eg_bpf *bpf)
+{
+	if (bpf)
+		bpf->release = true;
 }
 
 void eg_bpf_close(struct eg_bpf *bpf)
@@ -434,8 +668,8 @@ void eg_bpf_close(struct eg_bpf *bpf)
 		return;
 	if (bpf->pinned && !bpf->keep_pins)
 		unpin_all();
-	if (bpf->keep_pins)
-		release_pins(bpf);
+	if (bpf->keep_pins && bpf->config.abi_version)
+		leave_pins(bpf);
 	execgate_bpf__destroy(bpf->skel);
 	free(bpf);
 }
@@ -558,15 +792,6 @@ int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 		return -ESTALE;
 	*ret_verdict = rec.verdict;
 	return 0;
-}
-
-int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss)
-{
-	__u32 zero = 0;
-
-	bpf->config.on_miss = on_miss;
-	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
-				    sizeof(bpf->config), BPF_ANY);
 }
 
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation)

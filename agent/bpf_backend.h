@@ -17,6 +17,9 @@ struct eg_bpf_settings {
 	bool protect;             /* EG_CONFIG_PROTECT: guard the agent against signals, ptrace */
 	bool pin;                 /* pin the links: the gate outlives the agent, which then
 				   * leaves its pins in place even when it stops cleanly */
+	enum eg_verdict on_miss;  /* in enforce mode, a file with no current verdict */
+	bool take_over;           /* eg_bpf_pinned_gate() found a gate to take over */
+	__u32 pinned_generation;  /* and its policy generation */
 };
 
 /* Why BPF LSM cannot be used here, in words for the operator; filled on -EOPNOTSUPP and on
@@ -25,13 +28,37 @@ struct eg_bpf_error {
 	char message[512];
 };
 
-/* Load, configure, attach and pin the gate.  Returns 0, or a negative errno with
- * ret_error->message saying what is missing ('bpf' not an active LSM, no BTF, load
- * refused).  -EEXIST: another execgated has its maps pinned. */
+/* Is a gate pinned in EG_PIN_DIR, and may this process take it over from its dead agent
+ * (docs/agent-takeover.md)?  1: yes, *ret_generation is its policy generation; 0: no gate
+ * pinned; -EPERM: this process is not the successor its agent recorded (refused by the
+ * kernel when the gate is protected); -EEXIST: its agent still runs; -EPROTO: another ABI.
+ * ret_error->message says which. */
+int eg_bpf_pinned_gate(__u32 *ret_generation, struct eg_bpf_error *ret_error);
+
+/* Load and configure the gate (on the pinned gate's maps with settings->take_over), pin its
+ * maps; nothing is attached yet, so the consult can start before the first miss is denied.
+ * Returns 0, or a negative errno with ret_error->message saying what is missing ('bpf' not
+ * an active LSM, no BTF, load refused). */
 int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		struct eg_bpf_error *ret_error);
 
-/* Unpin and detach; accepts NULL. */
+/* Attach the programs, with misses as settings->on_miss says from the first moment, and
+ * pin the links (replacing a gate taken over) when settings->pin. */
+int eg_bpf_attach(struct eg_bpf *bpf, struct eg_bpf_error *ret_error);
+
+/* Did eg_bpf_open() take a pinned gate over?  Then its policy generation is the old one
+ * until the first eg_bpf_update(). */
+bool eg_bpf_took_over(const struct eg_bpf *bpf);
+
+/* The executable ST describes, and no longer this agent's, is the one its successor runs:
+ * a package upgrade replaced the agent's binary, and the agent verified the new one. */
+int eg_bpf_set_successor_exe(struct eg_bpf *bpf, const struct stat *st);
+
+/* At close, release the pinned gate (lift the guard, let anyone remove or take it) instead
+ * of handing it over to the successor: for a stop the operator asked for. */
+void eg_bpf_release_on_close(struct eg_bpf *bpf);
+
+/* Detach; unpin unless the gate is to outlive the agent.  Accepts NULL. */
 void eg_bpf_close(struct eg_bpf *bpf);
 
 /* The ring buffer's map fd, for the event reader. */
@@ -56,10 +83,6 @@ int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum e
  * current policy generation; -ENOENT: none, -ESTALE: one for another version or generation. */
 int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 			   enum eg_verdict *ret_verdict);
-
-/* Apply the configured miss verdict: eg_bpf_open() starts with misses allowed so that
- * the machine does not stall while the agent pre-scans and starts its consult. */
-int eg_bpf_arm(struct eg_bpf *bpf, enum eg_verdict on_miss);
 
 /* A new mode and policy generation after a reload: every older verdict becomes a miss. */
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation);

@@ -372,7 +372,7 @@ int eg_decider_new(const struct eg_decider_config *config, struct eg_log *log,
 		if (err)
 			goto fail;
 	}
-	err = load_runtime(decider, 0, &decider->current, errbuf, errlen);
+	err = load_runtime(decider, config->prev_generation, &decider->current, errbuf, errlen);
 	if (err && config->policy_path && config->state_dir) {
 		char why[1024];
 

@@ -32,6 +32,7 @@ struct eg_decider_config {
 	const char *scope_cgroup;       /* cgroup v2 directory; NULL: the whole machine */
 	const char *state_dir;          /* the last known good copy; NULL: none kept */
 	bool log_allows;
+	uint32_t prev_generation; /* the first policy gets the next: a pinned gate's, or 0 */
 };
 
 /* When the configured policy does not load and STATE_DIR holds a last known good copy,

@@ -5,12 +5,16 @@
  *   main ─ options ─ eg_log_open (queue + one writer thread)
  *        ├ eg_decider_new (policy + verifier; quick-start flags become a policy)
  *        ├ eg_ldso_dirs_load (the library directories, from /etc/ld.so.conf)
- *        ├ backend: eg_bpf_open (BPF LSM: exec, mmap, mprotect; writes to files mapped
- *        │            executable and to /proc/PID/mem) and/or
+ *        ├ backend: eg_bpf_pinned_gate (a gate outlived its agent: take it over,
+ *        │            docs/agent-takeover.md), eg_bpf_open (BPF LSM: exec, mmap,
+ *        │            mprotect; writes to files mapped executable and to
+ *        │            /proc/PID/mem; loaded, not attached) and/or
  *        │          eg_consult_start (fanotify FAN_OPEN_EXEC_PERM, synchronous consult;
  *        │            an allowed exec first verifies what the loader will map,
  *        │            eg_libraries_prepare; with BPF, FAN_OPEN_PERM in the library
- *        │            directories, eg_libraries_opened, for dlopen)
+ *        │            directories, eg_libraries_opened, for dlopen),
+ *        │          then eg_bpf_attach: misses denied (enforce) from the first moment,
+ *        │            the links pinned so the gate outlives the agent, then the pre-scan
  *        ├ eg_control_start (root-only socket: status, reload)
  *        └ loop: ring buffer events ─ eg_decider_log_event; SIGHUP ─ reload
  *
@@ -33,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +93,7 @@ struct options {
 	bool no_fanotify;
 	bool harden;
 	bool pin;
+	bool fail_open;
 	const char *set_verdict;
 	const char *verdict_file;
 	bool verbose;
@@ -103,6 +109,7 @@ struct agent {
 	const char *backend;
 	char host[256];
 	char bpf_missing[512];
+	__u32 pinned_generation; /* of the pinned gate to take over; 0: none */
 	bool hardened;
 	time_t started;
 	/* One reload at a time (SIGHUP and the control socket); the last one's outcome is
@@ -118,7 +125,7 @@ struct agent {
 	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
 };
 
-static volatile sig_atomic_t stopping, reload_requested, reopen_requested;
+static volatile sig_atomic_t stopping, reload_requested, reopen_requested, release_requested;
 static bool verbose_libbpf;
 
 static void usage(FILE *out)
@@ -160,7 +167,14 @@ static void usage(FILE *out)
 		"                          and ptrace attach and PTRACE_TRACEME by gated\n"
 		"                          processes; the policy's 'self-protection on' does the\n"
 		"                          same. Stop such an agent with 'execgate stop'\n"
-		"  --pin                   bpf: only the first part of --harden\n"
+		"  --pin                   bpf: only the first part of --harden; in enforce mode\n"
+		"                          the links are pinned anyway (see --fail-open)\n"
+		"  --fail-open             bpf, enforce: do not pin the gate; when the agent exits\n"
+		"                          or dies, nothing is gated until it starts again (said\n"
+		"                          at start). By default an enforcing gate fails closed:\n"
+		"                          it outlives the agent, and the agent started again (the\n"
+		"                          same binary, in the same cgroup, as root: systemd's\n"
+		"                          restart) takes it over with no gap\n"
 		"  --timeout-ms N          answer every exec within N ms (default 5000): a late\n"
 		"                          verification is denied (enforce) or allowed (audit)\n"
 		"                          with reason verification_timeout\n"
@@ -190,11 +204,14 @@ static void usage(FILE *out)
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
 		"refused and the old one stays; 'execgate reload' does the same and reports the\n"
 		"outcome); SIGUSR1 reopens the log files (after logrotate moved them); SIGINT\n"
-		"and SIGTERM stop.\n"
+		"and SIGTERM stop, leaving a pinned gate enforcing for the next agent to take\n"
+		"over ('execgate stop' instead releases it: the guard is lifted and " EG_PIN_DIR "\n"
+		"may be removed).\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
-		"error, bad quick-start flags, or the chosen backend is unavailable (the message\n"
-		"says why), 3 the --policy does not load and there is no usable last known good\n"
-		"copy in the state directory to start on.\n", METRICS_INTERVAL);
+		"error, bad quick-start flags, the chosen backend is unavailable, or a pinned gate\n"
+		"this process may not take over (the message says why), 3 the --policy does not\n"
+		"load and there is no usable last known good copy in the state directory to start\n"
+		"on.\n", METRICS_INTERVAL);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
@@ -267,6 +284,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "no-fanotify", no_argument, NULL, 'N' },
 		{ "harden", no_argument, NULL, 'H' },
 		{ "pin", no_argument, NULL, 'I' },
+		{ "fail-open", no_argument, NULL, 'F' },
 		{ "set-verdict", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -376,6 +394,9 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		case 'I':
 			ret->pin = true;
 			break;
+		case 'F':
+			ret->fail_open = true;
+			break;
 		case 's':
 			ret->set_verdict = optarg;
 			break;
@@ -414,6 +435,11 @@ static int parse_options(int argc, char **argv, struct options *ret)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "execgated: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (ret->fail_open && (ret->harden || ret->pin)) {
+		fprintf(stderr, "execgated: --fail-open contradicts --%s\n",
+			ret->harden ? "harden" : "pin");
 		return -EINVAL;
 	}
 	if (!ret->decider.policy_path && !ret->nanchors) {
@@ -495,6 +521,49 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The agent's own executable and every file it maps executable, verified like any other
+ * file: an agent started again while none runs (after a crash) is gated itself, and starts
+ * only on the verdicts cached here (docs/agent-takeover.md). */
+static void prescan_self(struct agent *agent)
+{
+	char line[4400], perms[8], path[4096], last[4096] = "", exe[4096] = "";
+	unsigned int verified = 0, denied = 0;
+	FILE *maps;
+	ssize_t n;
+
+	if (!agent->bpf)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	maps = fopen("/proc/self/maps", "re");
+	if (!maps)
+		return;
+	/* "start-end perms offset dev inode   path" */
+	while (fgets(line, sizeof(line), maps)) {
+		bool remember;
+		int fd;
+
+		if (sscanf(line, "%*s %7s %*s %*s %*s %4095s", perms, path) != 2 ||
+		    perms[2] != 'x' || path[0] != '/' || !strcmp(path, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!eg_decider_decide(agent->decider, fd, 0,
+				       strcmp(path, exe) ? EG_HOOK_MMAP : EG_HOOK_EXEC, &remember)) {
+			fprintf(stderr, "execgated: the policy denies the agent's own %s: an agent "
+					"started while none runs would be refused\n", path);
+			denied++;
+		}
+		close(fd);
+		verified++;
+	}
+	fclose(maps);
+	fprintf(stderr, "execgated: pre-scan of the agent's own files: %u verified, %u denied\n",
+		verified, denied);
+}
+
 /* Verify the --prescan directories, caching verdicts under the decider's generation. */
 static void prescan(struct agent *agent)
 {
@@ -512,6 +581,7 @@ static void prescan(struct agent *agent)
 			options->prescan[i], verified, err ? ", then: " : "",
 			err == -E2BIG ? "stopped at the limit" : err ? strerror(-err) : "");
 	}
+	prescan_self(agent);
 }
 
 /* Apply what the running policy asks of the log. */
@@ -684,6 +754,7 @@ static int control_reload(void *ctx, char *errbuf, size_t errlen)
 
 static void control_stop(void *ctx)
 {
+	release_requested = 1;
 	stopping = 1;
 }
 
@@ -815,18 +886,63 @@ static json_t *control_status(void *ctx)
 	return status;
 }
 
+/* Stopped by a signal (systemctl stop or restart, as a package upgrade's scripts do), the
+ * agent hands the gate over.  The file now at its own path may be a new execgated: if the
+ * policy allows it, its libraries are verified too and it becomes the successor's binary,
+ * so that the upgraded agent starts under the gate and takes it over. */
+static void hand_over_to_upgrade(struct agent *agent)
+{
+	char path[4096];
+	struct stat own, st;
+	bool remember;
+	ssize_t n;
+	int fd;
+
+	if (!agent->bpf || release_requested || stat("/proc/self/exe", &own) < 0)
+		return;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return;
+	path[n] = '\0';
+	if (n > 10 && !strcmp(path + n - 10, " (deleted)"))
+		path[n - 10] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_ino != own.st_ino || st.st_dev != own.st_dev)) {
+		if (!eg_decider_decide(agent->decider, fd, 0, EG_HOOK_EXEC, &remember))
+			fprintf(stderr, "execgated: %s was replaced by a file the policy denies: no "
+					"agent can take the gate over from this one\n", path);
+		else {
+			if (agent->consult)
+				eg_libraries_prepare(&agent->libraries, agent->consult, fd);
+			if (!eg_bpf_set_successor_exe(agent->bpf, &st))
+				fprintf(stderr, "execgated: %s was replaced: the new binary, "
+						"verified, may take the gate over\n", path);
+		}
+	}
+	close(fd);
+}
+
 /* --- start and run ------------------------------------------------------------------ */
 
 static int start_backend(struct agent *agent)
 {
 	struct options *options = agent->options;
+	bool enforce = eg_decider_mode(agent->decider) == EG_MODE_ENFORCE;
 	struct eg_bpf_settings bpf_settings = {
 		.mode = eg_decider_mode(agent->decider),
 		.policy_generation = eg_decider_generation(agent->decider),
 		.scope_cgroup = options->scope_cgroup,
 		.protect = options->harden || eg_decider_self_protection(agent->decider),
+		/* An enforcing gate fails closed unless told otherwise. */
 		.pin = options->harden || options->pin ||
-		       eg_decider_self_protection(agent->decider),
+		       eg_decider_self_protection(agent->decider) ||
+		       (enforce && !options->fail_open),
+		.on_miss = options->on_miss,
+		.take_over = agent->pinned_generation != 0,
+		.pinned_generation = agent->pinned_generation,
 	};
 	struct eg_consult_settings consult_settings = {
 		.mounts = options->mounts,
@@ -871,6 +987,9 @@ static int start_backend(struct agent *agent)
 		snprintf(agent->bpf_missing, sizeof(agent->bpf_missing),
 			 "--backend fanotify: mmap and mprotect are not gated");
 	}
+	if (agent->bpf && enforce && !bpf_settings.pin)
+		fprintf(stderr, "execgated: --fail-open: the gate is not pinned; if this agent "
+				"exits or dies, nothing is gated until an agent starts again\n");
 	if (options->no_fanotify) {
 		if (!agent->bpf) {
 			fprintf(stderr, "execgated: --no-fanotify needs BPF LSM: %s\n",
@@ -890,9 +1009,23 @@ static int start_backend(struct agent *agent)
 				"(reason unverified) until the agent verifies it\n",
 			consult_error.message);
 	}
+	/* Attached only now: the consult verifies every exec from the first denied miss on. */
+	if (agent->bpf) {
+		err = eg_bpf_attach(agent->bpf, &bpf_error);
+		if (err) {
+			fprintf(stderr, "execgated: %s\n", bpf_error.message);
+			return err;
+		}
+	}
 	prescan(agent);
-	if (agent->bpf)
-		eg_bpf_arm(agent->bpf, options->on_miss);
+	if (agent->bpf && eg_bpf_took_over(agent->bpf)) {
+		/* Verdicts of the old agent held until now; from here the new policy decides. */
+		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
+			      eg_decider_generation(agent->decider));
+		fprintf(stderr, "execgated: took over the pinned gate in " EG_PIN_DIR
+				": policy generation %u, then %u\n",
+			agent->pinned_generation, eg_decider_generation(agent->decider));
+	}
 	agent->backend = agent->bpf && agent->consult ? "bpf+fanotify"
 			 : agent->bpf		      ? "bpf"
 						      : "fanotify";
@@ -995,6 +1128,20 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
 		goto out;
+	}
+	if (options.backend != BACKEND_FANOTIFY) {
+		struct eg_bpf_error pinned_error = { "" };
+
+		err = eg_bpf_pinned_gate(&agent.pinned_generation, &pinned_error);
+		if (err < 0) {
+			fprintf(stderr, "execgated: %s\n", pinned_error.message);
+			status = err == -EPERM || err == -EEXIST || err == -EPROTO
+					 ? EXIT_USAGE
+					 : EXIT_FAILURE_RUNTIME;
+			goto out;
+		}
+		/* The first policy continues the gate's generations. */
+		options.decider.prev_generation = agent.pinned_generation;
 	}
 	eg_notice(agent.log, agent.host, EG_NOTICE_START, NULL, "starting: policy %s",
 		  options.decider.policy_path ? options.decider.policy_path : "(command line)");
@@ -1102,9 +1249,13 @@ out:
 				       : "STOPPING=1\nSTATUS=failed: see the journal for why");
 	tell_ready(&ready_fd, (char)status);
 	eg_control_stop(control);
+	if (status == EXIT_OK)
+		hand_over_to_upgrade(&agent);
 	eg_consult_stop(agent.consult);
 	eg_ldso_dirs_clear(&agent.libraries.dirs);
 	ring_buffer__free(events);
+	if (release_requested)
+		eg_bpf_release_on_close(agent.bpf);
 	eg_bpf_close(agent.bpf);
 	eg_decider_free(agent.decider);
 	eg_log_close(agent.log);

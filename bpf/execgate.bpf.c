@@ -24,18 +24,22 @@
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
  *   lsm/ptrace_traceme       ptrace-attach anything, nor ask its parent to trace it.
- *   lsm/bpf_map              with EG_CONFIG_PROTECT, no process but the agent gets an fd of
- *   lsm/bpf_prog             execgate's maps, programs or links, by id or from a pin (the
- *   lsm/bpf                  bpf() guard); the pin directory's entries can be neither looked
- *   lsm/inode_permission     up, removed nor renamed, and bpffs cannot be unmounted, so the
- *   lsm/sb_umount            pinned links, and with them the gate, outlive the agent.
+ *   lsm/bpf_map              with EG_CONFIG_PROTECT, no process but the agent and its
+ *   lsm/bpf_prog             successor (is_successor) gets an fd of execgate's maps,
+ *   lsm/bpf                  programs or links, by id or from a pin (the bpf() guard); the
+ *   lsm/inode_permission     pin directory's entries can be neither looked up, removed nor
+ *   lsm/sb_umount            renamed, and bpffs cannot be unmounted, so the pinned links,
+ *                            and with them the gate, outlive the agent.
  *
  * Every program is non-sleepable ("lsm/", not "lsm.s/"), file_open included, which the
  * kernel would let sleep: none reads user memory or waits, and inode storage and the maps
  * are used the same way from every hook.
  *
  * The agent (execgated) fills eg_verdicts, keyed by inode, before the exec reaches this
- * hook (the synchronous consult), and sets eg_config before attaching.  A verdict that
+ * hook (the synchronous consult), and sets eg_config before attaching.  A successor agent
+ * reuses the pinned maps, writes itself into eg_config, attaches its own programs beside
+ * the running ones and then replaces their pinned links: at every moment one set of
+ * programs gates, on one config (docs/agent-takeover.md).  A verdict that
  * does not match the file's ctime, mtime, size or the policy generation is a miss: in
  * enforce mode the miss gets eg_config.on_miss, in audit mode it is allowed and reported.
  *
@@ -507,12 +511,51 @@ int BPF_PROG(execgate_ptrace_traceme, struct task_struct *parent, int ret)
  * recorded their ids just after attach) keeps it; start execgated early at boot.
  */
 
-/* A process other than the agent, while protection is on: the config, else NULL. */
+/* The current task may take the gate over (docs/agent-takeover.md): it runs as root the
+ * executable recorded by the agent, in the agent's cgroup (its place: name, level, parent),
+ * where only the service manager starts it.  A root process elsewhere, or running another
+ * program there, is not it.  Every bpf() call and path walk of every process comes here:
+ * the executable, three loads, is compared first. */
+static __always_inline bool is_successor(const struct eg_config *config)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	char name[EG_CGROUP_NAME_LEN];
+	struct inode *exe;
+	__u32 level;
+
+	exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	if (!exe || !config->successor_exe_ino ||
+	    BPF_CORE_READ(exe, i_ino) != config->successor_exe_ino ||
+	    BPF_CORE_READ(exe, i_sb, s_dev) != config->successor_exe_dev ||
+	    BPF_CORE_READ(task, cred, euid.val) != 0)
+		return false;
+	level = BPF_CORE_READ(task, cgroups, dfl_cgrp, level);
+	if (level != config->successor_cgroup_level)
+		return false;
+	if (!level)
+		return true;
+	if (bpf_get_current_ancestor_cgroup_id(level - 1) != config->successor_cgroup_parent_id)
+		return false;
+	__builtin_memset(name, 0, sizeof(name));
+	if (bpf_probe_read_kernel_str(name, sizeof(name),
+				      BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name)) <= 0)
+		return false;
+	for (int i = 0; i < EG_CGROUP_NAME_LEN; i++) {
+		if (name[i] != config->successor_cgroup_name[i])
+			return false;
+		if (!name[i])
+			return true;
+	}
+	return false;
+}
+
+/* A process other than the agent and its successor, while protection is on: the config,
+ * else NULL. */
 static __always_inline struct eg_config *guarding(void)
 {
 	struct eg_config *config = protecting();
 
-	if (!config || is_agent(config, bpf_get_current_task_btf()))
+	if (!config || is_agent(config, bpf_get_current_task_btf()) || is_successor(config))
 		return NULL;
 	return config;
 }

@@ -15,10 +15,11 @@
 #define EG_MAP_GUARDED "eg_guarded"
 #define EG_MAP_EXEC_MAPPED "eg_exec_mapped"
 
-/* Where execgated pins its maps (and, when hardened, its links) in bpffs. */
+/* Where execgated pins its maps (and, unless told to fail open, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
 
 #define EG_COMM_LEN 16
+#define EG_CGROUP_NAME_LEN 64 /* a unit's name: systemd allows 255, its own units use < 64 */
 #define EG_FILENAME_LEN 256
 
 enum eg_verdict {
@@ -107,12 +108,21 @@ struct eg_config {
 	__u32 agent_tick_ns;  /* nanoseconds per clock tick of agent_start_ticks */
 	__u64 agent_start_ticks; /* when the agent started, in clock ticks since boot (as in
 				  * /proc/PID/stat): a process that later gets its pid is not it */
+	/* Who may take the gate over from the agent (docs/agent-takeover.md): a root process
+	 * running this executable (inode, device as kernel s_dev; inode 0: anyone), in the
+	 * cgroup v2 of this name and level under this parent.  Known by its place, not its
+	 * id: systemd removes a unit's cgroup when its process dies and makes a new one. */
+	__u64 successor_exe_ino;
+	__u32 successor_exe_dev;
+	__u32 successor_cgroup_level;     /* 0: the root cgroup (no parent, no name) */
+	__u64 successor_cgroup_parent_id;
+	char successor_cgroup_name[EG_CGROUP_NAME_LEN];
 };
 
 /* eg_config.flags */
 /* Refuse signals and ptrace to the agent from others, and ptrace attach and PTRACE_TRACEME by
- * gated processes; refuse others an fd of execgate's maps, programs and links, and lookups
- * in the pin directory (the bpf() guard). */
+ * gated processes; refuse others than the agent and its successor an fd of execgate's maps,
+ * programs and links, and lookups in the pin directory (the bpf() guard). */
 #define EG_CONFIG_PROTECT (1U << 0)
 
 /* Key of EG_MAP_GUARDED: the programs and links the bpf() guard keeps from others.  The agent
@@ -169,7 +179,7 @@ enum eg_counter {
 };
 
 _Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
-_Static_assert(sizeof(struct eg_config) == 72, "eg_config is ABI");
+_Static_assert(sizeof(struct eg_config) == 160, "eg_config is ABI");
 _Static_assert(sizeof(struct eg_guarded_key) == 8, "eg_guarded_key is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
 

@@ -114,9 +114,13 @@ static int usage(FILE *out, const char *name, int status)
 			     "that\ndoes not load is refused with its error, and the old one stays.\n");
 	else
 		fprintf(out, "usage: execgate stop [--socket PATH]\n\n"
-			     "Stop the running agent. A hardened agent (pinned gate) leaves the gate "
-			     "enforcing:\ncached verdicts hold and everything else is denied, until "
-			     "the pins in\n" EG_PIN_DIR " are removed.\n");
+			     "Stop the running agent and release its gate. A pinned gate (enforce "
+			     "mode, or\n--pin, --harden) keeps enforcing: cached verdicts hold and "
+			     "everything else is\ndenied, until the pins in " EG_PIN_DIR " are "
+			     "removed or a new agent\ntakes the gate over. Released, its guard "
+			     "(--harden) is lifted so that either\nmay happen. (SIGTERM instead "
+			     "hands the gate over to the agent's successor,\nguard kept: "
+			     "docs/agent-takeover.md.)\n");
 	fprintf(out, "\n  --socket PATH   the agent's control socket (default " EG_CONTROL_SOCKET
 		     ")\n\nExit status: 0 done, 1 the agent refused (reload), 2 the agent could "
 		     "not be\nreached or a usage error.\n");

@@ -26,10 +26,13 @@ start_gate() {
 	cat "$work/agent.err"
 	exit 1
 }
+# Stopped when asked, the agent releases its pinned gate (an enforcing gate outlives its
+# agent): the pins go too, so the baseline runs with no gate at all.
 stop_gate() {
-	kill -TERM "$agent"
+	execgate stop --socket "$sock" >/dev/null
 	wait "$agent" 2>/dev/null
 	agent=
+	rm -rf /sys/fs/bpf/execgate
 }
 flood() { eg-flood "$EXECS" "$work/$1" | sed -n 's/.*us_per_exec=//p'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

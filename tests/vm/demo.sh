@@ -66,6 +66,9 @@ show execgate log --summary "$log"
 say "one record in full"
 grep '"reason":"revoked"' "$log" | head -n1 | sed 's/^/    /'
 
+say "the agent stops on SIGTERM: the pinned gate keeps enforcing (cached programs run, the rest does not)"
 kill -TERM "$agent"
 wait "$agent" 2>/dev/null
+show "$work/signed"
+show "$work/unsigned" && echo "    !! unsigned ran with no agent"
 rm -rf "$work"

@@ -15,11 +15,19 @@ wait_until() {
 	return 1
 }
 
-# Start execgated with the given options, wait until it says it is ready.
+# Start execgated with the given options, wait until it says it is ready.  AGENT_CGROUP: a
+# cgroup v2 directory to start it in (as systemd starts a unit's process in the unit's
+# cgroup); AGENT_BIN: another execgated binary to run.
 start_agent() {
 	AGENT_LOG=$BATS_TEST_TMPDIR/agent.err
 	AGENT_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
-	execgated "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
+	# Emptied here: the background job opens them only once it runs, and a 'ready' left by
+	# an agent started before in the same test must not pass for this one's.
+	: >"$AGENT_LOG"
+	: >"$AGENT_EVENTS"
+	# One process from bash -c to execgated: AGENT_PID is the agent's pid.
+	bash -c '[[ -z $0 ]] || echo $$ >"$0/cgroup.procs" && exec "$@"' "${AGENT_CGROUP:-}" \
+		"${AGENT_BIN:-execgated}" "$@" >"$AGENT_EVENTS" 2>"$AGENT_LOG" &
 	AGENT_PID=$!
 	wait_until "$AGENT_PID" grep -q 'ready' "$AGENT_LOG" && return 0
 	cat "$AGENT_LOG" >&2
@@ -27,7 +35,9 @@ start_agent() {
 }
 
 # Bats shows what teardown prints only when the test failed: then the agent's view helps.
-# A protected agent refuses signals: it is asked to stop over its control socket.
+# A protected agent refuses signals: it is asked to stop over its control socket, which
+# releases its pinned gate (an enforcing gate is pinned by default): the pins are removed,
+# so that the next test starts on a machine without a gate.
 stop_agent() {
 	local i
 	[[ -n ${AGENT_PID:-} ]] || return 0
@@ -42,6 +52,7 @@ stop_agent() {
 	done
 	wait "$AGENT_PID" 2>/dev/null || true
 	AGENT_PID=
+	rm -rf /sys/fs/bpf/execgate 2>/dev/null || true
 }
 
 # Wait until the event log has a line matching all given fixed strings.
@@ -75,9 +86,14 @@ start_gate() {
 		--coalesce-ms 0 --control "$BATS_TEST_TMPDIR/control.sock" "$@"
 }
 
+# in_cgroup DIR CMD...: run CMD inside the cgroup v2 directory DIR.
+in_cgroup() {
+	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"
+}
+
 # gated CMD...: run CMD inside the gated cgroup.
 gated() {
-	bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec "$@"' gated "$@"
+	in_cgroup "$SCOPE" "$@"
 }
 
 # A fresh copy of fixture NAME (and its signature) in a directory of its own: never seen
