@@ -69,6 +69,48 @@ void eg_errf(char *buf, size_t len, const char *fmt, ...)
 	eg_err_append_openssl(buf, len);
 }
 
+/* Open PATH for reading only if it is a regular file.  The agent reads signature files
+ * as root for whoever put them there: an open of a FIFO blocks until a writer comes, an
+ * open of a device can act (a watchdog, a tape).  O_PATH resolves the name, symlinks
+ * included (a signature directory of links is legitimate), without opening what it leads
+ * to; only a regular file is then opened, that very inode, through /proc/self/fd, and
+ * without blocking.  Without /proc: the name itself, not following a final symlink (a
+ * user can make a symlink to a device, not a device), and never blocking. */
+static int open_regular(const char *path, struct stat *ret_st)
+{
+	char proc[64];
+	struct stat st;
+	int pfd, fd, r;
+
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, ret_st)) {
+		r = -errno;
+		close(pfd);
+		return r;
+	}
+	if (!S_ISREG(ret_st->st_mode)) {
+		close(pfd);
+		return -EINVAL;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+	r = fd < 0 ? -errno : 0;
+	close(pfd);
+	if (r)
+		return r == -ELOOP ? -EINVAL : r;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != ret_st->st_dev ||
+	    st.st_ino != ret_st->st_ino) {
+		close(fd);
+		return -EINVAL; /* replaced between the two opens */
+	}
+	*ret_st = st;
+	return fd;
+}
+
 int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len)
 {
 	unsigned char *buf = NULL;
@@ -76,17 +118,9 @@ int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
+		return fd;
 	if ((uint64_t)st.st_size > max) {
 		r = -EFBIG;
 		goto out;

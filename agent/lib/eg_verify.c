@@ -676,7 +676,9 @@ static int read_sig_file(const char *path, unsigned char **buf, size_t *len,
 		return -ENOENT;
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "%s: %s", path,
-			 r == -EFBIG ? "larger than a signature can be" : strerror(-r));
+			 r == -EFBIG    ? "larger than a signature can be"
+			 : r == -EINVAL ? "not a regular file"
+					: strerror(-r));
 		return r;
 	}
 	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
@@ -791,6 +793,15 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			goto out;
 		} else {
 			r = find_detached(v, path, flags, &sigbuf, &siglen, res);
+			if (r == -EINVAL) {
+				/* FILE.sig is a FIFO, a device, a directory: anyone who can
+				 * write beside FILE can make one, so it is the file's
+				 * problem, not the verifier's. */
+				res->kind = EG_SIG_DETACHED;
+				invalid_keep(res, EG_REASON_MALFORMED);
+				r = 0;
+				goto out;
+			}
 			if (r < 0 && r != -ENOENT)
 				goto out;
 			if (!r)

@@ -28,7 +28,8 @@ void eg_errf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(
 void eg_err_append_openssl(char *buf, size_t len);
 
 /* ---- eg_cms.c ---- */
-/* Read a whole file of at most MAX bytes.  -EFBIG past MAX. */
+/* Read a whole regular file of at most MAX bytes, never blocking on the open: -EFBIG
+ * past MAX, -EINVAL when PATH is not a regular file (a FIFO, a device, a directory). */
 int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len);
 /* Parse DER (then PEM when ALLOW_PEM) CMS and check its shape: SignedData, exactly one
  * SignerInfo, eContentType id-data, and detached or attached content as DETACHED says.
