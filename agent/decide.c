@@ -427,13 +427,13 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 		      const struct process_info *process, const char *path, const struct stat *st,
 		      const struct eg_verify_result *res, const struct eg_policy_rule *rule)
 {
-	char now[64], sha[2 * EG_SHA256_LEN + 1], dev[32];
+	char now[64], sha[2 * EG_SHA256_LEN + 1], signed_sha[2 * EG_SHA256_LEN + 1], dev[32];
 
 	now_rfc3339(now, sizeof(now));
 	snprintf(dev, sizeof(dev), "%u:%u", major(st->st_dev), minor(st->st_dev));
 	return json_pack(
 		"{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:i, s:i, s:I, s:s, s:o, s:o}, "
-		"s:{s:s, s:s, s:I, s:I, s:o}, s:o, s:o, s:{s:s, s:I}}",
+		"s:{s:s, s:s, s:I, s:I, s:o, s:o}, s:o, s:o, s:{s:s, s:I}}",
 		"time", now, "host", decider->host, "decision", decision, "mode",
 		runtime->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook", hook_name(hook), "reason",
 		reason ? json_string(eg_reason_name(reason)) : json_null(), "count", 1, "process",
@@ -443,6 +443,10 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 		(json_int_t)st->st_ino, "size", (json_int_t)st->st_size, "sha256",
 		res && res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, sha))
 					    : json_null(),
+		"signed_sha256",
+		res && res->has_file_sha256
+			? json_string(eg_sha256_hex(res->signed_sha256, signed_sha))
+			: json_null(),
 		"signature", res ? signature_json(res) : json_null(), "rule",
 		rule ? json_pack("{s:i, s:s, s:i}", "id", (int)rule->id, "file", rule->file, "line",
 				 (int)rule->line)

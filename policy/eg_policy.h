@@ -131,7 +131,9 @@ struct eg_policy_facts {
 	unsigned char cert[EG_SHA256_LEN];
 	const char *catalog;  /* catalog that listed the file's digest */
 	bool has_sha256;
-	unsigned char sha256[EG_SHA256_LEN];
+	unsigned char sha256[EG_SHA256_LEN];        /* the whole file's */
+	unsigned char signed_sha256[EG_SHA256_LEN]; /* the signed content's (with has_sha256);
+						     * a sha256 rule matches either */
 	const char *path;
 	enum eg_hook hook;    /* EG_HOOK_MPROTECT counts as mmap */
 	uint32_t uid;

@@ -221,7 +221,8 @@ static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_
 	if ((p & EG_M_CERT) && (!f->has_cert || memcmp(f->cert, r->cert, EG_SHA256_LEN)))
 		return false;
 	if ((p & EG_M_SHA256) &&
-	    (!f->has_sha256 || memcmp(f->sha256, r->sha256, EG_SHA256_LEN)))
+	    (!f->has_sha256 || (memcmp(f->sha256, r->sha256, EG_SHA256_LEN) &&
+				memcmp(f->signed_sha256, r->sha256, EG_SHA256_LEN))))
 		return false;
 	if ((p & EG_M_HOOK) &&
 	    (f->hook == EG_HOOK_EXEC ? EG_HOOK_EXEC : EG_HOOK_MMAP) != r->hook)
@@ -340,7 +341,7 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 {
 	unsigned char subject[EG_SHA256_LEN];
 	struct eg_policy_facts tmp;
-	struct cursor c[5];
+	struct cursor c[6];
 	/* Hashing the subject is only needed when some rule is filed under one. */
 	bool by_subject = facts->subject && policy->by_subject.rules;
 
@@ -354,10 +355,15 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 	c[4].v = policy->unindexed;
 	c[4].n = policy->n_unindexed;
 	c[4].pos = 0;
+	/* A sha256 rule names the whole file or its signed content (both differ only for
+	 * an embedded signature). */
+	cursor_from(&c[5], &policy->by_sha256,
+		    facts->has_sha256 && memcmp(facts->sha256, facts->signed_sha256, EG_SHA256_LEN),
+		    facts->signed_sha256);
 	for (;;) {
 		struct cursor *next = NULL;
 
-		for (size_t k = 0; k < 5; k++)
+		for (size_t k = 0; k < 6; k++)
 			if (c[k].pos < c[k].n && (!next || c[k].v[c[k].pos] < next->v[next->pos]))
 				next = &c[k];
 		if (!next)

@@ -826,6 +826,7 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			goto out;
 		}
 		res->has_file_sha256 = true;
+		memcpy(res->signed_sha256, signed_sha256, EG_SHA256_LEN);
 		r = check_cms(v, cms, NULL, signed_sha256, now, flags, res, &sig_ok);
 		if (r < 0)
 			goto out;
@@ -844,6 +845,17 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 				goto out;
 		}
 		r = drain(bio);
+		if (r == 0 && res->kind == EG_SIG_EMBEDDED) {
+			/* Rare (a signer without signed attributes, or not SHA-256): the
+			 * signed content's digest takes a second pass. */
+			unsigned char whole[EG_SHA256_LEN];
+
+			r = eg_sig_sha256_fd(fd, &esig, whole, res->signed_sha256);
+			if (r == 0 && memcmp(whole, res->file_sha256, EG_SHA256_LEN))
+				r = -EAGAIN; /* changed between the two passes */
+		} else {
+			memcpy(res->signed_sha256, res->file_sha256, EG_SHA256_LEN);
+		}
 		if (r < 0) {
 			res->valid = false;
 			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
@@ -853,12 +865,15 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 		res->has_file_sha256 = true;
 	}
 
-	/* 3. The deny list overrides whatever the signature said. */
-	if (denied(v, res->file_sha256)) {
+	/* 3. The deny list overrides whatever the signature said: the signed content's
+	 * digest, or the whole file's (what older lists hold). */
+	if (denied(v, res->signed_sha256) || denied(v, res->file_sha256)) {
 		char hex[2 * EG_SHA256_LEN + 1];
+		bool by_signed = denied(v, res->signed_sha256);
 
-		invalid(res, EG_REASON_DENY_LIST, "file sha256:%s is on the deny list",
-			eg_sha256_hex(res->file_sha256, hex));
+		invalid(res, EG_REASON_DENY_LIST, "%s sha256:%s is on the deny list",
+			by_signed ? "signed content" : "file",
+			eg_sha256_hex(by_signed ? res->signed_sha256 : res->file_sha256, hex));
 		r = 0;
 		goto out;
 	}
@@ -880,6 +895,7 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			goto out;
 		}
 		memcpy(cres.file_sha256, res->file_sha256, EG_SHA256_LEN);
+		memcpy(cres.signed_sha256, res->signed_sha256, EG_SHA256_LEN);
 		cres.has_file_sha256 = true;
 		if (res->kind == EG_SIG_NONE || cres.valid)
 			*res = cres;
