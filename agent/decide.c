@@ -548,7 +548,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	char catalog[EG_FACTS_CATALOG_NAME_MAX];
 	struct eg_policy_facts facts;
 	struct stat after;
-	bool has_writers;
+	bool has_writers, path_names = eg_decider_path_names(path, before);
 	int err;
 
 	/* A read lease makes a writer show up; one that already has the file open for
@@ -557,7 +557,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	 * mapping, so no verdict of such a file is kept. */
 	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
 	has_writers = !*ret_leased && errno == EAGAIN;
-	err = eg_verify_fd(runtime->verifier, fd, eg_decider_path_names(path, before) ? path : NULL, NULL, res);
+	err = eg_verify_fd(runtime->verifier, fd, path_names ? path : NULL, NULL, res);
 	*ret_stable = !has_writers && fstat(fd, &after) == 0 && same_version(before, &after) &&
 		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
 	if (*ret_leased)
@@ -567,7 +567,12 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 		res->valid = false;
 		res->reason = EG_REASON_UNVERIFIED;
 	}
-	facts_from(res, runtime, path, hook, process, catalog, sizeof(catalog), &facts);
+	/* The path rules see (policy/README.md): the file's path in the agent's mount
+	 * namespace, when it leads to this very file.  The name the kernel gives is the one
+	 * the exec's own namespace shows, and anyone can make a private mount namespace
+	 * (unshare -Urm) where their file appears under any path. */
+	facts_from(res, runtime, path_names ? path : NULL, hook, process, catalog, sizeof(catalog),
+		   &facts);
 	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
 }
 
@@ -625,12 +630,16 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		decision = EG_DECISION_DENY;
 	reason = decision == EG_DECISION_ALLOW ? EG_REASON_NONE : pd.reason;
 
-	if (stable && decider->bpf)
+	/* The kernel's verdict and the ignore mark hold for every process.  A decision
+	 * that depends on the access is written for the exec being decided (its hook
+	 * reads it a moment later) and never remembered, so the next exec, whoever makes
+	 * it, comes back here; the pre-scan, which decides for no access, writes none. */
+	if (stable && decider->bpf && (pid || !pd.context_dependent))
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
 				   reason, eg_policy_generation(runtime->policy));
 	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW &&
-			!eg_decider_on_fuse(fd);
+			!pd.context_dependent && !eg_decider_on_fuse(fd);
 out:
 	if (!pid) {
 		runtime_put(decider, runtime);
@@ -644,7 +653,10 @@ out:
 	else
 		decider->audited++;
 	pthread_mutex_unlock(&decider->lock);
-	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows)
+	/* An allow by a rule about the access (allow uid 0, allow path ...) is logged: it
+	 * holds for this access alone, and is what an analyst asks about later. */
+	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows ||
+	    (pd.rule && (pd.rule->present & EG_M_CONTEXT)))
 		eg_log_submit(decider->log,
 			      record(decider, runtime, eg_policy_decision_name(decision), hook,
 				     reason, pid, &process, path, &before, &res, pd.rule));

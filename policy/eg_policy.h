@@ -82,6 +82,8 @@ enum {
 	EG_M_OUTCOME = 1u << 10,
 	EG_M_SIGNED_AFTER = 1u << 11,
 	EG_M_SIGNER = 1u << 12,
+	/* The matchers about the access, not the file: one file, many contexts. */
+	EG_M_CONTEXT = EG_M_PATH | EG_M_HOOK | EG_M_UID | EG_M_CGROUP,
 };
 
 struct eg_policy_signer {
@@ -153,6 +155,11 @@ struct eg_policy_decision {
 	enum eg_policy_action action;      /* what the rule (or default) says */
 	enum eg_decision decision;         /* after the mode: allow, deny or audit */
 	enum eg_reason reason;             /* why a deny or audit: verification's, or rule's */
+	/* Another access to the same file could be decided otherwise: the deciding rule,
+	 * or one before it that matches the file, tests the access (path, hook, uid,
+	 * cgroup).  Such a decision holds for this access only: never cache it for the
+	 * inode, where it would serve every process. */
+	bool context_dependent;
 };
 
 struct eg_policy_error {

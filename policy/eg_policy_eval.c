@@ -176,8 +176,11 @@ int eg_policy_index_build(struct eg_policy *policy)
 	unsigned char key[EG_SHA256_LEN];
 	int r = 0;
 
-	for (size_t k = 0; k < policy->n_rules; k++)
+	policy->context_matchers = 0;
+	for (size_t k = 0; k < policy->n_rules; k++) {
 		count[rule_index(&policy->rules[k], key)]++;
+		policy->context_matchers |= policy->rules[k].present & EG_M_CONTEXT;
+	}
 	for (int i = 0; !r && i < UNINDEXED; i++)
 		r = index_init(idx[i], count[i]);
 	if (!r && policy->n_rules) {
@@ -206,9 +209,11 @@ static bool cgroup_matches(const char *pattern, const char *cgroup)
 	return !fnmatch(pattern, cgroup, FNM_PATHNAME | FNM_LEADING_DIR);
 }
 
-static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+/* Does R match F, not testing the matchers in SKIP? */
+static bool rule_matches_but(const struct eg_policy_rule *r, const struct eg_policy_facts *f,
+			     unsigned int skip)
 {
-	unsigned int p = r->present;
+	unsigned int p = r->present & ~skip;
 
 	if (p & EG_M_OUTCOME) {
 		if (f->reason != r->outcome)
@@ -243,6 +248,17 @@ static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_
 	if ((p & EG_M_CGROUP) && (!f->cgroup || !cgroup_matches(r->cgroup, f->cgroup)))
 		return false;
 	return true;
+}
+
+static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+{
+	return rule_matches_but(r, f, 0);
+}
+
+/* R did not match F: would it match the same file in another context? */
+static bool matches_elsewhere(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+{
+	return (r->present & EG_M_CONTEXT) && rule_matches_but(r, f, EG_M_CONTEXT);
 }
 
 /* on-stale-crl deny / on-missing-crl deny: a file that verified apart from its CRL is
@@ -309,15 +325,20 @@ void eg_policy_evaluate_linear(const struct eg_policy *policy,
 			       struct eg_policy_decision *ret)
 {
 	struct eg_policy_facts tmp;
+	bool elsewhere = false;
 
 	facts = crl_facts(policy, facts, &tmp);
 	for (size_t k = 0; k < policy->n_rules; k++) {
 		if (rule_matches(&policy->rules[k], facts)) {
 			decide(policy, facts, &policy->rules[k], ret);
+			ret->context_dependent =
+				elsewhere || (policy->rules[k].present & EG_M_CONTEXT);
 			return;
 		}
+		elsewhere = elsewhere || matches_elsewhere(&policy->rules[k], facts);
 	}
 	decide(policy, facts, NULL, ret);
+	ret->context_dependent = elsewhere;
 }
 
 struct cursor {
@@ -341,7 +362,9 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 {
 	unsigned char subject[EG_SHA256_LEN];
 	struct eg_policy_facts tmp;
+	const struct eg_policy_rule *rule;
 	struct cursor c[6];
+	bool elsewhere;
 	/* Hashing the subject is only needed when some rule is filed under one. */
 	bool by_subject = facts->subject && policy->by_subject.rules;
 
@@ -355,6 +378,9 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 	c[4].v = policy->unindexed;
 	c[4].n = policy->n_unindexed;
 	c[4].pos = 0;
+	/* Only a rule the walk meets can match this file in any context: the indexes skip
+	 * rules about another digest or signer. */
+	elsewhere = false;
 	/* A sha256 rule names the whole file or its signed content (both differ only for
 	 * an embedded signature). */
 	cursor_from(&c[5], &policy->by_sha256,
@@ -368,11 +394,18 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 				next = &c[k];
 		if (!next)
 			break;
-		if (rule_matches(&policy->rules[next->v[next->pos]], facts)) {
-			decide(policy, facts, &policy->rules[next->v[next->pos]], ret);
+		rule = &policy->rules[next->v[next->pos]];
+		if (rule_matches(rule, facts)) {
+			decide(policy, facts, rule, ret);
+			ret->context_dependent = elsewhere || (rule->present & EG_M_CONTEXT);
 			return;
 		}
+		/* Skipped when no rule of the policy tests the context: the common case
+		 * costs nothing. */
+		elsewhere = elsewhere ||
+			    (policy->context_matchers && matches_elsewhere(rule, facts));
 		next->pos++;
 	}
 	decide(policy, facts, NULL, ret);
+	ret->context_dependent = elsewhere;
 }

@@ -146,6 +146,7 @@ static void eval_both(const struct eg_policy *p, const struct eg_policy_facts *f
 	assert_int_equal(d->action, lin.action);
 	assert_int_equal(d->decision, lin.decision);
 	assert_int_equal(d->reason, lin.reason);
+	assert_int_equal(d->context_dependent, lin.context_dependent);
 }
 
 /* One matcher per row: "allow MATCHER" then "default deny", and a facts variant. */
@@ -965,6 +966,51 @@ static void sha256_names_the_file_or_its_signed_content(void **state)
 	}
 }
 
+/* Which decisions hold for every access to the file (may be cached on its inode). */
+static const struct {
+	const char *rules;
+	enum variant facts;
+	bool context_dependent;
+} context_cases[] = {
+	/* Only rules about the file: every decision holds everywhere. */
+	{ "allow outcome valid\n", V_BASE, false },
+	{ "allow outcome valid\n", V_UNSIGNED, false },
+	{ "deny sha256 " HEX33 "\nallow outcome valid\n", V_BASE, false },
+	/* The issue's policy: root's allow of an unsigned file is root's alone, and so is
+	 * the default's deny for anyone else. */
+	{ "allow uid 0\n", V_ROOT, true },
+	{ "allow uid 0\n", V_UNSIGNED, true },
+	{ "allow outcome valid\nallow uid 0\n", V_BASE, false },
+	/* A context rule about another file does not make this decision depend on it. */
+	{ "deny sha256 " HEX44 " uid 0\nallow outcome valid\n", V_BASE, false },
+	{ "deny subject \"CN=Other*\" path \"/tmp/*\"\nallow outcome valid\n", V_BASE, false },
+	/* One that could match this file elsewhere does. */
+	{ "deny path \"/tmp/*\"\nallow outcome valid\n", V_BASE, true },
+	{ "deny hook mmap\nallow outcome valid\n", V_BASE, true },
+	{ "allow outcome valid cgroup \"/system.slice\"\n", V_BASE, true },
+	{ "allow outcome valid cgroup \"/system.slice\"\n", V_UNSIGNED, false },
+};
+
+static void context_dependence(void **state)
+{
+	for (size_t i = 0; i < sizeof(context_cases) / sizeof(context_cases[0]); i++) {
+		struct eg_policy_decision d;
+		struct eg_policy_facts f;
+		struct eg_policy *p;
+		char text[1024];
+
+		snprintf(text, sizeof(text), "mode enforce\n%sdefault deny\n",
+			 context_cases[i].rules);
+		p = parse_ok(text);
+		make_facts(context_cases[i].facts, &f);
+		eval_both(p, &f, &d);
+		if (d.context_dependent != context_cases[i].context_dependent)
+			fail_msg("case %zu: context_dependent %d, expected %d", i,
+				 d.context_dependent, context_cases[i].context_dependent);
+		eg_policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -983,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(catalog_names),
 		cmocka_unit_test(index_agrees_with_linear_scan),
 		cmocka_unit_test(sha256_names_the_file_or_its_signed_content),
+		cmocka_unit_test(context_dependence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
