@@ -311,6 +311,15 @@ bool eg_decider_self_protection(struct eg_decider *decider)
 	return on;
 }
 
+bool eg_decider_context_free(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	bool context_free = !eg_policy_has_context_rules(runtime->policy);
+
+	runtime_put(decider, runtime);
+	return context_free;
+}
+
 uint32_t eg_decider_generation(struct eg_decider *decider)
 {
 	struct runtime *runtime = runtime_get(decider);
@@ -631,10 +640,11 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	reason = decision == EG_DECISION_ALLOW ? EG_REASON_NONE : pd.reason;
 
 	/* The kernel's verdict and the ignore mark hold for every process.  A decision
-	 * that depends on the access is written for the exec being decided (its hook
-	 * reads it a moment later) and never remembered, so the next exec, whoever makes
-	 * it, comes back here; the pre-scan, which decides for no access, writes none. */
-	if (stable && decider->bpf && (pid || !pd.context_dependent))
+	 * that depends on the access is written for the access being decided (the exec's
+	 * hook reads it a moment later; for PID 0, the library walk and the pre-scan, an
+	 * access by no user in no cgroup) and never remembered, so the next exec, whoever
+	 * makes it, comes back here. */
+	if (stable && decider->bpf)
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
 				   reason, eg_policy_generation(runtime->policy));

@@ -76,6 +76,9 @@ json_t *eg_decider_status(struct eg_decider *decider);
 
 enum eg_mode eg_decider_mode(struct eg_decider *decider);
 bool eg_decider_self_protection(struct eg_decider *decider);
+/* Does every decision of the running policy hold for every process (no rule tests the
+ * access)?  Then a verdict found on an inode may be remembered for everyone. */
+bool eg_decider_context_free(struct eg_decider *decider);
 uint32_t eg_decider_generation(struct eg_decider *decider);
 
 /* Log a kernel event (a miss or a mapping decision) with what the agent knows. */

@@ -191,6 +191,9 @@ const unsigned char *eg_policy_digest(const struct eg_policy *policy); /* EG_SHA
 /* The digest in lower-case hex; BUF holds at least 2 * EG_SHA256_LEN + 1 bytes. */
 void eg_policy_digest_hex(const struct eg_policy *policy, char *buf);
 uint32_t eg_policy_generation(const struct eg_policy *policy);
+/* Does any rule test the access (path, hook, uid, cgroup)?  Else every decision holds
+ * for every access to the file. */
+bool eg_policy_has_context_rules(const struct eg_policy *policy);
 enum eg_policy_action eg_policy_default_action(const struct eg_policy *policy);
 size_t eg_policy_rule_count(const struct eg_policy *policy);
 const struct eg_policy_rule *eg_policy_rule(const struct eg_policy *policy, size_t i);

@@ -146,6 +146,11 @@ static void string_key(const char *s, unsigned char *key)
 	subject_key(h, key);
 }
 
+bool eg_policy_has_context_rules(const struct eg_policy *policy)
+{
+	return policy->context_matchers != 0;
+}
+
 /* Which index files a rule: SPKI, certificate, file digest, literal subject, or none. */
 enum which_index { BY_SPKI, BY_CERT, BY_SHA256, BY_SUBJECT, UNINDEXED };
 
