@@ -32,7 +32,11 @@ teardown() {
 	for f in "$WORLD"/slow*/prog; do
 		[[ -f $f ]] && truncate -s 0 "$f"
 	done
-	[[ -n ${AGENT_PID:-} ]] && eg-prlimit "$AGENT_PID" 1024 2>/dev/null
+	# The descriptor limit test lifts the agent's limit when its helper's input ends.
+	if [[ -n ${LIMIT_IN:-} ]]; then
+		exec {LIMIT_IN}>&-
+		LIMIT_IN=
+	fi
 	stop_agent
 	[[ -n ${BYPASS_MNT:-} ]] && umount "$BYPASS_MNT" 2>/dev/null
 	wait 2>/dev/null || true
@@ -82,19 +86,45 @@ own_copy() {
 
 @test "9: the consult's reader survives EMFILE, counts it, and answers again afterwards" {
 	start_gate enforce --workers 2
-	local open first second
+	local open first second line
 	first=$(fresh signed)
 	second=$BATS_TEST_TMPDIR/second
 	cp "$FX/signed" "$second"
 	cp "$FX/signed.sig" "$second.sig"
-	# Not one descriptor more: the event's file cannot be opened for the agent.
-	open=$(eg-prlimit "$AGENT_PID" open)
-	run -0 eg-prlimit "$AGENT_PID" "$open"
-	run timeout 30 gated eg-exec "$first"
+	mkfifo "$BATS_TEST_TMPDIR/tick"
+	# Not one descriptor more: the kernel cannot open an event's file for the agent and
+	# denies that exec, any process's (so the program that lifts the limit again must
+	# already run: it does when its standard input ends).
+	open=$(eg-prlimit "$AGENT_PID" free)
+	coproc LIMIT { eg-prlimit "$AGENT_PID" "$open" 1024; }
+	LIMIT_IN=${LIMIT[1]}
+	read -r line <&"${LIMIT[0]}"
+	[[ $line == "set $open" ]]
+	run "$first"
 	assert_failure
-	run -0 eg-prlimit "$AGENT_PID" 1024
-	# The agent reads its queue again: the next first exec is verified and runs.
-	run -0 timeout 60 gated eg-exec "$second"
+	exec {LIMIT_IN}>&-
+	LIMIT_IN=
+	read -r line <&"${LIMIT[0]}"
+	[[ $line == "set 1024" ]]
+	# The agent reads its queue again: the next first exec is verified and runs.  Timed
+	# with bash alone: with the reader gone, no program could start, a timer neither.
+	local pid tick i
+	exec {tick}<>"$BATS_TEST_TMPDIR/tick"
+	gated eg-exec "$second" >"$BATS_TEST_TMPDIR/second.out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		read -r -t 0.1 -u "$tick" _ || true
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		# Its exec was never answered.  Ending the agent closes its fanotify group,
+		# which lets what waits go on, so the suite can.
+		kill -KILL "$AGENT_PID" "$pid"
+		echo "no answer to the exec of $second after 60 s: the reader is gone" >&2
+		return 1
+	fi
+	wait "$pid"
+	run -0 cat "$BATS_TEST_TMPDIR/second.out"
 	assert_output --partial "hello from"
 	run -0 execgate status --socket "$(sock)" --json
 	assert_output --regexp '"read_errors": *[1-9]'
