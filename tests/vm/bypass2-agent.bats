@@ -180,7 +180,7 @@ deny_policy() {
 	signed_sha=$(grep -o '"signed_sha256": *"[0-9a-f]*"' <<<"$output" | grep -o '[0-9a-f]\{64\}')
 	file_sha=$(sha256sum "$FX/embedded" | cut -c1-64)
 	[[ -n $signed_sha && $signed_sha != "$file_sha" ]]
-	assert_output --partial "\"sha256\": \"$file_sha\""
+	assert_output --partial "\"sha256\":\"$file_sha\""
 	deny_policy "$signed_sha"
 	start_gate enforce
 	run -126 gated eg-exec "$(fresh embedded)"
