@@ -86,7 +86,7 @@ own_copy() {
 
 @test "9: the consult's reader survives EMFILE, counts it, and answers again afterwards" {
 	start_gate enforce --workers 2
-	local open first second line
+	local open first second line limit_out
 	first=$(fresh signed)
 	second=$BATS_TEST_TMPDIR/second
 	cp "$FX/signed" "$second"
@@ -97,14 +97,16 @@ own_copy() {
 	# already run: it does when its standard input ends).
 	open=$(eg-prlimit "$AGENT_PID" free)
 	coproc LIMIT { eg-prlimit "$AGENT_PID" "$open" 1024; }
+	# bash closes the coproc's descriptors when it ends: read through a copy.
+	exec {limit_out}<&"${LIMIT[0]}"
 	LIMIT_IN=${LIMIT[1]}
-	read -r line <&"${LIMIT[0]}"
+	read -r line <&"$limit_out"
 	[[ $line == "set $open" ]]
 	run "$first"
 	assert_failure
 	exec {LIMIT_IN}>&-
 	LIMIT_IN=
-	read -r line <&"${LIMIT[0]}"
+	read -r line <&"$limit_out"
 	[[ $line == "set 1024" ]]
 	# The agent reads its queue again: the next first exec is verified and runs.  Timed
 	# with bash alone: with the reader gone, no program could start, a timer neither.
