@@ -19,8 +19,8 @@
  * verifies, and fanotify does not spare the listening process.
  *
  * Fairness: a verification can take long (a file of many gigabytes, a slow filesystem)
- * and the deadline answers the exec but cannot stop the worker.  So one user (the uid
- * that owns the process) never holds more than all workers but one, and never more than
+ * and the deadline answers the exec but cannot stop the worker.  So one user (the
+ * process's real uid) never holds more than all workers but one, and never more than
  * a share of the queue: another user's first exec still finds a worker.
  *
  * The reader survives what a read of the fanotify descriptor can fail with: at the
@@ -38,7 +38,6 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,14 +203,26 @@ static void mark_library_dirs(struct eg_consult *consult)
 	free(paths);
 }
 
-/* Who is asking: the owner of /proc/PID is the process's effective uid. */
+/* Who is asking: the real uid of PID, from /proc/PID/status (not the owner of
+ * /proc/PID, which is root for a process that changed its ids and so is not dumpable). */
 static uid_t process_uid(pid_t pid)
 {
-	char path[32];
-	struct stat st;
+	char path[32], line[256];
+	uid_t uid = (uid_t)-1;
+	unsigned int real;
+	FILE *status;
 
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return stat(path, &st) ? (uid_t)-1 : st.st_uid;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	status = fopen(path, "re");
+	if (!status)
+		return uid;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "Uid: %u", &real) == 1) {
+			uid = (uid_t)real;
+			break;
+		}
+	fclose(status);
+	return uid;
 }
 
 /* Jobs of UID queued or running.  Under the lock. */
