@@ -133,25 +133,6 @@ own_copy() {
 	run -0 grep -F 'Too many open files' "$AGENT_LOG"
 }
 
-@test "9: one user's slow files do not starve another user's verifications" {
-	start_gate enforce --workers 2 --timeout-ms 3000
-	local i prog pids=()
-	# Sparse files of 64 GiB: each takes a worker minutes to hash, and anyone can make
-	# them.
-	for i in 1 2 3 4; do
-		prog=$(own_copy "slow$i" unsigned)
-		truncate -s 64G "$prog"
-		timeout 60 bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec eg-as 65534 eg-exec "$1"' \
-			_ "$prog" >/dev/null 2>&1 &
-		pids+=($!)
-	done
-	# Each of those is answered at its deadline (verification_timeout) and goes on being
-	# hashed; root's program nothing has seen still runs on its first exec.
-	for i in "${pids[@]}"; do wait "$i" || true; done
-	run -0 gated eg-exec "$(fresh signed)"
-	assert_output --partial "hello from"
-}
-
 # --- item 5: deny lists by digest --------------------------------------------------------
 
 # deny_policy DIGEST: the VM policy with "deny sha256 DIGEST" before everything else.
@@ -245,4 +226,25 @@ deny_policy() {
 	assert_output --partial "EPERM"
 	# Root's own /opt/trusted/tool is what the rule is about: it runs.
 	run -0 gated /opt/trusted/tool
+}
+
+# --- item 9, last: a worker stays busy with a 64 GiB file until the teardown truncates it
+
+@test "9: one user's slow files do not starve another user's verifications" {
+	start_gate enforce --workers 2 --timeout-ms 3000
+	local i prog pids=()
+	# Sparse files of 64 GiB: each takes a worker minutes to hash, and anyone can make
+	# them.
+	for i in 1 2 3 4; do
+		prog=$(own_copy "slow$i" unsigned)
+		truncate -s 64G "$prog"
+		timeout 60 bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec eg-as 65534 eg-exec "$1"' \
+			_ "$prog" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	# Each of those is answered at its deadline (verification_timeout) and goes on being
+	# hashed; root's program nothing has seen still runs on its first exec.
+	for i in "${pids[@]}"; do wait "$i" || true; done
+	run -0 gated eg-exec "$(fresh signed)"
+	assert_output --partial "hello from"
 }
