@@ -17,6 +17,16 @@
  *
  * The agent's own opens are answered by the reader at once: it opens the libraries it
  * verifies, and fanotify does not spare the listening process.
+ *
+ * Fairness: a verification can take long (a file of many gigabytes, a slow filesystem)
+ * and the deadline answers the exec but cannot stop the worker.  So one user (the
+ * process's real uid) never holds more than all workers but one, and never more than
+ * a share of the queue: another user's first exec still finds a worker.
+ *
+ * The reader survives what a read of the fanotify descriptor can fail with: at the
+ * descriptor limit (EMFILE, ENFILE) the kernel cannot open the event's file for us, denies
+ * that one access itself and fails the read.  The reader counts it, reports it, backs off
+ * a moment and reads on; a reader that stopped would leave every later exec waiting.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +46,17 @@
 /* Permission events in flight at once.  Beyond this the reader answers at once per the
  * timeout rule instead of queueing: the kernel holds every one of these execs. */
 #define MAX_JOBS 1024
+/* One uid's jobs in flight at once (queued and running): beyond this its next exec is
+ * answered at once, as a late one would be, so one user cannot fill the queue (nor the
+ * agent's descriptor table, one descriptor per job) for everyone. */
+#define MAX_JOBS_PER_UID (MAX_JOBS / 4)
 #define DEADLINE_TICK_MS 5
+/* After a failed read of the fanotify descriptor: wait before reading again, doubling up
+ * to the maximum while it keeps failing. */
+#define READ_BACKOFF_MIN_MS 10
+#define READ_BACKOFF_MAX_MS 1000
+/* Descriptors the agent needs besides its jobs' (maps, links, logs, the files it reads). */
+#define FD_RESERVE 256
 
 enum job_state { JOB_FREE = 0, JOB_QUEUED, JOB_RUNNING };
 
@@ -45,6 +66,8 @@ struct job {
 	bool library_open; /* FAN_OPEN_PERM in a library directory, not an exec */
 	int fd;
 	pid_t pid;
+	uid_t uid;		/* the process's, when it queued; (uid_t)-1 when unknown */
+	unsigned long long seq; /* queue order */
 	unsigned long long deadline_ms;
 };
 
@@ -57,9 +80,10 @@ struct eg_consult {
 	pthread_cond_t work;
 	bool stopping;
 	struct job jobs[MAX_JOBS];
-	unsigned int queue[MAX_JOBS];
-	unsigned int queue_head, queue_len;
-	unsigned long long answered, timeouts;
+	unsigned int queue_len;
+	unsigned long long next_seq;
+	unsigned int max_running_per_uid;
+	unsigned long long answered, timeouts, read_errors;
 	unsigned int library_dirs;
 	bool library_dirs_truncated;
 	pid_t self;
@@ -179,14 +203,76 @@ static void mark_library_dirs(struct eg_consult *consult)
 	free(paths);
 }
 
+/* Who is asking: the real uid of PID, from /proc/PID/status (not the owner of
+ * /proc/PID, which is root for a process that changed its ids and so is not dumpable). */
+static uid_t process_uid(pid_t pid)
+{
+	char path[32], line[256];
+	uid_t uid = (uid_t)-1;
+	unsigned int real;
+	FILE *status;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	status = fopen(path, "re");
+	if (!status)
+		return uid;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "Uid: %u", &real) == 1) {
+			uid = (uid_t)real;
+			break;
+		}
+	fclose(status);
+	return uid;
+}
+
+/* Jobs of UID queued or running.  Under the lock. */
+static unsigned int jobs_of(const struct eg_consult *consult, uid_t uid)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < MAX_JOBS; i++)
+		if (consult->jobs[i].state != JOB_FREE && consult->jobs[i].uid == uid)
+			n++;
+	return n;
+}
+
+/* The oldest queued job whose uid does not already hold its share of the workers, or
+ * MAX_JOBS when none may start now.  Under the lock. */
+static unsigned int next_job(const struct eg_consult *consult)
+{
+	uid_t running[EG_CONSULT_MAX_WORKERS];
+	unsigned int nrunning = 0, best = MAX_JOBS;
+
+	if (!consult->queue_len)
+		return MAX_JOBS;
+	for (unsigned int i = 0; i < MAX_JOBS && nrunning < EG_CONSULT_MAX_WORKERS; i++)
+		if (consult->jobs[i].state == JOB_RUNNING)
+			running[nrunning++] = consult->jobs[i].uid;
+	for (unsigned int i = 0; i < MAX_JOBS; i++) {
+		const struct job *job = &consult->jobs[i];
+		unsigned int same = 0;
+
+		if (job->state != JOB_QUEUED ||
+		    (best != MAX_JOBS && consult->jobs[best].seq < job->seq))
+			continue;
+		for (unsigned int k = 0; k < nrunning; k++)
+			same += running[k] == job->uid;
+		if (same < consult->max_running_per_uid)
+			best = i;
+	}
+	return best;
+}
+
 static void enqueue(struct eg_consult *consult, int fd, pid_t pid, bool library_open)
 {
-	unsigned int slot;
+	uid_t uid = process_uid(pid);
+	unsigned int slot = MAX_JOBS;
 
 	pthread_mutex_lock(&consult->lock);
-	for (slot = 0; slot < MAX_JOBS; slot++)
-		if (consult->jobs[slot].state == JOB_FREE)
-			break;
+	if (jobs_of(consult, uid) < MAX_JOBS_PER_UID)
+		for (slot = 0; slot < MAX_JOBS; slot++)
+			if (consult->jobs[slot].state == JOB_FREE)
+				break;
 	if (slot == MAX_JOBS) {
 		/* Saturated: answer now as a timeout would, never stall the reader. */
 		respond(consult, fd, library_open || consult->settings.allow_on_timeout);
@@ -202,11 +288,13 @@ static void enqueue(struct eg_consult *consult, int fd, pid_t pid, bool library_
 		.library_open = library_open,
 		.fd = fd,
 		.pid = pid,
+		.uid = uid,
+		.seq = consult->next_seq++,
 		.deadline_ms = now_ms() + consult->settings.timeout_ms,
 	};
-	consult->queue[(consult->queue_head + consult->queue_len) % MAX_JOBS] = slot;
 	consult->queue_len++;
-	pthread_cond_signal(&consult->work);
+	/* Broadcast: the worker that wakes must be one that may take this uid's job. */
+	pthread_cond_broadcast(&consult->work);
 	pthread_mutex_unlock(&consult->lock);
 }
 
@@ -224,6 +312,7 @@ static void *reader_main(void *arg)
 		{ .fd = consult->stop_pipe[0], .events = POLLIN },
 		{ .fd = mounts_fd, .events = POLLPRI },
 	};
+	unsigned int backoff_ms = 0;
 
 	for (;;) {
 		const struct fanotify_event_metadata *event;
@@ -244,10 +333,27 @@ static void *reader_main(void *arg)
 		}
 		len = read(consult->fan_fd, buffer, sizeof(buffer));
 		if (len < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			unsigned long long total;
+			int err = errno;
+
+			if (err == EINTR || err == EAGAIN)
 				continue;
-			break;
+			if (err == EBADF || err == EINVAL || err == EFAULT)
+				break; /* not the kernel's refusal: our own bug */
+			/* EMFILE, ENFILE, ENOMEM...: the kernel denied the access whose
+			 * event it could not hand over; keep reading after a pause. */
+			pthread_mutex_lock(&consult->lock);
+			total = ++consult->read_errors;
+			pthread_mutex_unlock(&consult->lock);
+			if (!backoff_ms && consult->ops.read_failed)
+				consult->ops.read_failed(consult->ops.ctx, -err, total);
+			backoff_ms = backoff_ms ? backoff_ms * 2 : READ_BACKOFF_MIN_MS;
+			if (backoff_ms > READ_BACKOFF_MAX_MS)
+				backoff_ms = READ_BACKOFF_MAX_MS;
+			poll(&fds[1], 1, (int)backoff_ms);
+			continue;
 		}
+		backoff_ms = 0;
 		for (event = (void *)buffer; FAN_EVENT_OK(event, len);
 		     event = FAN_EVENT_NEXT(event, len)) {
 			if (event->vers != FANOTIFY_METADATA_VERSION || event->fd < 0)
@@ -280,12 +386,10 @@ static void *worker_main(void *arg)
 		unsigned int slot;
 		struct job *job;
 
-		while (!consult->queue_len && !consult->stopping)
+		while ((slot = next_job(consult)) == MAX_JOBS && !consult->stopping)
 			pthread_cond_wait(&consult->work, &consult->lock);
 		if (consult->stopping)
 			break;
-		slot = consult->queue[consult->queue_head];
-		consult->queue_head = (consult->queue_head + 1) % MAX_JOBS;
 		consult->queue_len--;
 		job = &consult->jobs[slot];
 		job->state = JOB_RUNNING;
@@ -311,6 +415,8 @@ static void *worker_main(void *arg)
 			respond(consult, job->fd, answer.allow);
 		close(job->fd);
 		job->state = JOB_FREE;
+		/* A job held back for its uid's share may start now. */
+		pthread_cond_broadcast(&consult->work);
 	}
 	pthread_mutex_unlock(&consult->lock);
 	return NULL;
@@ -347,6 +453,19 @@ static void *deadline_main(void *arg)
 	return NULL;
 }
 
+/* Every job holds a descriptor: make room for all of them, as far as the hard limit
+ * allows (the default soft limit, 1024, is what MAX_JOBS alone would fill). */
+static void raise_fd_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) || limit.rlim_cur >= MAX_JOBS + FD_RESERVE)
+		return;
+	limit.rlim_cur =
+		limit.rlim_max < MAX_JOBS + FD_RESERVE ? limit.rlim_max : MAX_JOBS + FD_RESERVE;
+	setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int eg_consult_start(const struct eg_consult_settings *settings, const struct eg_consult_ops *ops,
 		     struct eg_consult **ret_consult, struct eg_consult_error *ret_error)
 {
@@ -363,6 +482,11 @@ int eg_consult_start(const struct eg_consult_settings *settings, const struct eg
 	pthread_cond_init(&consult->work, NULL);
 	if (!consult->settings.workers)
 		consult->settings.workers = 2;
+	if (consult->settings.workers > EG_CONSULT_MAX_WORKERS)
+		consult->settings.workers = EG_CONSULT_MAX_WORKERS;
+	consult->max_running_per_uid =
+		consult->settings.workers > 1 ? consult->settings.workers - 1 : 1;
+	raise_fd_limit();
 
 	consult->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE |
 						FAN_UNLIMITED_MARKS,
@@ -441,6 +565,16 @@ void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answe
 	*ret_answered = consult->answered;
 	*ret_timeouts = consult->timeouts;
 	pthread_mutex_unlock(&consult->lock);
+}
+
+unsigned long long eg_consult_read_errors(struct eg_consult *consult)
+{
+	unsigned long long n;
+
+	pthread_mutex_lock(&consult->lock);
+	n = consult->read_errors;
+	pthread_mutex_unlock(&consult->lock);
+	return n;
 }
 
 unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated)

@@ -31,6 +31,11 @@ struct eg_consult_ops {
 	 * FD's verdict is settled, so its next opens need not be reported.  NULL: library
 	 * directories are not watched. */
 	bool (*library_open)(void *ctx, struct eg_consult *consult, int fd, pid_t pid);
+	/* Reading the events failed with ERR (negative errno: -EMFILE, -ENFILE at the
+	 * descriptor limit), the first time after a read that worked: the kernel denied
+	 * the access it could not report; TOTAL failed reads so far.  Called on the reader
+	 * thread; NULL: not told. */
+	void (*read_failed)(void *ctx, int err, unsigned long long total);
 	void *ctx;
 };
 
@@ -50,6 +55,9 @@ struct eg_consult_settings {
 struct eg_consult_error {
 	char message[512];
 };
+
+/* Verification threads at most (execgated --workers takes up to this). */
+#define EG_CONSULT_MAX_WORKERS 64
 
 /* Each watched directory is one mark; the library trees of a desktop system hold a few
  * thousand directories. */
@@ -71,6 +79,10 @@ int eg_consult_flush(struct eg_consult *consult);
 /* Events answered so far, and of those the ones answered by the deadline. */
 void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answered,
 		       unsigned long long *ret_timeouts);
+
+/* Reads of the fanotify descriptor that failed (each one an access the kernel denied
+ * because the agent could not be handed the file). */
+unsigned long long eg_consult_read_errors(struct eg_consult *consult);
 
 /* How many library directories are watched (0 when none or the limit stopped it: then
  * *RET_TRUNCATED). */

@@ -462,6 +462,15 @@ bool eg_decider_self_protection(struct eg_decider *decider)
 	return on;
 }
 
+bool eg_decider_context_free(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	bool context_free = !eg_policy_has_context_rules(runtime->policy);
+
+	runtime_put(decider, runtime);
+	return context_free;
+}
+
 uint32_t eg_decider_generation(struct eg_decider *decider)
 {
 	struct runtime *runtime = runtime_get(decider);
@@ -580,13 +589,13 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 		      const struct process_info *process, const char *path, const struct stat *st,
 		      const struct eg_verify_result *res, const struct eg_policy_rule *rule)
 {
-	char now[64], sha[2 * EG_SHA256_LEN + 1], dev[32];
+	char now[64], sha[2 * EG_SHA256_LEN + 1], signed_sha[2 * EG_SHA256_LEN + 1], dev[32];
 
 	now_rfc3339(now, sizeof(now));
 	snprintf(dev, sizeof(dev), "%u:%u", major(st->st_dev), minor(st->st_dev));
 	return json_pack(
 		"{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:i, s:i, s:I, s:s, s:o, s:o}, "
-		"s:{s:s, s:s, s:I, s:I, s:o}, s:o, s:o, s:{s:s, s:I}}",
+		"s:{s:s, s:s, s:I, s:I, s:o, s:o}, s:o, s:o, s:{s:s, s:I}}",
 		"time", now, "host", decider->host, "decision", decision, "mode",
 		runtime->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook", hook_name(hook), "reason",
 		reason ? json_string(eg_reason_name(reason)) : json_null(), "count", 1, "process",
@@ -596,6 +605,10 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 		(json_int_t)st->st_ino, "size", (json_int_t)st->st_size, "sha256",
 		res && res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, sha))
 					    : json_null(),
+		"signed_sha256",
+		res && res->has_file_sha256
+			? json_string(eg_sha256_hex(res->signed_sha256, signed_sha))
+			: json_null(),
 		"signature", res ? signature_json(res) : json_null(), "rule",
 		rule ? json_pack("{s:i, s:s, s:i}", "id", (int)rule->id, "file", rule->file, "line",
 				 (int)rule->line)
@@ -697,7 +710,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	char catalog[EG_FACTS_CATALOG_NAME_MAX];
 	struct eg_policy_facts facts;
 	struct stat after;
-	bool has_writers;
+	bool has_writers, path_names = eg_decider_path_names(path, before);
 	int err;
 
 	/* A read lease makes a writer show up; one that already has the file open for
@@ -706,7 +719,7 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	 * mapping, so no verdict of such a file is kept. */
 	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
 	has_writers = !*ret_leased && errno == EAGAIN;
-	err = eg_verify_fd(runtime->verifier, fd, eg_decider_path_names(path, before) ? path : NULL, NULL, res);
+	err = eg_verify_fd(runtime->verifier, fd, path_names ? path : NULL, NULL, res);
 	*ret_stable = !has_writers && fstat(fd, &after) == 0 && same_version(before, &after) &&
 		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
 	if (*ret_leased)
@@ -716,7 +729,12 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 		res->valid = false;
 		res->reason = EG_REASON_UNVERIFIED;
 	}
-	facts_from(res, runtime, path, hook, process, catalog, sizeof(catalog), &facts);
+	/* The path rules see (policy/README.md): the file's path in the agent's mount
+	 * namespace, when it leads to this very file.  The name the kernel gives is the one
+	 * the exec's own namespace shows, and anyone can make a private mount namespace
+	 * (unshare -Urm) where their file appears under any path. */
+	facts_from(res, runtime, path_names ? path : NULL, hook, process, catalog, sizeof(catalog),
+		   &facts);
 	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
 }
 
@@ -788,19 +806,27 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		decision = EG_DECISION_DENY;
 	reason = decision == EG_DECISION_ALLOW ? EG_REASON_NONE : pd.reason;
 
+	/* The kernel's verdict and the ignore mark hold for every process.  A decision
+	 * that depends on the access is written for the access being decided (the exec's
+	 * hook reads it a moment later; for PID 0, the library walk and the pre-scan, an
+	 * access by no user in no cgroup) and never remembered, so the next exec, whoever
+	 * makes it, comes back here. */
 	if (stable && decider->bpf)
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
 				   reason, eg_policy_generation(runtime->policy));
 	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW &&
-			!eg_decider_on_fuse(fd);
+			!pd.context_dependent && !eg_decider_on_fuse(fd);
 out:
 	if (!pid) {
 		runtime_put(decider, runtime);
 		return decision != EG_DECISION_DENY;
 	}
 	count(decider, decision, reason);
-	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows)
+	/* An allow by a rule about the access (allow uid 0, allow path ...) is logged: it
+	 * holds for this access alone, and is what an analyst asks about later. */
+	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows ||
+	    (pd.rule && (pd.rule->present & EG_M_CONTEXT)))
 		eg_log_submit(decider->log,
 			      record(decider, runtime, eg_policy_decision_name(decision), hook,
 				     reason, pid, &process, path, &before, &res, pd.rule));

@@ -89,6 +89,9 @@ json_t *eg_decider_status(struct eg_decider *decider);
 enum eg_mode eg_decider_mode(struct eg_decider *decider);
 bool eg_decider_self_protection(struct eg_decider *decider);
 bool eg_decider_log_journal(struct eg_decider *decider);
+/* Does every decision of the running policy hold for every process (no rule tests the
+ * access)?  Then a verdict found on an inode may be remembered for everyone. */
+bool eg_decider_context_free(struct eg_decider *decider);
 uint32_t eg_decider_generation(struct eg_decider *decider);
 
 /* Decisions counted by decision name and reason name ("none" for an allow):

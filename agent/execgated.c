@@ -143,7 +143,8 @@ static void usage(FILE *out)
 		"  --trust PEM             trust anchors for code signing (repeatable)\n"
 		"  --tsa-trust PEM         trust anchors for RFC 3161 timestamps (repeatable)\n"
 		"  --crl-dir DIR           CRLs to check revocation against\n"
-		"  --deny-list FILE        emergency deny list: SHA-256 of files or certificates\n"
+		"  --deny-list FILE        emergency deny list: SHA-256 of files (signed content\n"
+		"                          or whole file) or certificates\n"
 		"  --mode enforce|audit    enforce denies; audit allows and logs (default: audit,\n"
 		"                          or the policy's mode)\n"
 		"Gate:\n"
@@ -178,7 +179,8 @@ static void usage(FILE *out)
 		"  --timeout-ms N          answer every exec within N ms (default 5000): a late\n"
 		"                          verification is denied (enforce) or allowed (audit)\n"
 		"                          with reason verification_timeout\n"
-		"  --workers N             verification threads (default 4)\n"
+		"  --workers N             verification threads (default 4); one user's\n"
+		"                          verifications never hold more than N-1 of them\n"
 		"Operation:\n"
 		"  --log FILE              the JSON lines decision log (default: -, standard\n"
 		"                          output; format in execgate-log(5))\n"
@@ -505,6 +507,14 @@ static void consult_timed_out(void *ctx, int fd, pid_t pid)
 	struct agent *agent = ctx;
 
 	eg_decider_timed_out(agent->decider, fd, pid);
+}
+
+static void consult_read_failed(void *ctx, int err, unsigned long long total)
+{
+	(void)ctx;
+	fprintf(stderr, "execgated: fanotify: reading events: %s (%llu so far): the kernel "
+		"denied each access it could not hand over; reading on\n", strerror(-err),
+		total);
 }
 
 static int log_kernel_event(void *ctx, void *data, size_t size)
@@ -851,8 +861,10 @@ static json_t *control_status(void *ctx)
 
 		eg_consult_counts(agent->consult, &answered, &timeouts);
 		json_object_set_new(status, "consult",
-				    json_pack("{s:I, s:I, s:I, s:b}", "answered", (json_int_t)answered,
-					      "timeouts", (json_int_t)timeouts,
+				    json_pack("{s:I, s:I, s:I, s:I, s:b}", "answered",
+					      (json_int_t)answered, "timeouts", (json_int_t)timeouts,
+					      "read_errors",
+					      (json_int_t)eg_consult_read_errors(agent->consult),
 					      "library_directories", (json_int_t)library_dirs,
 					      "library_directories_truncated", truncated));
 	}
@@ -954,6 +966,7 @@ static int start_backend(struct agent *agent)
 	struct eg_consult_ops ops = {
 		.decide = consult_decide,
 		.timed_out = consult_timed_out,
+		.read_failed = consult_read_failed,
 		.ctx = agent,
 	};
 	struct eg_consult_error consult_error = { "" };

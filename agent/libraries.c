@@ -32,8 +32,10 @@ static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, i
 		return false;
 	if (!eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict)) {
 		/* Known already (the pre-scan, another program): pin it, so the verdict is
-		 * not lost with the inode while programs that need it are cached. */
-		if (verdict == EG_VERDICT_ALLOW && !eg_decider_on_fuse(fd))
+		 * not lost with the inode while programs that need it are cached; not when the
+		 * verdict may have been made for one access only. */
+		if (verdict == EG_VERDICT_ALLOW && !eg_decider_on_fuse(fd) &&
+		    eg_decider_context_free(libraries->decider))
 			eg_consult_remember(consult, fd);
 		return true;
 	}

@@ -86,6 +86,8 @@ enum {
 	EG_M_OUTCOME = 1u << 10,
 	EG_M_SIGNED_AFTER = 1u << 11,
 	EG_M_SIGNER = 1u << 12,
+	/* The matchers about the access, not the file: one file, many contexts. */
+	EG_M_CONTEXT = EG_M_PATH | EG_M_HOOK | EG_M_UID | EG_M_CGROUP,
 };
 
 struct eg_policy_signer {
@@ -135,7 +137,9 @@ struct eg_policy_facts {
 	unsigned char cert[EG_SHA256_LEN];
 	const char *catalog;  /* catalog that listed the file's digest */
 	bool has_sha256;
-	unsigned char sha256[EG_SHA256_LEN];
+	unsigned char sha256[EG_SHA256_LEN];        /* the whole file's */
+	unsigned char signed_sha256[EG_SHA256_LEN]; /* the signed content's (with has_sha256);
+						     * a sha256 rule matches either */
 	const char *path;
 	enum eg_hook hook;    /* EG_HOOK_MPROTECT counts as mmap */
 	uint32_t uid;
@@ -155,6 +159,11 @@ struct eg_policy_decision {
 	enum eg_policy_action action;      /* what the rule (or default) says */
 	enum eg_decision decision;         /* after the mode: allow, deny or audit */
 	enum eg_reason reason;             /* why a deny or audit: verification's, or rule's */
+	/* Another access to the same file could be decided otherwise: the deciding rule,
+	 * or one before it that matches the file, tests the access (path, hook, uid,
+	 * cgroup).  Such a decision holds for this access only: never cache it for the
+	 * inode, where it would serve every process. */
+	bool context_dependent;
 };
 
 struct eg_policy_error {
@@ -194,6 +203,9 @@ const unsigned char *eg_policy_digest(const struct eg_policy *policy); /* EG_SHA
 /* The digest in lower-case hex; BUF holds at least 2 * EG_SHA256_LEN + 1 bytes. */
 void eg_policy_digest_hex(const struct eg_policy *policy, char *buf);
 uint32_t eg_policy_generation(const struct eg_policy *policy);
+/* Does any rule test the access (path, hook, uid, cgroup)?  Else every decision holds
+ * for every access to the file. */
+bool eg_policy_has_context_rules(const struct eg_policy *policy);
 enum eg_policy_action eg_policy_default_action(const struct eg_policy *policy);
 size_t eg_policy_rule_count(const struct eg_policy *policy);
 const struct eg_policy_rule *eg_policy_rule(const struct eg_policy *policy, size_t i);

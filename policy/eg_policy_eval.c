@@ -146,6 +146,11 @@ static void string_key(const char *s, unsigned char *key)
 	subject_key(h, key);
 }
 
+bool eg_policy_has_context_rules(const struct eg_policy *policy)
+{
+	return policy->context_matchers != 0;
+}
+
 /* Which index files a rule: SPKI, certificate, file digest, literal subject, or none. */
 enum which_index { BY_SPKI, BY_CERT, BY_SHA256, BY_SUBJECT, UNINDEXED };
 
@@ -176,8 +181,11 @@ int eg_policy_index_build(struct eg_policy *policy)
 	unsigned char key[EG_SHA256_LEN];
 	int r = 0;
 
-	for (size_t k = 0; k < policy->n_rules; k++)
+	policy->context_matchers = 0;
+	for (size_t k = 0; k < policy->n_rules; k++) {
 		count[rule_index(&policy->rules[k], key)]++;
+		policy->context_matchers |= policy->rules[k].present & EG_M_CONTEXT;
+	}
 	for (int i = 0; !r && i < UNINDEXED; i++)
 		r = index_init(idx[i], count[i]);
 	if (!r && policy->n_rules) {
@@ -206,9 +214,11 @@ static bool cgroup_matches(const char *pattern, const char *cgroup)
 	return !fnmatch(pattern, cgroup, FNM_PATHNAME | FNM_LEADING_DIR);
 }
 
-static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+/* Does R match F, not testing the matchers in SKIP? */
+static bool rule_matches_but(const struct eg_policy_rule *r, const struct eg_policy_facts *f,
+			     unsigned int skip)
 {
-	unsigned int p = r->present;
+	unsigned int p = r->present & ~skip;
 
 	if (p & EG_M_OUTCOME) {
 		if (f->reason != r->outcome)
@@ -221,7 +231,8 @@ static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_
 	if ((p & EG_M_CERT) && (!f->has_cert || memcmp(f->cert, r->cert, EG_SHA256_LEN)))
 		return false;
 	if ((p & EG_M_SHA256) &&
-	    (!f->has_sha256 || memcmp(f->sha256, r->sha256, EG_SHA256_LEN)))
+	    (!f->has_sha256 || (memcmp(f->sha256, r->sha256, EG_SHA256_LEN) &&
+				memcmp(f->signed_sha256, r->sha256, EG_SHA256_LEN))))
 		return false;
 	if ((p & EG_M_HOOK) &&
 	    (f->hook == EG_HOOK_EXEC ? EG_HOOK_EXEC : EG_HOOK_MMAP) != r->hook)
@@ -242,6 +253,17 @@ static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_
 	if ((p & EG_M_CGROUP) && (!f->cgroup || !cgroup_matches(r->cgroup, f->cgroup)))
 		return false;
 	return true;
+}
+
+static bool rule_matches(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+{
+	return rule_matches_but(r, f, 0);
+}
+
+/* R did not match F: would it match the same file in another context? */
+static bool matches_elsewhere(const struct eg_policy_rule *r, const struct eg_policy_facts *f)
+{
+	return (r->present & EG_M_CONTEXT) && rule_matches_but(r, f, EG_M_CONTEXT);
 }
 
 /* on-stale-crl deny / on-missing-crl deny: a file that verified apart from its CRL is
@@ -308,15 +330,20 @@ void eg_policy_evaluate_linear(const struct eg_policy *policy,
 			       struct eg_policy_decision *ret)
 {
 	struct eg_policy_facts tmp;
+	bool elsewhere = false;
 
 	facts = crl_facts(policy, facts, &tmp);
 	for (size_t k = 0; k < policy->n_rules; k++) {
 		if (rule_matches(&policy->rules[k], facts)) {
 			decide(policy, facts, &policy->rules[k], ret);
+			ret->context_dependent =
+				elsewhere || (policy->rules[k].present & EG_M_CONTEXT);
 			return;
 		}
+		elsewhere = elsewhere || matches_elsewhere(&policy->rules[k], facts);
 	}
 	decide(policy, facts, NULL, ret);
+	ret->context_dependent = elsewhere;
 }
 
 struct cursor {
@@ -340,7 +367,9 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 {
 	unsigned char subject[EG_SHA256_LEN];
 	struct eg_policy_facts tmp;
-	struct cursor c[5];
+	const struct eg_policy_rule *rule;
+	struct cursor c[6];
+	bool elsewhere;
 	/* Hashing the subject is only needed when some rule is filed under one. */
 	bool by_subject = facts->subject && policy->by_subject.rules;
 
@@ -354,19 +383,34 @@ void eg_policy_evaluate(const struct eg_policy *policy, const struct eg_policy_f
 	c[4].v = policy->unindexed;
 	c[4].n = policy->n_unindexed;
 	c[4].pos = 0;
+	/* Only a rule the walk meets can match this file in any context: the indexes skip
+	 * rules about another digest or signer. */
+	elsewhere = false;
+	/* A sha256 rule names the whole file or its signed content (both differ only for
+	 * an embedded signature). */
+	cursor_from(&c[5], &policy->by_sha256,
+		    facts->has_sha256 && memcmp(facts->sha256, facts->signed_sha256, EG_SHA256_LEN),
+		    facts->signed_sha256);
 	for (;;) {
 		struct cursor *next = NULL;
 
-		for (size_t k = 0; k < 5; k++)
+		for (size_t k = 0; k < 6; k++)
 			if (c[k].pos < c[k].n && (!next || c[k].v[c[k].pos] < next->v[next->pos]))
 				next = &c[k];
 		if (!next)
 			break;
-		if (rule_matches(&policy->rules[next->v[next->pos]], facts)) {
-			decide(policy, facts, &policy->rules[next->v[next->pos]], ret);
+		rule = &policy->rules[next->v[next->pos]];
+		if (rule_matches(rule, facts)) {
+			decide(policy, facts, rule, ret);
+			ret->context_dependent = elsewhere || (rule->present & EG_M_CONTEXT);
 			return;
 		}
+		/* Skipped when no rule of the policy tests the context: the common case
+		 * costs nothing. */
+		elsewhere = elsewhere ||
+			    (policy->context_matchers && matches_elsewhere(rule, facts));
 		next->pos++;
 	}
 	decide(policy, facts, NULL, ret);
+	ret->context_dependent = elsewhere;
 }

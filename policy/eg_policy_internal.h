@@ -43,6 +43,7 @@ struct eg_policy {
 	struct eg_index by_cert;
 	struct eg_index by_sha256;
 	struct eg_index by_subject; /* keyed by a hash of a subject pattern without glob */
+	unsigned int context_matchers; /* EG_M_* about the access any rule tests */
 	uint32_t *unindexed; /* rules no index answers, ascending */
 	size_t n_unindexed;
 };

@@ -142,6 +142,9 @@ static void print_text(const char *path, const struct explain *ex, const char *c
 	       ex->hook == EG_HOOK_EXEC ? "exec" : "mmap", ex->uid, cgroup ? cgroup : "(unknown)");
 	printf("  file sha256: %s\n",
 	       res->has_file_sha256 ? eg_sha256_hex(res->file_sha256, hex) : "(unreadable)");
+	if (res->has_file_sha256)
+		printf("  signed sha256: %s (the signed content: what deny lists name)\n",
+		       eg_sha256_hex(res->signed_sha256, hex));
 	printf("  signature:   %s%s%s\n", verify_kind_name(res->kind), res->sig_path[0] ? " " : "",
 	       res->sig_path);
 	if (res->provenance[0])

@@ -42,7 +42,8 @@ static const char verify_help[] =
 	"  --detached SIG         the detached signature (DER or PEM CMS) to use\n"
 	"  --sig-dir DIR          directory of detached signatures mirroring absolute paths\n"
 	"  --catalog CAT          a signed catalog of file digests (repeatable)\n"
-	"  --deny-list FILE       SHA-256 digests of files or certificates to refuse\n"
+	"  --deny-list FILE       SHA-256 digests of files or certificates to refuse (a\n"
+	"                         file's signed content or whole file: both are printed)\n"
 	"  --require-timestamp    a signature without a timestamp is invalid\n"
 	"  --json                 print one JSON object instead of text\n"
 	"  -h, --help             this text\n"
@@ -90,8 +91,11 @@ static void print_text(const char *path, const struct eg_verify_result *res)
 	else
 		printf("%s: invalid: %s%s%s\n", path, eg_reason_name(res->reason),
 		       res->detail[0] ? ": " : "", res->detail);
-	if (res->has_file_sha256)
+	if (res->has_file_sha256) {
 		printf("  file sha256:  %s\n", eg_sha256_hex(res->file_sha256, hex));
+		/* What deny lists should name: re-encoding the payload cannot change it. */
+		printf("  signed sha256: %s\n", eg_sha256_hex(res->signed_sha256, hex));
+	}
 	if (res->sig_path[0])
 		printf("  signature:    %s (%s)\n", res->sig_path, kind);
 	if (res->has_signer) {

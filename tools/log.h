@@ -47,6 +47,7 @@ struct eg_log_rec {
 	int64_t pid, ppid, uid;
 	const char *comm, *parent_exe, *cgroup;
 	const char *path, *dev, *sha256;
+	const char *signed_sha256; /* NULL in records older than the field */
 	int64_t ino, size;
 	bool has_sig;
 	const char *sig_kind, *subject, *issuer, *serial, *sig_sha256, *not_after, *timestamp,

@@ -115,6 +115,7 @@ int eg_log_rec_parse_tree(const char *line, size_t len, struct eg_log_rec *rec)
 	rec->ino = int_of(file, "ino");
 	rec->size = int_of(file, "size");
 	rec->sha256 = str_of(file, "sha256");
+	rec->signed_sha256 = str_of(file, "signed_sha256");
 	rec->has_sig = json_is_object(sig);
 	if (rec->has_sig) {
 		rec->sig_kind = str_of(sig, "kind");

@@ -92,6 +92,8 @@ int eg_log_replay_apply(const struct eg_log_replay *r, struct eg_log_rec *rec)
 		}
 	}
 	f.has_sha256 = unhex(rec->sha256, f.sha256);
+	if (!rec->signed_sha256 || !unhex(rec->signed_sha256, f.signed_sha256))
+		memcpy(f.signed_sha256, f.sha256, EG_SHA256_LEN);
 	f.path = rec->path;
 	f.hook = !strcmp(rec->hook, "exec") ? EG_HOOK_EXEC
 		 : !strcmp(rec->hook, "mmap") ? EG_HOOK_MMAP

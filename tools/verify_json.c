@@ -62,19 +62,22 @@ static json_t *json_signer(const struct eg_cert_info *c)
 
 json_t *verify_result_json(const char *path, const struct eg_verify_result *res)
 {
-	char hex[2 * EG_SHA256_LEN + 1];
+	char hex[2 * EG_SHA256_LEN + 1], signed_hex[2 * EG_SHA256_LEN + 1];
 	json_t *o, *chain = json_array();
 
 	for (unsigned int i = 0; chain && i < res->chain_len && i < EG_CHAIN_MAX; i++)
 		json_array_append_new(chain, json_string(res->chain_subjects[i]));
 	/* "o" steals each reference, also when json_pack fails. */
 	o = json_pack(
-		"{s:b, s:o, s:o, s:{s:s, s:o}, s:o, s:o, s:o, s:{s:s, s:o, s:b, s:b}, s:s}",
+		"{s:b, s:o, s:o, s:{s:s, s:o, s:o}, s:o, s:o, s:o, s:{s:s, s:o, s:b, s:b}, s:s}",
 		"valid", res->valid, "reason",
 		res->valid ? json_null() : json_string(eg_reason_name(res->reason)), "kind",
 		res->kind == EG_SIG_NONE ? json_null() : json_string(verify_kind_name(res->kind)),
 		"file", "path", path, "sha256",
 		res->has_file_sha256 ? json_string(eg_sha256_hex(res->file_sha256, hex))
+				     : json_null(),
+		"signed_sha256",
+		res->has_file_sha256 ? json_string(eg_sha256_hex(res->signed_sha256, signed_hex))
 				     : json_null(),
 		"signer", res->has_signer ? json_signer(&res->signer) : json_null(), "chain",
 		chain ? chain : json_null(), "timestamp",

@@ -69,6 +69,48 @@ void eg_errf(char *buf, size_t len, const char *fmt, ...)
 	eg_err_append_openssl(buf, len);
 }
 
+/* Open PATH for reading only if it is a regular file.  The agent reads signature files
+ * as root for whoever put them there: an open of a FIFO blocks until a writer comes, an
+ * open of a device can act (a watchdog, a tape).  O_PATH resolves the name, symlinks
+ * included (a signature directory of links is legitimate), without opening what it leads
+ * to; only a regular file is then opened, that very inode, through /proc/self/fd, and
+ * without blocking.  Without /proc: the name itself, not following a final symlink (a
+ * user can make a symlink to a device, not a device), and never blocking. */
+static int open_regular(const char *path, struct stat *ret_st)
+{
+	char proc[64];
+	struct stat st;
+	int pfd, fd, r;
+
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, ret_st)) {
+		r = -errno;
+		close(pfd);
+		return r;
+	}
+	if (!S_ISREG(ret_st->st_mode)) {
+		close(pfd);
+		return -EINVAL;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+	r = fd < 0 ? -errno : 0;
+	close(pfd);
+	if (r)
+		return r == -ELOOP ? -EINVAL : r;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != ret_st->st_dev ||
+	    st.st_ino != ret_st->st_ino) {
+		close(fd);
+		return -EINVAL; /* replaced between the two opens */
+	}
+	*ret_st = st;
+	return fd;
+}
+
 int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len)
 {
 	unsigned char *buf = NULL;
@@ -76,17 +118,9 @@ int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
+		return fd;
 	if ((uint64_t)st.st_size > max) {
 		r = -EFBIG;
 		goto out;
@@ -119,31 +153,69 @@ out:
 	return r;
 }
 
-int eg_cms_parse(const unsigned char *buf, size_t len, bool allow_pem, bool detached,
-		 CMS_ContentInfo **ret, char *errbuf, size_t errlen)
+/* Is DER, which parsed as CMS, the one encoding DER allows?  BER leaves choices (long
+ * forms of short lengths, leading zero length bytes, indefinite lengths, unsorted sets)
+ * that change no signed byte: without this check anyone could make a validly signed file
+ * with a new whole-file digest, past a deny list of whole-file digests.  Re-encoding the
+ * parsed object gives the canonical form. */
+static bool der_canonical(CMS_ContentInfo *cms, const unsigned char *der, size_t len)
 {
-	const unsigned char *p = buf;
-	CMS_ContentInfo *cms = NULL;
-	int r = -EBADMSG;
+	unsigned char *out = NULL;
+	int n = i2d_CMS_ContentInfo(cms, &out);
+	bool same = n > 0 && (size_t)n == len && !memcmp(out, der, len);
 
-	if (len > LONG_MAX)
-		goto bad;
-	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
-	if (cms && p != buf + len) {
+	OPENSSL_free(out);
+	return same;
+}
+
+/* One DER CMS object spanning all of DER's LEN bytes, or NULL. */
+static CMS_ContentInfo *cms_from_der(const unsigned char *der, long len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, len);
+
+	if (cms && p != der + len) {
 		/* Trailing bytes after the DER object: not what a signer writes. */
 		CMS_ContentInfo_free(cms);
 		cms = NULL;
 	}
+	return cms;
+}
+
+int eg_cms_parse(const unsigned char *buf, size_t len, bool allow_pem, bool detached,
+		 CMS_ContentInfo **ret, char *errbuf, size_t errlen)
+{
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *pem_der = NULL;
+	char *pem_name = NULL, *pem_header = NULL;
+	long der_len = (long)len;
+	const unsigned char *der = buf;
+	int r = -EBADMSG;
+
+	if (len > LONG_MAX)
+		goto bad;
+	cms = cms_from_der(buf, (long)len);
 	if (!cms && allow_pem && len <= INT_MAX) {
 		BIO *bio = BIO_new_mem_buf(buf, (int)len);
 
 		ERR_clear_error();
-		cms = bio ? PEM_read_bio_CMS(bio, NULL, NULL, NULL) : NULL;
+		/* PEM is a transport: the DER inside must be canonical like any other. */
+		if (bio && PEM_read_bio(bio, &pem_name, &pem_header, &pem_der, &der_len) == 1 &&
+		    (!strcmp(pem_name, PEM_STRING_CMS) || !strcmp(pem_name, PEM_STRING_PKCS7) ||
+		     !strcmp(pem_name, PEM_STRING_PKCS7_SIGNED))) {
+			der = pem_der;
+			cms = cms_from_der(der, der_len);
+		}
 		BIO_free(bio);
 	}
 	if (!cms) {
 		eg_errf(errbuf, errlen, "not a CMS object (DER%s)", allow_pem ? " or PEM" : "");
 		goto out;
+	}
+	if (!der_canonical(cms, der, (size_t)der_len)) {
+		eg_errf(errbuf, errlen, "the signature is not in canonical DER (re-encoded after "
+			"signing?): refused, as it could give a signed file another digest");
+		goto bad;
 	}
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		eg_errf(errbuf, errlen, "CMS object is not SignedData");
@@ -163,10 +235,14 @@ int eg_cms_parse(const unsigned char *buf, size_t len, bool allow_pem, bool deta
 		goto bad;
 	}
 	*ret = cms;
-	return 0;
+	cms = NULL;
+	r = 0;
 bad:
 	CMS_ContentInfo_free(cms);
 out:
+	OPENSSL_free(pem_name);
+	OPENSSL_free(pem_header);
+	OPENSSL_free(pem_der);
 	ERR_clear_error();
 	return r;
 }

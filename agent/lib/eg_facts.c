@@ -36,6 +36,7 @@ void eg_policy_facts_from_verify(const struct eg_verify_result *res,
 	memset(ret, 0, sizeof(*ret));
 	ret->has_sha256 = res->has_file_sha256;
 	memcpy(ret->sha256, res->file_sha256, EG_SHA256_LEN);
+	memcpy(ret->signed_sha256, res->signed_sha256, EG_SHA256_LEN);
 	if (!looked_up(settings, res->kind)) {
 		ret->reason = EG_REASON_NO_SIGNATURE;
 		return;

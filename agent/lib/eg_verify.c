@@ -679,7 +679,9 @@ static int read_sig_file(const char *path, unsigned char **buf, size_t *len,
 		return -ENOENT;
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "%s: %s", path,
-			 r == -EFBIG ? "larger than a signature can be" : strerror(-r));
+			 r == -EFBIG    ? "larger than a signature can be"
+			 : r == -EINVAL ? "not a regular file"
+					: strerror(-r));
 		return r;
 	}
 	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
@@ -766,6 +768,7 @@ static int check_catalogs(struct eg_verifier *v, int64_t now, unsigned int flags
 			break;
 		}
 		memcpy(cres.file_sha256, res->file_sha256, EG_SHA256_LEN);
+		memcpy(cres.signed_sha256, res->signed_sha256, EG_SHA256_LEN);
 		cres.has_file_sha256 = true;
 		src = eg_catalog_source_at(m[i].cat, m[i].source);
 		if (src)
@@ -830,6 +833,15 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			goto out;
 		} else {
 			r = find_detached(v, path, flags, &sigbuf, &siglen, res);
+			if (r == -EINVAL) {
+				/* FILE.sig is a FIFO, a device, a directory: anyone who can
+				 * write beside FILE can make one, so it is the file's
+				 * problem, not the verifier's. */
+				res->kind = EG_SIG_DETACHED;
+				invalid_keep(res, EG_REASON_MALFORMED);
+				r = 0;
+				goto out;
+			}
 			if (r < 0 && r != -ENOENT)
 				goto out;
 			if (!r)
@@ -854,6 +866,7 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 			goto out;
 		}
 		res->has_file_sha256 = true;
+		memcpy(res->signed_sha256, signed_sha256, EG_SHA256_LEN);
 		r = check_cms(v, cms, NULL, signed_sha256, now, flags, res, &sig_ok);
 		if (r < 0)
 			goto out;
@@ -872,6 +885,17 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 				goto out;
 		}
 		r = drain(bio);
+		if (r == 0 && res->kind == EG_SIG_EMBEDDED) {
+			/* Rare (a signer without signed attributes, or not SHA-256): the
+			 * signed content's digest takes a second pass. */
+			unsigned char whole[EG_SHA256_LEN];
+
+			r = eg_sig_sha256_fd(fd, &esig, whole, res->signed_sha256);
+			if (r == 0 && memcmp(whole, res->file_sha256, EG_SHA256_LEN))
+				r = -EAGAIN; /* changed between the two passes */
+		} else {
+			memcpy(res->signed_sha256, res->file_sha256, EG_SHA256_LEN);
+		}
 		if (r < 0) {
 			res->valid = false;
 			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
@@ -881,12 +905,15 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 		res->has_file_sha256 = true;
 	}
 
-	/* 3. The deny list overrides whatever the signature said. */
-	if (denied(v, res->file_sha256)) {
+	/* 3. The deny list overrides whatever the signature said: the signed content's
+	 * digest, or the whole file's (what older lists hold). */
+	if (denied(v, res->signed_sha256) || denied(v, res->file_sha256)) {
 		char hex[2 * EG_SHA256_LEN + 1];
+		bool by_signed = denied(v, res->signed_sha256);
 
-		invalid(res, EG_REASON_DENY_LIST, "file sha256:%s is on the deny list",
-			eg_sha256_hex(res->file_sha256, hex));
+		invalid(res, EG_REASON_DENY_LIST, "%s sha256:%s is on the deny list",
+			by_signed ? "signed content" : "file",
+			eg_sha256_hex(by_signed ? res->signed_sha256 : res->file_sha256, hex));
 		r = 0;
 		goto out;
 	}

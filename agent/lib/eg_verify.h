@@ -27,10 +27,14 @@
  *     catalog holding the file's SHA-256.  None: no_signature ("malformed" when the
  *     file is not ELF or a malformed ELF and nothing else applies).
  *  2. One read pass over the file: the CMS digest of the signed content and the
- *     SHA-256 of the whole file (res->file_sha256), one hash for both when the signer
- *     has signed attributes and SHA-256 and the signature is detached.
- *  3. Deny list (file digest, any certificate of the signature or chain): deny_list.
- *  4. CMS: DER (or PEM for detached/catalog files), SignedData, exactly one signer,
+ *     SHA-256 of the whole file (res->file_sha256) and of the signed content
+ *     (res->signed_sha256), one hash for both when the signer has signed attributes
+ *     and SHA-256 and the signature is detached.
+ *  3. Deny list (the signed content's digest or the whole file's, any certificate of
+ *     the signature or chain): deny_list.
+ *  4. CMS: canonical DER (or PEM of it, for detached/catalog files; BER's other
+ *     encodings are malformed: re-encoding would give a signed file another digest),
+ *     SignedData, exactly one signer,
  *     detached content for file signatures, id-data content type, digest SHA-256/384/512
  *     and key RSA >= 2048 or EC P-256/P-384 (else weak_algorithm); signature over the
  *     file's bytes, and a signed contentType attribute, when there are signed
@@ -121,6 +125,11 @@ struct eg_verify_result {
 
 	bool has_file_sha256;			  /* false only when the file could not be read */
 	unsigned char file_sha256[EG_SHA256_LEN]; /* SHA-256 of the whole file */
+	/* SHA-256 of the signed content: the file without an embedded signature's payload
+	 * (SIGNATURE-FORMAT.md), else the whole file.  What a deny list should name: no
+	 * byte of it changes without breaking the signature, while the payload can be
+	 * re-encoded or get other unsigned attributes.  Set with has_file_sha256. */
+	unsigned char signed_sha256[EG_SHA256_LEN];
 
 	bool has_signer; /* the CMS named a signer certificate */
 	struct eg_cert_info signer;

@@ -28,11 +28,12 @@ void eg_errf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(
 void eg_err_append_openssl(char *buf, size_t len);
 
 /* ---- eg_cms.c ---- */
-/* Read a whole file of at most MAX bytes.  -EFBIG past MAX. */
+/* Read a whole regular file of at most MAX bytes, never blocking on the open: -EFBIG
+ * past MAX, -EINVAL when PATH is not a regular file (a FIFO, a device, a directory). */
 int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len);
-/* Parse DER (then PEM when ALLOW_PEM) CMS and check its shape: SignedData, exactly one
- * SignerInfo, eContentType id-data, and detached or attached content as DETACHED says.
- * -EBADMSG with ERRBUF otherwise. */
+/* Parse DER (then PEM when ALLOW_PEM) CMS and check its shape: canonical DER (inside the
+ * PEM too), SignedData, exactly one SignerInfo, eContentType id-data, and detached or
+ * attached content as DETACHED says.  -EBADMSG with ERRBUF otherwise. */
 int eg_cms_parse(const unsigned char *buf, size_t len, bool allow_pem, bool detached,
 		 CMS_ContentInfo **ret, char *errbuf, size_t errlen);
 /* The only SignerInfo, its certificate among the CMS certificates (-ENOKEY: none) and

@@ -395,6 +395,60 @@ EOF
 	assert_reason deny_list --deny-list "$BATS_TEST_TMPDIR/deny" "$f"
 }
 
+@test "deny list by the signed content: re-encoding the embedded signature does not escape it" {
+	local f content_sha
+	f=$(signed_copy)
+	signed_content "$f" "$BATS_TEST_TMPDIR/content"
+	content_sha=$(sha256sum "$BATS_TEST_TMPDIR/content" | cut -d' ' -f1)
+	# Both digests, the signed content's being the one SIGNATURE-FORMAT.md describes.
+	run -0 egv --json "$f"
+	assert_equal "$(jget 'd["file"]["signed_sha256"]')" "$content_sha"
+	assert_equal "$(jget 'd["file"]["sha256"]')" "$(sha256sum "$f" | cut -d' ' -f1)"
+	run -0 egv "$f"
+	assert_output --partial "signed sha256: $content_sha"
+	echo "sha256:$content_sha" >"$BATS_TEST_TMPDIR/deny"
+	assert_reason deny_list --deny-list "$BATS_TEST_TMPDIR/deny" "$f"
+	run -1 egv --deny-list "$BATS_TEST_TMPDIR/deny" "$f"
+	assert_output --partial "signed content sha256:$content_sha is on the deny list"
+}
+
+@test "reason malformed: an embedded signature in non-canonical DER (a length re-encoded)" {
+	local f off
+	f=$(signed_copy)
+	off=$(section_field "$f" .execgate.sig off)
+	# 30 82 LL LL becomes 30 83 00 LL LL; one byte of the zero padding absorbs it.
+	[[ $(od -An -tx1 -j "$off" -N2 "$f" | tr -d ' ') == 3082 ]]
+	python3 - "$f" "$off" <<'PY'
+import sys
+f, off = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(f, "rb").read())
+n = int.from_bytes(data[off + 2:off + 4], "big")
+der = data[off:off + 4 + n]
+assert data[off + 4 + n] == 0
+data[off:off + 5 + n] = b"\x30\x83\x00" + der[2:]
+open(f, "wb").write(data)
+PY
+	assert_reason malformed "$f"
+	run -1 egv "$f"
+	assert_output --partial "not in canonical DER"
+}
+
+@test "reason malformed: FILE.sig a FIFO, or a symlink to a device, is no signature and never blocks" {
+	local f
+	f=$(elf_copy fifo)
+	mkfifo "$f.sig"
+	run -1 timeout 20 "$EG_BIN/execgate" verify --trust "$PKI/root.crt" "$f"
+	assert_output --partial "$f.sig: not a regular file"
+	rm "$f.sig"
+	ln -s /dev/zero "$f.sig"
+	assert_reason malformed "$f"
+	# A symlink to a regular signature file is followed.
+	rm "$f.sig"
+	ossl_sign leaf-valid "$f" "$BATS_TEST_TMPDIR/real.sig"
+	ln -s "$BATS_TEST_TMPDIR/real.sig" "$f.sig"
+	assert_valid "$f"
+}
+
 # --- tampering --------------------------------------------------------------------------
 
 @test "tamper: a byte in .text" {

@@ -35,6 +35,7 @@ static void base_facts(struct eg_policy_facts *f)
 	memset(f->cert, 0x22, EG_SHA256_LEN);
 	f->has_sha256 = true;
 	memset(f->sha256, 0x33, EG_SHA256_LEN);
+	memset(f->signed_sha256, 0x33, EG_SHA256_LEN); /* a detached signature */
 	f->path = "/usr/bin/tool";
 	f->hook = EG_HOOK_EXEC;
 	f->uid = 1000;
@@ -87,6 +88,7 @@ static void make_facts(enum variant v, struct eg_policy_facts *f)
 		break;
 	case V_OTHER_FILE:
 		memset(f->sha256, 0x44, EG_SHA256_LEN);
+		memset(f->signed_sha256, 0x44, EG_SHA256_LEN);
 		break;
 	case V_SUBDIR:
 		f->path = "/usr/bin/sub/tool";
@@ -144,6 +146,7 @@ static void eval_both(const struct eg_policy *p, const struct eg_policy_facts *f
 	assert_int_equal(d->action, lin.action);
 	assert_int_equal(d->decision, lin.decision);
 	assert_int_equal(d->reason, lin.reason);
+	assert_int_equal(d->context_dependent, lin.context_dependent);
 }
 
 /* One matcher per row: "allow MATCHER" then "default deny", and a facts variant. */
@@ -891,6 +894,10 @@ static void random_facts(struct eg_policy_facts *f)
 	random_digest(NULL, f->cert);
 	f->has_sha256 = true;
 	random_digest(NULL, f->sha256);
+	if (rnd(2))
+		memcpy(f->signed_sha256, f->sha256, EG_SHA256_LEN);
+	else
+		random_digest(NULL, f->signed_sha256);
 	f->path = paths[rnd(4)];
 	f->hook = rnd(2) ? EG_HOOK_EXEC : EG_HOOK_MMAP;
 	f->uid = rnd(3);
@@ -929,6 +936,81 @@ static void index_agrees_with_linear_scan(void **state)
 	}
 }
 
+/* A sha256 rule names the whole file or its signed content: for an embedded signature
+ * they differ, and only the second cannot be changed without breaking the signature. */
+static void sha256_names_the_file_or_its_signed_content(void **state)
+{
+	static const char *const rules[] = { "deny sha256 " HEX33 "\nallow outcome valid\n",
+					     "deny sha256 " HEX44 "\nallow outcome valid\n" };
+	struct eg_policy_decision d;
+	struct eg_policy_facts f;
+
+	for (size_t i = 0; i < 2; i++) {
+		char text[512];
+		struct eg_policy *p;
+
+		snprintf(text, sizeof(text), "mode enforce\n%sdefault deny\n", rules[i]);
+		p = parse_ok(text);
+		base_facts(&f); /* whole file 0x33 */
+		memset(f.signed_sha256, 0x44, EG_SHA256_LEN);
+		eval_both(p, &f, &d);
+		assert_int_equal(d.decision, EG_DECISION_DENY);
+		assert_non_null(d.rule);
+		assert_int_equal(d.rule->id, 1);
+		/* Another file with neither digest: the deny does not apply. */
+		memset(f.sha256, 0x55, EG_SHA256_LEN);
+		memset(f.signed_sha256, 0x66, EG_SHA256_LEN);
+		eval_both(p, &f, &d);
+		assert_int_equal(d.decision, EG_DECISION_ALLOW);
+		eg_policy_free(p);
+	}
+}
+
+/* Which decisions hold for every access to the file (may be cached on its inode). */
+static const struct {
+	const char *rules;
+	enum variant facts;
+	bool context_dependent;
+} context_cases[] = {
+	/* Only rules about the file: every decision holds everywhere. */
+	{ "allow outcome valid\n", V_BASE, false },
+	{ "allow outcome valid\n", V_UNSIGNED, false },
+	{ "deny sha256 " HEX33 "\nallow outcome valid\n", V_BASE, false },
+	/* The issue's policy: root's allow of an unsigned file is root's alone, and so is
+	 * the default's deny for anyone else. */
+	{ "allow uid 0\n", V_ROOT, true },
+	{ "allow uid 0\n", V_UNSIGNED, true },
+	{ "allow outcome valid\nallow uid 0\n", V_BASE, false },
+	/* A context rule about another file does not make this decision depend on it. */
+	{ "deny sha256 " HEX44 " uid 0\nallow outcome valid\n", V_BASE, false },
+	{ "deny subject \"CN=Other*\" path \"/tmp/*\"\nallow outcome valid\n", V_BASE, false },
+	/* One that could match this file elsewhere does. */
+	{ "deny path \"/tmp/*\"\nallow outcome valid\n", V_BASE, true },
+	{ "deny hook mmap\nallow outcome valid\n", V_BASE, true },
+	{ "allow outcome valid cgroup \"/system.slice\"\n", V_BASE, true },
+	{ "allow outcome valid cgroup \"/system.slice\"\n", V_UNSIGNED, false },
+};
+
+static void context_dependence(void **state)
+{
+	for (size_t i = 0; i < sizeof(context_cases) / sizeof(context_cases[0]); i++) {
+		struct eg_policy_decision d;
+		struct eg_policy_facts f;
+		struct eg_policy *p;
+		char text[1024];
+
+		snprintf(text, sizeof(text), "mode enforce\n%sdefault deny\n",
+			 context_cases[i].rules);
+		p = parse_ok(text);
+		make_facts(context_cases[i].facts, &f);
+		eval_both(p, &f, &d);
+		if (d.context_dependent != context_cases[i].context_dependent)
+			fail_msg("case %zu: context_dependent %d, expected %d", i,
+				 d.context_dependent, context_cases[i].context_dependent);
+		eg_policy_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -946,6 +1028,8 @@ int main(void)
 						remove_tmpdir),
 		cmocka_unit_test(catalog_names),
 		cmocka_unit_test(index_agrees_with_linear_scan),
+		cmocka_unit_test(sha256_names_the_file_or_its_signed_content),
+		cmocka_unit_test(context_dependence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #     signed            detached signature (signed.sig), leaf-valid
 #     signed-static     the same, static
 #     embedded          signature in its .execgate.sig section (execgate sign)
+#     embedded-reenc    embedded, its signature's DER re-encoded (one non-minimal length)
 #     unsigned          no signature
 #     tampered          signed's signature, one byte appended
 #     untrusted         signed under a root the policy does not trust
@@ -43,6 +44,28 @@ cp "$root/opt/execgate/bin/eg-hello-static" "$fx/signed-static" &&
 cp "$hello" "$fx/embedded" &&
 	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
 		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/embedded" >/dev/null
+# embedded-reenc: embedded with its CMS's outer length re-encoded (0x82 LL LL as the
+# non-minimal 0x83 00 LL LL, one byte of the zero padding after it absorbing the growth):
+# the same signature over the same signed bytes, another whole-file digest.
+python3 - "$fx/embedded" "$fx/embedded-reenc" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+shoff, = struct.unpack_from("<Q", data, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+def section(i):
+    return struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)
+names = section(shstrndx)[4]
+for i in range(shnum):
+    name, _, _, _, off, size = section(i)
+    if data[names + name:names + name + 14] == b".execgate.sig\0":
+        break
+assert data[off:off + 2] == b"\x30\x82" and data[off + size - 1] == 0
+der = data[off:off + 4 + int.from_bytes(data[off + 2:off + 4], "big")]
+reenc = b"\x30\x83\x00" + der[2:]
+data[off:off + size] = reenc + bytes(size - len(reenc))
+open(sys.argv[2], "wb").write(data)
+PY
+chmod +x "$fx/embedded-reenc"
 cp "$hello" "$fx/unsigned"
 cp "$fx/signed" "$fx/tampered" && cp "$fx/signed.sig" "$fx/tampered.sig" &&
 	printf 'x' >>"$fx/tampered"
