@@ -1,0 +1,49 @@
+# Shared helpers of the real-system suite (run inside the guest, as root, by
+# execgate-test.service once multi-user.target is reached).
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+bats_require_minimum_version 1.5.0
+
+TEST_DIR=/opt/execgate-test
+FIXTURES=$TEST_DIR/fixtures
+DECISIONS=/var/log/execgate/decisions.jsonl
+POLICY=/etc/execgate/execgate.policy
+
+# wait_for CMD...: until CMD succeeds, for up to 30 s.
+wait_for() {
+	local i
+	for i in $(seq 300); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A field of `execgate status --json`, as jq -r prints it (".policy.generation").
+status_field() {
+	execgate status --json | jq -r "$1"
+}
+
+# A copy of the unsigned test program at a path no test used before: a new inode, so the
+# gate decides it afresh and logs it.
+fresh_unsigned() {
+	local path
+	path=$(mktemp -p /var/tmp eg-unsigned.XXXXXX)
+	cp "$FIXTURES/unsigned" "$path"
+	chmod 0755 "$path"
+	echo "$path"
+}
+
+# has_record LOG PATH DECISION: LOG holds a record of DECISION on PATH.
+has_record() {
+	jq -e --arg p "$2" --arg d "$3" 'select(.file.path == $p and .decision == $d)' "$1" \
+		>/dev/null
+}
+
+# The service's main process, checked to be execgated.
+main_pid() {
+	local pid
+	pid=$(systemctl show -p MainPID --value execgated.service)
+	[[ $pid -gt 0 && $(cat "/proc/$pid/comm") == execgated ]] || return 1
+	echo "$pid"
+}

@@ -1,0 +1,71 @@
+# Enforce mode on the real system, scoped to one cgroup: the service runs a policy that
+# enforces in eg-test.slice only.  Inside, an unsigned program is denied and a signed one
+# runs; outside, everything runs as before.
+load helpers
+
+setup_file() {
+	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
+	cat >"$POLICY" <<POLICY
+# The distro suite's scoped enforcement (tests/distro/scope.bats).
+mode enforce
+trust-anchor $TEST_DIR/pki/root.crt
+tsa-anchor $TEST_DIR/pki/tsa-root.crt
+crl-dir $TEST_DIR/pki/crl
+signature-lookup embedded detached
+scope cgroup /eg-test.slice
+log-json $DECISIONS
+allow outcome valid
+default deny
+POLICY
+	# The scope is part of what the gate loads into the kernel: a restart, not a reload.
+	systemctl restart execgated.service
+}
+
+teardown_file() {
+	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
+	systemctl restart execgated.service
+}
+
+# Run a command in a new scope unit of eg-test.slice.
+in_slice() {
+	systemd-run --quiet --scope --slice=eg-test.slice --collect -- "$@"
+}
+
+@test "scoped enforce: the service restarted into the scoped policy" {
+	run -0 systemctl show -p ActiveState --value execgated.service
+	assert_output active
+	run -0 status_field .mode
+	assert_output enforce
+}
+
+@test "scoped enforce: an unsigned program is denied inside the slice" {
+	local prog
+	prog=$(fresh_unsigned)
+	run in_slice "$prog"
+	assert_failure
+	refute_output --partial "hello from"
+	wait_for has_record "$DECISIONS" "$prog" deny
+	run -0 jq -r --arg p "$prog" \
+		'select(.file.path == $p and .decision == "deny") | .reason + " " + .process.cgroup' \
+		"$DECISIONS"
+	assert_line --regexp '^no_signature /eg-test\.slice/'
+	rm -f "$prog"
+}
+
+@test "scoped enforce: a signed program runs inside the slice" {
+	run -0 in_slice "$FIXTURES/signed"
+	assert_output --partial "hello from"
+}
+
+@test "scoped enforce: outside the slice the unsigned program runs and nothing is denied" {
+	local prog
+	prog=$(fresh_unsigned)
+	run -0 "$prog"
+	assert_output --partial "hello from"
+	run -0 sh -c 'echo "$(id -un) $(uname -s)"'
+	assert_output "root Linux"
+	run -0 systemctl is-active multi-user.target
+	run -0 jq -c --arg p "$prog" 'select(.file.path == $p and .decision == "deny")' "$DECISIONS"
+	assert_output ""
+	rm -f "$prog"
+}
