@@ -441,15 +441,35 @@ int eg_bpf_events_fd(const struct eg_bpf *bpf)
 	return bpf_map__fd(bpf->skel->maps.eg_events);
 }
 
+/* The kernel counts runs and run time only while kernel.bpf_stats_enabled is on (a cost
+ * on every run): off, each program's numbers would read as zeros, so they are left out. */
+static bool bpf_stats_enabled(void)
+{
+	FILE *file = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int enabled = 0;
+
+	if (file) {
+		if (fscanf(file, "%d", &enabled) != 1)
+			enabled = 0;
+		fclose(file);
+	}
+	return enabled != 0;
+}
+
 json_t *eg_bpf_program_stats(const struct eg_bpf *bpf)
 {
-	json_t *stats = json_object();
+	bool counted = bpf_stats_enabled();
+	json_t *stats = json_object(), *names = json_array();
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, bpf->skel->obj) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
 
+		if (!counted) {
+			json_array_append_new(names, json_string(bpf_program__name(prog)));
+			continue;
+		}
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			continue;
 		json_object_set_new(stats, bpf_program__name(prog),
@@ -459,6 +479,15 @@ json_t *eg_bpf_program_stats(const struct eg_bpf *bpf)
 									  info.run_cnt
 									: 0)));
 	}
+	if (counted) {
+		json_decref(names);
+		return stats;
+	}
+	json_object_set_new(stats, "statistics",
+			    json_string("off: kernel.bpf_stats_enabled is 0 ('sysctl "
+					"kernel.bpf_stats_enabled=1' counts runs and run time, at "
+					"a small cost on every run)"));
+	json_object_set_new(stats, "attached", names);
 	return stats;
 }
 

@@ -9,7 +9,7 @@
 
 #include "execgate.h"
 
-/* One kernel decision as a record in the log format (tools/LOG-FORMAT.md), as far as the
+/* One kernel decision as a record in the log format (docs/log-format.md), as far as the
  * kernel record alone can fill it.  Returns a new reference, or NULL. */
 json_t *eg_event_to_record(const struct eg_event *event, const char *host);
 

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 
 #include "bpf_backend.h"
 #include "consult.h"
@@ -87,7 +88,7 @@ struct agent {
 	time_t started;
 };
 
-static volatile sig_atomic_t stopping, reload_requested;
+static volatile sig_atomic_t stopping, reload_requested, reopen_requested;
 static bool verbose_libbpf;
 
 static void usage(FILE *out)
@@ -100,7 +101,8 @@ static void usage(FILE *out)
 		"Without --policy, the flags mean: allow what is validly signed under the\n"
 		"--trust anchors, deny (enforce) or log (audit) everything else.\n\n"
 		"Policy:\n"
-		"  --policy FILE           the policy (policy/README.md); flags below override it\n"
+		"  --policy FILE           the policy (execgate.policy(5)); the flags below\n"
+		"                          override its settings\n"
 		"  --trust PEM             trust anchors for code signing (repeatable)\n"
 		"  --tsa-trust PEM         trust anchors for RFC 3161 timestamps (repeatable)\n"
 		"  --crl-dir DIR           CRLs to check revocation against\n"
@@ -135,18 +137,23 @@ static void usage(FILE *out)
 		"  --workers N             verification threads (default 4)\n"
 		"Operation:\n"
 		"  --log FILE              the JSON lines decision log (default: -, standard\n"
-		"                          output; format in tools/LOG-FORMAT.md)\n"
+		"                          output; format in execgate-log(5))\n"
 		"  --syslog                also log each decision to syslog (authpriv)\n"
 		"  --log-allows            log allows too, not only denies and audits\n"
 		"  --coalesce-ms N         merge identical decisions within N ms into one record\n"
 		"                          with a count (default 1000; 0 writes each at once)\n"
 		"  --control PATH          control socket (default " EG_CONTROL_SOCKET ")\n"
-		"  --foreground            stay in the foreground (otherwise detach once ready)\n"
+		"  --foreground            stay in the foreground (otherwise detach once ready;\n"
+		"                          started by systemd, it always stays and reports\n"
+		"                          READY=1 through sd_notify once the gate is attached\n"
+		"                          and the pre-scan is done)\n"
 		"  --set-verdict V FILE    store verdict V for FILE in the running agent's map\n"
 		"  -v, --verbose           show libbpf's messages\n"
-		"  -h, --help              this text\n\n"
+		"  -h, --help              this text\n"
+		"  --version               print the version\n\n"
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
-		"refused and the old one stays); SIGINT and SIGTERM stop.\n"
+		"refused and the old one stays); SIGUSR1 reopens the log files (after logrotate\n"
+		"moved them); SIGINT and SIGTERM stop.\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
 		"error, bad policy, or the chosen backend is unavailable (the message says why).\n");
 }
@@ -163,6 +170,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		reload_requested = 1;
+	else if (sig == SIGUSR1)
+		reopen_requested = 1;
 	else
 		stopping = 1;
 }
@@ -220,6 +229,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "set-verdict", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, err = 0;
@@ -326,6 +336,9 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("execgated %s (gate ABI %d)\n", EXECGATE_VERSION, EG_ABI_VERSION);
 			exit(EXIT_OK);
 		default:
 			usage(stderr);
@@ -435,7 +448,10 @@ static void prescan(struct agent *agent)
 
 	for (size_t i = 0; agent->bpf && i < options->nprescan; i++) {
 		unsigned int verified = 0;
-		int err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
+		int err;
+
+		sd_notifyf(0, "STATUS=pre-scanning %s", options->prescan[i]);
+		err = eg_decider_prescan(agent->decider, options->prescan[i], PRESCAN_MAX_FILES,
 					     &verified);
 
 		fprintf(stderr, "execgated: pre-scan %s: %u files verified%s%s\n",
@@ -444,12 +460,25 @@ static void prescan(struct agent *agent)
 	}
 }
 
+/* READY=1 once the gate is attached and pre-scanned, and after every reload: systemd shows
+ * the service "reloading" until it follows, whatever the outcome. */
+static void notify_ready(const struct agent *agent, const char *outcome)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=%s: backend %s, mode %s, policy generation %u", outcome,
+		   agent->backend,
+		   eg_decider_mode(agent->decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
+		   eg_decider_generation(agent->decider));
+}
+
 static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 {
-	int err = eg_decider_reload(agent->decider, errbuf, errlen);
+	int err;
 
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the policy");
+	err = eg_decider_reload(agent->decider, errbuf, errlen);
 	if (err) {
 		fprintf(stderr, "execgated: reload refused, the running policy stays: %s\n", errbuf);
+		notify_ready(agent, "reload refused, the running policy stays");
 		return err;
 	}
 	/* Pre-scanned files are verified again under the new generation before the kernel
@@ -465,6 +494,7 @@ static int do_reload(struct agent *agent, char *errbuf, size_t errlen)
 	eg_log_reopen(agent->log);
 	fprintf(stderr, "execgated: reloaded: policy generation %u\n",
 		eg_decider_generation(agent->decider));
+	notify_ready(agent, "reloaded");
 	return 0;
 }
 
@@ -688,6 +718,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	if (options.set_verdict)
 		return set_verdict(&options);
+	/* Under systemd (Type=notify) the daemon is the service's main process: a fork
+	 * would look like an exit. */
+	if (getenv("NOTIFY_SOCKET"))
+		options.foreground = true;
 	if (!options.foreground && detach(&ready_fd) < 0) {
 		fprintf(stderr, "execgated: cannot detach: %s\n", strerror(errno));
 		return EXIT_FAILURE_RUNTIME;
@@ -698,6 +732,7 @@ int main(int argc, char **argv)
 	 * hashing is what matters, so the signal itself is ignored. */
 	signal(SIGIO, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	sd_notify(0, "STATUS=loading the policy");
 	err = eg_log_open(&options.log, &agent.log);
 	if (err) {
 		fprintf(stderr, "execgated: log %s: %s\n", options.log.json_path, strerror(-err));
@@ -715,6 +750,7 @@ int main(int argc, char **argv)
 		status = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
+	sd_notify(0, "STATUS=attaching the gate");
 	err = start_backend(&agent);
 	if (err) {
 		status = err == -EOPNOTSUPP || err == -EINVAL || err == -ENOENT || err == -EEXIST
@@ -742,18 +778,24 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	signal(SIGUSR1, on_signal);
 	fprintf(stderr, "execgated: ready: backend %s, mode %s, policy generation %u%s%s\n",
 		agent.backend,
 		eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
 		eg_decider_generation(agent.decider), agent.bpf ? "" : "; not covered: ",
 		agent.bpf ? "" : agent.bpf_missing);
 	tell_ready(&ready_fd, EXIT_OK);
+	notify_ready(&agent, "gate attached");
 
 	status = EXIT_OK;
 	while (!stopping) {
 		if (reload_requested) {
 			reload_requested = 0;
 			do_reload(&agent, errbuf, sizeof(errbuf));
+		}
+		if (reopen_requested) {
+			reopen_requested = 0;
+			eg_log_reopen(agent.log);
 		}
 		if (events) {
 			err = ring_buffer__poll(events, 200);
@@ -769,6 +811,8 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	sd_notify(0, status == EXIT_OK ? "STOPPING=1\nSTATUS=stopping"
+				       : "STOPPING=1\nSTATUS=failed: see the journal for why");
 	tell_ready(&ready_fd, (char)status);
 	eg_control_stop(control);
 	eg_consult_stop(agent.consult);

@@ -64,7 +64,7 @@ static const char *field(json_t *record, const char *object, const char *name, c
 
 #define FIELD(record, object, name) field(record, object, name, (char[32]){ 0 }, 32)
 
-/* Records that differ only in time, pid and ppid are one flood (LOG-FORMAT.md). */
+/* Records that differ only in time, pid and ppid are one flood (docs/log-format.md). */
 static char *coalescing_key(json_t *record)
 {
 	char *key = NULL;

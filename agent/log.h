@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-/* The decision log: JSON lines (tools/LOG-FORMAT.md) and syslog, written by one thread
+/* The decision log: JSON lines (docs/log-format.md) and syslog, written by one thread
  * from a bounded queue, so a decision never waits for a disk or for syslog.  Identical
  * decisions within a window are coalesced into one record with a count. */
 struct eg_log;

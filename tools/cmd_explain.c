@@ -19,7 +19,7 @@
 #include "lifecycle.h"
 #include "verify_json.h"
 
-#define DEFAULT_POLICY "/etc/execgate/policy"
+#define DEFAULT_POLICY "/etc/execgate/execgate.policy"
 
 struct explain {
 	const char *policy_path;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* execgate log: read the decision log (tools/LOG-FORMAT.md) and its rotated files,
+/* execgate log: read the decision log (docs/log-format.md) and its rotated files,
  * filter it, and show it as a table, JSON lines, OCSF, a summary, an HTML report or the
  * policy rules an audit period calls for. */
 #include <errno.h>
@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"\n"
 	"Read execgate's decision log (default " DEFAULT_LOG ") and its\n"
 	"rotated files, gzip-compressed or not; '-' reads standard input.  The format is\n"
-	"tools/LOG-FORMAT.md.  Lines that are not valid records are skipped and counted:\n"
+	"execgate-log(5).  Lines that are not valid records are skipped and counted:\n"
 	"'N malformed lines skipped in FILE' on standard error.\n"
 	"\n"
 	"Filters (all given must match; a filter's values, repeated or comma-separated,\n"
@@ -78,10 +78,10 @@ static const char usage_text[] =
 	"  --html OUT          write a self-contained HTML report to OUT: the summary\n"
 	"                      tables and a timeline of denials per hour by reason\n"
 	"                      (may be combined with --summary)\n"
-	"  --suggest-policy    policy rules (policy/README.md) that would have allowed what\n"
-	"                      audit mode let through, grouped by signer; what must not be\n"
-	"                      allowed blindly (revoked, badly signed, ...) is listed as\n"
-	"                      comments\n"
+	"  --suggest-policy    policy rules (execgate.policy(5)) that would have allowed\n"
+	"                      what audit mode let through, grouped by signer; what must\n"
+	"                      not be allowed blindly (revoked, badly signed, ...) is\n"
+	"                      listed as comments\n"
 	"  --top N             rows per summary table (default 20, 0: all)\n"
 	"  --replay POLICY     decide every record again with POLICY (and its fragments)\n"
 	"                      before filtering and output: what would POLICY have done?\n"

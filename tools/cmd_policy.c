@@ -28,7 +28,7 @@ static void usage(FILE *out)
 		"sign    write POLICY.sig (DER CMS, detached) over POLICY and its fragments with the\n"
 		"        PEM private key KEY and the PEM certificate CERT, which must carry the\n"
 		"        policy-signing EKU. The policy must parse.\n\n"
-		"The grammar is described in policy/README.md.\n"
+		"The language is described in execgate.policy(5).\n"
 		"Exit status: 0 every policy is fine; 1 a policy has an error or its signature is\n"
 		"refused; 2 usage or operational error (unreadable file, unreadable trust).\n");
 }

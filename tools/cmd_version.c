@@ -6,10 +6,6 @@
 #include "commands.h"
 #include "execgate.h"
 
-#ifndef EXECGATE_VERSION
-#define EXECGATE_VERSION "0.1.0"
-#endif
-
 int cmd_version(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

@@ -25,7 +25,8 @@ static void usage(FILE *out)
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'execgate COMMAND --help' describes each command.\n"
+	fprintf(out, "\n'execgate COMMAND --help' describes each command; 'execgate --version'\n"
+		     "prints the version.\n"
 		     "Exit status: 0 allowed, valid or nothing found; 1 denied, invalid or a "
 		     "finding;\n2 usage or operational error.\n");
 }
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EG_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, (char *[]){ "version", NULL });
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].handler(argc - 1, argv + 1);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* `execgate log`: read the decision log (tools/LOG-FORMAT.md), filter it and present it.
+/* `execgate log`: read the decision log (docs/log-format.md), filter it and present it.
  *
  *   log_read.c     one line into a struct eg_log_rec; times; files (plain or gzip) and
  *                  --follow, each record handed to a sink
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* Lines longer than this (newline included) are malformed, as LOG-FORMAT.md says. */
+/* Lines longer than this (newline included) are malformed, as docs/log-format.md says. */
 #define EG_LOG_MAX_LINE 65536
 
 enum eg_log_decision {
@@ -59,7 +59,7 @@ struct eg_log_rec {
 const char *eg_log_decision_name(enum eg_log_decision d);
 
 /* Parse LINE (LEN bytes, no newline) into REC, which then owns a reference to the JSON.
- * Returns 0, or -EINVAL when the line is malformed in the sense of LOG-FORMAT.md. */
+ * Returns 0, or -EINVAL when the line is malformed in the sense of docs/log-format.md. */
 int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec);
 void eg_log_rec_release(struct eg_log_rec *rec);
 

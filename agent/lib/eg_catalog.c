@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Catalogs: a signed list of file digests.  The text format (SIGNATURE-FORMAT.md) is
+ * Catalogs: a signed list of file digests.  The text format (docs/signature-format.md) is
  * strict: one header line, then one "sha256:<64 lowercase hex>[  name]" line per file,
  * every line ending in "\n".  Anything else is refused rather than guessed at, so two
  * readers can never disagree about what a catalog lists.

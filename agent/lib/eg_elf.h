@@ -6,7 +6,7 @@
  * The embedded signature of an ELF file: one section named .execgate.sig (SHT_PROGBITS,
  * sh_flags 0, sh_addr 0) whose payload is a DER CMS SignedData followed only by zero
  * bytes up to sh_size.  The signed content is the file with the payload left out:
- * bytes [0, offset) then [offset + size, EOF).  SIGNATURE-FORMAT.md has the byte layout.
+ * bytes [0, offset) then [offset + size, EOF).  docs/signature-format.md has the byte layout.
  *
  * Every function returns 0 or a negative errno.  Where ERRBUF is taken it receives a
  * human message on failure (it may be NULL).  Errors of the locator:

@@ -73,6 +73,26 @@ static STACK_OF(X509) * tsa_chain(X509_STORE *store, X509 *tsa, STACK_OF(X509) *
 	return chain;
 }
 
+
+/* The context owns what it is given, under both names: OpenSSL 3.4 named that (set0_) and
+ * deprecated the older set_ names, which 3.0 (Debian 12) still needs. */
+static void ts_ctx_give_data(TS_VERIFY_CTX *ctx, BIO *data)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+	TS_VERIFY_CTX_set0_data(ctx, data);
+#else
+	TS_VERIFY_CTX_set_data(ctx, data);
+#endif
+}
+
+static void ts_ctx_give_store(TS_VERIFY_CTX *ctx, X509_STORE *store)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+	TS_VERIFY_CTX_set0_store(ctx, store);
+#else
+	TS_VERIFY_CTX_set_store(ctx, store);
+#endif
+}
 int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *res)
 {
 	const ASN1_STRING *der = NULL;
@@ -113,8 +133,8 @@ int eg_ts_check(X509_STORE *tsa_store, CMS_SignerInfo *si, struct eg_ts_result *
 		r = -ENOMEM;
 		goto out;
 	}
-	TS_VERIFY_CTX_set_data(ctx, data);
-	TS_VERIFY_CTX_set_store(ctx, tsa_store);
+	ts_ctx_give_data(ctx, data);
+	ts_ctx_give_store(ctx, tsa_store);
 	TS_VERIFY_CTX_set_flags(ctx, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_DATA);
 	ERR_clear_error();
 	if (TS_RESP_verify_token(ctx, token) != 1) {

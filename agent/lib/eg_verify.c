@@ -207,11 +207,8 @@ int eg_verifier_new(const struct eg_verifier_opts *opts, struct eg_verifier **re
 	pthread_mutex_init(&v->lock, NULL);
 	v->flags = opts->flags;
 	v->crl_max_age = opts->crl_max_age;
-	if (!opts->anchors || !opts->anchors[0]) {
-		r = -EINVAL;
-		eg_errf(errbuf, errlen, "no trust anchor given");
-		goto fail;
-	}
+	/* No anchor is an empty store: no chain verifies (untrusted_chain), and what a policy
+	 * allows by catalog, digest or path still works; a fresh installation starts so. */
 	r = eg_store_load(opts->anchors, &v->store, &count, errbuf, errlen);
 	if (r < 0)
 		goto fail;
@@ -879,6 +876,11 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 		if (elf_r == -ENOENT)
 			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
 				EG_SIG_SECTION,
+				path ? ", no detached signature, no catalog entry" : "");
+		else if (elf_r == -ENOEXEC)
+			/* A script, or any file that is not ELF, can carry no embedded
+			 * signature: its absence is not a malformation. */
+			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: %s%s", elf_msg,
 				path ? ", no detached signature, no catalog entry" : "");
 		else
 			invalid(res, EG_REASON_MALFORMED, "%s", elf_msg);

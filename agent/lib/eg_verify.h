@@ -21,7 +21,7 @@
  * The library never prints; res->detail is a human sentence with OpenSSL's error
  * queue appended where OpenSSL said something.
  *
- * What is checked, in order (DESIGN.md "Userspace: agent/"):
+ * What is checked, in order (docs/signature-format.md, "Verification rules"):
  *  1. Find the signature: the caller's explicit detached file, else the embedded
  *     .execgate.sig section, else FILE.sig, else SIGDIR/<absolute path>.sig, else a
  *     catalog holding the file's SHA-256.  None: no_signature ("malformed" when the
@@ -68,7 +68,7 @@
 #define EG_CHAIN_MAX 10	  /* longest chain accepted (leaf + intermediates + anchor) */
 #define EG_DETAIL_MAX 1024
 
-/* Bounds of the catalog text (SIGNATURE-FORMAT.md). */
+/* Bounds of the catalog text (docs/signature-format.md). */
 #define EG_CATALOG_HEADER "execgate-catalog v1"
 #define EG_CATALOG_MAX_LINE 4096
 #define EG_CATALOG_MAX_ENTRIES 1000000
@@ -203,7 +203,7 @@ char *eg_sha256_hex(const unsigned char sha256[EG_SHA256_LEN], char *buf);
  * Catalogs: a CMS SignedData (DER or PEM) whose attached id-data content is the text
  *   execgate-catalog v1\n
  *   sha256:<64 lowercase hex>  <name>\n     (one per file; "  <name>" optional)
- * (SIGNATURE-FORMAT.md).  Lines end in "\n"; at most EG_CATALOG_MAX_LINE bytes each and
+ * (docs/signature-format.md).  Lines end in "\n"; at most EG_CATALOG_MAX_LINE bytes each and
  * EG_CATALOG_MAX_ENTRIES entries.
  */
 struct eg_catalog;

@@ -216,7 +216,7 @@ egv() {
 
 # sig_der FILE OUT: the DER signature embedded in FILE, without its zero padding, and
 # signed_content FILE OUT: FILE without the signature payload (what the signature covers),
-# both with standard tools, as SIGNATURE-FORMAT.md tells a user to do it.
+# both with standard tools, as docs/signature-format.md tells a user to do it.
 sig_der() {
 	local off size
 	off=$(section_field "$1" .execgate.sig off)

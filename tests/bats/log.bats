@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# execgate log: the analyst's view of the decision log (tools/LOG-FORMAT.md), over the
+# execgate log: the analyst's view of the decision log (docs/log-format.md), over the
 # hand-written logs in tests/fixtures/logs.
 
 load /usr/lib/bats/bats-support/load

@@ -258,9 +258,16 @@ EOF
 	assert_line --partial "$f: invalid: no_signature"
 }
 
-@test "reason malformed: not ELF and no signature, a section outside the file, a truncated ELF" {
+@test "reason no_signature for a script or any file that is not ELF, with no signature" {
 	printf 'just text\n' >"$BATS_TEST_TMPDIR/notes.txt"
-	assert_reason malformed "$BATS_TEST_TMPDIR/notes.txt"
+	assert_reason no_signature "$BATS_TEST_TMPDIR/notes.txt"
+	printf '#!/bin/sh\necho hi\n' >"$BATS_TEST_TMPDIR/run.sh"
+	assert_reason no_signature "$BATS_TEST_TMPDIR/run.sh"
+	assert_equal "$(jget 'd["detail"]')" \
+		"no signature: not an ELF file, no detached signature, no catalog entry"
+}
+
+@test "reason malformed: a section outside the file, a truncated ELF" {
 	local f shoff idx
 	f=$(signed_copy)
 	shoff=$(readelf -h "$f" | awk '/Start of section headers/ { print $5 }')

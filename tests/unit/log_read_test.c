@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* execgate log's reader: RFC 3339 times, --since/--until arguments, and what makes a log
- * line a record or malformed (tools/LOG-FORMAT.md).  The CLI's sources are not part of
+ * line a record or malformed (docs/log-format.md).  The CLI's sources are not part of
  * libexecgate, so the file under test is compiled in here. */
 #include <errno.h>
 #include <setjmp.h>

@@ -107,3 +107,19 @@ teardown() {
 	run -1 eg-map later "$BATS_TEST_TMPDIR/denied"
 	assert_output --partial "refused: EPERM (mprotect)"
 }
+
+@test "status says the kernel's BPF run statistics are off instead of showing zeros" {
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground --mode enforce --on-miss allow \
+		--control "$BATS_TEST_TMPDIR/control.sock"
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	assert_output --partial '"statistics": "off: kernel.bpf_stats_enabled is 0'
+	assert_output --partial '"execgate_bprm_check_security"'
+	refute_output --partial '"avg_ns"'
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	run -0 eg-exec "$BATS_TEST_TMPDIR/hello"
+	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	refute_output --partial '"statistics"'
+	assert_output --regexp '"execgate_bprm_check_security": \{[^}]*"runs": [1-9]'
+}
