@@ -9,14 +9,15 @@ FIXTURES=$TEST_DIR/fixtures
 DECISIONS=/var/log/execgate/decisions.jsonl
 POLICY=/etc/execgate/execgate.policy
 
-# wait_for CMD...: until CMD succeeds, for up to 30 s.
+# wait_for CMD...: until CMD succeeds, for up to 30 s (by the clock: under emulation one
+# try may take seconds).
 wait_for() {
-	local i
-	for i in $(seq 300); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
+	local end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
 	done
-	return 1
+	"$@"
 }
 
 # A field of `execgate status --json`, as jq -r prints it (".policy.generation").
@@ -34,10 +35,14 @@ fresh_unsigned() {
 	echo "$path"
 }
 
-# has_record LOG PATH DECISION: LOG holds a record of DECISION on PATH.
+# has_record LOG PATH DECISION: LOG holds a record of DECISION on PATH.  When it does not,
+# says what the last records of LOG are about.
 has_record() {
 	jq -e --arg p "$2" --arg d "$3" 'select(.file.path == $p and .decision == $d)' "$1" \
-		>/dev/null
+		>/dev/null && return 0
+	echo "no $3 record for $2 in $1; its last records:"
+	tail -n 5 "$1" | jq -c '[.decision, .reason, .file.path, .process.comm, .count]'
+	return 1
 }
 
 # The service's main process, checked to be execgated.

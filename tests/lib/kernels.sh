@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Debian kernels for the VM suites (tests/vm and tests/distro): resolved at run time,
 # fetched, cached.  Sourced, not run; the caller sets EG_KERNEL_CACHE (a directory) and
 # may define log().
@@ -30,6 +31,7 @@ eg_mirror() {
 		return 0
 	fi
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	# shellcheck disable=SC2016 # apt's own placeholders
 	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' |
 		awk -v want="$codename" '$2 == want { print $1; exit }')
 	[[ -n $uri ]] || { log "no Debian mirror in this machine's apt sources (set DISTRO_MIRROR)"; return 1; }

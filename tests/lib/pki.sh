@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The test PKI for the VM suites (tests/vm, tests/distro).  Sourced, not run.
 
 # eg_test_pki CACHE: print the directory of the test PKI under CACHE, made by
