@@ -40,8 +40,10 @@ fresh_unsigned() {
 has_record() {
 	jq -e --arg p "$2" --arg d "$3" 'select(.file.path == $p and .decision == $d)' "$1" \
 		>/dev/null && return 0
-	echo "no $3 record for $2 in $1; its last records:"
-	tail -n 5 "$1" | jq -c '[.decision, .reason, .file.path, .process.comm, .count]'
+	echo "no $3 record for $2 in $1; records naming ${2##*/}, then the last ones:"
+	jq -c --arg n "${2##*/}" 'select(.file.path | contains($n))' "$1"
+	tail -n 3 "$1" | jq -c '[.decision, .reason, .file.path, .process.comm, .count]'
+	execgate status --json | jq -c '[.decisions, .kernel, .consult]'
 	return 1
 }
 
