@@ -35,14 +35,22 @@ fresh_unsigned() {
 	echo "$path"
 }
 
-# has_record LOG PATH DECISION: LOG holds a record of DECISION on PATH.  When it does not,
-# says what the last records of LOG are about.
+# records [JQ-OPTIONS] FILTER: the decision log's records through a jq filter.  The agent
+# appends as the tests read, so a last line may still be partial: lines that are not JSON
+# (yet) are skipped, as `execgate log` does.
+records() {
+	local filter=${*: -1}
+	jq -R "${@:1:$#-1}" "fromjson? | $filter" "$DECISIONS"
+}
+
+# has_record PATH DECISION: the decision log holds a record of DECISION on PATH.  When it
+# does not, says what the records naming that file are, and the agent's counters.
 has_record() {
-	jq -e --arg p "$2" --arg d "$3" 'select(.file.path == $p and .decision == $d)' "$1" \
-		>/dev/null && return 0
-	echo "no $3 record for $2 in $1; records naming ${2##*/}, then the last ones:"
-	jq -c --arg n "${2##*/}" 'select(.file.path | contains($n))' "$1"
-	tail -n 3 "$1" | jq -c '[.decision, .reason, .file.path, .process.comm, .count]'
+	[[ -n $(records -c --arg p "$1" --arg d "$2" \
+		'select(.file.path == $p and .decision == $d)') ]] && return 0
+	echo "no $2 record for $1 in $DECISIONS; records naming ${1##*/}, then the last ones:"
+	records -c --arg n "${1##*/}" 'select(.file.path | contains($n))'
+	tail -n 3 "$DECISIONS" | jq -cR 'fromjson? | [.decision, .reason, .file.path, .count]'
 	execgate status --json | jq -c '[.decisions, .kernel, .consult]'
 	return 1
 }

@@ -8,7 +8,7 @@ load helpers
 	run -0 compgen -G "$DECISIONS.1*"
 	prog=$(fresh_unsigned)
 	run -0 "$prog"
-	wait_for has_record "$DECISIONS" "$prog" audit
+	wait_for has_record "$prog" audit
 	# Nothing of it went to the rotated file.
 	run ! zgrep -q -- "$prog" "$DECISIONS".1*
 	run -0 systemctl show -p NRestarts --value execgated.service

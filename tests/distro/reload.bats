@@ -46,8 +46,8 @@ teardown() {
 	# Still deciding, under the old generation.
 	prog=$(fresh_unsigned)
 	run -0 "$prog"
-	wait_for has_record "$DECISIONS" "$prog" audit
-	run -0 jq -r --arg p "$prog" 'select(.file.path == $p) | .policy.generation' "$DECISIONS"
+	wait_for has_record "$prog" audit
+	run -0 records -r --arg p "$prog" 'select(.file.path == $p) | .policy.generation'
 	assert_line "$gen"
 	rm -f "$prog"
 }

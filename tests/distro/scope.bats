@@ -44,10 +44,9 @@ in_slice() {
 	run in_slice "$prog"
 	assert_failure
 	refute_output --partial "hello from"
-	wait_for has_record "$DECISIONS" "$prog" deny
-	run -0 jq -r --arg p "$prog" \
-		'select(.file.path == $p and .decision == "deny") | .reason + " " + .process.cgroup' \
-		"$DECISIONS"
+	wait_for has_record "$prog" deny
+	run -0 records -r --arg p "$prog" \
+		'select(.file.path == $p and .decision == "deny") | .reason + " " + .process.cgroup'
 	assert_line --regexp '^no_signature /eg-test\.slice/'
 	rm -f "$prog"
 }
@@ -65,7 +64,7 @@ in_slice() {
 	run -0 sh -c 'echo "$(id -un) $(uname -s)"'
 	assert_output "root Linux"
 	run -0 systemctl is-active multi-user.target
-	run -0 jq -c --arg p "$prog" 'select(.file.path == $p and .decision == "deny")' "$DECISIONS"
+	run -0 records -c --arg p "$prog" 'select(.file.path == $p and .decision == "deny")'
 	assert_output ""
 	rm -f "$prog"
 }

@@ -30,7 +30,7 @@ load helpers
 	run -0 systemctl is-active multi-user.target
 	# The boot ran programs the policy does not know: they are logged, as audits.
 	[[ -s $DECISIONS ]]
-	run -0 jq -c 'select(.decision == "deny")' "$DECISIONS"
+	run -0 records -c 'select(.decision == "deny")'
 	assert_output ""
 	run -0 status_field .decisions.denied
 	assert_output 0
@@ -41,8 +41,8 @@ load helpers
 	prog=$(fresh_unsigned)
 	run -0 "$prog"
 	assert_output --partial "hello from"
-	wait_for has_record "$DECISIONS" "$prog" audit
-	run -0 jq -r --arg p "$prog" 'select(.file.path == $p) | .reason' "$DECISIONS"
+	wait_for has_record "$prog" audit
+	run -0 records -r --arg p "$prog" 'select(.file.path == $p) | .reason'
 	assert_line no_signature
 	rm -f "$prog"
 }
