@@ -26,7 +26,7 @@
 #                    cloud kernel (default "own trixie-backports/linux-image-cloud-amd64")
 #   DISTRO_TESTS     which files of tests/distro to run (names without .bats; default all)
 #   DISTRO_TIMEOUT   seconds a guest may take before it is killed and counts as a
-#                    failure (default 1200)
+#                    failure (default 2400: a loaded 2-core machine takes 25 minutes)
 #   DISTRO_JOBS      guests booted at the same time (default 2)
 #   DISTRO_DEB       one .deb to install in every release, instead of
 #                    $BUILD/deb/RELEASE/execgate_*_amd64.deb
@@ -38,7 +38,7 @@ BUILD=${BUILD:-$top/build}
 DISTRO_RELEASES=${DISTRO_RELEASES:-"trixie bookworm"}
 DISTRO_KERNELS=${DISTRO_KERNELS:-"own trixie-backports/linux-image-cloud-amd64"}
 DISTRO_TESTS=${DISTRO_TESTS:-}
-DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-1200}
+DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-2400}
 DISTRO_JOBS=${DISTRO_JOBS:-2}
 DISTRO_DEB=${DISTRO_DEB:-}
 cache=$BUILD/distro
