@@ -19,6 +19,21 @@ default deny
 POLICY
 	# The scope is part of what the gate loads into the kernel: a restart, not a reload.
 	systemctl restart execgated.service
+	scope_guard || export SCOPE_LEAKED=1
+}
+
+# A gate that enforces outside its scope leaves nothing able to execute, bats included:
+# then the agent is stopped with shell builtins alone (its links are not pinned, so the
+# gate goes with it) and the tests below fail instead of hanging the guest.
+scope_guard() {
+	local pid i
+	/usr/bin/true && return 0
+	read -r pid </sys/fs/cgroup/system.slice/execgated.service/cgroup.procs || return 1
+	kill -TERM "$pid"
+	for ((i = 0; i < 1000000; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+	done
+	return 1
 }
 
 teardown_file() {
@@ -29,6 +44,15 @@ teardown_file() {
 # Run a command in a new scope unit of eg-test.slice.
 in_slice() {
 	systemd-run --quiet --scope --slice=eg-test.slice --collect -- "$@"
+}
+
+@test "scoped enforce: programs outside the slice still execute after the restart" {
+	if [[ -n ${SCOPE_LEAKED:-} ]]; then
+		echo "with 'scope cgroup /eg-test.slice' in its policy the gate denied execs" \
+			"outside the slice; the agent was stopped to go on"
+		false
+	fi
+	run -0 /usr/bin/true
 }
 
 @test "scoped enforce: the service restarted into the scoped policy" {
