@@ -171,9 +171,11 @@ tests_layer() {
 		if [[ -n $DISTRO_TESTS ]]; then
 			for f in $DISTRO_TESTS; do echo "/opt/execgate-test/tests/$f.bats"; done
 		else
-			# Package removal last: it takes the gate away from the tests after it.
+			# The boot's own records first (the scoped enforcement denies on purpose),
+			# package removal last (it takes the gate away from the tests after it).
+			echo /opt/execgate-test/tests/service.bats
 			for f in opt/execgate-test/tests/*.bats; do
-				[[ $f == */package.bats ]] || echo "/$f"
+				[[ $f == */service.bats || $f == */package.bats ]] || echo "/$f"
 			done
 			echo /opt/execgate-test/tests/package.bats
 		fi >opt/execgate-test/tests.list
