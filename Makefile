@@ -2,9 +2,11 @@
 #
 #   make deps      install the Debian packages the build, tests and demo need (root)
 #   make all       build bpf object, skeleton, execgated, execgate, libraries
-#   make test      deps + all + man-lint + every suite (unit under ASan/UBSan, bats, vm), one summary line
+#   make test      deps + all + man-lint + every suite (unit under ASan/UBSan, bats, vm, distro),
+#                  one summary line
 #   make demo      deps + all + the gate working for real inside the VM
 #   make vm-test   the VM suite alone (both Debian cloud kernels)
+#   make distro-test  the real-system suite alone (the package in Debian 13 and 12 roots)
 #   make bench     benchmarks under tests/bench (ratios, never assertions)
 #   make fuzz      every libFuzzer harness for FUZZ_SECONDS each
 #   make install   PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc UNITDIR=$(PREFIX)/lib/systemd/system
@@ -87,7 +89,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
 	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so $(BUILD)/bin/libeg-greet.so
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
-.PHONY: vmlinux-h deb all deps test unit unit-build demo vm-test bench fuzz install clean format
+.PHONY: vmlinux-h deb all deps test unit unit-build demo vm-test distro-test bench fuzz install clean format
 all: $(BINS) $(HELPER_BINS)
 
 deps:
@@ -209,6 +211,10 @@ test: deps
 
 vm-test: all
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run-suites.sh vm
+
+# Builds `make deb DIST=...` for each release it tests (tests/distro/run.sh).
+distro-test: all
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run-suites.sh distro
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

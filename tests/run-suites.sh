@@ -2,9 +2,9 @@
 # Run test suites, print their TAP as it comes, and end with one line over all of them:
 # "N passed, N failed" (", N skipped" when any).  Exit 1 when anything failed.
 #
-#   tests/run-suites.sh all          unit (from $BUILD/san/unit), bats, vm
+#   tests/run-suites.sh all          unit (from $BUILD/san/unit), bats, vm, distro
 #   tests/run-suites.sh unit DIR     the cmocka binaries in DIR
-#   tests/run-suites.sh bats | vm
+#   tests/run-suites.sh bats | vm | distro
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,19 +41,25 @@ run_vm() {
 	"$top"/tests/vm/run.sh || true
 }
 
+run_distro() {
+	"$top"/tests/distro/run.sh || true
+}
+
 suite=${1:-all}
 {
 	case $suite in
 	unit) run_unit "${2:-$BUILD/san/unit}" ;;
 	bats) run_bats ;;
 	vm) run_vm ;;
+	distro) run_distro ;;
 	all)
 		run_unit "$BUILD/san/unit"
 		run_bats
 		run_vm
+		run_distro
 		;;
 	*)
-		echo "usage: $0 all|unit [DIR]|bats|vm" >&2
+		echo "usage: $0 all|unit [DIR]|bats|vm|distro" >&2
 		exit 2
 		;;
 	esac

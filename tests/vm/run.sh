@@ -7,7 +7,7 @@
 #   tests/vm/run.sh --bench    boot the first kernel and run tests/vm/bench.sh instead
 #
 # Kernels are resolved at run time from Debian's meta packages (their versions move),
-# fetched with `apt-get download` and cached under $BUILD/vm.  The initramfs holds
+# fetched and cached under $BUILD/vm by tests/lib/kernels.sh, which tests/distro shares.  The initramfs holds
 # busybox-static, bash, bats, execgate's binaries and the libraries ldd names.  Each
 # guest writes its TAP to a second serial port, so kernel messages on the console never
 # mix with results; a guest that does not finish within VM_TIMEOUT seconds is killed and
@@ -17,7 +17,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 VM_TIMEOUT=${VM_TIMEOUT:-600}
-VM_KERNELS=${VM_KERNELS:-"linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"}
+# Kernel specs (tests/lib/kernels.sh): this machine's cloud kernel (6.1 on Debian 12), its
+# 6.12, and the newest cloud kernel of trixie-backports.
+VM_KERNELS=${VM_KERNELS:-"linux-image-cloud-amd64 linux-image-6.12-cloud-amd64 trixie-backports/linux-image-cloud-amd64"}
 # Which suites of tests/vm to run (file names without .bats); all of them by default.
 VM_TESTS=${VM_TESTS:-}
 cache=$BUILD/vm
@@ -26,40 +28,11 @@ mode=tests
 [[ ${1:-} == --bench ]] && mode=bench
 
 log() { echo "# vm: $*" >&2; }
-
-# The kernel package a meta package depends on, e.g. linux-image-6.1.0-56-cloud-amd64.
-resolve_kernel() {
-	local meta=$1 pkg
-	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
-	if [[ -z $pkg ]]; then
-		apt-get update -q >/dev/null 2>&1 || true
-		pkg=$(apt-cache depends "$meta" 2>/dev/null |
-			awk '/Depends: linux-image-/ { print $2; exit }')
-	fi
-	[[ -n $pkg ]] || { log "cannot resolve $meta (is the Debian archive reachable?)"; return 1; }
-	echo "$pkg"
-}
-
-# Path of the cached vmlinuz for kernel package PKG, downloading it when needed, with the
-# overlayfs and FUSE modules the overlay and FUSE tests load (the guest has no other
-# modules; 6.12's cloud kernel has FUSE built in, its fs/fuse holds only cuse).  The FUSE
-# directory is the newest thing extracted: a cache without it is fetched again.
-fetch_kernel() {
-	local pkg=$1 dir=$cache/kernels/$1 deb
-	if ! compgen -G "$dir/lib/modules/*/kernel/fs/overlayfs/overlay.ko" >/dev/null ||
-		! compgen -G "$dir/lib/modules/*/kernel/fs/fuse" >/dev/null; then
-		mkdir -p "$dir"
-		(cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) ||
-			{ log "apt-get download $pkg failed"; return 1; }
-		deb=$(compgen -G "$dir/${pkg}_*.deb" | head -n1)
-		dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$dir" --wildcards './boot/vmlinuz-*' \
-			'./lib/modules/*/kernel/fs/overlayfs/overlay.ko*' './lib/modules/*/kernel/fs/fuse'
-		rm -f "$deb"
-		# Newer kernels ship modules xz-compressed; busybox's insmod wants them plain.
-		find "$dir/lib/modules" -name '*.ko.xz' -exec xz -df {} +
-	fi
-	compgen -G "$dir/boot/vmlinuz-*" | head -n1
-}
+EG_KERNEL_CACHE=$cache
+# shellcheck source=tests/lib/kernels.sh
+. "$top/tests/lib/kernels.sh"
+# shellcheck source=tests/lib/pki.sh
+. "$top/tests/lib/pki.sh"
 
 copy_with_libs() {
 	local root=$1 src=$2 dest=${3:-$2} lib
@@ -94,9 +67,12 @@ build_initramfs() {
 		copy_with_libs "$root" "$f" "/opt/execgate/bin/$(basename "$f")"
 	done
 	cp -a "$top/tests/vm" "$root/opt/execgate/tests/vm"
-	"$top/tests/vm/fixtures.sh" "$root" "$(make_pki)" >&2
-	# Each kernel's overlay module, under its own version: one initramfs serves them all.
-	cp -a "$cache"/kernels/*/lib "$root/" 2>/dev/null || true
+	"$top/tests/vm/fixtures.sh" "$root" "$(eg_test_pki "$cache")" >&2
+	# Each kernel's overlay and FUSE modules, under its own version: one initramfs serves
+	# them all.
+	for f in "${kdirs[@]}"; do
+		cp -a "$f/lib" "$root/"
+	done
 	cp "$top/tests/vm/init" "$root/init"
 	chmod +x "$root/init"
 	echo "$mode" >"$root/opt/execgate/mode"
@@ -111,31 +87,6 @@ build_initramfs() {
 	echo "$out"
 }
 
-# The test PKI, made once per day and cached (its CRLs are fresh for 30 days).
-make_pki() {
-	local dir=$cache/pki-$(sha256sum "$top/tests/fixtures/mkpki.sh" | cut -c1-12)-$(date -u +%Y%m%d)
-	if [[ ! -f $dir/root.crt ]]; then
-		rm -rf "$dir.new"
-		"$top/tests/fixtures/mkpki.sh" "$dir.new" >"$cache/pki.log" 2>&1 ||
-			{ cat "$cache/pki.log" >&2; return 1; }
-		mv -T "$dir.new" "$dir"
-	fi
-	echo "$dir"
-}
-
-# KVM only when a probe boot works (on these machines /dev/kvm exists but does not).
-pick_accel() {
-	local kernel=$1
-	if [[ -w /dev/kvm ]] &&
-		timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nographic -no-reboot \
-			-kernel "$kernel" -append "console=ttyS0 panic=-1 quiet" </dev/null 2>/dev/null |
-		grep -q "Kernel panic"; then
-		echo "kvm -cpu host"
-	else
-		echo "tcg,thread=multi -cpu max"
-	fi
-}
-
 boot() {
 	local kernel=$1 initrd=$2 tap=$3 console=$4 accel=$5
 	# shellcheck disable=SC2086 # accel carries the -cpu option too
@@ -146,21 +97,22 @@ boot() {
 }
 
 main() {
-	local meta pkg kernel initrd accel="" tap console version rc attempt
+	local spec pkg kernel kdir initrd accel="" tap console version rc attempt
 	command -v qemu-system-x86_64 >/dev/null || { echo "not ok - vm: qemu-system-x86_64 missing (make deps)"; return 0; }
 	local -a pkgs=() kernels=()
+	kdirs=()
 	mkdir -p "$cache"
-	for meta in $VM_KERNELS; do
-		if ! pkg=$(resolve_kernel "$meta") || ! kernel=$(fetch_kernel "$pkg"); then
-			echo "not ok - vm: kernel $meta unavailable"
+	for spec in $VM_KERNELS; do
+		if ! kdir=$(eg_kernel_fetch "$spec"); then
+			echo "not ok - vm: kernel $spec unavailable"
 			continue
 		fi
-		pkgs+=("$pkg") kernels+=("$kernel")
+		pkgs+=("$(basename "$kdir")") kernels+=("$kdir/vmlinuz") kdirs+=("$kdir")
 	done
 	initrd=$(build_initramfs)
 	for i in "${!pkgs[@]}"; do
 		pkg=${pkgs[$i]} kernel=${kernels[$i]}
-		[[ -n $accel ]] || accel=$(pick_accel "$kernel")
+		[[ -n $accel ]] || accel=$(eg_pick_accel "$kernel")
 		tap=$cache/$pkg.tap
 		console=$cache/$pkg.console
 		for attempt in 1 2; do

@@ -1,0 +1,64 @@
+# Shared helpers of the real-system suite (run inside the guest, as root, by
+# execgate-test.service once multi-user.target is reached).
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+bats_require_minimum_version 1.5.0
+
+TEST_DIR=/opt/execgate-test
+FIXTURES=$TEST_DIR/fixtures
+DECISIONS=/var/log/execgate/decisions.jsonl
+POLICY=/etc/execgate/execgate.policy
+
+# wait_for CMD...: until CMD succeeds, for up to 30 s (by the clock: under emulation one
+# try may take seconds).
+wait_for() {
+	local end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
+# A field of `execgate status --json`, as jq -r prints it (".policy.generation").
+status_field() {
+	execgate status --json | jq -r "$1"
+}
+
+# A copy of the unsigned test program at a path no test used before: a new inode, so the
+# gate decides it afresh and logs it.
+fresh_unsigned() {
+	local path
+	path=$(mktemp -p /var/tmp eg-unsigned.XXXXXX)
+	cp "$FIXTURES/unsigned" "$path"
+	chmod 0755 "$path"
+	echo "$path"
+}
+
+# records [JQ-OPTIONS] FILTER: the decision log's records through a jq filter.  The agent
+# appends as the tests read, so a last line may still be partial: lines that are not JSON
+# (yet) are skipped, as `execgate log` does.
+records() {
+	local filter=${*: -1}
+	jq -R "${@:1:$#-1}" "fromjson? | $filter" "$DECISIONS"
+}
+
+# has_record PATH DECISION: the decision log holds a record of DECISION on PATH.  When it
+# does not, says what the records naming that file are, and the agent's counters.
+has_record() {
+	[[ -n $(records -c --arg p "$1" --arg d "$2" \
+		'select(.file.path == $p and .decision == $d)') ]] && return 0
+	echo "no $2 record for $1 in $DECISIONS; records naming ${1##*/}, then the last ones:"
+	records -c --arg n "${1##*/}" 'select(.file.path | contains($n))'
+	tail -n 3 "$DECISIONS" | jq -cR 'fromjson? | [.decision, .reason, .file.path, .count]'
+	execgate status --json | jq -c '[.decisions, .kernel, .consult]'
+	return 1
+}
+
+# The service's main process, checked to be execgated.
+main_pid() {
+	local pid
+	pid=$(systemctl show -p MainPID --value execgated.service)
+	[[ $pid -gt 0 && $(cat "/proc/$pid/comm") == execgated ]] || return 1
+	echo "$pid"
+}

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# The real-system suite: execgate's Debian package installed by apt into real Debian root
+# file systems, run by systemd as PID 1, tested inside qemu.
+#
+#   tests/distro/run.sh     for each release and kernel: boot, run tests/distro/*.bats
+#                           once multi-user.target is reached, print TAP
+#
+# For each release, mmdebstrap builds a minbase root with systemd and the test tools
+# (plus the package's dependencies, so installing it is a cheap layer), and
+# `apt-get install ./execgate_*.deb` installs the package built for that release
+# (`make deb DIST=RELEASE`, run from here) with its maintainer scripts.
+# The root is packed as an initramfs (/init is systemd); the tests, fixtures and a
+# oneshot unit ordered after multi-user.target are a second, small archive appended to
+# it.  That unit runs bats, writes TAP to the second serial port and powers off.
+#
+# Kernels: each release's own cloud kernel and the newest cloud kernel of
+# trixie-backports, resolved at run time (tests/lib/kernels.sh).
+#
+# Cached under $BUILD/distro: the base root (a tar) keyed by release and package list,
+# the installed root (an initramfs) keyed by that and the .deb's SHA-256.  A second run
+# with the same package only repacks the tests and boots.
+#
+# Variables:
+#   DISTRO_RELEASES  releases to test (default "trixie bookworm")
+#   DISTRO_KERNELS   kernel specs booted for each release; "own" is the release's own
+#                    cloud kernel (default "own trixie-backports/linux-image-cloud-amd64")
+#   DISTRO_TESTS     which files of tests/distro to run (names without .bats; default all)
+#   DISTRO_TIMEOUT   seconds a guest may take before it is killed and counts as a
+#                    failure (default 2400: a loaded 2-core machine takes 25 minutes)
+#   DISTRO_JOBS      guests booted at the same time (default 2)
+#   DISTRO_DEB       one .deb to install in every release, instead of
+#                    $BUILD/deb/RELEASE/execgate_*_amd64.deb
+#   DISTRO_MIRROR    the Debian mirror (default: the one this machine's apt uses)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+DISTRO_RELEASES=${DISTRO_RELEASES:-"trixie bookworm"}
+DISTRO_KERNELS=${DISTRO_KERNELS:-"own trixie-backports/linux-image-cloud-amd64"}
+DISTRO_TESTS=${DISTRO_TESTS:-}
+DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-2400}
+DISTRO_JOBS=${DISTRO_JOBS:-2}
+DISTRO_DEB=${DISTRO_DEB:-}
+cache=$BUILD/distro
+
+log() { echo "# distro: $*" >&2; }
+EG_KERNEL_CACHE=$cache
+# shellcheck source=tests/lib/kernels.sh
+. "$top/tests/lib/kernels.sh"
+# shellcheck source=tests/lib/pki.sh
+. "$top/tests/lib/pki.sh"
+
+# What every test root holds besides Debian's minbase: systemd as init, the test tools.
+ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq"
+
+# The package for RELEASE: `make deb DIST=RELEASE` (which does not build an unchanged tree
+# twice), or DISTRO_DEB.
+find_deb() {
+	local release=$1 deb
+	if [[ -n $DISTRO_DEB ]]; then
+		echo "$DISTRO_DEB"
+		return 0
+	fi
+	log "make deb DIST=$release"
+	make --no-print-directory -C "$top" BUILD="$BUILD" deb DIST="$release" \
+		>"$cache/deb-$release.log" 2>&1 ||
+		{ log "make deb DIST=$release failed:"; tail -n 20 "$cache/deb-$release.log" | sed 's/^/#   /' >&2; return 1; }
+	# shellcheck disable=SC2012 # the newest by time; Debian package file names are plain
+	deb=$(ls -t "$BUILD/deb/$release"/execgate_*_amd64.deb 2>/dev/null | head -n1 || true)
+	[[ -n $deb ]] || { log "make deb DIST=$release made no $BUILD/deb/$release/execgate_*_amd64.deb"; return 1; }
+	echo "$deb"
+}
+
+# The package's dependencies, first alternative of each, without versions: installed in
+# the base root so that installing the package needs nothing from the network.
+deb_depends() {
+	dpkg-deb -f "$1" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' | tr ',' '\n' |
+		sed 's/|.*//; s/(.*)//; s/:any//; s/[[:space:]]//g' | grep -v '^$' | sort -u
+}
+
+# The base root of RELEASE as a tar, built by mmdebstrap when its package list changed.
+base_root() {
+	local release=$1 deb=$2 pkgs key out mirror
+	# shellcheck disable=SC2086 # a list of package names
+	pkgs=$({ printf '%s\n' $ROOT_PKGS; deb_depends "$deb"; } | sort -u | paste -sd, -)
+	key=$(printf 'minbase %s %s\n' "$release" "$pkgs" | sha256sum | cut -c1-16)
+	out=$cache/$release/base-$key.tar
+	if [[ ! -s $out ]]; then
+		mirror=$(eg_mirror) || return 1
+		mkdir -p "$cache/$release"
+		log "building the $release root (mmdebstrap: $pkgs)"
+		# The package lists stay, so the package's layer can resolve against them.
+		mmdebstrap --variant=minbase --mode=root --format=tar --skip=cleanup/apt/lists \
+			--include="$pkgs" "$release" "$out.new" "$mirror" \
+			>"$cache/$release/mmdebstrap.log" 2>&1 ||
+			{ log "mmdebstrap $release failed: $(tail -n 5 "$cache/$release/mmdebstrap.log")"; return 1; }
+		mv "$out.new" "$out"
+		# Older bases of this release are of no more use.
+		find "$cache/$release" -maxdepth 1 -name 'base-*.tar' ! -name "base-$key.tar" -delete
+	fi
+	echo "$out"
+}
+
+# Run a command in ROOT as a chroot with /proc, /sys and /dev, in a mount namespace of its
+# own so nothing stays mounted when it ends.
+in_root() {
+	local root=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare --mount --propagation private -- sh -c '
+		root=$1; shift
+		mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
+			mount --rbind /dev "$root/dev" && exec chroot "$root" "$@"' sh "$root" "$@"
+}
+
+# The root of RELEASE with the package installed by apt, packed as a gzip'd cpio.
+installed_root() {
+	local release=$1 deb=$2 base key out tmp name
+	base=$(base_root "$release" "$deb") || return 1
+	key=$(basename "$base" .tar)-$(sha256sum "$deb" | cut -c1-16)
+	out=$cache/$release/installed-${key#base-}.cpio.gz
+	if [[ ! -s $out ]]; then
+		log "installing $(basename "$deb") into the $release root"
+		tmp=$cache/$release/installed.tmp
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		tar -C "$tmp" --numeric-owner -xpf "$base"
+		name=$(basename "$deb")
+		mkdir -p "$tmp/opt/execgate-test/deb"
+		cp "$deb" "$tmp/opt/execgate-test/deb/$name"
+		cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
+		if ! in_root "$tmp" apt-get install -y -q "/opt/execgate-test/deb/$name" \
+			>"$cache/$release/install.log" 2>&1; then
+			# The base's package lists may have aged past what the mirror still has.
+			in_root "$tmp" apt-get update -q >>"$cache/$release/install.log" 2>&1 || true
+			in_root "$tmp" apt-get install -y -q "/opt/execgate-test/deb/$name" \
+				>>"$cache/$release/install.log" 2>&1 ||
+				{ log "apt-get install $name failed in $release:"; sed 's/^/#   /' "$cache/$release/install.log" >&2; return 1; }
+		fi
+		in_root "$tmp" apt-get clean >/dev/null 2>&1 || true
+		rm -rf "$tmp"/var/lib/apt/lists/* "$tmp/etc/resolv.conf"
+		(cd "$tmp" && find . -xdev | cpio -o -H newc --quiet) | gzip -1 >"$out.new"
+		mv "$out.new" "$out"
+		rm -rf "$tmp"
+		find "$cache/$release" -maxdepth 1 -name 'installed-*.cpio.gz' ! -name "$(basename "$out")" -delete
+	fi
+	echo "$out"
+}
+
+# The second archive: tests, fixtures and the unit that runs them, the same for every
+# release.  Small, so it is made afresh on every run.
+tests_layer() {
+	local out=$cache/tests.cpio.gz st=$cache/tests.tmp pki fx f
+	pki=$(eg_test_pki "$cache") || return 1
+	rm -rf "$st"
+	mkdir -p "$st"
+	chmod 0755 "$st"
+	(
+		umask 022
+		cd "$st"
+		mkdir -p etc/systemd/system/multi-user.target.wants opt/execgate-test/tests \
+			opt/execgate-test/fixtures opt/execgate-test/pki/crl
+		ln -s /lib/systemd/systemd init
+		# Results go to ttyS1; nothing may wait for a login or a first-boot prompt on ttyS0.
+		ln -s /dev/null etc/systemd/system/serial-getty@ttyS0.service
+		ln -s /dev/null etc/systemd/system/systemd-firstboot.service
+		cp "$top/tests/distro/execgate-test.service" etc/systemd/system/
+		ln -s ../execgate-test.service etc/systemd/system/multi-user.target.wants/
+		install -m 0755 "$top/tests/distro/run-tests" opt/execgate-test/run-tests
+		cp "$top"/tests/distro/*.bats "$top/tests/distro/helpers.bash" opt/execgate-test/tests/
+		if [[ -n $DISTRO_TESTS ]]; then
+			for f in $DISTRO_TESTS; do echo "/opt/execgate-test/tests/$f.bats"; done
+		else
+			# The boot's own records first (the scoped enforcement denies on purpose),
+			# package removal last (it takes the gate away from the tests after it).
+			echo /opt/execgate-test/tests/service.bats
+			for f in opt/execgate-test/tests/*.bats; do
+				[[ $f == */service.bats || $f == */package.bats ]] || echo "/$f"
+			done
+			echo /opt/execgate-test/tests/package.bats
+		fi >opt/execgate-test/tests.list
+		cp "$pki/root.crt" "$pki/tsa-root.crt" opt/execgate-test/pki/
+		cp "$pki"/crl/fresh/*.crl opt/execgate-test/pki/crl/
+		# A static program, so the gate's scope holds no unsigned library it would need.
+		fx=opt/execgate-test/fixtures
+		cp "$BUILD/bin/eg-hello-static" "$fx/unsigned"
+		cp "$BUILD/bin/eg-hello-static" "$fx/signed"
+		"$BUILD/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
+			--chain "$pki/inter.crt" "$fx/signed" >/dev/null
+		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
+	) || { log "making the tests' archive failed"; return 1; }
+	rm -rf "$st"
+	echo "$out"
+}
+
+# Boot one guest: KERNEL_DIR's kernel on INITRD; TAP to TAP, console to CONSOLE.
+boot() {
+	local kdir=$1 initrd=$2 tap=$3 console=$4 accel=$5
+	# shellcheck disable=SC2086 # accel carries the -cpu option too
+	timeout --kill-after=10 "$DISTRO_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 2048 \
+		-display none -monitor none -no-reboot -nic none -kernel "$kdir/vmlinuz" \
+		-initrd "$initrd" -serial "file:$console" -serial "file:$tap" \
+		-append "console=ttyS0 rdinit=/init panic=-1 norandmaps loglevel=4" \
+		</dev/null >"$console.qemu" 2>&1
+}
+
+# One release on one kernel, results in $cache/run/NAME.{tap,console,rc}; the emulator
+# now and then crashes a kernel while it boots (before init runs a thing): that boot is
+# tried once more.
+boot_one() {
+	local name=$1 kdir=$2 initrd=$3 accel=$4 run=$cache/run attempt rc
+	for attempt in 1 2; do
+		rm -f "$run/$name.tap" "$run/$name.console"
+		rc=0
+		boot "$kdir" "$initrd" "$run/$name.tap" "$run/$name.console" "$accel" || rc=$?
+		tr -d '\r' <"$run/$name.tap" >"$run/$name.tap.clean" 2>/dev/null || : >"$run/$name.tap.clean"
+		grep -q '^@@EG-KERNEL' "$run/$name.tap.clean" ||
+			! grep -q 'Kernel panic' "$run/$name.console" || ((attempt == 2)) && break
+		mv "$run/$name.console" "$run/$name.console.panic"
+		log "$name panicked before init (console kept in $run/$name.console.panic): booting again"
+	done
+	echo "$rc" >"$run/$name.rc"
+}
+
+# Print the TAP of one boot under its heading.
+report() {
+	local name=$1 release=$2 spec=$3 run=$cache/run version
+	version=$(awk '/^@@EG-KERNEL / { print $2 }' "$run/$name.tap.clean")
+	echo "# ---- $release ${version:-$spec} ----"
+	grep -v '^@@EG-' "$run/$name.tap.clean" || true
+	if ! grep -q '^@@EG-END' "$run/$name.tap.clean"; then
+		echo "not ok - distro: $release on ${version:-$spec} did not finish (exit" \
+			"$(cat "$run/$name.rc"); killed after ${DISTRO_TIMEOUT}s or crashed; console in" \
+			"$run/$name.console)"
+	elif ! grep -q '^1\.\.[0-9]' "$run/$name.tap.clean"; then
+		echo "not ok - distro: bats did not start in $release on ${version:-$spec} (see above)"
+	fi
+}
+
+main() {
+	local release spec deb initrd tests kdir accel="" name i
+	local -a names=() releases=() specs=() kdirs=() initrds=() pids=()
+	for tool in qemu-system-x86_64 mmdebstrap cpio unshare; do
+		command -v "$tool" >/dev/null ||
+			{ echo "not ok - distro: $tool missing (make deps)"; return 0; }
+	done
+	[[ -x $BUILD/bin/execgate && -x $BUILD/bin/eg-hello-static ]] ||
+		{ echo "not ok - distro: $BUILD/bin has no execgate or eg-hello-static (make all)"; return 0; }
+	mkdir -p "$cache/run"
+	tests=$(tests_layer) || { echo "not ok - distro: the tests' archive could not be made"; return 0; }
+	for release in $DISTRO_RELEASES; do
+		if ! deb=$(find_deb "$release") || ! initrd=$(installed_root "$release" "$deb"); then
+			echo "not ok - distro: no $release root with the package installed (see above)"
+			continue
+		fi
+		cat "$initrd" "$tests" >"$cache/run/$release.initrd"
+		for spec in $DISTRO_KERNELS; do
+			[[ $spec == own ]] && spec=$release/linux-image-cloud-amd64
+			if ! kdir=$(eg_kernel_fetch "$spec"); then
+				echo "not ok - distro: kernel $spec for $release unavailable"
+				continue
+			fi
+			names+=("$release-$(basename "$kdir")") releases+=("$release") specs+=("$spec")
+			kdirs+=("$kdir") initrds+=("$cache/run/$release.initrd")
+		done
+	done
+	((${#names[@]})) || return 0
+	accel=$(eg_pick_accel "${kdirs[0]}/vmlinuz")
+	for i in "${!names[@]}"; do
+		while (($(jobs -rp | wc -l) >= DISTRO_JOBS)); do
+			wait -n || true
+		done
+		log "booting ${releases[$i]} on $(cat "${kdirs[$i]}/release") (${accel%% *})"
+		boot_one "${names[$i]}" "${kdirs[$i]}" "${initrds[$i]}" "$accel" &
+		pids[i]=$!
+	done
+	for i in "${!names[@]}"; do
+		wait "${pids[$i]}" 2>/dev/null || true
+		report "${names[$i]}" "${releases[$i]}" "${specs[$i]}"
+	done
+	return 0
+}
+
+main; exit 0

@@ -1,0 +1,18 @@
+# shellcheck shell=bash
+# The test PKI for the VM suites (tests/vm, tests/distro).  Sourced, not run.
+
+# eg_test_pki CACHE: print the directory of the test PKI under CACHE, made by
+# tests/fixtures/mkpki.sh once a day (its CRLs are fresh for 30 days) and whenever that
+# script changes.
+eg_test_pki() {
+	local cache=$1 top dir
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	dir=$cache/pki-$(sha256sum "$top/tests/fixtures/mkpki.sh" | cut -c1-12)-$(date -u +%Y%m%d)
+	if [[ ! -f $dir/root.crt ]]; then
+		rm -rf "$dir.new"
+		"$top/tests/fixtures/mkpki.sh" "$dir.new" >"$cache/pki.log" 2>&1 ||
+			{ cat "$cache/pki.log" >&2; return 1; }
+		mv -T "$dir.new" "$dir"
+	fi
+	echo "$dir"
+}
