@@ -453,6 +453,36 @@ bool eg_decider_log_journal(struct eg_decider *decider)
 	return on;
 }
 
+int eg_decider_adopt_policy_scope(struct eg_decider *decider, char *ret_dir, size_t len,
+				  char *errbuf, size_t errlen)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const struct eg_policy_strings *scopes = &eg_policy_settings(runtime->policy)->scope_cgroups;
+	int err = 0;
+
+	if (decider->config.scope_cgroup || !scopes->n)
+		goto out;
+	/* The kernel side gates one cgroup subtree, named by its directory: a list or a
+	 * pattern would leave the gate wider than the policy says, so it is refused. */
+	if (scopes->n > 1 || strpbrk(scopes->v[0], "*?[")) {
+		snprintf(errbuf, errlen, "scope cgroup: the gate scopes one cgroup subtree, named "
+					 "without wildcards; the policy names %zu: %s%s",
+			 scopes->n, scopes->v[0], scopes->n > 1 ? " ..." : "");
+		err = -EINVAL;
+		goto out;
+	}
+	if ((size_t)snprintf(ret_dir, len, "/sys/fs/cgroup%s", scopes->v[0]) >= len) {
+		snprintf(errbuf, errlen, "scope cgroup %s: name too long", scopes->v[0]);
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	decider->config.scope_cgroup = ret_dir;
+	err = 1;
+out:
+	runtime_put(decider, runtime);
+	return err;
+}
+
 bool eg_decider_self_protection(struct eg_decider *decider)
 {
 	struct runtime *runtime = runtime_get(decider);

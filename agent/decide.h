@@ -87,6 +87,13 @@ void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid);
 json_t *eg_decider_status(struct eg_decider *decider);
 
 enum eg_mode eg_decider_mode(struct eg_decider *decider);
+/* Without --scope-cgroup, the running policy's `scope cgroup DIR` (a path below the cgroup2
+ * root) becomes the scope: written into RET_DIR (LEN bytes, which must outlive the
+ * decider) as /sys/fs/cgroup/DIR.  1 when adopted, 0 when there is none to adopt (or
+ * --scope-cgroup was given), or a negative errno with ERRBUF filled (several, or a
+ * pattern: the gate scopes one subtree).  Read at start; a reload does not move it. */
+int eg_decider_adopt_policy_scope(struct eg_decider *decider, char *ret_dir, size_t len,
+				  char *errbuf, size_t errlen);
 bool eg_decider_self_protection(struct eg_decider *decider);
 bool eg_decider_log_journal(struct eg_decider *decider);
 /* Does every decision of the running policy hold for every process (no rule tests the

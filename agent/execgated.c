@@ -1114,7 +1114,7 @@ int main(int argc, char **argv)
 	struct ring_buffer *events = NULL;
 	struct eg_control *control = NULL;
 	int err, status = EXIT_USAGE, ready_fd = -1;
-	char errbuf[1024] = "";
+	char errbuf[1024] = "", policy_scope[4096];
 
 	if (parse_options(argc, argv, &options))
 		return EXIT_USAGE;
@@ -1187,6 +1187,15 @@ int main(int argc, char **argv)
 		status = EXIT_FAILURE_RUNTIME;
 		goto out;
 	}
+	err = eg_decider_adopt_policy_scope(agent.decider, policy_scope, sizeof(policy_scope),
+					    errbuf, sizeof(errbuf));
+	if (err < 0) {
+		fprintf(stderr, "execgated: %s\n", errbuf);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (err > 0)
+		options.scope_cgroup = policy_scope;
 	sd_notify(0, "STATUS=attaching the gate");
 	err = start_backend(&agent);
 	if (err) {
