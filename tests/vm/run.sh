@@ -16,7 +16,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
-VM_TIMEOUT=${VM_TIMEOUT:-600}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+# Guests booted at the same time.
+VM_JOBS=${VM_JOBS:-2}
 # Kernel specs (tests/lib/kernels.sh): this machine's cloud kernel (6.1 on Debian 12), its
 # 6.12, and the newest cloud kernel of trixie-backports.
 VM_KERNELS=${VM_KERNELS:-"linux-image-cloud-amd64 linux-image-6.12-cloud-amd64 trixie-backports/linux-image-cloud-amd64"}
@@ -96,8 +98,45 @@ boot() {
 		-append "console=ttyS0 quiet panic=-1 norandmaps" </dev/null >>"$console.qemu" 2>&1
 }
 
+# Boot kernel PKG (vmlinuz KERNEL) into $cache/PKG.tap.clean, once more when it panicked
+# before init.
+boot_kernel() {
+	local pkg=$1 kernel=$2 initrd=$3 accel=$4 attempt rc
+	local tap=$cache/$pkg.tap console=$cache/$pkg.console
+	for attempt in 1 2; do
+		rm -f "$tap"
+		log "booting $pkg (${accel%% *})"
+		rc=0
+		boot "$kernel" "$initrd" "$tap" "$console" "$accel" || rc=$?
+		echo "$rc" >"$cache/$pkg.rc"
+		tr -d '\r' <"$tap" >"$tap.clean" 2>/dev/null || : >"$tap.clean"
+		# The emulator now and then crashes a kernel while it boots (an int3 oops in
+		# text patching under multi-threaded TCG), before init runs a thing: no result
+		# of ours, so that boot is tried once more.
+		grep -q '^@@EG-KERNEL' "$tap.clean" || ! grep -q 'Kernel panic' "$console" ||
+			((attempt == 2)) && break
+		mv "$console" "$console.panic"
+		log "$pkg panicked before init (console kept in $console.panic): booting again"
+	done
+}
+
+# Print the TAP of kernel PKG's guest under its heading, and a failure when it did not
+# finish.
+report_kernel() {
+	local pkg=$1 tap=$cache/$1.tap.clean console=$cache/$1.console version
+	version=$(awk '/^@@EG-KERNEL / { print $2 }' "$tap" 2>/dev/null)
+	echo "# ---- kernel ${version:-$pkg} ----"
+	grep -v '^@@EG-' "$tap" 2>/dev/null || true
+	if ! grep -q '^@@EG-END' "$tap" 2>/dev/null; then
+		echo "not ok - vm: guest on $pkg did not finish (exit $(cat "$cache/$pkg.rc" 2>/dev/null);" \
+			"killed after ${VM_TIMEOUT}s or crashed; console in $console)"
+	elif [[ $mode == tests ]] && ! grep -q '^1\.\.[0-9]' "$tap"; then
+		echo "not ok - vm: bats did not start on $pkg (see above)"
+	fi
+}
+
 main() {
-	local spec pkg kernel kdir initrd accel="" tap console version rc attempt
+	local spec kdir initrd accel i
 	command -v qemu-system-x86_64 >/dev/null || { echo "not ok - vm: qemu-system-x86_64 missing (make deps)"; return 0; }
 	local -a pkgs=() kernels=()
 	kdirs=()
@@ -110,35 +149,21 @@ main() {
 		pkgs+=("$(basename "$kdir")") kernels+=("$kdir/vmlinuz") kdirs+=("$kdir")
 	done
 	initrd=$(build_initramfs)
+	accel=$(eg_pick_accel "${kernels[0]}")
+	# The guests boot VM_JOBS at a time (2 cores: two guests keep both busy); each one's
+	# results are printed in kernel order once it is done.
+	local -a pids=()
 	for i in "${!pkgs[@]}"; do
-		pkg=${pkgs[$i]} kernel=${kernels[$i]}
-		[[ -n $accel ]] || accel=$(eg_pick_accel "$kernel")
-		tap=$cache/$pkg.tap
-		console=$cache/$pkg.console
-		for attempt in 1 2; do
-			rm -f "$tap"
-			log "booting $pkg (${accel%% *})"
-			rc=0
-			boot "$kernel" "$initrd" "$tap" "$console" "$accel" || rc=$?
-			tr -d '\r' <"$tap" >"$tap.clean" 2>/dev/null || : >"$tap.clean"
-			# The emulator now and then crashes a kernel while it boots (an int3 oops
-			# in text patching under multi-threaded TCG), before init runs a thing:
-			# no result of ours, so that boot is tried once more.
-			grep -q '^@@EG-KERNEL' "$tap.clean" || ! grep -q 'Kernel panic' "$console" ||
-				((attempt == 2)) && break
-			mv "$console" "$console.panic"
-			log "$pkg panicked before init (console kept in $console.panic): booting again"
+		while (($(jobs -rp | wc -l) >= VM_JOBS)); do
+			wait -n || true
 		done
-		version=$(awk '/^@@EG-KERNEL / { print $2 }' "$tap.clean")
-		echo "# ---- kernel ${version:-$pkg} ----"
-		grep -v '^@@EG-' "$tap.clean" || true
-		if ! grep -q '^@@EG-END' "$tap.clean"; then
-			echo "not ok - vm: guest on $pkg did not finish (exit $rc; killed after" \
-				"${VM_TIMEOUT}s or crashed; console in $console)"
-		elif [[ $mode == tests ]] && ! grep -q '^1\.\.[0-9]' "$tap.clean"; then
-			echo "not ok - vm: bats did not start on $pkg (see above)"
-		fi
+		boot_kernel "${pkgs[$i]}" "${kernels[$i]}" "$initrd" "$accel" &
+		pids+=($!)
 		[[ $mode == tests ]] || break
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || true
+		report_kernel "${pkgs[$i]}"
 	done
 	return 0
 }
