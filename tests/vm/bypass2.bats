@@ -105,7 +105,7 @@ unhold() {
 }
 
 @test "item 11: overlayfs, a lower file changed in place underneath, is decided afresh" {
-	skip "open gap (issue 13 item 11): the verdict on the overlay inode outlives a change of the lower file made beside the overlay; see docs/threat-model-round2-kernel.md"
+	skip "open gap (issue 13 item 11): the verdict on the overlay inode outlives a change of the lower file made beside the overlay; see docs/threat-model.md, "11. Checked in the VM""
 	grep -qw overlay /proc/filesystems ||
 		insmod "/lib/modules/$(uname -r)/kernel/fs/overlayfs/overlay.ko" ||
 		skip "no overlayfs module for $(uname -r)"
