@@ -211,9 +211,9 @@ static void usage(FILE *out)
 		"may be removed).\n"
 		"Exit status: 0 stopped cleanly or verdict stored, 1 runtime failure, 2 usage\n"
 		"error, bad quick-start flags, the chosen backend is unavailable, or a pinned gate\n"
-		"this process may not take over (the message says why), 3 the --policy does not\n"
-		"load and there is no usable last known good copy in the state directory to start\n"
-		"on.\n", METRICS_INTERVAL);
+		"this process may not take over (the message says why);\n"
+		"3 the --policy does not load and there is no usable last known good copy in the\n"
+		"state directory to start on.\n", METRICS_INTERVAL);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
