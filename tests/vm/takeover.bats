@@ -250,12 +250,12 @@ one_set_of_links() {
 	# (freed, with their maps, a moment later).
 	for _ in $(seq 50); do
 		run eg-bpfpoke ids
-		[[ $output =~ progs\ open=[0-9]+\ refused=10\ links\ open=[0-9]+\ refused=10 &&
+		[[ $output =~ progs\ open=[0-9]+\ refused=13\ links\ open=[0-9]+\ refused=13 &&
 			! $output =~ open\ (eg_|execgate_) ]] && break
 		sleep 0.1
 	done
 	refute_output --regexp 'open (eg_|execgate_)'
-	assert_output --regexp 'progs open=[0-9]+ refused=10 links open=[0-9]+ refused=10'
+	assert_output --regexp 'progs open=[0-9]+ refused=13 links open=[0-9]+ refused=13'
 	race_more 3
 	stop_race
 	race_none_ran
