@@ -562,8 +562,16 @@ static void prescan_self(struct agent *agent)
 			continue;
 		if (!eg_decider_decide(agent->decider, fd, 0,
 				       strcmp(path, exe) ? EG_HOOK_MMAP : EG_HOOK_EXEC, &remember)) {
+			struct stat st;
+
 			fprintf(stderr, "execgated: the policy denies the agent's own %s: an agent "
 					"started while none runs would be refused\n", path);
+			/* Left a miss, as before this pre-scan: --on-miss and the consult decide
+			 * its accesses as they decide any file's, rather than a verdict cached
+			 * here for no access. */
+			if (!fstat(fd, &st))
+				eg_bpf_set_verdict(agent->bpf, fd, &st, EG_VERDICT_NONE, EG_REASON_NONE,
+						   0);
 			denied++;
 		}
 		close(fd);
