@@ -12,6 +12,9 @@
 # .deb, .buildinfo, .changes and lintian.txt land in OUTDIR.  An unchanged tree is not
 # built twice: OUTDIR/source.sha256 records what the package there was built from.
 set -euo pipefail
+# The package is built from a copy of the tree by its own make: nothing of a calling
+# make (MAKEFLAGS carries its command-line variables, BUILD among them) may reach it.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES BUILD
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$1

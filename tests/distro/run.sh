@@ -73,7 +73,7 @@ find_deb() {
 	log "make deb${dist:+ DIST=$dist}"
 	make --no-print-directory -C "$top" BUILD="$BUILD" deb DIST="$dist" \
 		>"$cache/deb-$release.log" 2>&1 ||
-		{ log "make deb DIST=$release failed:"; tail -n 20 "$cache/deb-$release.log" | sed 's/^/#   /' >&2; return 1; }
+		{ log "make deb${dist:+ DIST=$dist} failed:"; tail -n 20 "$cache/deb-$release.log" | sed 's/^/#   /' >&2; return 1; }
 	# shellcheck disable=SC2012 # the newest by time; Debian package file names are plain
 	deb=$(ls -t "$BUILD/deb/$dir"/execgate_*_amd64.deb 2>/dev/null | head -n1 || true)
 	[[ -n $deb ]] || { log "make deb made no $BUILD/deb/$dir/execgate_*_amd64.deb"; return 1; }
