@@ -17,6 +17,9 @@ log-json $DECISIONS
 allow outcome valid
 default deny
 POLICY
+	# The gate scopes a cgroup that exists when the agent starts: the slice's directory is
+	# made first (systemd takes it as its own when a unit runs there).
+	mkdir -p /sys/fs/cgroup/eg-test.slice
 	# The scope is part of what the gate loads into the kernel: a restart, not a reload.
 	systemctl restart execgated.service
 	scope_guard || export SCOPE_LEAKED=1
