@@ -113,7 +113,8 @@ log-journal on
 allow outcome valid
 default deny
 POLICY
-	mkdir -p /sys/fs/cgroup/eg-operate.slice
+	# The gate binds the slice's cgroup as it is at start: systemd makes it first.
+	systemd-run --quiet --unit=eg-operate-hold --slice=eg-operate.slice -- sleep infinity
 	run -0 systemctl restart execgated.service
 	local prog sha
 	prog=$(fresh_unsigned)

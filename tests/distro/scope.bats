@@ -17,9 +17,9 @@ log-json $DECISIONS
 allow outcome valid
 default deny
 POLICY
-	# The gate scopes a cgroup that exists when the agent starts: the slice's directory is
-	# made first (systemd takes it as its own when a unit runs there).
-	mkdir -p /sys/fs/cgroup/eg-test.slice
+	# The gate binds the scope's cgroup as it is when the agent starts: systemd makes the
+	# slice first, and a unit kept in it keeps the slice (and its cgroup) alive.
+	systemd-run --quiet --unit=eg-test-hold --slice=eg-test.slice -- sleep infinity
 	# The scope is part of what the gate loads into the kernel: a restart, not a reload.
 	systemctl restart execgated.service
 	scope_guard || export SCOPE_LEAKED=1
@@ -40,6 +40,7 @@ scope_guard() {
 }
 
 teardown_file() {
+	systemctl stop eg-test-hold.service 2>/dev/null || true
 	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
 	systemctl restart execgated.service
 }
