@@ -15,6 +15,7 @@ setup_file() {
 }
 
 teardown_file() {
+	systemctl stop eg-operate-hold.service 2>/dev/null || true
 	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
 	rm -f /etc/systemd/system/execgated.service.d/eg-operate.conf
 	systemctl daemon-reload
