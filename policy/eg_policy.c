@@ -1197,12 +1197,11 @@ static void set_io_error(struct eg_policy_error *err, const char *file, int r, c
 	snprintf(err->message, sizeof(err->message), "%s: %s", what, strerror(-r));
 }
 
-int eg_policy_parse_buffer(const char *name, const char *buf, size_t len,
-			   uint32_t prev_generation, struct eg_policy **ret,
-			   struct eg_policy_error *err)
+/* A parser for a policy of generation PREV_GENERATION + 1, named NAME in errors. */
+static int parser_start(const char *name, uint32_t prev_generation, struct eg_policy_error *err,
+			struct parser **ret)
 {
 	struct parser *p;
-	int r;
 
 	memset(err, 0, sizeof(*err));
 	if (prev_generation == UINT32_MAX) {
@@ -1215,13 +1214,27 @@ int eg_policy_parse_buffer(const char *name, const char *buf, size_t len,
 	p->err = err;
 	p->policy = policy_new(prev_generation);
 	if (!p->policy) {
-		r = -ENOMEM;
-		goto out;
+		set_io_error(err, name, -ENOMEM, "while parsing");
+		free(p);
+		return -ENOMEM;
 	}
+	*ret = p;
+	return 0;
+}
+
+int eg_policy_parse_buffer(const char *name, const char *buf, size_t len,
+			   uint32_t prev_generation, struct eg_policy **ret,
+			   struct eg_policy_error *err)
+{
+	struct parser *p;
+	int r;
+
+	r = parser_start(name, prev_generation, err, &p);
+	if (r)
+		return r;
 	r = parse_text(p, name, name, buf, len);
 	if (!r)
 		r = finalize(p, p->policy->files[0], ret);
-out:
 	if (r == -ENOMEM)
 		set_io_error(err, name, r, "while parsing");
 	eg_policy_free(p->policy);
@@ -1243,20 +1256,9 @@ int eg_policy_parse_canonical(const char *path, const char *buf, size_t len,
 	struct parser *p;
 	int r;
 
-	memset(err, 0, sizeof(*err));
-	if (prev_generation == UINT32_MAX) {
-		set_io_error(err, path, -EOVERFLOW, "policy generation");
-		return -EOVERFLOW;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->err = err;
-	p->policy = policy_new(prev_generation);
-	if (!p->policy) {
-		r = -ENOMEM;
-		goto out;
-	}
+	r = parser_start(path, prev_generation, err, &p);
+	if (r)
+		return r;
 	nul = memchr(piece, '\0', len);
 	r = parse_text(p, path, path, piece, (size_t)((nul ? nul : end) - piece));
 	while (!r && nul) {
@@ -1301,7 +1303,6 @@ int eg_policy_parse_canonical(const char *path, const char *buf, size_t len,
 	}
 	if (!r)
 		r = finalize(p, p->policy->files[0], ret);
-out:
 	if (r == -ENOMEM)
 		set_io_error(err, path, r, "while parsing");
 	free(fpath);
