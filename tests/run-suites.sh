@@ -2,7 +2,8 @@
 # Run test suites, print their TAP as it comes, and end with one line over all of them:
 # "N passed, N failed" (", N skipped" when any).  Exit 1 when anything failed.
 #
-#   tests/run-suites.sh all          unit (from $BUILD/san/unit), bats, vm, distro
+#   tests/run-suites.sh all          unit (from $BUILD/san/unit), bats, then vm and distro
+#                                    side by side (EG_GUEST_JOBS guests at once, default 2)
 #   tests/run-suites.sh unit DIR     the cmocka binaries in DIR
 #   tests/run-suites.sh bats | vm | distro
 set -uo pipefail
@@ -45,6 +46,23 @@ run_distro() {
 	"$top"/tests/distro/run.sh || true
 }
 
+# Both VM suites side by side, sharing EG_GUEST_JOBS guest slots (tests/lib/slots.sh):
+# the real-system suite builds its packages and roots while busybox guests boot.  Its
+# output follows the busybox suite's.
+run_guests() {
+	local slots distro_out i
+	slots=$(mktemp -d)
+	distro_out=$(mktemp)
+	for ((i = 1; i <= ${EG_GUEST_JOBS:-2}; i++)); do
+		: >"$slots/slot.$i"
+	done
+	EG_GUEST_SLOTS=$slots run_distro >"$distro_out" 2>&1 &
+	EG_GUEST_SLOTS=$slots run_vm
+	wait
+	cat "$distro_out"
+	rm -rf "$slots" "$distro_out"
+}
+
 suite=${1:-all}
 {
 	case $suite in
@@ -55,8 +73,7 @@ suite=${1:-all}
 	all)
 		run_unit "$BUILD/san/unit"
 		run_bats
-		run_vm
-		run_distro
+		run_guests
 		;;
 	*)
 		echo "usage: $0 all|unit [DIR]|bats|vm|distro" >&2

@@ -52,6 +52,8 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/kernels.sh"
 # shellcheck source=tests/lib/pki.sh
 . "$top/tests/lib/pki.sh"
+# shellcheck source=tests/lib/slots.sh
+. "$top/tests/lib/slots.sh"
 
 # What every test root holds besides Debian's minbase: systemd as init, the test tools.
 ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq"
@@ -206,7 +208,7 @@ tests_layer() {
 boot() {
 	local kdir=$1 initrd=$2 tap=$3 console=$4 accel=$5
 	# shellcheck disable=SC2086 # accel carries the -cpu option too
-	timeout --kill-after=10 "$DISTRO_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 2048 \
+	eg_with_guest_slot timeout --kill-after=10 "$DISTRO_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 2048 \
 		-display none -monitor none -no-reboot -nic none -kernel "$kdir/vmlinuz" \
 		-initrd "$initrd" -serial "file:$console" -serial "file:$tap" \
 		-append "console=ttyS0 rdinit=/init panic=-1 norandmaps loglevel=4" \

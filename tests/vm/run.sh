@@ -31,6 +31,8 @@ mode=tests
 
 log() { echo "# vm: $*" >&2; }
 EG_KERNEL_CACHE=$cache
+# shellcheck source=tests/lib/slots.sh
+. "$top/tests/lib/slots.sh"
 # shellcheck source=tests/lib/kernels.sh
 . "$top/tests/lib/kernels.sh"
 # shellcheck source=tests/lib/pki.sh
@@ -92,7 +94,7 @@ build_initramfs() {
 boot() {
 	local kernel=$1 initrd=$2 tap=$3 console=$4 accel=$5
 	# shellcheck disable=SC2086 # accel carries the -cpu option too
-	timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 1024 \
+	eg_with_guest_slot timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 1024 \
 		-display none -monitor none -no-reboot -kernel "$kernel" -initrd "$initrd" \
 		-serial "file:$console" -serial "file:$tap" \
 		-append "console=ttyS0 quiet panic=-1 norandmaps" </dev/null >>"$console.qemu" 2>&1
