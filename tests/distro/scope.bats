@@ -4,7 +4,6 @@
 load helpers
 
 setup_file() {
-	skip "open (issues 10 and 11): restarting execgated.service into a scoped enforce policy fails on trixie (the job's control process exits with an error); the scope fix itself (policy 'scope cgroup' was ignored) is in, its real-system test is not green yet"
 	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
 	cat >"$POLICY" <<POLICY
 # The distro suite's scoped enforcement (tests/distro/scope.bats).
