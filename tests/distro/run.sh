@@ -56,7 +56,7 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/slots.sh"
 
 # What every test root holds besides Debian's minbase: systemd as init, the test tools.
-ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq"
+ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq python3"
 
 # The package for RELEASE: `make deb DIST=RELEASE` (which does not build an unchanged tree
 # twice), or DISTRO_DEB.
@@ -158,6 +158,34 @@ installed_root() {
 	echo "$out"
 }
 
+# A CA whose certificate names a CRL distribution point on loopback
+# (http://127.0.0.1:8719/root.crl), with that CRL, for the CRL fetch timer's test: DIR gets
+# root.crt and root.crl.
+crl_dp_fixture() {
+	local dir=$1
+	mkdir -p "$dir/ca"
+	: >"$dir/ca/index.txt"
+	echo 01 >"$dir/ca/crlnumber"
+	cat >"$dir/ca/ca.cnf" <<EOF
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+database = $dir/ca/index.txt
+crlnumber = $dir/ca/crlnumber
+certificate = $dir/root.crt
+private_key = $dir/ca/root.key
+default_md = sha256
+default_crl_days = 30
+EOF
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-keyout "$dir/ca/root.key" -out "$dir/root.crt" -subj "/O=execgate test/CN=dp root" \
+		-addext "basicConstraints=critical,CA:true" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-addext "crlDistributionPoints=URI:http://127.0.0.1:8719/root.crl" 2>/dev/null &&
+		openssl ca -batch -config "$dir/ca/ca.cnf" -gencrl -out "$dir/root.crl" 2>/dev/null &&
+		rm -rf "$dir/ca"
+}
+
 # The second archive: tests, fixtures and the unit that runs them, the same for every
 # release.  Small, so it is made afresh on every run.
 tests_layer() {
@@ -198,6 +226,14 @@ tests_layer() {
 		cp "$BUILD/bin/eg-hello-static" "$fx/signed"
 		"$BUILD/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
 			--chain "$pki/inter.crt" "$fx/signed" >/dev/null
+		crl_dp_fixture "$fx/crl-dp"
+		# promtool checks the metrics file: the host's (a static program from Debian's
+		# prometheus package, which make deps installs) rather than the whole server in
+		# every root.
+		if command -v promtool >/dev/null; then
+			mkdir -p usr/local/bin
+			cp "$(command -v promtool)" usr/local/bin/promtool
+		fi
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
 	) || { log "making the tests' archive failed"; return 1; }
 	rm -rf "$st"

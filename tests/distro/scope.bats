@@ -12,7 +12,7 @@ trust-anchor $TEST_DIR/pki/root.crt
 tsa-anchor $TEST_DIR/pki/tsa-root.crt
 crl-dir $TEST_DIR/pki/crl
 signature-lookup embedded detached
-scope cgroup /eg-test.slice
+scope cgroup /eg.slice/eg-test.slice
 log-json $DECISIONS
 allow outcome valid
 default deny
@@ -48,7 +48,7 @@ teardown_file() {
 # Once the gate leaked and was stopped, no test here can pass for the right reason.
 setup() {
 	if [[ -n ${SCOPE_LEAKED:-} ]]; then
-		echo "with 'scope cgroup /eg-test.slice' in its policy the gate denied execs" \
+		echo "with 'scope cgroup /eg.slice/eg-test.slice' in its policy the gate denied execs" \
 			"outside the slice; the agent was stopped to go on"
 		return 1
 	fi
@@ -79,7 +79,7 @@ in_slice() {
 	wait_for has_record "$prog" deny
 	run -0 records -r --arg p "$prog" \
 		'select(.file.path == $p and .decision == "deny") | .reason + " " + .process.cgroup'
-	assert_line --regexp '^no_signature /eg-test\.slice/'
+	assert_line --regexp '^no_signature /eg\.slice/eg-test\.slice/'
 	rm -f "$prog"
 }
 
