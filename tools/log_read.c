@@ -11,18 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "log.h"
-
-static const char *const decision_names[EG_LOG_DECISIONS] = {
-	[EG_LOG_ALLOW] = "allow",
-	[EG_LOG_DENY] = "deny",
-	[EG_LOG_AUDIT] = "audit",
-};
-
-const char *eg_log_decision_name(enum eg_log_decision d)
-{
-	return (unsigned int)d < EG_LOG_DECISIONS ? decision_names[d] : "unknown";
-}
+#include "log_read.h"
 
 static const char *str_of(json_t *obj, const char *key)
 {
@@ -38,21 +27,11 @@ static int64_t int_of(json_t *obj, const char *key)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
-static bool one_of(const char *s, const char *const *names)
-{
-	for (; s && *names; names++)
-		if (!strcmp(s, *names))
-			return true;
-	return false;
-}
-
 int eg_log_rec_parse_tree(const char *line, size_t len, struct eg_log_rec *rec)
 {
-	static const char *const modes[] = { "enforce", "audit", NULL };
-	static const char *const hooks[] = { "exec", "mmap", "mprotect", "write", NULL };
 	json_t *root, *v, *proc, *file, *sig, *rule, *pol;
 	const char *decision;
-	int i;
+	int d;
 
 	memset(rec, 0, sizeof(*rec));
 	root = json_loadb(line, len, 0, NULL);
@@ -74,15 +53,14 @@ int eg_log_rec_parse_tree(const char *line, size_t len, struct eg_log_rec *rec)
 		memset(rec, 0, sizeof(*rec));
 		return -ENOMSG;
 	}
-	for (i = 0; i < EG_LOG_DECISIONS; i++)
-		if (decision && !strcmp(decision, decision_names[i]))
-			break;
-	if (i == EG_LOG_DECISIONS)
+	d = decision ? eg_decision_from_name(decision) : -EINVAL;
+	if (d < 0)
 		goto bad;
-	rec->decision = i;
+	rec->decision = d;
 	rec->mode = str_of(root, "mode");
 	rec->hook = str_of(root, "hook");
-	if (!one_of(rec->mode, modes) || !one_of(rec->hook, hooks))
+	if (!rec->mode || eg_mode_from_name(rec->mode) < 0 || !rec->hook ||
+	    eg_hook_from_name(rec->hook) < 0)
 		goto bad;
 	v = json_object_get(root, "reason");
 	if (v && !json_is_string(v) && !json_is_null(v))

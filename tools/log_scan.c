@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "log_read.h"
 
 /* Where a value goes: its type and, for strings and integers, its value. */
 enum slot_type {
@@ -573,22 +573,12 @@ static int64_t int_slot(const struct slot *v)
 	return v->type == S_INTEGER ? v->i : -1;
 }
 
-static bool in_list(const char *s, const char *const *names)
-{
-	for (; s && *names; names++)
-		if (!strcmp(s, *names))
-			return true;
-	return false;
-}
-
 int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec)
 {
-	static const char *const modes[] = { "enforce", "audit", NULL };
-	static const char *const hooks[] = { "exec", "mmap", "mprotect", "write", NULL };
 	struct scan s_, *s = &s_;
 	struct table top;
 	char *strs;
-	int i, ret = -EINVAL;
+	int d, ret = -EINVAL;
 
 	memset(rec, 0, sizeof(*rec));
 	strs = malloc(len + 1);
@@ -631,16 +621,15 @@ int eg_log_rec_parse(const char *line, size_t len, struct eg_log_rec *rec)
 		ret = -ENOMSG;
 		goto out;
 	}
-	for (i = 0; i < EG_LOG_DECISIONS; i++)
-		if (s->top[T_DECISION].type == S_STRING &&
-		    !strcmp(s->top[T_DECISION].str, eg_log_decision_name(i)))
-			break;
-	if (i == EG_LOG_DECISIONS)
+	d = s->top[T_DECISION].type == S_STRING ? eg_decision_from_name(s->top[T_DECISION].str)
+						 : -EINVAL;
+	if (d < 0)
 		goto out;
-	rec->decision = i;
+	rec->decision = d;
 	rec->mode = str_slot(&s->top[T_MODE]);
 	rec->hook = str_slot(&s->top[T_HOOK]);
-	if (!in_list(rec->mode, modes) || !in_list(rec->hook, hooks))
+	if (!rec->mode || eg_mode_from_name(rec->mode) < 0 || !rec->hook ||
+	    eg_hook_from_name(rec->hook) < 0)
 		goto out;
 	if (s->top[T_REASON].type != S_ABSENT && s->top[T_REASON].type != S_STRING &&
 	    s->top[T_REASON].type != S_NULL)

@@ -14,7 +14,7 @@ struct counter {
 	char *label;
 	char *fingerprint; /* signers only */
 	int64_t total;
-	int64_t n[EG_LOG_DECISIONS];
+	int64_t n[EG_DECISION_COUNT];
 };
 
 /* Key to counter: an open-addressing hash table (linear probing, at most half full) of
@@ -39,7 +39,7 @@ enum { T_REASON, T_BINARY, T_SIGNER, T_USER, T_HOST, T_COUNT };
 
 struct eg_log_summary {
 	struct tally t[T_COUNT];
-	int64_t records, events, n[EG_LOG_DECISIONS];
+	int64_t records, events, n[EG_DECISION_COUNT];
 	int64_t first_ns, last_ns;
 	bool timeline;
 	struct bin *bins;
@@ -220,7 +220,7 @@ int eg_log_summary_add(void *summary, const struct eg_log_rec *rec)
 	if (!ret)
 		ret = tally_add(&s->t[T_HOST], rec->host ? rec->host : "-",
 				rec->host ? rec->host : "-", NULL, rec, NULL);
-	if (!ret && s->timeline && rec->decision != EG_LOG_ALLOW)
+	if (!ret && s->timeline && rec->decision != EG_DECISION_ALLOW)
 		ret = add_bin(s, rec->time_ns / 3600000000000LL - (rec->time_ns < 0), reason,
 			      rec->count);
 	if (ret)
@@ -265,8 +265,8 @@ static void print_range(const struct eg_log_summary *s, FILE *out)
 	eg_log_time_format(s->first_ns, a, sizeof(a));
 	eg_log_time_format(s->last_ns, b, sizeof(b));
 	fprintf(out, "%lld records, %lld events (deny %lld, audit %lld, allow %lld)",
-		(long long)s->records, (long long)s->events, (long long)s->n[EG_LOG_DENY],
-		(long long)s->n[EG_LOG_AUDIT], (long long)s->n[EG_LOG_ALLOW]);
+		(long long)s->records, (long long)s->events, (long long)s->n[EG_DECISION_DENY],
+		(long long)s->n[EG_DECISION_AUDIT], (long long)s->n[EG_DECISION_ALLOW]);
 	if (s->records)
 		fprintf(out, " from %s to %s", a, b);
 	fputc('\n', out);
@@ -286,8 +286,8 @@ void eg_log_summary_print(const struct eg_log_summary *s, FILE *out, size_t top)
 			"AUDIT", "ALLOW", column_names[order[k]]);
 		for (size_t i = 0; v && i < shown; i++) {
 			fprintf(out, "%10lld %10lld %10lld %10lld  ", (long long)v[i]->total,
-				(long long)v[i]->n[EG_LOG_DENY], (long long)v[i]->n[EG_LOG_AUDIT],
-				(long long)v[i]->n[EG_LOG_ALLOW]);
+				(long long)v[i]->n[EG_DECISION_DENY], (long long)v[i]->n[EG_DECISION_AUDIT],
+				(long long)v[i]->n[EG_DECISION_ALLOW]);
 			eg_log_fputs_safe(out, v[i]->label, 0);
 			if (v[i]->fingerprint)
 				fprintf(out, " [sha256 %.16s]", v[i]->fingerprint);
@@ -310,8 +310,8 @@ int eg_log_summary_print_json(const struct eg_log_summary *s, FILE *out)
 	eg_log_time_format(s->last_ns, b, sizeof(b));
 	root = json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:s?, s:s?}", "records",
 			 (json_int_t)s->records, "events", (json_int_t)s->events, "decisions",
-			 "deny", (json_int_t)s->n[EG_LOG_DENY], "audit",
-			 (json_int_t)s->n[EG_LOG_AUDIT], "allow", (json_int_t)s->n[EG_LOG_ALLOW],
+			 "deny", (json_int_t)s->n[EG_DECISION_DENY], "audit",
+			 (json_int_t)s->n[EG_DECISION_AUDIT], "allow", (json_int_t)s->n[EG_DECISION_ALLOW],
 			 "first", s->records ? a : NULL, "last", s->records ? b : NULL);
 	for (int k = 0; root && !ret && k < T_COUNT; k++) {
 		const struct tally *t = &s->t[k];
@@ -326,9 +326,9 @@ int eg_log_summary_print_json(const struct eg_log_summary *s, FILE *out)
 				rows, json_pack("{s:s, s:s*, s:I, s:I, s:I, s:I}", "key",
 						v[i]->label, "sha256", v[i]->fingerprint, "events",
 						(json_int_t)v[i]->total, "deny",
-						(json_int_t)v[i]->n[EG_LOG_DENY], "audit",
-						(json_int_t)v[i]->n[EG_LOG_AUDIT], "allow",
-						(json_int_t)v[i]->n[EG_LOG_ALLOW]));
+						(json_int_t)v[i]->n[EG_DECISION_DENY], "audit",
+						(json_int_t)v[i]->n[EG_DECISION_AUDIT], "allow",
+						(json_int_t)v[i]->n[EG_DECISION_ALLOW]));
 		json_decref(rows);
 		free(v);
 	}
@@ -385,7 +385,7 @@ static int by_hour(const void *a, const void *b)
 
 static int64_t denials(const struct counter *c)
 {
-	return c->n[EG_LOG_DENY] + c->n[EG_LOG_AUDIT];
+	return c->n[EG_DECISION_DENY] + c->n[EG_DECISION_AUDIT];
 }
 
 static int by_denials(const void *a, const void *b)
@@ -538,8 +538,8 @@ static void write_table(const struct tally *t, FILE *out, size_t top)
 			fputs("</small>", out);
 		}
 		fprintf(out, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
-			(long long)v[i]->total, (long long)v[i]->n[EG_LOG_DENY],
-			(long long)v[i]->n[EG_LOG_AUDIT], (long long)v[i]->n[EG_LOG_ALLOW]);
+			(long long)v[i]->total, (long long)v[i]->n[EG_DECISION_DENY],
+			(long long)v[i]->n[EG_DECISION_AUDIT], (long long)v[i]->n[EG_DECISION_ALLOW]);
 	}
 	fputs("</table>\n", out);
 	if (shown < t->n)

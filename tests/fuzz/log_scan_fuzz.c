@@ -5,12 +5,12 @@
  * gives the same value in every field.  Any difference aborts; so do the sanitizers on
  * any read past the line (the input is copied to a buffer of exactly its size).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log_read.c"
-#include "log_scan.c"
+#include "log_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

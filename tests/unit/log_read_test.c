@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* execgate log's reader: RFC 3339 times, --since/--until arguments, and what makes a log
- * line a record or malformed (docs/log-format.md).  The CLI's sources are not part of
- * libexecgate, so the file under test is compiled in here. */
+/* execgate log's reader (liblogread): RFC 3339 times, --since/--until arguments, and what
+ * makes a log line a record or malformed (docs/log-format.md). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +9,7 @@
 
 #include <cmocka.h>
 
-#include "log_read.c"
-#include "log_scan.c"
+#include "log_read.h"
 
 #define SEC 1000000000LL
 
@@ -110,7 +108,7 @@ static void a_record_and_its_fields(void **state)
 	struct eg_log_rec rec;
 
 	assert_int_equal(parse(line, &rec), 0);
-	assert_int_equal(rec.decision, EG_LOG_DENY);
+	assert_int_equal(rec.decision, EG_DECISION_DENY);
 	assert_string_equal(rec.hook, "mmap");
 	assert_string_equal(rec.reason, "expired");
 	assert_string_equal(rec.path, "/bin/sh");
