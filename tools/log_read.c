@@ -157,15 +157,27 @@ static int date_parse(const char *p, struct tm *tm)
 	return 0;
 }
 
-/* timegm() that refuses dates it had to normalise (Feb 30). */
-static int to_epoch(struct tm *tm, int64_t *ret)
+/* timegm() that refuses what it would have to normalise into another day (Feb 30, or
+ * 23:59:60), for a time of day within 00:00:00 and 23:59:60.  Computed, not called: glibc's
+ * timegm() was a twentieth of reading a log.  The days since the epoch are H. Hinnant's
+ * days_from_civil(), proleptic Gregorian as timegm(); tests/unit/log_read_test.c holds the
+ * two to the same answers. */
+static int to_epoch(const struct tm *tm, int64_t *ret)
 {
-	struct tm want = *tm;
-	time_t t = timegm(tm);
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t y = tm->tm_year + 1900, m = tm->tm_mon + 1, era, yoe, doy, doe;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
-	if (t == (time_t)-1 || tm->tm_mday != want.tm_mday || tm->tm_mon != want.tm_mon)
+	if (tm->tm_mday > mdays[m - 1] + (m == 2 && leap) ||
+	    (tm->tm_hour == 23 && tm->tm_min == 59 && tm->tm_sec == 60))
 		return -EINVAL;
-	*ret = t;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + tm->tm_mday - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*ret = (era * 146097 + doe - 719468) * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 +
+	       tm->tm_sec;
 	return 0;
 }
 

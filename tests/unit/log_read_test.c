@@ -5,7 +5,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -38,6 +40,40 @@ static void times_in_every_documented_form(void **state)
 		assert_int_equal(eg_log_time_parse(good[i].s, &ns), 0);
 		assert_int_equal(ns, good[i].ns);
 	}
+}
+
+/* The reader computes the calendar itself: every day from 1678 to 2261 (what 64-bit
+ * nanoseconds reach), and days 29 to 31 of every month, as glibc's timegm() reckons them,
+ * refused where timegm() would have moved to another day. */
+static void dates_as_timegm_reckons_them(void **state)
+{
+	char buf[40];
+	int64_t ns;
+
+	for (int y = 1678; y <= 2261; y++)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= 31; d++) {
+				struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
+				time_t t = timegm(&tm);
+				bool valid = tm.tm_mday == d && tm.tm_mon == m - 1;
+
+				snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+				assert_int_equal(eg_log_time_arg(buf, 0, &ns), valid ? 0 : -EINVAL);
+				if (valid)
+					assert_int_equal(ns, (int64_t)t * SEC);
+				snprintf(buf, sizeof(buf), "%04d-%02d-%02dT13:37:42.5Z", y, m, d);
+				assert_int_equal(eg_log_time_parse(buf, &ns), valid ? 0 : -EINVAL);
+				if (valid)
+					assert_int_equal(ns, ((int64_t)t + 49062) * SEC + SEC / 2);
+			}
+	/* A leap second: the next minute, unless that is the next day. */
+	assert_int_equal(eg_log_time_parse("2026-11-26T10:59:60Z", &ns), 0);
+	assert_int_equal(ns, 1795690800 * SEC);
+	assert_int_equal(eg_log_time_parse("2026-11-26T23:59:60Z", &ns), -EINVAL);
+	assert_int_equal(eg_log_time_parse("2026-12-31T23:59:60Z", &ns), -EINVAL);
+	/* -1, which timegm() also returns for an error. */
+	assert_int_equal(eg_log_time_parse("1969-12-31T23:59:59Z", &ns), 0);
+	assert_int_equal(ns, -SEC);
 }
 
 static void times_that_are_not_rfc_3339(void **state)
@@ -255,6 +291,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(times_in_every_documented_form),
+		cmocka_unit_test(dates_as_timegm_reckons_them),
 		cmocka_unit_test(times_that_are_not_rfc_3339),
 		cmocka_unit_test(since_and_until_arguments),
 		cmocka_unit_test(a_record_and_its_fields),
