@@ -11,6 +11,7 @@
 
 struct counter {
 	char *key;
+	uint64_t hash; /* of KEY */
 	char *label;
 	char *fingerprint; /* signers only */
 	int64_t total;
@@ -85,22 +86,34 @@ void eg_log_summary_free(struct eg_log_summary *s)
 	free(s);
 }
 
-/* FNV-1a */
+/* Eight bytes at a time, multiplied and folded (FNV-1a, a byte at a time, was a tenth of
+ * a summary's time); the last fold brings the product's high bits to the low ones, which
+ * pick the bucket. */
 static uint64_t hash_of(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	size_t len = strlen(s);
+	uint64_t h = len * k, w;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, len);
+	h = (h ^ w) * k;
+	return h ^ h >> 29;
 }
 
-/* The bucket of KEY in T: the one holding it, or the free one where it would go. */
-static size_t *bucket_of(const struct tally *t, const char *key)
+/* The bucket of KEY (whose hash is HASH) in T: the one holding it, or the free one where
+ * it would go. */
+static size_t *bucket_of(const struct tally *t, const char *key, uint64_t hash)
 {
-	size_t mask = t->n_buckets - 1, i = hash_of(key) & mask;
+	size_t mask = t->n_buckets - 1, i = hash & mask;
 
-	while (t->buckets[i] && strcmp(t->v[t->buckets[i] - 1].key, key))
+	while (t->buckets[i] && (t->v[t->buckets[i] - 1].hash != hash ||
+				 strcmp(t->v[t->buckets[i] - 1].key, key)))
 		i = (i + 1) & mask;
 	return &t->buckets[i];
 }
@@ -117,7 +130,7 @@ static int tally_grow(struct tally *t)
 	if (!bigger.buckets)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++)
-		*bucket_of(&bigger, t->v[i].key) = i + 1;
+		*bucket_of(&bigger, t->v[i].key, t->v[i].hash) = i + 1;
 	free(t->buckets);
 	t->buckets = bigger.buckets;
 	t->n_buckets = bigger.n_buckets;
@@ -128,12 +141,13 @@ static int tally_grow(struct tally *t)
 static int tally_add(struct tally *t, const char *key, const char *label, const char *fp,
 		     const struct eg_log_rec *rec, size_t *ret_i)
 {
+	uint64_t hash = hash_of(key);
 	struct counter *c;
 	size_t i, *b;
 
 	if (tally_grow(t))
 		return -ENOMEM;
-	b = bucket_of(t, key);
+	b = bucket_of(t, key, hash);
 	if (*b) {
 		i = *b - 1;
 	} else {
@@ -150,6 +164,7 @@ static int tally_add(struct tally *t, const char *key, const char *label, const 
 		c = &t->v[i];
 		memset(c, 0, sizeof(*c));
 		c->key = strdup(key);
+		c->hash = hash;
 		c->label = strdup(label);
 		c->fingerprint = fp ? strdup(fp) : NULL;
 		if (!c->key || !c->label || (fp && !c->fingerprint)) {
@@ -191,6 +206,23 @@ static int add_bin(struct eg_log_summary *s, int64_t hour, size_t reason, int64_
 	return 0;
 }
 
+/* UID in decimal into BUF (24 bytes), "-" when absent: snprintf() was a thirtieth of a
+ * summary's time. */
+static void uid_text(int64_t uid, char *buf)
+{
+	char tmp[24], *t = tmp + sizeof(tmp);
+
+	if (uid < 0) {
+		strcpy(buf, "-");
+		return;
+	}
+	*--t = '\0';
+	do
+		*--t = '0' + uid % 10;
+	while (uid /= 10);
+	memcpy(buf, t, tmp + sizeof(tmp) - t);
+}
+
 int eg_log_summary_add(void *summary, const struct eg_log_rec *rec)
 {
 	struct eg_log_summary *s = summary;
@@ -203,10 +235,7 @@ int eg_log_summary_add(void *summary, const struct eg_log_rec *rec)
 		signer_label = rec->subject ? rec->subject : "(no subject)";
 		signer_key = rec->sig_sha256 ? rec->sig_sha256 : signer_label;
 	}
-	if (rec->uid >= 0)
-		snprintf(uid, sizeof(uid), "%lld", (long long)rec->uid);
-	else
-		snprintf(uid, sizeof(uid), "-");
+	uid_text(rec->uid, uid);
 	ret = tally_add(&s->t[T_REASON], rec->reason ? rec->reason : "(allowed)",
 			rec->reason ? rec->reason : "(allowed)", NULL, rec, &reason);
 	if (!ret)
