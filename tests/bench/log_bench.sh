@@ -28,9 +28,9 @@
 # time (SSE2), a member's key matched whole against the expected one, a member's string
 # value read without a call, no division per digit of an integer, the date computed
 # instead of glibc's timegm(), and --summary's tables hashing eight bytes at a time and
-# keeping each key's hash.  What is left is the
-# scan itself (scan_object, scan_value, scan_string: about 45%), the copy out of the page
-# cache (about 5%) and the summary's tables (about 10%).
+# keeping each key's hash.  What is left is the scan itself (scan_object, scan_value,
+# scan_string: about 45%), the copy out of the page cache (about 5%) and the summary's
+# tables (about 10%).
 # The JSON candidates (tests/bench/log_parsers.sh, parse only, 100k lines, CPU time):
 #   jansson's tree 25 MB/s; yajl validating with no callbacks 210 MB/s; simdjson's DOM
 #   (C++) 330-750 MB/s; the scanner filling a whole record 250-320 MB/s.  yyjson is in
