@@ -13,6 +13,7 @@
 #   make deb       the Debian package for this machine's release (DIST=trixie|bookworm:
 #                  built in a clean root made by mmdebstrap)
 #   make format    clang-format every C source in place
+#   make format-check  the same sources checked, nothing changed (fails on a difference)
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -60,7 +61,7 @@ CFLAGS ?= -O2 -g
 # The version is the Debian changelog's: one place to bump it.
 VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 EG_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong \
-	-DEXECGATE_VERSION='"$(VERSION)"' -I$(BUILD) -Ibpf -Iagent -Iagent/lib -Ipolicy -Itools
+	-DEXECGATE_VERSION='"$(VERSION)"' -MMD -MP
 EG_LDFLAGS := $(LDFLAGS)
 ifeq ($(SANITIZE),1)
 EG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -69,19 +70,45 @@ endif
 LIBS := -lcrypto -lelf -ljansson -lz
 
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Ibpf
+
+# The layers, each compiled with the include paths of what it may use, so that an include
+# of anything else fails the build:
+#   bpf/execgate.h  the kernel/user ABI, which every layer may use; userspace sees it
+#                   alone, in $(ABI_DIR), not bpf/ with the BPF program's own headers
+#   bpf/            the ABI and its own headers
+#   agent/lib/      the verification library: the ABI
+#   policy/         the library
+#   agent/          the library and policy, and the BPF skeleton made in $(BUILD)
+#   tools/          the library and policy
+# Tests and fuzz harnesses use the paths of the layer they test (test_inc).
+ABI_DIR := $(BUILD)/abi
+ABI_H := $(ABI_DIR)/execgate.h
+LIB_INC := -I$(ABI_DIR) -Iagent/lib
+POLICY_INC := $(LIB_INC) -Ipolicy
+AGENT_INC := $(POLICY_INC) -Iagent -I$(BUILD)
+TOOLS_INC := $(POLICY_INC) -Itools
+inc_of = $(if $(filter agent/lib/%,$1),$(LIB_INC),$(if $(filter policy/%,$1),$(POLICY_INC),$(if \
+	$(filter agent/%,$1),$(AGENT_INC),$(if $(filter tools/%,$1),$(TOOLS_INC),$(error \
+	$1 is in no layer)))))
+POLICY_TESTS := facts_test policy_test policy_parse_fuzz
+TOOLS_TESTS := log_read_test log_scan_fuzz
+test_inc = $(if $(filter $1,$(POLICY_TESTS)),$(POLICY_INC),$(if $(filter $1,$(TOOLS_TESTS)),$(TOOLS_INC),$(LIB_INC)))
 
 LIB_SRCS := $(sort $(wildcard agent/lib/*.c))
 POLICY_SRCS := $(sort $(wildcard policy/*.c))
 AGENT_SRCS := $(sort $(wildcard agent/*.c))
-TOOL_SRCS := $(sort $(wildcard tools/*.c))
+# The log reader, a library of its own that `execgate log` and the tests link.
+LOGREAD_SRCS := tools/log_read.c tools/log_scan.c
+TOOL_SRCS := $(filter-out $(LOGREAD_SRCS),$(sort $(wildcard tools/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
-HEADERS := $(wildcard bpf/execgate.h agent/*.h agent/lib/*.h policy/*.h tools/*.h)
 
 LIB := $(BUILD)/libexecgate.a
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(POLICY_SRCS))
+LOGREAD := $(BUILD)/liblogread.a
+LOGREAD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LOGREAD_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(AGENT_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TOOL_SRCS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
@@ -89,7 +116,8 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/bin/%,$(HELPER_SRCS)) \
 	$(BUILD)/bin/eg-hello-static $(BUILD)/bin/eg-marker.so $(BUILD)/bin/libeg-greet.so
 BINS := $(BUILD)/bin/execgated $(BUILD)/bin/execgate
 
-.PHONY: vmlinux-h deb all deps test unit unit-build demo vm-test distro-test bench fuzz install clean format
+.PHONY: vmlinux-h deb all deps test unit unit-build demo vm-test distro-test bench fuzz install clean \
+	format format-check
 all: $(BINS) $(HELPER_BINS)
 
 deps:
@@ -116,14 +144,24 @@ $(BUILD)/execgate.skel.h: $(BUILD)/execgate.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # --- userspace ------------------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c $(HEADERS)
+# Each object's headers are the ones the compiler saw (-MMD -MP, in a .d beside it); an
+# object without its .d (built before there were any) is built again.
+$(ABI_H): bpf/execgate.h
+	$(Q)mkdir -p $(@D)
+	$(Q)ln -sf $(abspath $<) $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/obj/%.d | $(ABI_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EG_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(EG_CFLAGS) $(call inc_of,$<) -c $< -o $@
 
-$(AGENT_OBJS): $(BUILD)/execgate.skel.h
+$(AGENT_OBJS): | $(BUILD)/execgate.skel.h
 
 $(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOGREAD): $(LOGREAD_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -132,7 +170,7 @@ $(BUILD)/bin/execgated: $(AGENT_OBJS) $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ -lbpf $(LIBS) -lsystemd -lpthread
 
-$(BUILD)/bin/execgate: $(TOOL_OBJS) $(LIB)
+$(BUILD)/bin/execgate: $(TOOL_OBJS) $(LOGREAD) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EG_LDFLAGS) -o $@ $^ $(LIBS) -larchive -lpthread
@@ -192,10 +230,11 @@ $(BUILD)/bin/eg-hello-static: tests/helpers/eg-hello.c
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -static -o $@ $<
 
 # --- tests ----------------------------------------------------------------------------
-$(BUILD)/unit/%: tests/unit/%.c $(LIB)
+$(UNIT_BINS): $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/unit/%.d $(LOGREAD) $(LIB) | $(ABI_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EG_CFLAGS) $(EG_LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka -lpthread
+	$(Q)$(CC) $(EG_CFLAGS) $(call test_inc,$*) $(EG_LDFLAGS) -o $@ $< $(LOGREAD) $(LIB) $(LIBS) \
+		-lcmocka -lpthread
 
 unit-build: $(UNIT_BINS)
 
@@ -228,17 +267,32 @@ DIST ?=
 deb: deps
 	$(Q)debian/mkdeb.sh $(BUILD)/deb/$(or $(DIST),host) $(DIST)
 
+# The harnesses link the libraries built again with the fuzzer's coverage and sanitizers.
 FUZZ_BUILD := $(BUILD)/fuzz
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-	-Ibpf -Iagent/lib -Ipolicy -Itools
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -MMD -MP
+FUZZ_SANITIZE := address,undefined
+FUZZ_LIB := $(FUZZ_BUILD)/libexecgate.a
+FUZZ_LOGREAD := $(FUZZ_BUILD)/liblogread.a
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRCS) $(POLICY_SRCS) $(HEADERS)
+$(FUZZ_BUILD)/obj/%.o: %.c | $(ABI_H)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) $(call inc_of,$<) \
+		-c $< -o $@
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRCS) $(POLICY_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_LOGREAD): $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LOGREAD_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LOGREAD) $(FUZZ_LIB) | $(ABI_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(POLICY_SRCS) $(LIBS) -lpthread
-
-# The log scanner's harness compiles the CLI's reader in (it is not in libexecgate).
-$(FUZZ_BUILD)/log_scan_fuzz: tools/log_read.c tools/log_scan.c
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZE) $(call test_inc,$*) -o $@ $< \
+		$(FUZZ_LOGREAD) $(FUZZ_LIB) $(LIBS) -lpthread
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)
@@ -277,11 +331,21 @@ install: $(BINS)
 	$(if $(UNITDIR),sed -e 's|/usr/sbin/|$(PREFIX)/sbin/|' -e 's|/usr/bin/|$(PREFIX)/bin/|' \
 		agent/systemd/execgated.service > $(DESTDIR)$(UNITDIR)/execgated.service)
 
+FORMAT_SRCS := $(filter-out bpf/vmlinux.h,$(wildcard bpf/*.c bpf/*.h) \
+	$(wildcard agent/*.c agent/*.h agent/lib/*.c agent/lib/*.h \
+	policy/*.c policy/*.h tools/*.c tools/*.h tests/unit/*.c tests/fuzz/*.c tests/helpers/*.c \
+	tests/helpers/lib/*.c))
 format:
-	clang-format -i $(filter-out bpf/vmlinux.h,$(wildcard bpf/*.c bpf/*.h) \
-		$(wildcard agent/*.c agent/*.h agent/lib/*.c agent/lib/*.h \
-		policy/*.c policy/*.h tools/*.c tools/*.h tests/unit/*.c tests/fuzz/*.c tests/helpers/*.c \
-		tests/helpers/lib/*.c))
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
+	$(Q)echo "clang-format: $(words $(FORMAT_SRCS)) files, no differences"
 
 clean:
 	rm -rf $(BUILD)
+
+# The headers each object, test and harness was built with, as the compiler found them.
+DEPS := $(patsubst %.o,%.d,$(LIB_OBJS) $(LOGREAD_OBJS) $(AGENT_OBJS) $(TOOL_OBJS)) $(UNIT_BINS:=.d)
+$(DEPS):
+include $(wildcard $(DEPS) $(FUZZ_BUILD)/obj/*/*.d $(FUZZ_BUILD)/obj/*/*/*.d $(FUZZ_BINS:=.d))

@@ -4,11 +4,11 @@
 
 #include <jansson.h>
 
-/* The control socket: a Unix stream socket that only root may use (mode 0600 and the
- * peer's credentials checked).  A client sends one line, "status", "reload" or "stop",
- * and reads one JSON object back: the status, or {"ok": bool, "error": string|null}.
- * "stop" is how a protected agent, which refuses signals, is stopped on purpose. */
-#define EG_CONTROL_SOCKET "/run/execgate/control.sock"
+/* The control socket (EG_CONTROL_SOCKET in execgate.h, which `execgate` knows too): a Unix
+ * stream socket that only root may use (mode 0600 and the peer's credentials checked).  A
+ * client sends one line, "status", "reload" or "stop", and reads one JSON object back: the
+ * status, or {"ok": bool, "error": string|null}.  "stop" is how a protected agent, which
+ * refuses signals, is stopped on purpose. */
 
 struct eg_control;
 

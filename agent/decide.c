@@ -588,11 +588,6 @@ static void now_rfc3339(char *ret, size_t len)
 	snprintf(ret, len, "%s.%06ldZ", base, now.tv_nsec / 1000);
 }
 
-static const char *hook_name(enum eg_hook hook)
-{
-	return hook == EG_HOOK_EXEC ? "exec" : hook == EG_HOOK_MMAP ? "mmap" : "mprotect";
-}
-
 static json_t *signature_json(const struct eg_verify_result *res)
 {
 	static const char *const kinds[] = { "none", "embedded", "detached", "catalog" };
@@ -627,7 +622,7 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 		"{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:i, s:i, s:I, s:s, s:o, s:o}, "
 		"s:{s:s, s:s, s:I, s:I, s:o, s:o}, s:o, s:o, s:{s:s, s:I}}",
 		"time", now, "host", decider->host, "decision", decision, "mode",
-		runtime->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook", hook_name(hook), "reason",
+		eg_mode_name(runtime->mode), "hook", eg_hook_name(hook), "reason",
 		reason ? json_string(eg_reason_name(reason)) : json_null(), "count", 1, "process",
 		"pid", (int)pid, "ppid", (int)process->ppid, "uid", (json_int_t)process->uid,
 		"comm", process->comm, "parent_exe", string_or_null(process->parent_exe), "cgroup",
@@ -858,7 +853,7 @@ out:
 	if (decision != EG_DECISION_ALLOW || settings->log_allows || decider->config.log_allows ||
 	    (pd.rule && (pd.rule->present & EG_M_CONTEXT)))
 		eg_log_submit(decider->log,
-			      record(decider, runtime, eg_policy_decision_name(decision), hook,
+			      record(decider, runtime, eg_decision_name(decision), hook,
 				     reason, pid, &process, path, &before, &res, pd.rule));
 	runtime_put(decider, runtime);
 	return decision != EG_DECISION_DENY;
@@ -985,7 +980,7 @@ json_t *eg_decider_counts(struct eg_decider *decider)
 			if (decider->by_reason[d][r])
 				json_object_set_new(reasons, r ? eg_reason_name(r) : "none",
 						    json_integer((json_int_t)decider->by_reason[d][r]));
-		json_object_set_new(counts, eg_policy_decision_name(d), reasons);
+		json_object_set_new(counts, eg_decision_name(d), reasons);
 	}
 	pthread_mutex_unlock(&decider->lock);
 	return counts;

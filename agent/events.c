@@ -12,36 +12,8 @@
 
 #include <jansson.h>
 
-#include "eg_reason.h"
+#include "eg_names.h"
 #include "events.h"
-
-static const char *decision_name(__u8 decision)
-{
-	switch (decision) {
-	case EG_DECISION_ALLOW:
-		return "allow";
-	case EG_DECISION_DENY:
-		return "deny";
-	case EG_DECISION_AUDIT:
-		return "audit";
-	}
-	return "unknown";
-}
-
-static const char *hook_name(__u16 hook)
-{
-	switch (hook) {
-	case EG_HOOK_EXEC:
-		return "exec";
-	case EG_HOOK_MMAP:
-		return "mmap";
-	case EG_HOOK_MPROTECT:
-		return "mprotect";
-	case EG_HOOK_WRITE:
-		return "write";
-	}
-	return "unknown";
-}
 
 /* The event carries CLOCK_BOOTTIME; logs want wall-clock time. */
 static void event_time(__u64 boot_ns, char *ret, size_t len)
@@ -125,9 +97,9 @@ json_t *eg_event_to_record(const struct eg_event *event, const char *host)
 	 * says for what was not looked at. */
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:I, s:I, s:I, s:s, s:n, s:n}, "
 			 "s:{s:s, s:s, s:I, s:I, s:n}, s:n, s:n, s:{s:I}}",
-			 "time", time_text, "host", host, "decision", decision_name(event->decision),
-			 "mode", event->mode == EG_MODE_ENFORCE ? "enforce" : "audit", "hook",
-			 hook_name(event->hook), "reason",
+			 "time", time_text, "host", host, "decision",
+			 eg_decision_name(event->decision), "mode", eg_mode_name(event->mode), "hook",
+			 eg_hook_name(event->hook), "reason",
 			 event->reason ? json_string(eg_reason_name(event->reason)) : json_null(),
 			 "count", 1, "process", "pid", (json_int_t)event->pid, "ppid",
 			 (json_int_t)event->ppid, "uid", (json_int_t)event->uid, "comm", comm,

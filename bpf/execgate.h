@@ -17,6 +17,8 @@
 
 /* Where execgated pins its maps (and, unless told to fail open, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
+/* Where execgated serves `execgate status | reload | stop` (agent/control.h). */
+#define EG_CONTROL_SOCKET "/run/execgate/control.sock"
 
 #define EG_COMM_LEN 16
 #define EG_CGROUP_NAME_LEN 64 /* a unit's name: systemd allows 255, its own units use < 64 */
@@ -38,15 +40,18 @@ enum eg_hook {
 	EG_HOOK_MMAP = 2,
 	EG_HOOK_MPROTECT = 3,
 	EG_HOOK_WRITE = 4, /* a file opened or written for writing (file_open, file_permission) */
+	EG_HOOK_END,       /* one past the last hook */
 };
 
 enum eg_decision {
 	EG_DECISION_ALLOW = 0,
 	EG_DECISION_DENY = 1,
 	EG_DECISION_AUDIT = 2, /* audit mode let through what enforce would deny */
+	EG_DECISION_COUNT,
 };
 
-/* Stable reason codes: logged by name (see eg_reason_name()), never renumbered. */
+/* Stable reason codes: logged by name (see eg_reason_name()), never renumbered.  Every name
+ * the logs use for a mode, hook, decision or reason is in agent/lib/eg_names.c. */
 enum eg_reason {
 	EG_REASON_NONE = 0,
 	EG_REASON_NO_SIGNATURE = 1,

@@ -20,7 +20,7 @@
 
 #include "eg_hex.h"
 #include "eg_policy_internal.h"
-#include "eg_reason.h"
+#include "eg_names.h"
 
 #define MAX_TOKENS 64
 
@@ -477,7 +477,8 @@ static int set_once(struct parser *p, enum once_setting s)
 
 static int parse_setting(struct parser *p, enum setting which)
 {
-	static const char *const mode_words[] = { "audit", "enforce", NULL };
+	const char *const mode_words[] = { eg_mode_name(EG_MODE_AUDIT),
+					   eg_mode_name(EG_MODE_ENFORCE), NULL };
 	static const char *const lookup_words[] = { "embedded", "detached", "catalog", NULL };
 	static const char *const scope_words[] = { "machine", "cgroup", NULL };
 	struct eg_policy_settings *st = &p->policy->settings;
@@ -689,7 +690,9 @@ static struct eg_policy_signer *find_signer(struct eg_policy *policy, const char
 static int parse_matcher_value(struct parser *p, size_t i, const struct matcher_def *m,
 			       struct eg_policy_rule *r)
 {
-	static const char *const hook_words[] = { "exec", "mmap", NULL };
+	/* A rule names the hooks of a file's execution; mprotect counts as mmap. */
+	const char *const hook_words[] = { eg_hook_name(EG_HOOK_EXEC), eg_hook_name(EG_HOOK_MMAP),
+					   NULL };
 	const char *kw = m->name;
 	int ret, w;
 
@@ -1638,19 +1641,6 @@ const char *eg_policy_action_name(enum eg_policy_action action)
 	case EG_ACTION_DENY:
 		return "deny";
 	case EG_ACTION_AUDIT:
-		return "audit";
-	}
-	return "unknown";
-}
-
-const char *eg_policy_decision_name(enum eg_decision decision)
-{
-	switch (decision) {
-	case EG_DECISION_ALLOW:
-		return "allow";
-	case EG_DECISION_DENY:
-		return "deny";
-	case EG_DECISION_AUDIT:
 		return "audit";
 	}
 	return "unknown";

@@ -233,7 +233,6 @@ void eg_policy_evaluate_linear(const struct eg_policy *policy,
 const char *eg_policy_catalog_name(const char *path, char *buf, size_t len);
 
 const char *eg_policy_action_name(enum eg_policy_action action);
-const char *eg_policy_decision_name(enum eg_decision decision);
 
 /* Check that SIG (DER or PEM CMS, detached) signs POLICY's canonical bytes, with a
  * certificate chaining to the anchors in TRUST_PEM that carries the policy-signing EKU

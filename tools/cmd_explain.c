@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "eg_facts.h"
+#include "eg_names.h"
 #include "eg_policy.h"
 #include "eg_verify.h"
 #include "lifecycle.h"
@@ -94,7 +95,7 @@ static int print_json(const char *path, const struct eg_verify_result *res,
 
 	if (!o)
 		return -ENOMEM;
-	json_object_set_new(o, "decision", json_string(eg_policy_decision_name(d->decision)));
+	json_object_set_new(o, "decision", json_string(eg_decision_name(d->decision)));
 	json_object_set_new(o, "action", json_string(eg_policy_action_name(d->action)));
 	/* As in the decision log: no reason exactly when nothing was held against the file. */
 	json_object_set_new(o, "decision_reason", d->reason == EG_REASON_NONE ?
@@ -126,7 +127,7 @@ static void print_text(const char *path, const struct explain *ex, const char *c
 	const struct eg_policy_settings *st = eg_policy_settings(policy);
 	char hex[2 * EG_SHA256_LEN + 1], t1[32], t2[32];
 
-	printf("%s: %s\n", path, eg_policy_decision_name(d->decision));
+	printf("%s: %s\n", path, eg_decision_name(d->decision));
 	if (d->rule)
 		printf("  rule:        %s:%u: %s (rule %u)\n", d->rule->file, d->rule->line,
 		       d->rule->text, d->rule->id);

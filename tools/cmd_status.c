@@ -17,7 +17,6 @@
 #include "execgate.h"
 
 #include "commands.h"
-#include "control.h"
 
 /* Send REQUEST, read the one JSON object the agent answers. */
 static json_t *ask(const char *socket_path, const char *request)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eg_reason.h"
+#include "eg_names.h"
 #include "log.h"
 
 int eg_log_list_add(struct eg_log_list *list, const char *value)
@@ -56,11 +56,12 @@ static int for_each_item(const char *arg, int (*each)(struct eg_log_filter *, co
 
 static int one_decision(struct eg_log_filter *f, const char *item, char *err, size_t len)
 {
-	for (int i = 0; i < EG_LOG_DECISIONS; i++)
-		if (!strcmp(item, eg_log_decision_name(i))) {
-			f->decisions |= 1u << i;
-			return 0;
-		}
+	int d = eg_decision_from_name(item);
+
+	if (d >= 0) {
+		f->decisions |= 1u << d;
+		return 0;
+	}
 	snprintf(err, len, "expected allow, deny or audit, not '%s'", item);
 	return -EINVAL;
 }

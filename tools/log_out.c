@@ -77,7 +77,7 @@ int eg_log_print_table(FILE *out, const struct eg_log_rec *rec)
 		snprintf(signer, sizeof(signer), "(unsigned)");
 	fprintf(out, "%-20s ", when);
 	eg_log_fputs_safe(out, rec->host, 12);
-	fprintf(out, " %-8s %-8s ", eg_log_decision_name(rec->decision), rec->hook);
+	fprintf(out, " %-8s %-8s ", eg_decision_name(rec->decision), rec->hook);
 	eg_log_fputs_safe(out, rec->reason, 20);
 	fprintf(out, " %5lld ", (long long)rec->count);
 	if (rec->uid >= 0)
@@ -180,10 +180,10 @@ int eg_log_print_ocsf(FILE *out, const struct eg_log_rec *rec)
 	static const struct {
 		int severity_id, action_id, disposition_id, status_id;
 		const char *severity, *action, *disposition, *status;
-	} outcome[EG_LOG_DECISIONS] = {
-		[EG_LOG_ALLOW] = { 1, 1, 1, 1, "Informational", "Allowed", "Allowed", "Success" },
-		[EG_LOG_DENY] = { 3, 2, 2, 2, "Medium", "Denied", "Blocked", "Failure" },
-		[EG_LOG_AUDIT] = { 2, 1, 15, 1, "Low", "Allowed", "Detected", "Success" },
+	} outcome[EG_DECISION_COUNT] = {
+		[EG_DECISION_ALLOW] = { 1, 1, 1, 1, "Informational", "Allowed", "Allowed", "Success" },
+		[EG_DECISION_DENY] = { 3, 2, 2, 2, "Medium", "Denied", "Blocked", "Failure" },
+		[EG_DECISION_AUDIT] = { 2, 1, 15, 1, "Low", "Allowed", "Detected", "Success" },
 	};
 	bool launch = !strcmp(rec->hook, "exec");
 	char message[512], uid[24];
@@ -191,8 +191,8 @@ int eg_log_print_ocsf(FILE *out, const struct eg_log_rec *rec)
 	int ret;
 
 	snprintf(message, sizeof(message), "execgate %s %s of %s%s%s",
-		 rec->decision == EG_LOG_DENY    ? "denied"
-		 : rec->decision == EG_LOG_AUDIT ? "audited"
+		 rec->decision == EG_DECISION_DENY    ? "denied"
+		 : rec->decision == EG_DECISION_AUDIT ? "audited"
 						 : "allowed",
 		 rec->hook, rec->path ? rec->path : "(unknown)", rec->reason ? ": " : "",
 		 rec->reason ? rec->reason : "");

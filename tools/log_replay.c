@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "eg_policy.h"
-#include "eg_reason.h"
+#include "eg_names.h"
 #include "log.h"
 
 struct eg_log_replay {
@@ -95,9 +95,8 @@ int eg_log_replay_apply(const struct eg_log_replay *r, struct eg_log_rec *rec)
 	if (!rec->signed_sha256 || !unhex(rec->signed_sha256, f.signed_sha256))
 		memcpy(f.signed_sha256, f.sha256, EG_SHA256_LEN);
 	f.path = rec->path;
-	f.hook = !strcmp(rec->hook, "exec") ? EG_HOOK_EXEC
-		 : !strcmp(rec->hook, "mmap") ? EG_HOOK_MMAP
-					       : EG_HOOK_MPROTECT;
+	/* The reader takes only hooks the table names. */
+	f.hook = eg_hook_from_name(rec->hook);
 	f.uid = rec->uid >= 0 ? (uint32_t)rec->uid : UINT32_MAX;
 	f.cgroup = rec->cgroup;
 	if (!rec->reason || !strcmp(rec->reason, "denied_by_rule"))
@@ -109,11 +108,9 @@ int eg_log_replay_apply(const struct eg_log_replay *r, struct eg_log_rec *rec)
 	eg_policy_evaluate(r->policy, &f, &d);
 
 	rule = d.rule;
-	rec->decision = d.decision == EG_DECISION_DENY    ? EG_LOG_DENY
-			: d.decision == EG_DECISION_AUDIT ? EG_LOG_AUDIT
-							  : EG_LOG_ALLOW;
-	rec->reason = rec->decision == EG_LOG_ALLOW ? NULL : eg_reason_name(d.reason);
-	rec->mode = eg_policy_settings(r->policy)->mode == EG_MODE_ENFORCE ? "enforce" : "audit";
+	rec->decision = d.decision;
+	rec->reason = rec->decision == EG_DECISION_ALLOW ? NULL : eg_reason_name(d.reason);
+	rec->mode = eg_mode_name(eg_policy_settings(r->policy)->mode);
 	rec->has_rule = rule != NULL;
 	rec->rule_id = rule ? (int64_t)rule->id : -1;
 	rec->rule_file = rule ? rule->file : NULL;
@@ -122,7 +119,7 @@ int eg_log_replay_apply(const struct eg_log_replay *r, struct eg_log_rec *rec)
 	rec->policy_generation = eg_policy_generation(r->policy);
 	/* The JSON follows, for --json and --format ocsf. */
 	if (json_object_set_new(root, "decision",
-				json_string(eg_log_decision_name(rec->decision))) ||
+				json_string(eg_decision_name(rec->decision))) ||
 	    json_object_set_new(root, "mode", json_string(rec->mode)) ||
 	    json_object_set_new(root, "reason", rec->reason ? json_string(rec->reason)
 							    : json_null()) ||

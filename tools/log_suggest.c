@@ -197,7 +197,7 @@ int eg_log_suggest_add(void *suggest, const struct eg_log_rec *rec)
 	bool refused = false;
 	int ret;
 
-	if (rec->decision != EG_LOG_AUDIT)
+	if (rec->decision != EG_DECISION_AUDIT)
 		return 0;
 	if (!s->records || rec->time_ns < s->first_ns)
 		s->first_ns = rec->time_ns;

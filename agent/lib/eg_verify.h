@@ -64,7 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "eg_reason.h"
+#include "eg_names.h"
 
 #define EG_SHA256_LEN 32
 #define EG_NAME_MAX 512	  /* subject/issuer strings (RFC 2253), truncated to fit */

@@ -17,6 +17,20 @@
 #   --summary, one-pass scanner (after)        3.87 s CPU   258,000 lines/s   205 MB/s
 #   the filters (--json --decision/--reason/--signer/--path/--uid/--since), after:
 #                                            2.9-3.5 s CPU  290,000-340,000 lines/s
+# Measured 2026-12-03, same machine and file (load 7-9 from other work, so again CPU
+# time, wall 3-12 s; base and after in two runs of ROUNDS=3):
+#                                  before (the code of 12-02)  after
+#   wc -l                              0.18 s CPU           0.14 s CPU
+#   --summary                          2.94 s  270 MB/s     1.52 s  522 MB/s
+#   the filters (as above)          2.23-2.41 s 330-356    1.26-1.42 s 558-631 MB/s
+#   --suggest-policy                   2.77 s  287 MB/s     1.73 s  458 MB/s
+# What changed (perf record over --summary): the end of a string found sixteen bytes at a
+# time (SSE2), a member's key matched whole against the expected one, a member's string
+# value read without a call, no division per digit of an integer, the date computed
+# instead of glibc's timegm(), and --summary's tables hashing eight bytes at a time and
+# keeping each key's hash.  What is left is the scan itself (scan_object, scan_value,
+# scan_string: about 45%), the copy out of the page cache (about 5%) and the summary's
+# tables (about 10%).
 # The JSON candidates (tests/bench/log_parsers.sh, parse only, 100k lines, CPU time):
 #   jansson's tree 25 MB/s; yajl validating with no callbacks 210 MB/s; simdjson's DOM
 #   (C++) 330-750 MB/s; the scanner filling a whole record 250-320 MB/s.  yyjson is in

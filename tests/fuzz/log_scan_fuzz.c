@@ -5,12 +5,12 @@
  * gives the same value in every field.  Any difference aborts; so do the sanitizers on
  * any read past the line (the input is copied to a buffer of exactly its size).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log_read.c"
-#include "log_scan.c"
+#include "log_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,12 +26,12 @@ static void same_rec(const struct eg_log_rec *a, const struct eg_log_rec *b)
 				   a->parent_exe, a->cgroup, a->path, a->dev, a->sha256,
 				   a->sig_kind, a->subject, a->issuer, a->serial, a->sig_sha256,
 				   a->not_after, a->timestamp, a->tsa, a->rule_file,
-				   a->policy_sha256 };
+				   a->policy_sha256, a->signed_sha256 };
 	const char *const sb[] = { b->time, b->host, b->mode, b->hook, b->reason, b->comm,
 				   b->parent_exe, b->cgroup, b->path, b->dev, b->sha256,
 				   b->sig_kind, b->subject, b->issuer, b->serial, b->sig_sha256,
 				   b->not_after, b->timestamp, b->tsa, b->rule_file,
-				   b->policy_sha256 };
+				   b->policy_sha256, b->signed_sha256 };
 	const int64_t ia[] = { a->time_ns, a->decision, a->count, a->pid, a->ppid, a->uid,
 			       a->ino, a->size, a->has_sig, a->has_rule, a->rule_id,
 			       a->rule_line, a->policy_generation, (int64_t)a->line_len };

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* execgate log's reader: RFC 3339 times, --since/--until arguments, and what makes a log
- * line a record or malformed (docs/log-format.md).  The CLI's sources are not part of
- * libexecgate, so the file under test is compiled in here. */
+/* execgate log's reader (liblogread): RFC 3339 times, --since/--until arguments, and what
+ * makes a log line a record or malformed (docs/log-format.md). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
-#include "log_read.c"
-#include "log_scan.c"
+#include "log_read.h"
 
 #define SEC 1000000000LL
 
@@ -40,6 +40,40 @@ static void times_in_every_documented_form(void **state)
 		assert_int_equal(eg_log_time_parse(good[i].s, &ns), 0);
 		assert_int_equal(ns, good[i].ns);
 	}
+}
+
+/* The reader computes the calendar itself: every day from 1678 to 2261 (what 64-bit
+ * nanoseconds reach), and days 29 to 31 of every month, as glibc's timegm() reckons them,
+ * refused where timegm() would have moved to another day. */
+static void dates_as_timegm_reckons_them(void **state)
+{
+	char buf[40];
+	int64_t ns;
+
+	for (int y = 1678; y <= 2261; y++)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= 31; d++) {
+				struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
+				time_t t = timegm(&tm);
+				bool valid = tm.tm_mday == d && tm.tm_mon == m - 1;
+
+				snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+				assert_int_equal(eg_log_time_arg(buf, 0, &ns), valid ? 0 : -EINVAL);
+				if (valid)
+					assert_int_equal(ns, (int64_t)t * SEC);
+				snprintf(buf, sizeof(buf), "%04d-%02d-%02dT13:37:42.5Z", y, m, d);
+				assert_int_equal(eg_log_time_parse(buf, &ns), valid ? 0 : -EINVAL);
+				if (valid)
+					assert_int_equal(ns, ((int64_t)t + 49062) * SEC + SEC / 2);
+			}
+	/* A leap second: the next minute, unless that is the next day. */
+	assert_int_equal(eg_log_time_parse("2026-11-26T10:59:60Z", &ns), 0);
+	assert_int_equal(ns, 1795690800 * SEC);
+	assert_int_equal(eg_log_time_parse("2026-11-26T23:59:60Z", &ns), -EINVAL);
+	assert_int_equal(eg_log_time_parse("2026-12-31T23:59:60Z", &ns), -EINVAL);
+	/* -1, which timegm() also returns for an error. */
+	assert_int_equal(eg_log_time_parse("1969-12-31T23:59:59Z", &ns), 0);
+	assert_int_equal(ns, -SEC);
 }
 
 static void times_that_are_not_rfc_3339(void **state)
@@ -110,7 +144,7 @@ static void a_record_and_its_fields(void **state)
 	struct eg_log_rec rec;
 
 	assert_int_equal(parse(line, &rec), 0);
-	assert_int_equal(rec.decision, EG_LOG_DENY);
+	assert_int_equal(rec.decision, EG_DECISION_DENY);
 	assert_string_equal(rec.hook, "mmap");
 	assert_string_equal(rec.reason, "expired");
 	assert_string_equal(rec.path, "/bin/sh");
@@ -168,15 +202,103 @@ static void counts_must_be_positive_integers(void **state)
 	}
 }
 
+/* The scanner and jansson's tree agree on what fits in 64 bits, and both read the digest
+ * that was signed (the scanner once left it out). */
+static void both_readings_agree_on_integers_and_signed_digests(void **state)
+{
+	static const struct {
+		const char *pid;
+		int ret;
+		int64_t value;
+	} pids[] = {
+		{ "9223372036854775807", 0, INT64_MAX },
+		{ "-9223372036854775808", 0, INT64_MIN },
+		{ "1234567890123456789", 0, 1234567890123456789LL },
+		{ "9223372036854775808", -EINVAL, 0 },
+		{ "-9223372036854775809", -EINVAL, 0 },
+		{ "9999999999999999999", -EINVAL, 0 },
+		{ "18446744073709551616", -EINVAL, 0 },  /* 2^64: wraps to 0 unless caught */
+		{ "36893488147419103232", -EINVAL, 0 },  /* 2^65 */
+		{ "1e400", -EINVAL, 0 },
+		{ "1e300", 0, -1 },                      /* a real: no pid */
+	};
+	struct eg_log_rec fast, tree;
+	char line[1024];
+
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		snprintf(line, sizeof(line),
+			 REC_HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"hook\":\"exec\","
+				  "\"reason\":\"expired\",\"count\":1,\"process\":{\"pid\":%s,%s",
+			 pids[i].pid, strstr(REC_BODY, "\"ppid\""));
+		assert_int_equal(parse(line, &fast), pids[i].ret);
+		assert_int_equal(eg_log_rec_parse_tree(line, strlen(line), &tree), pids[i].ret);
+		if (pids[i].ret)
+			continue;
+		assert_int_equal(fast.pid, pids[i].value);
+		assert_int_equal(tree.pid, pids[i].value);
+		eg_log_rec_release(&fast);
+		eg_log_rec_release(&tree);
+	}
+
+	snprintf(line, sizeof(line), "%s",
+		 REC_HEAD "\"decision\":\"allow\",\"mode\":\"audit\",\"hook\":\"exec\","
+			  "\"reason\":null,\"count\":1,\"process\":{\"pid\":1},\"file\":{"
+			  "\"path\":\"/bin/sh\",\"sha256\":null,\"signed_sha256\":\"ab\"},"
+			  "\"signature\":null,\"rule\":null,\"policy\":{\"generation\":1}}");
+	assert_int_equal(parse(line, &fast), 0);
+	assert_int_equal(eg_log_rec_parse_tree(line, strlen(line), &tree), 0);
+	assert_string_equal(fast.signed_sha256, "ab");
+	assert_string_equal(tree.signed_sha256, "ab");
+	eg_log_rec_release(&fast);
+	eg_log_rec_release(&tree);
+}
+
+/* jansson loses a NUL byte just after a number or a word (true, false, null) and refuses
+ * one anywhere else; the scanner must accept and refuse the same lines. */
+static void a_nul_after_a_number_or_word_as_jansson_reads_it(void **state)
+{
+#define NUL_LINE(count, reason)                                                           \
+	{ REC_HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"hook\":\"exec\","          \
+		   "\"reason\":" reason ",\"count\":" count ",\"process\":{},\"file\":{},"     \
+		   "\"signature\":null,\"rule\":null,\"policy\":{}}",                         \
+	  sizeof(REC_HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"hook\":\"exec\","   \
+			  "\"reason\":" reason ",\"count\":" count ",\"process\":{},"        \
+			  "\"file\":{},\"signature\":null,\"rule\":null,\"policy\":{}}") -     \
+		  1 }
+	static const struct {
+		const char *line;
+		size_t len;
+	} good[] = { NUL_LINE("1\0", "null"), NUL_LINE("1", "null\0"), NUL_LINE("2\0 ", "null") },
+	  bad[] = { NUL_LINE("1\0\0", "null"), NUL_LINE("1 \0", "null"), NUL_LINE("1", "\"x\"\0"),
+		    NUL_LINE("1", "null\0x") };
+#undef NUL_LINE
+	struct eg_log_rec fast, tree;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(eg_log_rec_parse(good[i].line, good[i].len, &fast), 0);
+		assert_int_equal(eg_log_rec_parse_tree(good[i].line, good[i].len, &tree), 0);
+		assert_int_equal(fast.count, tree.count);
+		eg_log_rec_release(&fast);
+		eg_log_rec_release(&tree);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(eg_log_rec_parse(bad[i].line, bad[i].len, &fast), -EINVAL);
+		assert_int_equal(eg_log_rec_parse_tree(bad[i].line, bad[i].len, &tree), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(times_in_every_documented_form),
+		cmocka_unit_test(dates_as_timegm_reckons_them),
 		cmocka_unit_test(times_that_are_not_rfc_3339),
 		cmocka_unit_test(since_and_until_arguments),
 		cmocka_unit_test(a_record_and_its_fields),
 		cmocka_unit_test(malformed_records),
 		cmocka_unit_test(counts_must_be_positive_integers),
+		cmocka_unit_test(both_readings_agree_on_integers_and_signed_digests),
+		cmocka_unit_test(a_nul_after_a_number_or_word_as_jansson_reads_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,8 +11,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "log_read.c"
-#include "log_scan.c"
+#include "log_read.h"
 
 double simdjson_pass(const char *buf, size_t len, size_t *ok);
 
