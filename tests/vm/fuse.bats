@@ -113,3 +113,29 @@ allows() {
 	run allows "$file"
 	assert_output 1
 }
+
+@test "FUSE: an allowed exec leaves no verdict behind for a later executable mapping (issue 13 item 6)" {
+	cp "$FX/signed" "$FX/signed.sig" "$BACK/"
+	alt "$BACK/signed"
+	serve
+	start_gate enforce
+	run -0 gated eg-exec "$MNT/signed"
+	assert_output --partial "hello from"
+	# The server serves other bytes under the same times and size; no exec opens the file,
+	# so the agent is not asked: only the kernel's verdict could let these mappings through.
+	touch "$BACK/.swap"
+	run -0 cmp "$BACK/signed.alt" "$MNT/signed"
+	run -1 gated eg-map exec "$MNT/signed"
+	assert_output --partial "refused: EPERM (mmap)"
+	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"unverified"'
+	# ld.so opens and maps the program itself: it reports the refused mapping with 127.
+	run -127 gated "$(echo /lib64/ld-linux-x86-64.so.2)" "$MNT/signed"
+	refute_output --partial "HELLO from"
+	# An exec is verified again and maps its own program: the signed bytes still run.
+	rm "$BACK/.swap"
+	run -0 gated eg-exec "$MNT/signed"
+	assert_output --partial "hello from"
+	# Even the bytes the verdict was made for: the allow served that exec, nothing after.
+	run -1 gated eg-map exec "$MNT/signed"
+	assert_output --partial "refused: EPERM (mmap)"
+}
