@@ -133,7 +133,7 @@ allows() {
 	assert_output --partial "refused: EPERM (mmap)"
 	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"unverified"'
 	# ld.so opens and maps the program itself: it reports the refused mapping with 127.
-	run -127 gated "$(echo /lib64/ld-linux-x86-64.so.2)" "$MNT/signed"
+	run -127 gated /lib64/ld-linux-x86-64.so.2 "$MNT/signed"
 	refute_output --partial "HELLO from"
 	# An exec is verified again and maps its own program: the signed bytes still run.
 	rm "$BACK/.swap"
