@@ -696,7 +696,8 @@ void eg_decider_fd_path(int fd, char *ret, size_t len)
 
 /* A FUSE server decides what every read returns, and can change a file's bytes without
  * changing its times: an allow there is never remembered, so each exec is verified again
- * (the kernel's verdict is rewritten each time and serves that exec and its mappings). */
+ * (the kernel's verdict is rewritten each time and serves that exec alone: its exec check
+ * takes it, and no other mapping of a FUSE file finds one). */
 bool eg_decider_on_fuse(int fd)
 {
 	struct statfs fs;

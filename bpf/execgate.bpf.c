@@ -8,7 +8,8 @@
  *                            this policy generation, allow or deny, report the decision.
  *   lsm/mmap_file            an executable mapping of a file (shared libraries, the
  *                            program and interpreter mapped by exec, `ld.so ./prog`):
- *                            the same decision; and, whatever the verdict, no executable
+ *                            the same decision (on FUSE a verdict serves its exec alone:
+ *                            held_verdict()); and, whatever the verdict, no executable
  *                            mapping of a file that has writers, nor a private mapping
  *                            that is writable and executable at once.
  *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, and
@@ -66,6 +67,7 @@
 #define MAY_WRITE 0x02
 #define FMODE_WRITE 0x2
 #define PROC_SUPER_MAGIC 0x9fa0
+#define FUSE_SUPER_MAGIC 0x65735546
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -226,10 +228,27 @@ static __always_inline struct eg_config *gating(void)
 	return config;
 }
 
+static __always_inline bool on_fuse(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_sb, s_magic) == FUSE_SUPER_MAGIC;
+}
+
+/* The verdict that may serve this access to INODE.  On FUSE the server decides what every
+ * read returns and can serve other bytes under unchanged times and size: the agent verifies
+ * every exec there again, and the verdict it leaves serves that one exec alone (bprm_check
+ * takes it, and the exec's mappings of its program are that exec's: exec_own_mapping()).
+ * Any other access to a FUSE file finds none: a miss. */
+static __always_inline struct eg_verdict_rec *held_verdict(struct inode *inode, __u16 hook)
+{
+	if (hook != EG_HOOK_EXEC && on_fuse(inode))
+		return NULL;
+	return bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
+}
+
 static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
 				  __u16 forced_reason)
 {
-	struct eg_verdict_rec *rec = bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
+	struct eg_verdict_rec *rec = held_verdict(inode, hook);
 	struct eg_config *config = gating();
 	__u8 verdict = EG_VERDICT_NONE;
 	__u16 reason = EG_REASON_NONE;
@@ -274,9 +293,28 @@ static __always_inline int decide(struct inode *inode, __u16 hook, const char *f
 SEC("lsm/bprm_check_security")
 int BPF_PROG(execgate_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
+	struct inode *inode = bprm->file->f_inode;
+	int err;
+
 	if (ret)
 		return ret;
-	return decide(bprm->file->f_inode, EG_HOOK_EXEC, bprm->filename, EG_REASON_NONE);
+	err = decide(inode, EG_HOOK_EXEC, bprm->filename, EG_REASON_NONE);
+	/* Taken by this exec: the next one on FUSE is verified again (held_verdict()). */
+	if (on_fuse(inode))
+		bpf_inode_storage_delete(&eg_verdicts, inode);
+	return err;
+}
+
+/* The binary loader mapping the program of the exec under way on FUSE, whose verdict
+ * bprm_check took: by then the program's file is the address space's exe_file
+ * (begin_new_exec), the very struct file bprm_check decided, which no descriptor refers to
+ * (prctl(PR_SET_MM_MAP) aside: docs/threat-model.md, item 6).  A later exec, or
+ * /proc/self/exe opened again, is another struct file. */
+static __always_inline bool exec_own_mapping(struct file *file)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return on_fuse(file->f_inode) && BPF_CORE_READ(task, mm, exe_file) == file;
 }
 
 /* The mapped file's name, its last path component: bpf_d_path() is not allowed in these
@@ -383,7 +421,10 @@ int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsig
 	if (BPF_CORE_READ(inode, i_writecount.counter) > 0 ||
 	    ((flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)))
 		forced = EG_REASON_WRITABLE_MAPPING;
-	err = decide(inode, EG_HOOK_MMAP, mapped_name(file), forced);
+	if (!forced && exec_own_mapping(file))
+		err = 0;
+	else
+		err = decide(inode, EG_HOOK_MMAP, mapped_name(file), forced);
 	/* Flagged for every gated process the mapping was let through for (audit mode too),
 	 * so that its writers are decided from now on. */
 	if (!err && gating()) {

@@ -7,7 +7,9 @@
  * without changing its times or size.  While BACKING/.swap exists, each open of NAME for
  * which BACKING/NAME.alt exists reads NAME.alt's bytes, and getattr still reports NAME's
  * stat.  Files are opened without keep_cache, so the kernel drops its cached pages on every
- * open and each open reads what the server serves now. */
+ * open and each open reads what the server serves now.  While BACKING/.stall exists, every
+ * read waits until it is removed: a file whose verification cannot finish until the test
+ * lets it (libfuse serves each request on a thread of its own, so nothing else waits). */
 #define FUSE_USE_VERSION 31
 #include <dirent.h>
 #include <errno.h>
@@ -78,8 +80,11 @@ static int eg_open(const char *path, struct fuse_file_info *fi)
 static int eg_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
-	ssize_t n = pread((int)fi->fh, buf, size, offset);
+	ssize_t n;
 
+	while (faccessat(backing(), ".stall", F_OK, 0) == 0)
+		usleep(10000);
+	n = pread((int)fi->fh, buf, size, offset);
 	return n < 0 ? -errno : (int)n;
 }
 

@@ -21,16 +21,12 @@ teardown() {
 	local f fd
 	# Release anything a worker of the unfixed agent may still be blocked on: an open of
 	# a FIFO for reading returns once some process opens it for writing (and a FIFO no
-	# longer there cannot block the next one), a sparse file being hashed ends once it is
-	# truncated.
+	# longer there cannot block the next one).
 	for f in "$WORLD"/*/*.sig; do
 		[[ -p $f ]] || continue
 		exec {fd}<>"$f"
 		rm -f "$f"
 		exec {fd}>&-
-	done
-	for f in "$WORLD"/slow*/prog; do
-		[[ -f $f ]] && truncate -s 0 "$f"
 	done
 	# The descriptor limit test lifts the agent's limit when its helper's input ends.
 	if [[ -n ${LIMIT_IN:-} ]]; then
@@ -226,26 +222,4 @@ deny_policy() {
 	assert_output --partial "EPERM"
 	# Root's own /opt/trusted/tool is what the rule is about: it runs.
 	run -0 gated /opt/trusted/tool
-}
-
-# --- item 9, last: a worker stays busy with a 64 GiB file until the teardown truncates it
-
-@test "9: one user's slow files do not starve another user's verifications" {
-	skip "unproven: under load this test did not finish in the VM on 6.1 or 6.12; it must be shown to end before it runs in CI"
-	start_gate enforce --workers 2 --timeout-ms 3000
-	local i prog pids=()
-	# Sparse files of 64 GiB: each takes a worker minutes to hash, and anyone can make
-	# them.
-	for i in 1 2 3 4; do
-		prog=$(own_copy "slow$i" unsigned)
-		truncate -s 64G "$prog"
-		timeout 60 bash -c 'echo $$ > '"$SCOPE"'/cgroup.procs && exec eg-as 65534 eg-exec "$1"' \
-			_ "$prog" >/dev/null 2>&1 &
-		pids+=($!)
-	done
-	# Each of those is answered at its deadline (verification_timeout) and goes on being
-	# hashed; root's program nothing has seen still runs on its first exec.
-	for i in "${pids[@]}"; do wait "$i" || true; done
-	run -0 gated eg-exec "$(fresh signed)"
-	assert_output --partial "hello from"
 }

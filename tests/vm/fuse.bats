@@ -19,6 +19,8 @@ setup() {
 }
 
 teardown() {
+	# Reads waiting on .stall hold the agent's workers, which it waits for when it stops.
+	rm -f "$BACK/.stall"
 	stop_agent
 	# The server unmounts on SIGTERM; a lazy unmount covers a server that did not.
 	if [[ -n ${FUSE_PID:-} ]]; then
@@ -33,11 +35,13 @@ teardown() {
 		if grep -q " $MNT fuse" /proc/mounts; then umount -l "$MNT" || true; fi
 	fi
 	rmdir "$SCOPE" 2>/dev/null || true
+	[[ $MNT == /tmp/eg-fuse-* ]] && rmdir "$MNT"
+	return 0
 }
 
-# serve: mount BACK at MNT through eg-fuse and wait until the mount is there.
+# serve [libfuse options]: mount BACK at MNT through eg-fuse and wait until the mount is there.
 serve() {
-	eg-fuse "$BACK" "$MNT" -f 2>"$BATS_TEST_TMPDIR/eg-fuse.err" &
+	eg-fuse "$BACK" "$MNT" -f "$@" 2>"$BATS_TEST_TMPDIR/eg-fuse.err" &
 	FUSE_PID=$!
 	wait_until "$FUSE_PID" grep -q " $MNT fuse" /proc/mounts && return 0
 	cat "$BATS_TEST_TMPDIR/eg-fuse.err" >&2
@@ -112,4 +116,62 @@ allows() {
 	assert_output 3
 	run allows "$file"
 	assert_output 1
+}
+
+@test "FUSE: an allowed exec leaves no verdict behind for a later executable mapping (issue 13 item 6)" {
+	cp "$FX/signed" "$FX/signed.sig" "$BACK/"
+	alt "$BACK/signed"
+	serve
+	start_gate enforce
+	run -0 gated eg-exec "$MNT/signed"
+	assert_output --partial "hello from"
+	# The server serves other bytes under the same times and size; no exec opens the file,
+	# so the agent is not asked: only the kernel's verdict could let these mappings through.
+	touch "$BACK/.swap"
+	run -0 cmp "$BACK/signed.alt" "$MNT/signed"
+	run -1 gated eg-map exec "$MNT/signed"
+	assert_output --partial "refused: EPERM (mmap)"
+	run -0 wait_event '"hook":"mmap"' '"decision":"deny"' '"reason":"unverified"'
+	# ld.so opens and maps the program itself: it reports the refused mapping with 127.
+	run -127 gated /lib64/ld-linux-x86-64.so.2 "$MNT/signed"
+	refute_output --partial "HELLO from"
+	# An exec is verified again and maps its own program: the signed bytes still run.
+	rm "$BACK/.swap"
+	run -0 gated eg-exec "$MNT/signed"
+	assert_output --partial "hello from"
+	# Even the bytes the verdict was made for: the allow served that exec, nothing after.
+	run -1 gated eg-map exec "$MNT/signed"
+	assert_output --partial "refused: EPERM (mmap)"
+}
+
+# Issue 13 item 9: a worker held by one user's file must leave the others to everyone else.
+# A read on this server waits while BACK/.stall exists, so the verification of uid 65534's
+# files cannot end before the test lets it, however slow the machine (a huge sparse file
+# only takes long, and under emulation too long to wait for).
+@test "9: one user's files whose verification never ends do not starve another user's execs" {
+	local i
+	for i in 1 2 3 4; do
+		cp "$FX/unsigned" "$BACK/slow$i"
+	done
+	touch "$BACK/.stall"
+	# Where uid 65534 can reach it (bats's directories are root's alone).
+	MNT=/tmp/eg-fuse-$BATS_TEST_NUMBER
+	mkdir -p "$MNT"
+	chmod o+x /tmp
+	serve -o allow_other
+	start_gate enforce --workers 2 --timeout-ms 3000
+	# Each exec is answered at its deadline; its verification waits on, holding a worker
+	# or queued for one.
+	for i in 1 2 3 4; do
+		run -126 gated eg-as 65534 eg-exec "$MNT/slow$i"
+		assert_output --partial "EPERM"
+	done
+	run -0 wait_event '"reason":"verification_timeout"' "\"path\":\"$MNT/slow4\""
+	# Root's program nothing has seen yet is verified by the worker left, in time.
+	run -0 gated eg-exec "$(fresh signed)"
+	assert_output --partial "hello from"
+	run -126 gated eg-exec "$(fresh unsigned)"
+	assert_output --partial "EPERM"
+	run -0 wait_event '"reason":"no_signature"' '/fresh/unsigned"'
+	rm "$BACK/.stall"
 }
