@@ -68,6 +68,11 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 	return settle(libraries, consult, fd);
 }
 
+bool eg_libraries_settle(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
+{
+	return !libraries->bpf || settle(libraries, consult, fd);
+}
+
 /* The path the program was opened at, when it still names the file: $ORIGIN. */
 static bool program_path(int fd, char *ret, size_t len)
 {

@@ -29,4 +29,8 @@ void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *con
  * when the file's next opens need not be reported (not ELF, or its verdict is current). */
 bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
 
+/* A file of any kind opened by an interpreter, which reads it next: settle its verdict, as
+ * eg_libraries_opened() does for ELF files.  True when its verdict is current. */
+bool eg_libraries_settle(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
+
 #endif

@@ -49,7 +49,7 @@ static bool one_of(const char *s, const char *const *names)
 int eg_log_rec_parse_tree(const char *line, size_t len, struct eg_log_rec *rec)
 {
 	static const char *const modes[] = { "enforce", "audit", NULL };
-	static const char *const hooks[] = { "exec", "mmap", "mprotect", "write", NULL };
+	static const char *const hooks[] = { "exec", "mmap", "mprotect", "write", "script", NULL };
 	json_t *root, *v, *proc, *file, *sig, *rule, *pol;
 	const char *decision;
 	int i;
