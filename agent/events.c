@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel event records turned into log records. */
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,46 +80,36 @@ void eg_kernel_dev_name(__u32 dev, char *ret, size_t len)
 	snprintf(ret, len, "%u:%u", dev >> 20, dev & ((1U << 20) - 1));
 }
 
-int eg_event_fd_path(const struct eg_event *event, char *ret, size_t len)
-{
-	dev_t want = makedev(event->dev >> 20, event->dev & ((1U << 20) - 1));
-	struct dirent *entry;
-	char dir[64];
-	int err = -ENOENT;
-	DIR *fds;
-
-	snprintf(dir, sizeof(dir), "/proc/%u/fd", event->pid);
-	fds = opendir(dir);
-	if (!fds)
-		return -errno;
-	while (err && (entry = readdir(fds))) {
-		struct stat st;
-
-		if (entry->d_name[0] == '.' ||
-		    snprintf(ret, len, "%s/%s", dir, entry->d_name) >= (int)len ||
-		    stat(ret, &st) < 0 || st.st_dev != want || st.st_ino != event->ino)
-			continue;
-		err = 0;
-	}
-	closedir(fds);
-	return err;
-}
-
 /* The kernel gives a mapping's file by name only.  The loader usually still holds the
  * file open when the agent reads the event (it closes it after mmap fails or succeeds):
  * then /proc/PID/fd has the whole path.  Best effort; RET keeps the name otherwise. */
 static void mapping_path(const struct eg_event *event, char *ret, size_t len)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
+	dev_t want = makedev(event->dev >> 20, event->dev & ((1U << 20) - 1));
+	char dir[64], link[PATH_MAX], target[PATH_MAX];
+	struct dirent *entry;
+	DIR *fds;
 
-	if (eg_event_fd_path(event, link, sizeof(link)))
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", event->pid);
+	fds = opendir(dir);
+	if (!fds)
 		return;
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n > 0 && target[0] == '/') {
-		target[n] = '\0';
-		printable_copy(ret, target, len - 1);
+	while ((entry = readdir(fds))) {
+		struct stat st;
+		ssize_t n;
+
+		if (entry->d_name[0] == '.' ||
+		    snprintf(link, sizeof(link), "%s/%s", dir, entry->d_name) >= (int)sizeof(link) ||
+		    stat(link, &st) < 0 || st.st_dev != want || st.st_ino != event->ino)
+			continue;
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0 && target[0] == '/') {
+			target[n] = '\0';
+			printable_copy(ret, target, len - 1);
+		}
+		break;
 	}
+	closedir(fds);
 }
 
 json_t *eg_event_to_record(const struct eg_event *event, const char *host)

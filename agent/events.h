@@ -13,11 +13,6 @@
  * kernel record alone can fill it.  Returns a new reference, or NULL. */
 json_t *eg_event_to_record(const struct eg_event *event, const char *host);
 
-/* The /proc/PID/fd/N link through which the event's process holds the event's file open,
- * into RET: 0, or -ENOENT when it holds it no longer (another negative errno: no such
- * process, or /proc unreadable). */
-int eg_event_fd_path(const struct eg_event *event, char *ret, size_t len);
-
 /* Kernel device number (major << 20 | minor) as "major:minor". */
 void eg_kernel_dev_name(__u32 dev, char *ret, size_t len);
 

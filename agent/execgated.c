@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -631,22 +632,27 @@ static void consult_read_failed(void *ctx, int err, unsigned long long total)
 		total);
 }
 
-/* A file an interpreter read with no verdict: nothing waited for the agent (the read was
- * decided as a miss), so the file is verified now, through the descriptor the interpreter
- * still holds, for its next read.  Best effort: a process gone, or the file closed, leaves
- * the miss to the next time. */
+/* A file an interpreter opened with no verdict: nothing waits for the agent (its read is
+ * decided as a miss, unless the consult of a watched directory settles it first), so the
+ * file is verified now, by the path the kernel gave, for its next read.  Only if the path
+ * still names the file opened: anything else is left to its own next open. */
 static void settle_script(struct agent *agent, const struct eg_event *event)
 {
-	char path[64];
+	char path[EG_FILENAME_LEN + 1];
+	struct stat st;
 	bool remember;
 	int fd;
 
-	if (eg_event_fd_path(event, path, sizeof(path)))
+	memcpy(path, event->filename, EG_FILENAME_LEN);
+	path[EG_FILENAME_LEN] = '\0';
+	if (path[0] != '/')
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return;
-	eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
+	    (major(st.st_dev) << 20 | minor(st.st_dev)) == event->dev)
+		eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
 	close(fd);
 }
 
@@ -657,12 +663,14 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*event))
 		return 0;
+	if (event->type == EG_EVENT_SCRIPT_OPENED) {
+		settle_script(agent, event);
+		return 0;
+	}
 	/* An exec that found a verdict was decided, and logged, by the consult. */
 	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict != EG_VERDICT_NONE)
 		return 0;
 	eg_decider_log_event(agent->decider, eg_event_to_record(event, agent->host));
-	if (event->hook == EG_HOOK_SCRIPT && event->verdict == EG_VERDICT_NONE)
-		settle_script(agent, event);
 	return 0;
 }
 

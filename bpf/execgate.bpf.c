@@ -696,6 +696,31 @@ static __always_inline bool script_read(struct file *file)
 	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL;
 }
 
+/* Tell the agent, by its whole path, of a file an interpreter opened with no current
+ * verdict: whatever its first read gets, the next one finds a verdict.  The path is taken
+ * here, where bpf_d_path() is allowed; the process may be gone by the time the agent reads
+ * the event. */
+static __always_inline void report_script_opened(struct file *file)
+{
+	struct eg_event *event = bpf_ringbuf_reserve(&eg_events, sizeof(*event), 0);
+
+	if (!event) {
+		count(EG_COUNTER_EVENT_DROPS);
+		return;
+	}
+	__builtin_memset(event, 0, sizeof(*event));
+	event->abi_version = EG_ABI_VERSION;
+	event->type = EG_EVENT_SCRIPT_OPENED;
+	event->hook = EG_HOOK_SCRIPT;
+	event->time_ns = bpf_ktime_get_boot_ns();
+	event->ino = file->f_inode->i_ino;
+	event->dev = file->f_inode->i_sb->s_dev;
+	event->pid = bpf_get_current_pid_tgid() >> 32;
+	if (bpf_d_path((struct path *)&file->f_path, event->filename, sizeof(event->filename)) < 0)
+		event->filename[0] = '\0';
+	bpf_ringbuf_submit(event, 0);
+}
+
 /* At open, only a file with a current verdict is decided: a miss is left to the read, so
  * that the consult of a watched directory (FAN_OPEN_PERM, after this hook) can settle it. */
 SEC("lsm/file_open")
@@ -707,9 +732,13 @@ int BPF_PROG(execgate_script_open, struct file *file, int ret)
 	if (ret || !(file->f_mode & FMODE_READ) || !script_read(file))
 		return ret;
 	config = gating();
-	rec = bpf_inode_storage_get(&eg_verdicts, file->f_inode, 0, 0);
-	if (!config || !rec || !verdict_current(rec, file->f_inode, config))
+	if (!config)
 		return 0;
+	rec = bpf_inode_storage_get(&eg_verdicts, file->f_inode, 0, 0);
+	if (!rec || !verdict_current(rec, file->f_inode, config)) {
+		report_script_opened(file);
+		return 0;
+	}
 	return eg_eacces_unless(!decide(file->f_inode, EG_HOOK_SCRIPT, mapped_name(file),
 					EG_REASON_NONE));
 }

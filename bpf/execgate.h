@@ -155,6 +155,10 @@ struct eg_interpreter_key {
 
 enum eg_event_type {
 	EG_EVENT_DECISION = 1,
+	/* Not a decision: an interpreter opened a file with no current verdict; the agent
+	 * verifies it for its next read.  hook, pid, ino, dev and filename (the whole path)
+	 * are set. */
+	EG_EVENT_SCRIPT_OPENED = 2,
 };
 
 /* Record sent through EG_MAP_EVENTS for every decision that is not a cached allow. */
