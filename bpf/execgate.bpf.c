@@ -668,6 +668,9 @@ int BPF_PROG(execgate_sb_umount, struct vfsmount *mnt, int flags, int ret)
 #define EACCES 13
 #define FMODE_READ 0x1
 #define FMODE_EXEC 0x20
+#define __FMODE_EXEC 0x20 /* the open flag; f_mode does not carry FMODE_EXEC on every kernel */
+#define SYSFS_MAGIC 0x62656572
+#define CGROUP2_SUPER_MAGIC 0x63677270
 #define MAY_READ 0x04
 #define S_IFMT 00170000
 #define S_IFREG 0100000
@@ -680,13 +683,21 @@ static __always_inline int eg_eacces_unless(bool allowed)
 	return allowed ? 0 : refused;
 }
 
-/* The current process runs an interpreter, and FILE is a regular file it reads as data. */
+/* The current process runs an interpreter, and FILE is a regular file it reads as data.
+ * The kernel's own files (proc, sysfs, cgroup2) are not: their text is the kernel's, and
+ * what a process can put there (its command line, its environment) it can give its
+ * interpreter with -c as well. */
 static __always_inline bool script_read(struct file *file)
 {
 	struct eg_interpreter_key key = {};
+	unsigned long magic;
 	struct file *exe;
 
-	if ((file->f_mode & FMODE_EXEC) || (file->f_inode->i_mode & S_IFMT) != S_IFREG)
+	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
+	    (file->f_inode->i_mode & S_IFMT) != S_IFREG)
+		return false;
+	magic = file->f_inode->i_sb->s_magic;
+	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP2_SUPER_MAGIC)
 		return false;
 	exe = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm, exe_file);
 	if (!exe)

@@ -116,6 +116,13 @@ for name in embedded changed; do
 		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/scripts/$name.sh" >/dev/null
 done
 sed -i 's/ran changed/ran CHANGED/' "$fx/scripts/changed.sh"
+# For the benchmark: a signed script of 1,000 commands, builtins and programs.
+{
+	echo '#!/bin/sh'
+	for ((i = 0; i < 500; i++)); do echo ': $((n += 1))'; echo '/bin/true'; done
+} >"$fx/bench-script.sh"
+"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
+	--chain "$pki/inter.crt" "$fx/bench-script.sh" >/dev/null
 sign "$fx/scripts/detached.sh" leaf-valid
 printf 'execgate-catalog v1\nsha256:%s  /scripts/catalog.sh\n' \
 	"$(sha256sum "$fx/scripts/catalog.sh" | cut -c1-64)" >"$fx/scripts.txt"
@@ -135,7 +142,5 @@ catalog "/opt/execgate/fixtures/system.cat"
 allow outcome valid
 default deny
 POLICY
-{
-	sed '/^catalog /a catalog "/opt/execgate/fixtures/scripts.cat"' "$fx/vm.policy"
-	echo 'interpreter /bin/bash'
-} >"$fx/scripts.policy"
+sed -e '/^catalog /a catalog "/opt/execgate/fixtures/scripts.cat"' \
+	-e '/^allow /i interpreter /bin/bash' "$fx/vm.policy" >"$fx/scripts.policy"

@@ -129,3 +129,23 @@ scripts() {
 	run -0 wait_event '"hook":"exec"' '"decision":"audit"' '"reason":"no_signature"' \
 		'unsigned.sh"'
 }
+
+@test "AT_EXECVE_CHECK: an interpreter that asks gets the gate's decision (Linux 6.14 and later)" {
+	local d=$BATS_TEST_TMPDIR/s
+	start_gate enforce
+	scripts "$d"
+	run gated eg-checkrun "$d/embedded.sh"
+	if ((status == 77)); then
+		skip "this kernel ($(uname -r)) has no AT_EXECVE_CHECK (Linux 6.14): $output"
+	fi
+	assert_success
+	assert_output '"ran embedded"'
+	run -126 gated eg-checkrun "$d/unsigned.sh"
+	assert_output --partial "EPERM"
+	run -0 wait_event '"hook":"exec"' '"decision":"deny"' '"reason":"no_signature"' \
+		'unsigned.sh"'
+	run -126 gated eg-checkrun "$d/changed.sh"
+	assert_output --partial "EPERM"
+	run -0 gated eg-checkrun "$d/detached.sh"
+	assert_output '"ran detached"'
+}
