@@ -571,6 +571,16 @@ static void set_interpreters(struct agent *agent)
 		err ? strerror(-err) : "");
 }
 
+static bool interpreters_named(struct agent *agent)
+{
+	bool named;
+
+	pthread_mutex_lock(&agent->interpreters_lock);
+	named = agent->ninterpreters > 0;
+	pthread_mutex_unlock(&agent->interpreters_lock);
+	return named;
+}
+
 /* Does process PID run one of the interpreters? */
 static bool runs_interpreter(struct agent *agent, pid_t pid)
 {
@@ -610,11 +620,15 @@ static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, 
 {
 	struct agent *agent = ctx;
 
-	/* An interpreter reads what it opens: a file of any kind is settled before the read
+	/* An interpreter reads what it opens: a file of any kind is decided before the read
 	 * that the kernel decides. */
 	if (runs_interpreter(agent, pid))
-		return eg_libraries_settle(&agent->libraries, consult, fd);
-	return eg_libraries_opened(&agent->libraries, consult, fd);
+		return eg_libraries_script_opened(&agent->libraries, consult, fd, pid);
+	/* An interpreter may open the file next: with interpreters named, a file stops being
+	 * reported only once it has a verdict the kernel's read check finds. */
+	if (!eg_libraries_opened(&agent->libraries, consult, fd))
+		return false;
+	return !interpreters_named(agent) || eg_libraries_known(&agent->libraries, fd);
 }
 
 static void consult_timed_out(void *ctx, int fd, pid_t pid)
