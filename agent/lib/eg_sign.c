@@ -1013,8 +1013,9 @@ static int embed_script(struct eg_signer *s, int in_fd, int tmp_fd, const char *
 
 	got = pread(in_fd, head, sizeof(head), 0);
 	if (got < 0 || fstat(in_fd, &st)) {
-		set_err(s, "%s: %s", path, strerror(errno));
-		return -errno;
+		r = -errno;
+		set_err(s, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	marker = eg_script_marker(path, head, (size_t)got);
 	if (!marker)
