@@ -127,8 +127,8 @@ struct agent {
 	time_t metrics_written, crls_checked;
 	int metrics_errno;      /* the last failure said, so it is said once */
 	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
-	/* The policy's interpreters as files (device, inode), for the consult's workers. */
 	const char **watched_dirs; /* the consult's: library directories, --watch-scripts */
+	/* The policy's interpreters as files (device, inode), for the consult's workers. */
 	pthread_mutex_t interpreters_lock;
 	struct stat interpreters[EG_INTERPRETERS_MAX];
 	size_t ninterpreters;

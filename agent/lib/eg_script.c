@@ -12,7 +12,7 @@
 
 #include "eg_script.h"
 
-static const char *const markers[] = { "#", "//", "--" };
+static const char *const markers[] = {"#", "//", "--"};
 
 /* Does LINE (LEN bytes, no newline) read MARKER, a space, then TEXT? */
 static bool line_is(const unsigned char *line, size_t len, const char *marker, const char *text)
@@ -187,7 +187,7 @@ int eg_script_find_sig(int fd, struct eg_elf_sig *ret_sig, unsigned char **ret_d
 /* The marker for an interpreter's or an extension's NAME, "#" for most of them. */
 static const char *marker_of(const char *name, size_t len)
 {
-	static const char *const slashes[] = { "node", "nodejs", "js", "mjs", "cjs", "deno" };
+	static const char *const slashes[] = {"node", "nodejs", "js", "mjs", "cjs", "deno"};
 
 	for (size_t i = 0; i < sizeof(slashes) / sizeof(slashes[0]); i++)
 		if (len == strlen(slashes[i]) && !memcmp(name, slashes[i], len))
@@ -200,8 +200,8 @@ static const char *marker_of(const char *name, size_t len)
 const char *eg_script_marker(const char *path, const unsigned char *head, size_t headlen)
 {
 	/* Extensions of the languages whose comments the markers are. */
-	static const char *const extensions[] = { "sh",	 "bash", "py", "pl",  "pm", "rb",  "php",
-						  "tcl", "awk",	 "js", "mjs", "cjs", "lua" };
+	static const char *const extensions[] = {"sh",	"bash", "py", "pl",  "pm",  "rb", "php",
+						 "tcl", "awk",	"js", "mjs", "cjs", "lua"};
 	const char *base = strrchr(path, '/'), *dot;
 
 	if (headlen >= 2 && head[0] == '#' && head[1] == '!') {
@@ -222,7 +222,8 @@ const char *eg_script_marker(const char *path, const unsigned char *head, size_t
 					start = k + 1;
 			if (start == i)
 				return "#";
-			if (!(i - start == 3 && !memcmp(head + start, "env", 3)) && head[start] != '-')
+			if (!(i - start == 3 && !memcmp(head + start, "env", 3)) &&
+			    head[start] != '-')
 				return marker_of((const char *)head + start, i - start);
 		}
 	}

@@ -42,8 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r_fd = eg_script_find_sig(fd, &sig_fd, &der_fd, err, sizeof(err));
 	close(fd);
 	if (size <= EG_SCRIPT_BLOCK_MAX &&
-	    (r != r_fd || (r == 0 && (sig.offset != sig_fd.offset || sig.der_len != sig_fd.der_len ||
-				      memcmp(der, der_fd, sig.der_len)))))
+	    (r != r_fd ||
+	     (r == 0 && (sig.offset != sig_fd.offset || sig.der_len != sig_fd.der_len ||
+			 memcmp(der, der_fd, sig.der_len)))))
 		abort();
 
 	if (r == 0) {

@@ -25,7 +25,7 @@ extern char **environ;
 
 int main(int argc, char **argv)
 {
-	char *args[] = { argv[1], NULL }, line[4096];
+	char *args[] = {argv[1], NULL}, line[4096];
 	FILE *script;
 	int fd;
 

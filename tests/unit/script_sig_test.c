@@ -62,7 +62,7 @@ static int find(const char *buf, size_t len, struct eg_elf_sig *sig, unsigned ch
 
 static void each_marker_round_trips(void **state)
 {
-	const char *const markers[] = { "#", "//", "--" };
+	const char *const markers[] = {"#", "//", "--"};
 	const char *content = "#!/bin/sh\necho hi\n";
 	struct eg_elf_sig sig;
 	unsigned char *found;
@@ -149,10 +149,12 @@ static void malformations_are_ebadmsg(void **state)
 	assert_int_equal(find(s, strlen(s), &sig, NULL), -EBADMSG);
 	free(s);
 	/* Base64 of a wrong length, padding in the middle, a line too long. */
-	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MAA\n# -----END EXECGATE SIGNATURE-----\n");
+	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MAA\n# -----END EXECGATE "
+		   "SIGNATURE-----\n");
 	assert_int_equal(find(s, strlen(s), &sig, NULL), -EBADMSG);
 	free(s);
-	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MA==MAA=\n# -----END EXECGATE SIGNATURE-----\n");
+	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MA==MAA=\n# -----END EXECGATE "
+		   "SIGNATURE-----\n");
 	assert_int_equal(find(s, strlen(s), &sig, NULL), -EBADMSG);
 	free(s);
 	s = malloc(200);
@@ -160,10 +162,12 @@ static void malformations_are_ebadmsg(void **state)
 	assert_int_equal(find(s, strlen(s), &sig, NULL), -EBADMSG);
 	free(s);
 	/* Not one DER object: MAA= is 30 00 then nothing; MAAw is 30 00 30 (trailing). */
-	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MAAw\n# -----END EXECGATE SIGNATURE-----\n");
+	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MAAw\n# -----END EXECGATE "
+		   "SIGNATURE-----\n");
 	assert_int_equal(find(s, strlen(s), &sig, NULL), -EBADMSG);
 	free(s);
-	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MAA=\n# -----END EXECGATE SIGNATURE-----\n");
+	s = strdup("# -----BEGIN EXECGATE SIGNATURE-----\n# MAA=\n# -----END EXECGATE "
+		   "SIGNATURE-----\n");
 	assert_int_equal(find(s, strlen(s), &sig, NULL), 0);
 	assert_int_equal(sig.der_len, 2);
 	free(s);
@@ -201,32 +205,32 @@ static void markers_come_from_the_interpreter_or_the_extension(void **state)
 	const struct {
 		const char *path, *head, *marker;
 	} cases[] = {
-		{ "x", "#!/bin/sh\n", "#" },
-		{ "x", "#! /usr/bin/python3.11 -E\n", "#" },
-		{ "x", "#!/usr/bin/env node\n", "//" },
-		{ "x", "#!/usr/bin/env -S node --flag\n", "//" },
-		{ "x", "#!/usr/bin/lua5.4\n", "--" },
-		{ "x", "#!", "#" },
-		{ "a.py", "import os\n", "#" },
-		{ "dir.d/a.js", "x\n", "//" },
-		{ "a.lua", "x\n", "--" },
-		{ "a.txt", "x\n", NULL },
-		{ "Makefile", "all:\n", NULL },
-		{ "dir.sh/x", "x\n", NULL },
-		{ ".sh", "x\n", NULL },
+		{"x", "#!/bin/sh\n", "#"},
+		{"x", "#! /usr/bin/python3.11 -E\n", "#"},
+		{"x", "#!/usr/bin/env node\n", "//"},
+		{"x", "#!/usr/bin/env -S node --flag\n", "//"},
+		{"x", "#!/usr/bin/lua5.4\n", "--"},
+		{"x", "#!", "#"},
+		{"a.py", "import os\n", "#"},
+		{"dir.d/a.js", "x\n", "//"},
+		{"a.lua", "x\n", "--"},
+		{"a.txt", "x\n", NULL},
+		{"Makefile", "all:\n", NULL},
+		{"dir.sh/x", "x\n", NULL},
+		{".sh", "x\n", NULL},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *m = eg_script_marker(cases[i].path, (const unsigned char *)cases[i].head,
-						 strlen(cases[i].head));
+		const char *m = eg_script_marker(
+			cases[i].path, (const unsigned char *)cases[i].head, strlen(cases[i].head));
 
 		if (!cases[i].marker)
 			assert_null(m);
 		else
 			assert_string_equal(m, cases[i].marker);
 	}
-	assert_null(eg_script_block("#", der, 0, &(size_t){ 0 }));
+	assert_null(eg_script_block("#", der, 0, &(size_t){0}));
 }
 
 int main(void)
