@@ -591,10 +591,10 @@ static void now_rfc3339(char *ret, size_t len)
 
 static const char *hook_name(enum eg_hook hook)
 {
-	return hook == EG_HOOK_EXEC	? "exec" :
-	       hook == EG_HOOK_MMAP	? "mmap" :
-	       hook == EG_HOOK_SCRIPT ? "script" :
-					  "mprotect";
+	return hook == EG_HOOK_EXEC	? "exec"
+	       : hook == EG_HOOK_MMAP	? "mmap"
+	       : hook == EG_HOOK_SCRIPT ? "script"
+					: "mprotect";
 }
 
 static json_t *signature_json(const struct eg_verify_result *res)
