@@ -691,6 +691,7 @@ static __always_inline bool script_read(struct file *file)
 {
 	struct eg_interpreter_key key = {};
 	unsigned long magic;
+	struct mm_struct *mm;
 	struct file *exe;
 
 	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
@@ -699,11 +700,15 @@ static __always_inline bool script_read(struct file *file)
 	magic = file->f_inode->i_sb->s_magic;
 	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP2_SUPER_MAGIC)
 		return false;
-	exe = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), mm, exe_file);
+	/* Every read of every process comes here: direct loads, no helper calls. */
+	mm = bpf_get_current_task_btf()->mm;
+	if (!mm)
+		return false;
+	exe = mm->exe_file;
 	if (!exe)
 		return false;
-	key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
-	key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	key.ino = exe->f_inode->i_ino;
+	key.dev = exe->f_inode->i_sb->s_dev;
 	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL;
 }
 
