@@ -100,7 +100,7 @@ scope=/sys/fs/cgroup/eg-bench
 mkdir -p "$scope"
 cp "$FX/bench-script.sh" "$work/bench-script.sh"
 us() { /bin/bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$scope" "$@" 2>&1 >/dev/null |
-	sed -n 's/.*us=\([0-9]*\).*/\1/p'; }
+	sed -n 's/^us=\([0-9]*\).*/\1/p'; }
 script_round() { # SUFFIX
 	us eg-time /bin/bash "$work/bench-script.sh" >>"$work/script.$1"
 	us eg-time /bin/busybox find /usr -type f -exec /bin/busybox cat {} + >>"$work/find.$1"
