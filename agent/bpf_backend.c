@@ -295,7 +295,7 @@ static const char *const pinned_links[] = {
 	"link_bprm_check_security", "link_mmap_file", "link_file_mprotect", "link_task_kill",
 	"link_ptrace_access_check", "link_bpf_map", "link_bpf_prog", "link_bpf",
 	"link_inode_permission", "link_sb_umount", "link_file_open", "link_file_permission",
-	"link_ptrace_traceme",
+	"link_ptrace_traceme", "link_script_open", "link_script_read",
 };
 #define EG_LINK_COUNT (sizeof(pinned_links) / sizeof(pinned_links[0]))
 
@@ -317,6 +317,8 @@ static void gate_links(const struct eg_bpf *bpf, struct bpf_link *ret_links[EG_L
 		bpf->skel->links.execgate_file_open,
 		bpf->skel->links.execgate_file_permission,
 		bpf->skel->links.execgate_ptrace_traceme,
+		bpf->skel->links.execgate_script_open,
+		bpf->skel->links.execgate_script_read,
 	};
 
 	_Static_assert(sizeof(links) / sizeof(links[0]) == EG_LINK_COUNT, "one pin name per link");
@@ -791,6 +793,46 @@ int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 	if (memcmp(&rec, &want, sizeof(rec)))
 		return -ESTALE;
 	*ret_verdict = rec.verdict;
+	return 0;
+}
+
+static struct eg_interpreter_key interpreter_key(const struct stat *st)
+{
+	return (struct eg_interpreter_key){
+		.ino = st->st_ino,
+		.dev = major(st->st_dev) << 20 | minor(st->st_dev),
+	};
+}
+
+int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
+{
+	struct bpf_map *map = bpf->skel->maps.eg_interpreters;
+	struct eg_interpreter_key key, next, gone[EG_INTERPRETERS_MAX];
+	size_t ngone = 0;
+	__u8 one = 1;
+	int err;
+
+	if (n > EG_INTERPRETERS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		key = interpreter_key(&st[i]);
+		err = bpf_map__update_elem(map, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+		if (err)
+			return err;
+	}
+	for (err = bpf_map__get_next_key(map, NULL, &next, sizeof(next)); !err;
+	     err = bpf_map__get_next_key(map, &key, &next, sizeof(next))) {
+		bool keep = false;
+
+		key = next;
+		for (size_t i = 0; i < n && !keep; i++)
+			keep = interpreter_key(&st[i]).ino == key.ino &&
+			       interpreter_key(&st[i]).dev == key.dev;
+		if (!keep && ngone < EG_INTERPRETERS_MAX)
+			gone[ngone++] = key;
+	}
+	for (size_t i = 0; i < ngone; i++)
+		bpf_map__delete_elem(map, &gone[i], sizeof(gone[i]), 0);
 	return 0;
 }
 

@@ -84,6 +84,10 @@ int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum e
 int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 			   enum eg_verdict *ret_verdict);
 
+/* Make the files ST[0..N) describe the interpreters (EG_MAP_INTERPRETERS): each is added,
+ * then every other entry removed, so no moment has fewer.  -E2BIG: more than
+ * EG_INTERPRETERS_MAX. */
+int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n);
 /* A new mode and policy generation after a reload: every older verdict becomes a miss. */
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation);
 

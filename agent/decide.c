@@ -22,6 +22,7 @@
 #include "decide.h"
 #include "eg_policy_runtime.h"
 #include "eg_facts.h"
+#include "eg_script.h"
 #include "events.h"
 #include "log.h"
 
@@ -860,12 +861,17 @@ out:
 	return decision != EG_DECISION_DENY;
 }
 
-/* The pre-scan visits ELF files only: what the loader can map or the kernel exec. */
-static bool is_elf(int fd)
+/* The pre-scan visits ELF files, what the loader can map or the kernel exec, and scripts
+ * (as `execgate sign` knows them: a "#!" line or a script's extension), what an
+ * interpreter may read. */
+static bool prescanned(int fd, const char *path)
 {
-	unsigned char magic[4];
+	unsigned char head[256];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
 
-	return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) && !memcmp(magic, "\177ELF", 4);
+	if (n < 0)
+		return false;
+	return (n >= 4 && !memcmp(head, "\177ELF", 4)) || eg_script_marker(path, head, (size_t)n);
 }
 
 static struct {
@@ -885,7 +891,7 @@ static int prescan_one(const char *path, const struct stat *st, int type, struct
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
-	if (is_elf(fd)) {
+	if (prescanned(fd, path)) {
 		eg_decider_decide(prescan_state.decider, fd, 0, EG_HOOK_MMAP, &remember);
 		prescan_state.verified++;
 	}
@@ -999,6 +1005,17 @@ char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
 	*ret_warn_window = settings->crl_warn_window;
 	runtime_put(decider, runtime);
 	return copy;
+}
+
+void eg_decider_interpreters(struct eg_decider *decider, void (*fn)(void *ctx, const char *pattern),
+			     void *ctx)
+{
+	struct runtime *runtime = runtime_get(decider);
+	const struct eg_policy_strings *list = &eg_policy_settings(runtime->policy)->interpreters;
+
+	for (size_t i = 0; i < list->n; i++)
+		fn(ctx, list->v[i]);
+	runtime_put(decider, runtime);
 }
 
 char *eg_decider_metrics_file(struct eg_decider *decider)

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,6 +39,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +83,8 @@ struct options {
 	size_t nmounts;
 	const char *prescan[MAX_LIST + 1];
 	size_t nprescan;
+	const char *script_dirs[MAX_LIST + 1];
+	size_t nscript_dirs;
 	enum eg_verdict on_miss;
 	const char *scope_cgroup;
 	struct eg_log_settings log;
@@ -123,6 +127,11 @@ struct agent {
 	time_t metrics_written, crls_checked;
 	int metrics_errno;      /* the last failure said, so it is said once */
 	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
+	const char **watched_dirs; /* the consult's: library directories, --watch-scripts */
+	/* The policy's interpreters as files (device, inode), for the consult's workers. */
+	pthread_mutex_t interpreters_lock;
+	struct stat interpreters[EG_INTERPRETERS_MAX];
+	size_t ninterpreters;
 };
 
 static volatile sig_atomic_t stopping, reload_requested, reopen_requested, release_requested;
@@ -160,8 +169,14 @@ static void usage(FILE *out)
 		"                          decides)\n"
 		"  --watch-mount DIR       fanotify: watch only the mount at DIR (repeatable;\n"
 		"                          default: every filesystem mounted at start)\n"
-		"  --prescan DIR           bpf: verify the ELF files under DIR at start (repeatable),\n"
-		"                          so libraries there are known before a program maps them\n"
+		"  --prescan DIR           bpf: verify the ELF files and scripts under DIR at start\n"
+		"                          and at every reload (repeatable), so libraries there are\n"
+		"                          known before a program maps them, scripts before an\n"
+		"                          interpreter reads them\n"
+		"  --watch-scripts DIR     bpf: report opens in DIR and its subdirectories, as in the\n"
+		"                          library directories (repeatable), so a script never seen\n"
+		"                          before that an interpreter opens there is verified\n"
+		"                          before its first read\n"
 		"  --harden                bpf: pin the gate so it outlives the agent (cached\n"
 		"                          verdicts hold, misses are denied), refuse signals and\n"
 		"                          ptrace to the agent from other processes (but init),\n"
@@ -274,6 +289,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 		{ "watch-mount", required_argument, NULL, 'w' },
 		{ "timeout-ms", required_argument, NULL, 'O' },
 		{ "prescan", required_argument, NULL, 'P' },
+		{ "watch-scripts", required_argument, NULL, 0x100 },
 		{ "workers", required_argument, NULL, 'W' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 'S' },
@@ -353,6 +369,10 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			break;
 		case 'P':
 			err = add_to_list("--prescan", ret->prescan, &ret->nprescan, optarg);
+			break;
+		case 0x100:
+			err = add_to_list("--watch-scripts", ret->script_dirs, &ret->nscript_dirs,
+					  optarg);
 			break;
 		case 'O':
 			err = parse_uint("--timeout-ms", optarg, 600000, &ret->timeout_ms);
@@ -495,11 +515,120 @@ static void consult_decide(void *ctx, struct eg_consult *consult, int fd, pid_t 
 				   (uint64_t)(end.tv_nsec - start.tv_nsec));
 }
 
+struct interpreters {
+	struct stat st[EG_INTERPRETERS_MAX];
+	size_t n;
+	bool truncated;
+};
+
+/* Every executable PATTERN names now, once each. */
+static void add_interpreters(void *ctx, const char *pattern)
+{
+	struct interpreters *set = ctx;
+	glob_t found;
+
+	if (glob(pattern, 0, NULL, &found))
+		return;
+	for (size_t i = 0; i < found.gl_pathc; i++) {
+		struct stat st;
+		bool known = false;
+
+		if (stat(found.gl_pathv[i], &st) || !S_ISREG(st.st_mode))
+			continue;
+		for (size_t k = 0; k < set->n && !known; k++)
+			known = set->st[k].st_ino == st.st_ino && set->st[k].st_dev == st.st_dev;
+		if (known)
+			continue;
+		if (set->n == EG_INTERPRETERS_MAX) {
+			set->truncated = true;
+			break;
+		}
+		set->st[set->n++] = st;
+	}
+	globfree(&found);
+}
+
+/* The policy's interpreters into the kernel's map, as the files their patterns name now
+ * (a pattern that names nothing yet, an interpreter installed later, counts from the next
+ * reload). */
+static void set_interpreters(struct agent *agent)
+{
+	static struct interpreters set;
+	int err;
+
+	if (!agent->bpf)
+		return;
+	set.n = 0;
+	set.truncated = false;
+	eg_decider_interpreters(agent->decider, add_interpreters, &set);
+	err = eg_bpf_set_interpreters(agent->bpf, set.st, set.n);
+	pthread_mutex_lock(&agent->interpreters_lock);
+	memcpy(agent->interpreters, set.st, set.n * sizeof(set.st[0]));
+	agent->ninterpreters = set.n;
+	pthread_mutex_unlock(&agent->interpreters_lock);
+	fprintf(stderr, "execgated: %zu interpreters read only trusted files%s%s%s\n", set.n,
+		set.truncated ? " (the limit: more are named)" : "", err ? ", then: " : "",
+		err ? strerror(-err) : "");
+}
+
+static bool interpreters_named(struct agent *agent)
+{
+	bool named;
+
+	pthread_mutex_lock(&agent->interpreters_lock);
+	named = agent->ninterpreters > 0;
+	pthread_mutex_unlock(&agent->interpreters_lock);
+	return named;
+}
+
+/* Does process PID run one of the interpreters? */
+static bool runs_interpreter(struct agent *agent, pid_t pid)
+{
+	char exe[64];
+	struct stat st;
+	bool found = false;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (stat(exe, &st))
+		return false;
+	pthread_mutex_lock(&agent->interpreters_lock);
+	for (size_t i = 0; i < agent->ninterpreters && !found; i++)
+		found = agent->interpreters[i].st_ino == st.st_ino &&
+			agent->interpreters[i].st_dev == st.st_dev;
+	pthread_mutex_unlock(&agent->interpreters_lock);
+	return found;
+}
+
+/* The consult watches the opens in the library directories and the --watch-scripts ones. */
+static int watched_dirs(struct agent *agent, struct eg_consult_settings *settings)
+{
+	const struct eg_ldso_dirs *dirs = &agent->libraries.dirs;
+	const struct options *options = agent->options;
+	const char **all = calloc(dirs->ndirs + options->nscript_dirs + 1, sizeof(*all));
+
+	if (!all)
+		return -ENOMEM;
+	memcpy(all, dirs->dirs, dirs->ndirs * sizeof(*all));
+	memcpy(all + dirs->ndirs, options->script_dirs, options->nscript_dirs * sizeof(*all));
+	agent->watched_dirs = all;
+	settings->library_dirs = all;
+	settings->nlibrary_dirs = dirs->ndirs + options->nscript_dirs;
+	return 0;
+}
+
 static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, pid_t pid)
 {
 	struct agent *agent = ctx;
 
-	return eg_libraries_opened(&agent->libraries, consult, fd);
+	/* An interpreter reads what it opens: a file of any kind is decided before the read
+	 * that the kernel decides. */
+	if (runs_interpreter(agent, pid))
+		return eg_libraries_script_opened(&agent->libraries, consult, fd, pid);
+	/* An interpreter may open the file next: with interpreters named, a file stops being
+	 * reported only once it has a verdict the kernel's read check finds. */
+	if (!eg_libraries_opened(&agent->libraries, consult, fd))
+		return false;
+	return !interpreters_named(agent) || eg_libraries_known(&agent->libraries, fd);
 }
 
 static void consult_timed_out(void *ctx, int fd, pid_t pid)
@@ -517,6 +646,30 @@ static void consult_read_failed(void *ctx, int err, unsigned long long total)
 		total);
 }
 
+/* A file an interpreter opened with no verdict: nothing waits for the agent (its read is
+ * decided as a miss, unless the consult of a watched directory settles it first), so the
+ * file is verified now, by the path the kernel gave, for its next read.  Only if the path
+ * still names the file opened: anything else is left to its own next open. */
+static void settle_script(struct agent *agent, const struct eg_event *event)
+{
+	char path[EG_FILENAME_LEN + 1];
+	struct stat st;
+	bool remember;
+	int fd;
+
+	memcpy(path, event->filename, EG_FILENAME_LEN);
+	path[EG_FILENAME_LEN] = '\0';
+	if (path[0] != '/')
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
+	    (major(st.st_dev) << 20 | minor(st.st_dev)) == event->dev)
+		eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
+	close(fd);
+}
+
 static int log_kernel_event(void *ctx, void *data, size_t size)
 {
 	struct agent *agent = ctx;
@@ -524,6 +677,10 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*event))
 		return 0;
+	if (event->type == EG_EVENT_SCRIPT_OPENED) {
+		settle_script(agent, event);
+		return 0;
+	}
 	/* An exec that found a verdict was decided, and logged, by the consult. */
 	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict != EG_VERDICT_NONE)
 		return 0;
@@ -587,6 +744,7 @@ static void prescan(struct agent *agent)
 {
 	struct options *options = agent->options;
 
+	set_interpreters(agent);
 	for (size_t i = 0; agent->bpf && i < options->nprescan; i++) {
 		unsigned int verified = 0;
 		int err;
@@ -999,9 +1157,9 @@ static int start_backend(struct agent *agent)
 		/* Only the BPF gate decides mappings: without it, opens need no watching. */
 		if (agent->bpf) {
 			ops.library_open = consult_library_open;
-			consult_settings.library_dirs =
-				(const char *const *)agent->libraries.dirs.dirs;
-			consult_settings.nlibrary_dirs = agent->libraries.dirs.ndirs;
+			err = watched_dirs(agent, &consult_settings);
+			if (err)
+				return err;
 		}
 		agent->hardened = agent->bpf && bpf_settings.protect;
 	} else {
@@ -1112,6 +1270,7 @@ int main(int argc, char **argv)
 		.options = &options,
 		.started = time(NULL),
 		.reload_lock = PTHREAD_MUTEX_INITIALIZER,
+		.interpreters_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	struct eg_control_ops control_ops = {
 		.status = control_status,
@@ -1283,6 +1442,7 @@ out:
 		hand_over_to_upgrade(&agent);
 	eg_consult_stop(agent.consult);
 	eg_ldso_dirs_clear(&agent.libraries.dirs);
+	free(agent.watched_dirs);
 	ring_buffer__free(events);
 	if (release_requested)
 		eg_bpf_release_on_close(agent.bpf);

@@ -68,6 +68,28 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 	return settle(libraries, consult, fd);
 }
 
+bool eg_libraries_known(struct eg_libraries *libraries, int fd)
+{
+	enum eg_verdict verdict;
+	struct stat st;
+
+	return !libraries->bpf ||
+	       (!fstat(fd, &st) && !eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict));
+}
+
+bool eg_libraries_script_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd,
+				pid_t pid)
+{
+	bool remember = false;
+
+	if (!libraries->bpf)
+		return true;
+	eg_decider_decide(libraries->decider, fd, pid, EG_HOOK_SCRIPT, &remember);
+	if (remember)
+		eg_consult_remember(consult, fd);
+	return remember;
+}
+
 /* The path the program was opened at, when it still names the file: $ORIGIN. */
 static bool program_path(int fd, char *ret, size_t len)
 {

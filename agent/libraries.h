@@ -3,6 +3,7 @@
 #define EXECGATE_AGENT_LIBRARIES_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "eg_ldso.h"
 
@@ -28,5 +29,15 @@ void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *con
  * ELF, settle its verdict before the open goes on, as eg_libraries_prepare() does.  True
  * when the file's next opens need not be reported (not ELF, or its verdict is current). */
 bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
+
+/* Has the file open on FD a current verdict? */
+bool eg_libraries_known(struct eg_libraries *libraries, int fd);
+
+/* A file of any kind opened by PID, a process running an interpreter, which reads it next:
+ * decide it for that process (and log it, as the consult does an exec) before the open goes
+ * on, as eg_libraries_opened() settles ELF files.  True when its next opens need not be
+ * reported (allowed, and ignore-marked). */
+bool eg_libraries_script_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd,
+				pid_t pid);
 
 #endif

@@ -22,6 +22,11 @@
  *                            second hook catches a write through a descriptor that was
  *                            opened before (the mapping made meanwhile, or the gate
  *                            started later).
+ *   lsm/file_open (script)   a process whose executable is an interpreter (eg_interpreters,
+ *   lsm/file_permission      the policy's `interpreter` list) reads a regular file: the file
+ *     (script)               is decided like a program, EACCES when refused; at open only
+ *                            when it has a current verdict (a miss may still be settled by
+ *                            the consult between open and read), at every read always.
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
  *   lsm/ptrace_traceme       ptrace-attach anything, nor ask its parent to trace it.
@@ -124,6 +129,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } eg_counters SEC(".maps");
+
+/* The interpreters, by inode and device, written by the agent from the policy at start and
+ * at every reload; fixed size, the agent refuses a policy that names more. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EG_INTERPRETERS_MAX);
+	__type(key, struct eg_interpreter_key);
+	__type(value, __u8);
+} eg_interpreters SEC(".maps");
 
 static __always_inline void count(__u32 slot)
 {
@@ -618,7 +632,8 @@ int BPF_PROG(execgate_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
 				map != (struct bpf_map *)&eg_events &&
 				map != (struct bpf_map *)&eg_counters &&
 				map != (struct bpf_map *)&eg_guarded &&
-				map != (struct bpf_map *)&eg_exec_mapped);
+				map != (struct bpf_map *)&eg_exec_mapped &&
+				map != (struct bpf_map *)&eg_interpreters);
 }
 
 SEC("lsm/bpf_prog")
@@ -681,4 +696,115 @@ int BPF_PROG(execgate_sb_umount, struct vfsmount *mnt, int flags, int ret)
 	if (!config || !config->pin_dir_ino)
 		return 0;
 	return eg_refuse_unless(BPF_CORE_READ(mnt, mnt_sb, s_dev) != config->pin_dir_dev);
+}
+
+/*
+ * Scripts.  An interpreter reads its program as data: no exec, no executable mapping.  So a
+ * process whose executable is one of the policy's interpreters may read only files the gate
+ * would let run: every read of a regular file is decided like an exec of it (the same
+ * verdict cache, the same miss rule), and refused with EACCES.  Other processes pay a
+ * lookup of their executable per read.  Opens for exec (FMODE_EXEC: execve's own reads of a
+ * program, AT_EXECVE_CHECK) are the exec hooks' to decide.
+ */
+#define EACCES 13
+#define FMODE_READ 0x1
+#define FMODE_EXEC 0x20
+#define __FMODE_EXEC 0x20 /* the open flag; f_mode does not carry FMODE_EXEC on every kernel */
+#define SYSFS_MAGIC 0x62656572
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define MAY_READ 0x04
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+
+static __always_inline int eg_eacces_unless(bool allowed)
+{
+	int refused = -EACCES;
+
+	barrier_var(refused);
+	return allowed ? 0 : refused;
+}
+
+/* The current process runs an interpreter, and FILE is a regular file it reads as data.
+ * The kernel's own files (proc, sysfs, cgroup2) are not: their text is the kernel's, and
+ * what a process can put there (its command line, its environment) it can give its
+ * interpreter with -c as well. */
+static __always_inline bool script_read(struct file *file)
+{
+	struct eg_interpreter_key key = {};
+	unsigned long magic;
+	struct mm_struct *mm;
+	struct file *exe;
+
+	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
+	    (file->f_inode->i_mode & S_IFMT) != S_IFREG)
+		return false;
+	magic = file->f_inode->i_sb->s_magic;
+	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP2_SUPER_MAGIC)
+		return false;
+	/* Every read of every process comes here: direct loads, no helper calls. */
+	mm = bpf_get_current_task_btf()->mm;
+	if (!mm)
+		return false;
+	exe = mm->exe_file;
+	if (!exe)
+		return false;
+	key.ino = exe->f_inode->i_ino;
+	key.dev = exe->f_inode->i_sb->s_dev;
+	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL;
+}
+
+/* Tell the agent, by its whole path, of a file an interpreter opened with no current
+ * verdict: whatever its first read gets, the next one finds a verdict.  The path is taken
+ * here, where bpf_d_path() is allowed; the process may be gone by the time the agent reads
+ * the event. */
+static __always_inline void report_script_opened(struct file *file)
+{
+	struct eg_event *event = bpf_ringbuf_reserve(&eg_events, sizeof(*event), 0);
+
+	if (!event) {
+		count(EG_COUNTER_EVENT_DROPS);
+		return;
+	}
+	__builtin_memset(event, 0, sizeof(*event));
+	event->abi_version = EG_ABI_VERSION;
+	event->type = EG_EVENT_SCRIPT_OPENED;
+	event->hook = EG_HOOK_SCRIPT;
+	event->time_ns = bpf_ktime_get_boot_ns();
+	event->ino = file->f_inode->i_ino;
+	event->dev = file->f_inode->i_sb->s_dev;
+	event->pid = bpf_get_current_pid_tgid() >> 32;
+	if (bpf_d_path((struct path *)&file->f_path, event->filename, sizeof(event->filename)) < 0)
+		event->filename[0] = '\0';
+	bpf_ringbuf_submit(event, 0);
+}
+
+/* At open, only a file with a current verdict is decided: a miss is left to the read, so
+ * that the consult of a watched directory (FAN_OPEN_PERM, after this hook) can settle it. */
+SEC("lsm/file_open")
+int BPF_PROG(execgate_script_open, struct file *file, int ret)
+{
+	struct eg_verdict_rec *rec;
+	struct eg_config *config;
+
+	if (ret || !(file->f_mode & FMODE_READ) || !script_read(file))
+		return ret;
+	config = gating();
+	if (!config)
+		return 0;
+	rec = bpf_inode_storage_get(&eg_verdicts, file->f_inode, 0, 0);
+	if (!rec || !verdict_current(rec, file->f_inode, config)) {
+		report_script_opened(file);
+		return 0;
+	}
+	return eg_eacces_unless(!decide(file->f_inode, EG_HOOK_SCRIPT, mapped_name(file),
+					EG_REASON_NONE));
+}
+
+SEC("lsm/file_permission")
+int BPF_PROG(execgate_script_read, struct file *file, int mask, int ret)
+{
+	if (ret || !(mask & MAY_READ) || !script_read(file))
+		return ret;
+	return eg_eacces_unless(!decide(file->f_inode, EG_HOOK_SCRIPT, mapped_name(file),
+					EG_REASON_NONE));
 }

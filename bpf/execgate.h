@@ -6,7 +6,7 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 6
+#define EG_ABI_VERSION 7
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
@@ -14,6 +14,7 @@
 #define EG_MAP_COUNTERS "eg_counters"
 #define EG_MAP_GUARDED "eg_guarded"
 #define EG_MAP_EXEC_MAPPED "eg_exec_mapped"
+#define EG_MAP_INTERPRETERS "eg_interpreters"
 
 /* Where execgated pins its maps (and, unless told to fail open, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
@@ -40,6 +41,7 @@ enum eg_hook {
 	EG_HOOK_MMAP = 2,
 	EG_HOOK_MPROTECT = 3,
 	EG_HOOK_WRITE = 4, /* a file opened or written for writing (file_open, file_permission) */
+	EG_HOOK_SCRIPT = 5, /* a file an interpreter opens or reads (eg_interpreters) */
 	EG_HOOK_END,       /* one past the last hook */
 };
 
@@ -145,8 +147,23 @@ struct eg_guarded_key {
 
 #define EG_GUARDED_MAX 64
 
+/* Key of EG_MAP_INTERPRETERS: the executables whose processes read only trusted files (the
+ * policy's `interpreter` statement), by inode number and device (kernel s_dev: major << 20 |
+ * minor).  The value, a __u8, is 1.  Written by the agent at start and at every reload. */
+struct eg_interpreter_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad0;
+};
+
+#define EG_INTERPRETERS_MAX 1024
+
 enum eg_event_type {
 	EG_EVENT_DECISION = 1,
+	/* Not a decision: an interpreter opened a file with no current verdict; the agent
+	 * verifies it for its next read.  hook, pid, ino, dev and filename (the whole path)
+	 * are set. */
+	EG_EVENT_SCRIPT_OPENED = 2,
 };
 
 /* Record sent through EG_MAP_EVENTS for every decision that is not a cached allow. */
@@ -187,5 +204,6 @@ _Static_assert(sizeof(struct eg_verdict_rec) == 40, "eg_verdict_rec is ABI");
 _Static_assert(sizeof(struct eg_config) == 160, "eg_config is ABI");
 _Static_assert(sizeof(struct eg_guarded_key) == 8, "eg_guarded_key is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
+_Static_assert(sizeof(struct eg_interpreter_key) == 16, "eg_interpreter_key is ABI");
 
 #endif

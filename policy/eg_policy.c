@@ -439,6 +439,7 @@ enum setting {
 	SET_METRICS_FILE,
 	SET_CRL_WARN_WINDOW,
 	SET_REQUIRE_SIGNED_POLICY,
+	SET_INTERPRETER,
 	SET_COUNT,
 };
 
@@ -463,6 +464,7 @@ static const char *const setting_words[SET_COUNT + 1] = {
 	[SET_METRICS_FILE] = "metrics-file",
 	[SET_CRL_WARN_WINDOW] = "crl-warn-window",
 	[SET_REQUIRE_SIGNED_POLICY] = "require-signed-policy",
+	[SET_INTERPRETER] = "interpreter",
 };
 
 static int set_once(struct parser *p, enum once_setting s)
@@ -473,6 +475,29 @@ static int set_once(struct parser *p, enum once_setting s)
 	p->once[s].file = p->file;
 	p->once[s].line = p->line;
 	return 0;
+}
+
+/* interpreter PATH|default...: one or more absolute paths or patterns. */
+static int parse_interpreters(struct parser *p, struct eg_policy_strings *list)
+{
+	static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETERS };
+	static const char what[] = "an absolute path or 'default'";
+	char *s;
+	int r = need_value(p, 1, what, "interpreter");
+
+	for (size_t i = 1; !r && i < p->ntok; i++) {
+		if (strcmp(p->tok[i].s, "default")) {
+			r = parse_abs(p, i, what, "interpreter", &s);
+			if (!r)
+				r = strings_add(p, i, list, "interpreter", s);
+			continue;
+		}
+		for (size_t k = 0; !r && k < sizeof(defaults) / sizeof(defaults[0]); k++) {
+			s = strdup(defaults[k]);
+			r = s ? strings_add(p, i, list, "interpreter", s) : -ENOMEM;
+		}
+	}
+	return r;
 }
 
 static int parse_setting(struct parser *p, enum setting which)
@@ -574,6 +599,8 @@ static int parse_setting(struct parser *p, enum setting which)
 			st->lookup[st->n_lookup++] = w;
 		}
 		return 0;
+	case SET_INTERPRETER:
+		return parse_interpreters(p, &st->interpreters);
 	case SET_SCOPE:
 		w = parse_word(p, 1, scope_words, kw);
 		if (w < 0)
@@ -1537,6 +1564,7 @@ void eg_policy_free(struct eg_policy *policy)
 	strings_free(&st->trust_anchors);
 	strings_free(&st->tsa_anchors);
 	strings_free(&st->catalogs);
+	strings_free(&st->interpreters);
 	strings_free(&st->scope_cgroups);
 	free(st->crl_dir);
 	free(st->sig_dir);

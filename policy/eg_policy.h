@@ -69,7 +69,21 @@ struct eg_policy_settings {
 	char *metrics_file;             /* NULL: no Prometheus text file */
 	uint32_t crl_warn_window;       /* seconds before a CRL goes stale to warn */
 	char *require_signed_policy;    /* NULL: a replacement need not be signed */
+	/* Executables whose processes may read only trusted files (absolute paths, glob(7)
+	 * patterns); empty: none.  The word `default` adds EG_POLICY_DEFAULT_INTERPRETERS. */
+	struct eg_policy_strings interpreters;
 };
+
+/* What `interpreter default` names: the shells and script interpreters a Debian server
+ * carries, where Debian installs them (/bin is /usr/bin on a merged-/usr system). */
+#define EG_POLICY_DEFAULT_INTERPRETERS                                                      \
+	"/usr/bin/sh", "/usr/bin/dash", "/usr/bin/bash", "/usr/bin/rbash", "/usr/bin/zsh",  \
+	"/usr/bin/ksh*", "/usr/bin/mksh", "/usr/bin/fish", "/usr/bin/python[0-9]*",         \
+	"/usr/bin/pypy*", "/usr/bin/perl", "/usr/bin/perl5*", "/usr/bin/ruby*",             \
+	"/usr/bin/node", "/usr/bin/nodejs", "/usr/bin/php*", "/usr/bin/lua*",               \
+	"/usr/bin/luajit*", "/usr/bin/tclsh*", "/usr/bin/wish*", "/usr/bin/expect",         \
+	"/usr/bin/guile*", "/usr/bin/Rscript", "/usr/bin/pwsh", "/usr/bin/busybox",         \
+	"/bin/sh", "/bin/dash", "/bin/bash", "/bin/busybox"
 
 /* Matchers a rule or a signer declaration uses (bits of ->present). */
 enum {

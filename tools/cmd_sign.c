@@ -13,11 +13,14 @@ static const char sign_help[] =
 	"                     [--digest sha256|sha384] [--detached OUT] FILE\n"
 	"\n"
 	"Sign FILE with a CMS signature (one signer, DER).  By default the signature is\n"
-	"embedded in the ELF section .execgate.sig: FILE is rewritten atomically (a\n"
-	"temporary file in the same directory, then rename) with its mode, owner, file\n"
-	"capabilities and ACL kept (other hard links to FILE keep the old content), and an\n"
-	"older signature is replaced.  --detached writes the signature to OUT and\n"
-	"leaves FILE alone; files that are not ELF can only be signed that way.\n"
+	"embedded: in the ELF section .execgate.sig, or, for a script (a file that starts\n"
+	"with \"#!\" or is named .sh .bash .py .pl .pm .rb .php .tcl .awk .js .mjs .cjs\n"
+	".lua), in a block of comment lines at its end (docs/signature-format.md).  FILE\n"
+	"is rewritten atomically (a temporary file in the same directory, then rename)\n"
+	"with its mode, owner, file capabilities and ACL kept (other hard links to FILE\n"
+	"keep the old content), and an older signature is replaced.  --detached writes\n"
+	"the signature to OUT and leaves FILE alone; any other file can only be signed\n"
+	"that way.\n"
 	"\n"
 	"  --key KEY       PEM private key file (unencrypted), or a PKCS#11 URI\n"
 	"                  (pkcs11:token=...;object=...;type=private) used through OpenSSL's\n"
@@ -93,8 +96,9 @@ int cmd_sign(int argc, char **argv)
 	else
 		r = eg_sign_embedded(signer, file);
 	if (r == -ENOEXEC)
-		fprintf(stderr, "execgate sign: %s: not an ELF file; "
-				"sign it with --detached %s.sig\n", file, file);
+		fprintf(stderr, "execgate sign: %s: neither an ELF file nor a script (no \"#!\" "
+				"line, no script extension); sign it with --detached %s.sig\n",
+			file, file);
 	else if (r)
 		fprintf(stderr, "execgate sign: %s\n", eg_signer_error(signer));
 	eg_signer_free(signer);

@@ -30,7 +30,7 @@ struct eg_log_rec {
 	const char *host;
 	enum eg_decision decision;
 	const char *mode; /* "enforce" or "audit" */
-	const char *hook; /* "exec", "mmap", "mprotect" or "write" */
+	const char *hook; /* "exec", "mmap", "mprotect", "write" or "script" */
 	const char *reason;
 	int64_t count;
 	int64_t pid, ppid, uid;

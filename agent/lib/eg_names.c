@@ -17,6 +17,7 @@ static const char *const hook_names[EG_HOOK_END] = {
 	[EG_HOOK_MMAP] = "mmap",
 	[EG_HOOK_MPROTECT] = "mprotect",
 	[EG_HOOK_WRITE] = "write",
+	[EG_HOOK_SCRIPT] = "script",
 };
 
 static const char *const decision_names[EG_DECISION_COUNT] = {

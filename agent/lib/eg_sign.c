@@ -42,6 +42,7 @@
 #include <openssl/x509v3.h>
 
 #include "eg_elf.h"
+#include "eg_script.h"
 #include "eg_sign.h"
 #include "eg_verify.h"
 
@@ -993,6 +994,97 @@ out:
 	return r;
 }
 
+/* Write the script open on IN_FD into TMP_FD with a signature block at its end, replacing
+ * the block it ends in, if any (the signed bytes are the script without it).  -ENOEXEC: the
+ * file neither starts with "#!" nor has a script's extension. */
+static int embed_script(struct eg_signer *s, int in_fd, int tmp_fd, const char *path)
+{
+	unsigned char head[256], digest[EVP_MAX_MD_SIZE], *der = NULL, *copy = NULL;
+	struct eg_elf_sig old, *oldp = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	const char *marker;
+	char *block = NULL, ebuf[256] = "";
+	unsigned int dlen = 0;
+	size_t len = 0, blen = 0;
+	uint64_t signed_len;
+	struct stat st;
+	ssize_t got;
+	int r;
+
+	got = pread(in_fd, head, sizeof(head), 0);
+	if (got < 0 || fstat(in_fd, &st)) {
+		r = -errno;
+		set_err(s, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	marker = eg_script_marker(path, head, (size_t)got);
+	if (!marker)
+		return -ENOEXEC;
+	signed_len = (uint64_t)st.st_size;
+	r = eg_script_find_sig(in_fd, &old, NULL, ebuf, sizeof(ebuf));
+	if (r == 0) {
+		signed_len = old.offset;
+		oldp = &old;
+	} else if (r != -ENOENT) {
+		set_err(s, "%s: %s", path, r == -EBADMSG ? ebuf : strerror(-r));
+		return r;
+	}
+	/* The block starts a line of its own, and the script's last line must stay its own. */
+	if (signed_len && (pread(in_fd, head, 1, (off_t)signed_len - 1) != 1 || head[0] != '\n')) {
+		set_err(s, "%s: does not end with a newline: add one, or sign with --detached",
+			path);
+		return -EINVAL;
+	}
+	ctx = EVP_MD_CTX_new();
+	copy = malloc(signed_len ? signed_len : 1);
+	if (!ctx || !copy || !EVP_DigestInit_ex(ctx, s->md, NULL)) {
+		set_err(s, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	r = eg_sig_digest_fd(in_fd, oldp, ctx);
+	if (r || !EVP_DigestFinal_ex(ctx, digest, &dlen)) {
+		set_err(s, "%s: cannot hash: %s", path, strerror(r ? -r : EIO));
+		r = r ? r : -EIO;
+		goto out;
+	}
+	r = sign_digest(s, digest, dlen, true, &der, &len);
+	if (r)
+		goto out;
+	block = eg_script_block(marker, der, len, &blen);
+	if (!block) {
+		set_err(s, "%s: the signature (%zu bytes) does not fit a signature block", path,
+			len);
+		r = -E2BIG;
+		goto out;
+	}
+	if (pread(in_fd, copy, signed_len, 0) != (ssize_t)signed_len) {
+		set_err(s, "%s: changed while being signed", path);
+		r = -EIO;
+		goto out;
+	}
+	r = write_all(tmp_fd, copy, signed_len);
+	if (!r)
+		r = write_all(tmp_fd, (unsigned char *)block, blen);
+	if (r) {
+		set_err(s, "%s: cannot write: %s", path, strerror(-r));
+		goto out;
+	}
+	/* Fail closed: the file about to be installed ends in the block the verifier finds. */
+	r = eg_script_find_sig(tmp_fd, &old, NULL, ebuf, sizeof(ebuf));
+	if (r || old.offset != signed_len || old.der_len != len) {
+		set_err(s, "%s: the signed file does not read back: %s", path,
+			r ? ebuf : "the block moved");
+		r = -EIO;
+	}
+out:
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	free(copy);
+	free(block);
+	return r;
+}
+
 int eg_sign_embedded(struct eg_signer *signer, const char *path)
 {
 	char *real = NULL, *tmp = NULL;
@@ -1021,6 +1113,8 @@ int eg_sign_embedded(struct eg_signer *signer, const char *path)
 	if (r)
 		goto out;
 	r = embed_into(signer, in_fd, tmp_fd, path);
+	if (r == -ENOEXEC && !ftruncate(tmp_fd, 0) && lseek(tmp_fd, 0, SEEK_SET) == 0)
+		r = embed_script(signer, in_fd, tmp_fd, path);
 	if (r) {
 		close(tmp_fd);
 		unlink(tmp);

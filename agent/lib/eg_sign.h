@@ -35,8 +35,10 @@ const char *eg_signer_error(const struct eg_signer *signer);
 /* Sign PATH's whole contents; write DER CMS to OUT atomically (temporary file + rename). */
 int eg_sign_detached(struct eg_signer *signer, const char *path, const char *out);
 
-/* Embed a signature into the ELF file PATH as section .execgate.sig, replacing an older
- * one, by rewriting PATH atomically with its mode and owner kept.  -ENOEXEC: not ELF. */
+/* Embed a signature into the ELF file PATH as section .execgate.sig, or into the script PATH
+ * (a "#!" line or a script's extension) as a signature block at its end (eg_script.h),
+ * replacing an older one, by rewriting PATH atomically with its mode and owner kept.
+ * -ENOEXEC: neither ELF nor a script. */
 int eg_sign_embedded(struct eg_signer *signer, const char *path);
 
 /* Write a signed catalog of the SHA-256 digests of FILES[0..NFILES) to OUT, atomically. */

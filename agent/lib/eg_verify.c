@@ -42,6 +42,7 @@
 #include "eg_elf.h"
 #include "eg_hex.h"
 #include "eg_catstore.h"
+#include "eg_script.h"
 #include "eg_verify_internal.h"
 
 struct chain_slot {
@@ -824,6 +825,14 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 		res->kind = EG_SIG_DETACHED;
 	} else {
 		elf_r = eg_elf_find_sig(fd, &esig, &sigbuf, elf_msg, sizeof(elf_msg));
+		if (elf_r == -ENOEXEC) {
+			/* Not ELF: a script may end in a signature block. */
+			int script_r = eg_script_find_sig(fd, &esig, &sigbuf, elf_msg,
+							  sizeof(elf_msg));
+
+			if (script_r != -ENOENT)
+				elf_r = script_r;
+		}
 		if (elf_r == 0) {
 			siglen = (size_t)esig.der_len;
 			res->kind = EG_SIG_EMBEDDED;

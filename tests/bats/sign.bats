@@ -151,10 +151,10 @@ sig_sections() {
 	assert_equal "$(sig_sections "$f")" 0
 }
 
-@test "sign: a file that is not ELF needs --detached, and the error says so" {
+@test "sign: a file neither ELF nor a script needs --detached, and the error says so" {
 	printf 'not an ELF file\n' >"$BATS_TEST_TMPDIR/notes.txt"
 	run -2 --separate-stderr sign_valid "$BATS_TEST_TMPDIR/notes.txt"
-	assert_equal "$stderr" "execgate sign: $BATS_TEST_TMPDIR/notes.txt: not an ELF file; sign it with --detached $BATS_TEST_TMPDIR/notes.txt.sig"
+	assert_equal "$stderr" "execgate sign: $BATS_TEST_TMPDIR/notes.txt: neither an ELF file nor a script (no \"#!\" line, no script extension); sign it with --detached $BATS_TEST_TMPDIR/notes.txt.sig"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/notes.txt")" "not an ELF file"
 	run -2 sign_valid "$BATS_TEST_TMPDIR"
 	assert_output --partial "$BATS_TEST_TMPDIR: not a regular file"

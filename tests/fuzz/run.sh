@@ -65,6 +65,12 @@ seed() {
 	cms_catalog_fuzz) cp "$d"/detached.der "$d"/detached.pem "$d"/catalog.cat "$d"/catalog.txt \
 		"$corpus/" 2>/dev/null ;;
 	crl_fuzz) cp "$d"/crl.pem "$d"/crl.der "$corpus/" 2>/dev/null ;;
+	# A script ending in a signature block, as docs/signature-format.md describes it.
+	script_sig_fuzz) {
+		printf '#!/bin/sh\necho hi\n# -----BEGIN EXECGATE SIGNATURE-----\n'
+		base64 -w 76 "$d/detached.der" | sed 's/^/# /'
+		printf '# -----END EXECGATE SIGNATURE-----\n'
+	} >"$corpus/script.sh" 2>/dev/null ;;
 	# Each line of the log fixtures, and the corner lines, one file each.
 	log_scan_fuzz)
 		local top i=0 line

@@ -502,6 +502,26 @@ static void defaults_when_settings_are_absent(void **state)
 	assert_false(st->self_protection);
 	assert_false(st->log_allows);
 	assert_null(st->require_signed_policy);
+	assert_int_equal(st->interpreters.n, 0);
+	eg_policy_free(p);
+}
+
+/* interpreter: paths and patterns in order, "default" expanded where it stands. */
+static void interpreters_and_the_default_list(void **state)
+{
+	static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETERS };
+	const size_t nd = sizeof(defaults) / sizeof(defaults[0]);
+	struct eg_policy *p = parse_ok("mode audit\ninterpreter /opt/a \"/opt/b c\"\n"
+				       "interpreter default /usr/local/bin/py*\ndefault allow\n");
+	const struct eg_policy_settings *st = eg_policy_settings(p);
+
+	(void)state;
+	assert_int_equal(st->interpreters.n, 3 + nd);
+	assert_string_equal(st->interpreters.v[0], "/opt/a");
+	assert_string_equal(st->interpreters.v[1], "/opt/b c");
+	for (size_t i = 0; i < nd; i++)
+		assert_string_equal(st->interpreters.v[2 + i], defaults[i]);
+	assert_string_equal(st->interpreters.v[2 + nd], "/usr/local/bin/py*");
 	eg_policy_free(p);
 }
 
@@ -577,6 +597,11 @@ static const struct {
 	{ "mode enforce\ntrust-anchor\ndefault deny\n", 2, 13, "expected a file name" },
 	{ "mode enforce\ntrust-anchor a b\ndefault deny\n", 2, 16, "expected end of line" },
 	{ "mode enforce\n\"allow\" uid 0\ndefault deny\n", 2, 1, "expected a setting" },
+	{ "mode enforce\ninterpreter\ndefault deny\n", 2, 12, "an absolute path or 'default'" },
+	{ "mode enforce\ninterpreter /bin/sh bash\ndefault deny\n", 2, 21,
+	  "starting with '/'" },
+	{ "mode enforce\ndefault deny\ninterpreter default\n", 3, 1,
+	  "nothing may follow 'default'" },
 };
 
 static void errors_name_line_column_and_expectation(void **state)
@@ -1020,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(stale_and_missing_crls_follow_the_settings),
 		cmocka_unit_test(settings_signers_and_rule_text),
 		cmocka_unit_test(defaults_when_settings_are_absent),
+		cmocka_unit_test(interpreters_and_the_default_list),
 		cmocka_unit_test(errors_name_line_column_and_expectation),
 		cmocka_unit_test(bounds_are_errors),
 		cmocka_unit_test(too_many_rules_is_an_error),

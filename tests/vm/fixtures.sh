@@ -102,6 +102,35 @@ openssl cms -sign -binary -nodetach -md sha256 -in "$fx/system.txt" \
 	-outform DER -out "$fx/system.cat"
 rm "$fx/system.txt"
 
+# Scripts (scripts/): each prints "ran NAME"; unsigned, signed with a block at its end
+# (embedded), a detached signature (detached), in the catalog scripts.cat (catalog), and
+# signed then changed (changed).  scripts.policy is vm.policy with that catalog and bash
+# (/bin/sh is bash here) as the interpreter.
+mkdir -p "$fx/scripts"
+for name in unsigned embedded detached catalog changed; do
+	printf '#!/bin/sh\necho "ran %s"\n' "$name" >"$fx/scripts/$name.sh"
+	chmod 755 "$fx/scripts/$name.sh"
+done
+for name in embedded changed; do
+	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
+		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/scripts/$name.sh" >/dev/null
+done
+sed -i 's/ran changed/ran CHANGED/' "$fx/scripts/changed.sh"
+# For the benchmark: a signed script of 1,000 commands, builtins and programs.
+{
+	echo '#!/bin/sh'
+	for ((i = 0; i < 500; i++)); do echo ': $((n += 1))'; echo '/bin/true'; done
+} >"$fx/bench-script.sh"
+"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
+	--chain "$pki/inter.crt" "$fx/bench-script.sh" >/dev/null
+sign "$fx/scripts/detached.sh" leaf-valid
+printf 'execgate-catalog v1\nsha256:%s  /scripts/catalog.sh\n' \
+	"$(sha256sum "$fx/scripts/catalog.sh" | cut -c1-64)" >"$fx/scripts.txt"
+openssl cms -sign -binary -nodetach -md sha256 -in "$fx/scripts.txt" \
+	-signer "$pki/leaf-valid.crt" -inkey "$pki/leaf-valid.key" -certfile "$pki/inter.crt" \
+	-outform DER -out "$fx/scripts.cat"
+rm "$fx/scripts.txt"
+
 cat >"$fx/vm.policy" <<'POLICY'
 # The policy of the VM's gate tests: signed under the test root, or in the system catalog.
 mode enforce
@@ -113,3 +142,5 @@ catalog "/opt/execgate/fixtures/system.cat"
 allow outcome valid
 default deny
 POLICY
+sed -e '/^catalog /a catalog "/opt/execgate/fixtures/scripts.cat"' \
+	-e '/^allow /i interpreter /bin/bash' "$fx/vm.policy" >"$fx/scripts.policy"
