@@ -303,6 +303,11 @@ int catsrc_files_from(struct catsrc_ctx *c, const char *list, bool nul)
 
 /* ---- dpkg ------------------------------------------------------------------------- */
 
+/* The maintainer scripts dpkg runs (from a .deb's control archive, then as
+ * /var/lib/dpkg/info/PKG.SCRIPT). */
+static const char *const maint_scripts[] = {"preinst", "postinst", "prerm", "postrm", "config"};
+#define N_MAINT_SCRIPTS (sizeof(maint_scripts) / sizeof(maint_scripts[0]))
+
 static void field_copy(char *dst, const char *v, size_t l)
 {
 	l = l < FIELD_MAX - 1 ? l : FIELD_MAX - 1;
@@ -356,6 +361,30 @@ struct md5_entry {
 static int md5_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct md5_entry *)a)->path, ((const struct md5_entry *)b)->path);
+}
+
+/* The maintainer scripts dpkg keeps as BASE.postinst etc.: dpkg keeps no digest of them,
+ * so they are listed as they are on disk (dpkg runs them at the next upgrade or removal). */
+static int dpkg_scripts(struct catsrc_ctx *c, const char *base, uint32_t id)
+{
+	for (size_t i = 0; i < N_MAINT_SCRIPTS; i++) {
+		unsigned char sha[EG_SHA256_LEN];
+		char path[4096];
+		int r;
+
+		snprintf(path, sizeof(path), "%s.%s", base, maint_scripts[i]);
+		r = hash_path(path, true, sha, NULL);
+		if (r == -ENOENT)
+			continue;
+		if (!r)
+			r = add_entry(c, sha, path, id);
+		else
+			fprintf(stderr, PFX "%s: %s\n", path,
+				r == -EINVAL ? "not a regular file" : strerror(-r));
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
@@ -479,7 +508,7 @@ static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
 		if (r)
 			goto out;
 	}
-	r = 0;
+	r = dpkg_scripts(c, base, id);
 out:
 	free(md5s);
 	free(sums);
@@ -672,8 +701,19 @@ static bool apt_lookup(const char *lists, const char *hex, struct archive_info *
 	return found;
 }
 
-/* Hash every regular file of the data tar on FD into the builder, under SOURCE. */
-static int deb_data(struct catsrc_ctx *c, const char *deb, int fd, uint32_t source)
+static bool maintainer_script(const char *name)
+{
+	for (size_t i = 0; i < N_MAINT_SCRIPTS; i++)
+		if (!strcmp(name, maint_scripts[i]))
+			return true;
+	return false;
+}
+
+/* Hash every regular file of the data tar on FD into the builder, under SOURCE.  With
+ * CONTROL_OF (a package name) FD is the control tar instead: only its maintainer scripts
+ * are listed, under the names dpkg keeps them by (/var/lib/dpkg/info/PKG.postinst). */
+static int deb_data(struct catsrc_ctx *c, const char *deb, int fd, uint32_t source,
+		    const char *control_of)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
@@ -705,7 +745,12 @@ static int deb_data(struct catsrc_ctx *c, const char *deb, int fd, uint32_t sour
 			r = -EBADMSG;
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s", name + 1);
+		if (control_of && !maintainer_script(name + 2))
+			continue;
+		if (control_of)
+			snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s.%s", control_of, name + 2);
+		else
+			snprintf(path, sizeof(path), "%s", name + 1);
 		md = EVP_MD_CTX_new();
 		if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 			EVP_MD_CTX_free(md);
@@ -735,17 +780,39 @@ out:
 	return r;
 }
 
+/* The members of DEB that dpkg-deb's MEMBER option ("--fsys-tarfile" or "--ctrl-tarfile")
+ * writes, into the builder under SOURCE (deb_data()). */
+static int deb_tar(struct catsrc_ctx *c, const char *deb, const char *member, uint32_t source,
+		   const char *control_of)
+{
+	char *argv[] = {"dpkg-deb", (char *)member, "--", (char *)deb, NULL};
+	pid_t pid;
+	int fd, r, w;
+
+	r = spawn_out(argv, &fd, &pid);
+	if (r) {
+		fprintf(stderr, PFX "cannot run dpkg-deb: %s\n", strerror(-r));
+		return r;
+	}
+	r = deb_data(c, deb, fd, source, control_of);
+	close(fd);
+	w = wait_ok(pid);
+	if (!r && w) {
+		fprintf(stderr, PFX "%s: dpkg-deb %s failed\n", deb, member);
+		r = w;
+	}
+	return r;
+}
+
 static int one_deb(struct catsrc_ctx *c, const char *deb)
 {
-	char *argv[] = {"dpkg-deb", "--fsys-tarfile", "--", (char *)deb, NULL};
 	char hex[2 * EG_SHA256_LEN + 1];
 	unsigned char sha[EG_SHA256_LEN];
 	struct archive_info ai;
 	struct eg_catalog_source src;
 	struct installed p;
 	uint32_t id;
-	pid_t pid;
-	int fd, r, w;
+	int r;
 
 	r = hash_path(deb, false, sha, NULL);
 	if (r) {
@@ -758,8 +825,17 @@ static int one_deb(struct catsrc_ctx *c, const char *deb)
 		fprintf(stderr, PFX "%s: not a readable .deb (dpkg-deb --field failed)\n", deb);
 		return r;
 	}
-	if (!apt_lookup(c->apt_lists, eg_sha256_hex(sha, hex), &ai))
+	if (!apt_lookup(c->apt_lists, eg_sha256_hex(sha, hex), &ai)) {
 		memset(&ai, 0, sizeof(ai));
+		if (c->listed_only) {
+			fprintf(stderr,
+				PFX "%s: %s %s left out: no signed apt index lists this .deb "
+				    "(sha256 %s)\n",
+				deb, p.package, p.version, hex);
+			c->left_out++;
+			return 0;
+		}
+	}
 	src = (struct eg_catalog_source){
 		.kind = EG_PROV_DEB,
 		.package = p.package,
@@ -774,18 +850,9 @@ static int one_deb(struct catsrc_ctx *c, const char *deb)
 		fprintf(stderr, PFX "%s: %s\n", deb, strerror(-r));
 		return r;
 	}
-	r = spawn_out(argv, &fd, &pid);
-	if (r) {
-		fprintf(stderr, PFX "cannot run dpkg-deb: %s\n", strerror(-r));
-		return r;
-	}
-	r = deb_data(c, deb, fd, id);
-	close(fd);
-	w = wait_ok(pid);
-	if (!r && w) {
-		fprintf(stderr, PFX "%s: dpkg-deb --fsys-tarfile failed\n", deb);
-		r = w;
-	}
+	r = deb_tar(c, deb, "--fsys-tarfile", id, NULL);
+	if (!r)
+		r = deb_tar(c, deb, "--ctrl-tarfile", id, p.package);
 	return r;
 }
 
