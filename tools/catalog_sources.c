@@ -320,7 +320,7 @@ struct installed {
 	bool multiarch_same;
 };
 
-/* Find PKG ("name" or "name:arch") in dpkg's status, installed. */
+/* Find PKG ("name" or "name:arch") in dpkg's status, with its files on disk. */
 static bool status_find(const char *status, size_t len, const char *pkg, size_t *pos,
 			struct installed *ret)
 {
@@ -337,8 +337,10 @@ static bool status_find(const char *status, size_t len, const char *pkg, size_t 
 		if (pkg && (l != plen || memcmp(v, pkg, l)))
 			continue;
 		field_copy(ret->package, v, l);
-		if (!eg_stanza_get(&st, "Status", &v, &l) || l != strlen("install ok installed") ||
-		    memcmp(v, "install ok installed", l) || !eg_stanza_get(&st, "Version", &v, &l))
+		/* Not only "installed": execgate's own postinst catalogs the system while
+		 * execgate itself is unpacked; the md5sums vouch for what is on disk. */
+		if (!eg_stanza_get(&st, "Status", &v, &l) || !eg_dpkg_status_on_disk(v, l) ||
+		    !eg_stanza_get(&st, "Version", &v, &l))
 			continue;
 		field_copy(ret->version, v, l);
 		if (!eg_stanza_get(&st, "Architecture", &v, &l))

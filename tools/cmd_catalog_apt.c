@@ -336,7 +336,7 @@ struct dpkg_status {
 	size_t len;
 };
 
-/* PKG VERSION ARCH has its files on disk: any state but not-installed and config-files. */
+/* PKG VERSION ARCH has its files on disk (eg_dpkg_status_on_disk()). */
 static bool version_installed(const struct dpkg_status *s, const struct eg_catalog_source *src)
 {
 	struct eg_stanza st;
@@ -355,10 +355,7 @@ static bool version_installed(const struct dpkg_status *s, const struct eg_catal
 		if (!eg_stanza_get(&st, "Version", &v, &l) || l != strlen(src->version) ||
 		    memcmp(v, src->version, l))
 			return false;
-		if (!eg_stanza_get(&st, "Status", &v, &l))
-			return false;
-		return !(l >= 13 && !memcmp(v + l - 13, "not-installed", 13)) &&
-		       !(l >= 12 && !memcmp(v + l - 12, "config-files", 12));
+		return eg_stanza_get(&st, "Status", &v, &l) && eg_dpkg_status_on_disk(v, l);
 	}
 	return false;
 }

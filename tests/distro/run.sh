@@ -54,7 +54,8 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/pki.sh"
 
 # What every test root holds besides Debian's minbase: systemd as init, the test tools.
-ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq"
+# apt-utils and gpg make and sign a local apt repository inside the guest (apt.bats).
+ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq apt-utils gpg"
 
 # The package for RELEASE: `make deb DIST=RELEASE` (which does not build an unchanged tree
 # twice), or DISTRO_DEB.
@@ -196,6 +197,11 @@ tests_layer() {
 		cp "$BUILD/bin/eg-hello-static" "$fx/signed"
 		"$BUILD/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
 			--chain "$pki/inter.crt" "$fx/signed" >/dev/null
+		# The programs of the package apt.bats builds: one with its own library, and a
+		# helper its postinst runs.
+		mkdir -p "$fx/pkg"
+		cp "$BUILD/bin/eg-hello-linked" "$BUILD/bin/libeg-greet.so" "$fx/pkg/"
+		cp "$BUILD/bin/eg-hello-static" "$fx/pkg/helper"
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
 	) || { log "making the tests' archive failed"; return 1; }
 	rm -rf "$st"
