@@ -286,8 +286,8 @@ static int read_stdin(char **ret)
 
 static int apt_hook(const struct apt_opts *o)
 {
-	struct catsrc_ctx ctx = {.apt_lists = o->apt_lists, .admindir = o->admindir,
-				 .listed_only = true};
+	struct catsrc_ctx ctx = {
+		.apt_lists = o->apt_lists, .admindir = o->admindir, .listed_only = true};
 	char *text = NULL, **debs = NULL, name[128];
 	size_t n = 0;
 	int r, status = EG_EXIT_ERROR;
@@ -517,9 +517,11 @@ static int refresh(const struct apt_opts *o)
 		r = write_catalog(o, "refresh", ctx.b, DPKG_CATALOG);
 	if (!r) {
 		if (ctx.left_out)
-			fprintf(stderr, "execgate catalog refresh: %s/%s: %zu files listed, %zu "
-					"left out\n",
-				o->dir, DPKG_CATALOG, eg_catalog_builder_count(ctx.b), ctx.left_out);
+			fprintf(stderr,
+				"execgate catalog refresh: %s/%s: %zu files listed, %zu "
+				"left out\n",
+				o->dir, DPKG_CATALOG, eg_catalog_builder_count(ctx.b),
+				ctx.left_out);
 		agent_reload(o, "refresh");
 		status = ctx.left_out ? EG_EXIT_FINDING : EG_EXIT_OK;
 	}
