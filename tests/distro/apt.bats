@@ -56,8 +56,8 @@ setup_file() {
 	rm -rf "$WORK" "$REPO"
 	mkdir -p "$WORK/gnupg" "$REPO"
 	chmod 0700 "$WORK/gnupg"
-	gpg --batch --homedir "$WORK/gnupg" --passphrase '' \
-		--quick-gen-key 'execgate test repository' ed25519 sign never 2>/dev/null
+	gpg --batch --homedir "$WORK/gnupg" --pinentry-mode loopback --passphrase '' \
+		--quick-gen-key 'execgate test repository' ed25519 sign never
 	gpg --batch --homedir "$WORK/gnupg" --export >/etc/apt/trusted.gpg.d/eg-test.gpg
 	fixture_deb eg-fixture 1.0 "$REPO/eg-fixture_1.0_amd64.deb"
 	sign_repo
@@ -72,10 +72,11 @@ setup_file() {
 }
 
 teardown_file() {
-	cp "$WORK/policy.saved" "$POLICY"
+	[[ ! -f $WORK/policy.saved ]] || cp "$WORK/policy.saved" "$POLICY"
 	systemctl restart execgated.service || true
 	apt-get purge -y -q eg-fixture eg-local >/dev/null 2>&1 || true
 	rm -f "$APT_CONF" /etc/apt/trusted.gpg.d/eg-test.gpg
+	gpgconf --homedir "$WORK/gnupg" --kill gpg-agent 2>/dev/null || true
 	rm -rf "$REPO" "$WORK" /var/tmp/eg-fixture-postinst.out /home/eg-user
 	userdel eg-user 2>/dev/null || true
 }
@@ -265,5 +266,7 @@ deny_reason() {
 	refute_output 0
 	run -0 systemctl start execgated.service
 	wait_for systemctl is-active --quiet execgated.service
-	run -0 /opt/eg-fixture/bin/eg-fixture
+	run -0 execgate explain --policy /usr/share/execgate/debian-system.policy \
+		/opt/eg-fixture/bin/eg-fixture
+	assert_output --partial "eg-fixture 2.0 amd64, eg-test eg-suite"
 }
