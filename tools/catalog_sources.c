@@ -665,6 +665,75 @@ static void release_of(const char *lists, const char *name, struct archive_info 
 	}
 }
 
+/* An apt list as apt keeps it: plain, or compressed when Acquire::GzipIndexes is set
+ * (.lz4, .gz, .xz, .zst), read through libarchive's filters. */
+static int read_list(const char *path, char **ret, size_t *ret_len)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1), *p;
+	la_ssize_t n;
+	int r = -EBADMSG;
+
+	if (!a || !buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ent) != ARCHIVE_OK)
+		goto out;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= LIST_MAX) {
+				r = -EFBIG;
+				goto out;
+			}
+			p = realloc(buf, cap * 2 + 1);
+			if (!p) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = archive_read_data(a, buf + len, cap - len);
+		if (n < 0)
+			goto out;
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	archive_read_free(a);
+	return r;
+}
+
+/* NAME is a Packages list, plain or compressed: the length of NAME without the
+ * compression suffix, or 0. */
+static size_t packages_list(const char *name)
+{
+	static const char *const ext[] = {"", ".lz4", ".gz", ".xz", ".zst"};
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t el = strlen(ext[i]);
+
+		if (nl >= 9 + el && !strcmp(name + nl - el, ext[i]) &&
+		    !strncmp(name + nl - el - 9, "_Packages", 9))
+			return nl - el;
+	}
+	return 0;
+}
+
 /* Which apt list names the .deb with digest HEX: fills AI and returns true. */
 static bool apt_lookup(const char *lists, const char *hex, struct archive_info *ai)
 {
@@ -676,14 +745,14 @@ static bool apt_lookup(const char *lists, const char *hex, struct archive_info *
 	if (!d)
 		return false;
 	while (!found && (de = readdir(d))) {
-		size_t nl = strlen(de->d_name), len, pos = 0;
+		size_t nl = packages_list(de->d_name), len, pos = 0;
 		char path[4096], *text = NULL;
 		struct eg_stanza st;
 
-		if (nl < 9 || strcmp(de->d_name + nl - 9, "_Packages"))
+		if (!nl)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", lists, de->d_name);
-		if (read_path_all(path, &text, &len))
+		if (read_list(path, &text, &len))
 			continue;
 		while (eg_stanza_next(text, len, &pos, &st) == 1) {
 			const char *v;
@@ -696,8 +765,10 @@ static bool apt_lookup(const char *lists, const char *hex, struct archive_info *
 			}
 		}
 		free(text);
-		if (found)
+		if (found) {
+			de->d_name[nl] = '\0';
 			release_of(lists, de->d_name, ai);
+		}
 	}
 	closedir(d);
 	return found;

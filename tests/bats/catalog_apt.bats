@@ -152,3 +152,14 @@ for e in json.load(sys.stdin)["entries"]:
 	run -2 --separate-stderr cat_apt apt-post --no-reload
 	[[ $stderr == *"$t/cats/10-apt.cat"* ]]
 }
+
+@test "apt-hook: apt's lists kept compressed (Acquire::GzipIndexes) name the archive too" {
+	local t=$BATS_TEST_TMPDIR
+	eg catalog key-init --key "$t/key.pem" --cert "$t/cert.pem"
+	apt_deb "$t/egapt_1.0_amd64.deb" 1.0
+	apt_lists "$t/egapt_1.0_amd64.deb" "$t/lists"
+	gzip "$t/lists/_srv_repo_._Packages"
+	run -0 --separate-stderr cat_apt apt-hook < <(hook_input "$t/egapt_1.0_amd64.deb")
+	run -0 provenances
+	assert_line "/usr/bin/egapt egapt 1.0 amd64, eg-test eg-suite"
+}
