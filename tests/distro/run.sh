@@ -54,8 +54,8 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/pki.sh"
 
 # What every test root holds besides Debian's minbase: systemd as init, the test tools.
-# apt-utils and gpg make and sign a local apt repository inside the guest (apt.bats).
-ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq apt-utils gpg"
+# apt-utils, gpg and gpg-agent make and sign a local apt repository inside the guest (apt.bats).
+ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq apt-utils gpg gpg-agent"
 
 # The package for RELEASE: `make deb DIST=RELEASE` (which does not build an unchanged tree
 # twice), or DISTRO_DEB.
