@@ -241,6 +241,10 @@ deny_reason() {
 
 @test "removal drops the package's entries" {
 	run -0 apt-get remove -y -q eg-fixture
+	echo "$output"
+	grep -A4 '^Package: execgate$' /var/lib/dpkg/status
+	ls -l "$CATALOGS"
+	records -c 'select(.decision == "deny") | [.file.path, .reason, .signature.detail, .signature.kind]' | tail -n 5
 	run -0 catalog_mentions '"eg-fixture '
 	assert_output 0
 }
@@ -251,7 +255,8 @@ deny_reason() {
 	# Every deny names a file this test made or changed on purpose.
 	run -0 sh -c "tail -n +$((start + 1)) $DECISIONS | jq -r -R 'fromjson? | select(.decision == \"deny\") | .file.path' |
 		grep -v -e '^/tmp/eg-' -e '^/dev/shm/eg-' -e '^/home/eg-user/' -e '^/var/tmp/eg-' \
-			-e '^/opt/eg-local/' -e '^/opt/eg-fixture/bin/eg-fixture-helper$' | sort -u"
+			-e '^/opt/eg-local/' -e '^/var/lib/dpkg/info/eg-local\.postinst$' \
+			-e '^/opt/eg-fixture/bin/eg-fixture-helper$' | sort -u"
 	assert_output ""
 }
 
