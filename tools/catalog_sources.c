@@ -303,6 +303,41 @@ int catsrc_files_from(struct catsrc_ctx *c, const char *list, bool nul)
 
 /* ---- dpkg ------------------------------------------------------------------------- */
 
+/* Run ARGV with its stdout on a pipe: *RET_FD to read, *RET_PID to wait for.  QUIET:
+ * its stderr goes to /dev/null (its exit status says enough). */
+static int spawn_out(char *const argv[], bool quiet, int *ret_fd, pid_t *ret_pid)
+{
+	posix_spawn_file_actions_t fa;
+	int p[2], r;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	r = posix_spawnp(ret_pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (r) {
+		close(p[0]);
+		return -r;
+	}
+	*ret_fd = p[0];
+	return 0;
+}
+
+static int wait_ok(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBADMSG;
+}
+
+
 /* The maintainer scripts dpkg runs (from a .deb's control archive, then as
  * /var/lib/dpkg/info/PKG.SCRIPT). */
 static const char *const maint_scripts[] = {"preinst", "postinst", "prerm", "postrm", "config"};
@@ -518,19 +553,54 @@ out:
 	return r;
 }
 
+int catsrc_dpkg_status(const char *admindir, char **ret, size_t *ret_len)
+{
+	char *argv[] = {"dpkg-query",
+			"--admindir",
+			(char *)admindir,
+			"--show",
+			"--showformat=Package: ${Package}\nStatus: ${Status}\nVersion: ${Version}\n"
+			"Architecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\n\n",
+			NULL};
+	char path[4096];
+	pid_t pid;
+	int fd, r, w;
+
+	/* dpkg-query takes a missing database for an empty one. */
+	snprintf(path, sizeof(path), "%s/status", admindir);
+	if (access(path, R_OK)) {
+		r = -errno;
+		fprintf(stderr, PFX "%s: %s\n", path, strerror(-r));
+		return r;
+	}
+	/* It warns of every field a hand-written status lacks: not ours to repeat. */
+	r = spawn_out(argv, true, &fd, &pid);
+	if (r) {
+		fprintf(stderr, PFX "cannot run dpkg-query: %s\n", strerror(-r));
+		return r;
+	}
+	r = read_fd_all(fd, LIST_MAX, ret, ret_len);
+	close(fd);
+	w = wait_ok(pid);
+	if (r || w) {
+		fprintf(stderr, PFX "dpkg-query --admindir %s failed\n", admindir);
+		if (!r)
+			free(*ret);
+		return r ? r : w;
+	}
+	return 0;
+}
+
 int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n)
 {
-	char path[4096], *status = NULL;
+	char *status = NULL;
 	struct installed p;
 	size_t len, pos = 0;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/status", c->admindir);
-	r = read_path_all(path, &status, &len);
-	if (r) {
-		fprintf(stderr, PFX "%s: %s\n", path, strerror(-r));
+	r = catsrc_dpkg_status(c->admindir, &status, &len);
+	if (r)
 		return r;
-	}
 	if (!n) {
 		while (!r && status_find(status, len, NULL, &pos, &p))
 			r = dpkg_package(c, &p);
@@ -538,7 +608,8 @@ int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n)
 	for (size_t i = 0; i < n && !r; i++) {
 		pos = 0;
 		if (!status_find(status, len, pkgs[i], &pos, &p)) {
-			fprintf(stderr, PFX "package %s is not installed (%s)\n", pkgs[i], path);
+			fprintf(stderr, PFX "package %s is not installed (%s/status)\n",
+				pkgs[i], c->admindir);
 			r = -ENOENT;
 			break;
 		}
@@ -549,37 +620,6 @@ int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n)
 }
 
 /* ---- .deb archives ---------------------------------------------------------------- */
-
-/* Run ARGV with its stdout on a pipe: *RET_FD to read, *RET_PID to wait for. */
-static int spawn_out(char *const argv[], int *ret_fd, pid_t *ret_pid)
-{
-	posix_spawn_file_actions_t fa;
-	int p[2], r;
-
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	r = posix_spawnp(ret_pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (r) {
-		close(p[0]);
-		return -r;
-	}
-	*ret_fd = p[0];
-	return 0;
-}
-
-static int wait_ok(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBADMSG;
-}
 
 /* Package, Version, Architecture of DEB, from `dpkg-deb --field`. */
 static int deb_fields(const char *deb, struct installed *ret)
@@ -594,7 +634,7 @@ static int deb_fields(const char *deb, struct installed *ret)
 	pid_t pid;
 	int fd, r, w;
 
-	r = spawn_out(argv, &fd, &pid);
+	r = spawn_out(argv, false, &fd, &pid);
 	if (r)
 		return r;
 	r = read_fd_all(fd, 65536, &out, &len);
@@ -862,7 +902,7 @@ static int deb_tar(struct catsrc_ctx *c, const char *deb, const char *member, ui
 	pid_t pid;
 	int fd, r, w;
 
-	r = spawn_out(argv, &fd, &pid);
+	r = spawn_out(argv, false, &fd, &pid);
 	if (r) {
 		fprintf(stderr, PFX "cannot run dpkg-deb: %s\n", strerror(-r));
 		return r;

@@ -32,6 +32,10 @@ int catsrc_file(struct catsrc_ctx *c, const char *path);
 int catsrc_walk(struct catsrc_ctx *c, const char *dir);
 /* The files named in LIST ("-": stdin), one per line, or NUL-separated when NUL. */
 int catsrc_files_from(struct catsrc_ctx *c, const char *list, bool nul);
+/* What dpkg knows of every package (Package, Status, Version, Architecture, Multi-Arch
+ * stanzas) as dpkg-query reads it: the status file and the updates journal, where a
+ * package that dpkg is installing in the same run (execgate's own postinst) is. */
+int catsrc_dpkg_status(const char *admindir, char **ret, size_t *ret_len);
 /* The regular files dpkg lists for the installed packages PKGS (all when N is 0). */
 int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n);
 /* The regular files inside each .deb, with their install paths, and its maintainer

@@ -440,18 +440,9 @@ static int apt_post(const struct apt_opts *o)
 	size_t dpkg_dropped = 0, apt_dropped = 0, runs = 0;
 	char path[4096];
 	int n = 0, status = EG_EXIT_ERROR;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/status", o->admindir);
-	f = fopen(path, "re");
-	if (!f || getdelim(&s.text, &s.len, '\0', f) < 0) {
-		fprintf(stderr, "execgate catalog apt-post: %s: %s\n", path, strerror(errno));
-		if (f)
-			fclose(f);
+	if (catsrc_dpkg_status(o->admindir, &s.text, &s.len))
 		goto out;
-	}
-	fclose(f);
-	s.len = strlen(s.text);
 	n = scandir(o->dir, &names, NULL, alphasort);
 	if (n < 0) {
 		n = 0;

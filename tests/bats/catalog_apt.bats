@@ -163,3 +163,21 @@ for e in json.load(sys.stdin)["entries"]:
 	run -0 provenances
 	assert_line "/usr/bin/egapt egapt 1.0 amd64, eg-test eg-suite"
 }
+
+@test "refresh: a package dpkg is installing in this run (only in its updates journal) is cataloged" {
+	local t=$BATS_TEST_TMPDIR
+	eg catalog key-init --key "$t/key.pem" --cert "$t/cert.pem"
+	mkdir -p "$t/admin/info" "$t/admin/updates" "$t/root"
+	cp "$BATS_FILE_TMPDIR/hello" "$t/root/prog"
+	printf '%s\n' "$t/root/prog" >"$t/admin/info/egapt.list"
+	(cd / && md5sum "${t#/}/root/prog") >"$t/admin/info/egapt.md5sums"
+	printf '#!/bin/sh\n' >"$t/admin/info/egapt.postinst"
+	: >"$t/admin/status"
+	# What dpkg writes while it configures a package (execgate's own postinst runs so).
+	printf 'Package: egapt\nStatus: install ok half-configured\nArchitecture: amd64\nVersion: 1.0\nMaintainer: t <t@example.invalid>\nDescription: t\n' \
+		>"$t/admin/updates/0000"
+	run -0 cat_apt refresh
+	run -0 provenances
+	assert_line "$t/root/prog egapt 1.0 amd64, installed before execgate, checked against dpkg's md5sums"
+	assert_line "$t/admin/info/egapt.postinst egapt 1.0 amd64, installed before execgate, checked against dpkg's md5sums"
+}
