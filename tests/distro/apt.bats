@@ -257,6 +257,9 @@ deny_reason() {
 		grep -v -e '^/tmp/eg-' -e '^/dev/shm/eg-' -e '^/home/eg-user/' -e '^/var/tmp/eg-' \
 			-e '^/opt/eg-local/' -e '^/var/lib/dpkg/info/eg-local\.postinst$' \
 			-e '^/opt/eg-fixture/bin/eg-fixture-helper$' | sort -u"
+	# On failure: what the unexpected denies were, with their reasons.
+	[[ -z $output ]] || records -c 'select(.decision == "deny") |
+		[.file.path, .reason, .hook, .signature.kind, .signature.detail]' | tail -n 8
 	assert_output ""
 }
 
