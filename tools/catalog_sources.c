@@ -303,6 +303,46 @@ int catsrc_files_from(struct catsrc_ctx *c, const char *list, bool nul)
 
 /* ---- dpkg ------------------------------------------------------------------------- */
 
+/* Run ARGV with its stdout on a pipe: *RET_FD to read, *RET_PID to wait for.  QUIET:
+ * its stderr goes to /dev/null (its exit status says enough). */
+static int spawn_out(char *const argv[], bool quiet, int *ret_fd, pid_t *ret_pid)
+{
+	posix_spawn_file_actions_t fa;
+	int p[2], r;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	r = posix_spawnp(ret_pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (r) {
+		close(p[0]);
+		return -r;
+	}
+	*ret_fd = p[0];
+	return 0;
+}
+
+static int wait_ok(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBADMSG;
+}
+
+
+/* The maintainer scripts dpkg runs (from a .deb's control archive, then as
+ * /var/lib/dpkg/info/PKG.SCRIPT). */
+static const char *const maint_scripts[] = {"preinst", "postinst", "prerm", "postrm", "config"};
+#define N_MAINT_SCRIPTS (sizeof(maint_scripts) / sizeof(maint_scripts[0]))
+
 static void field_copy(char *dst, const char *v, size_t l)
 {
 	l = l < FIELD_MAX - 1 ? l : FIELD_MAX - 1;
@@ -315,7 +355,7 @@ struct installed {
 	bool multiarch_same;
 };
 
-/* Find PKG ("name" or "name:arch") in dpkg's status, installed. */
+/* Find PKG ("name" or "name:arch") in dpkg's status, with its files on disk. */
 static bool status_find(const char *status, size_t len, const char *pkg, size_t *pos,
 			struct installed *ret)
 {
@@ -332,8 +372,10 @@ static bool status_find(const char *status, size_t len, const char *pkg, size_t 
 		if (pkg && (l != plen || memcmp(v, pkg, l)))
 			continue;
 		field_copy(ret->package, v, l);
-		if (!eg_stanza_get(&st, "Status", &v, &l) || l != strlen("install ok installed") ||
-		    memcmp(v, "install ok installed", l) || !eg_stanza_get(&st, "Version", &v, &l))
+		/* Not only "installed": execgate's own postinst catalogs the system while
+		 * execgate itself is unpacked; the md5sums vouch for what is on disk. */
+		if (!eg_stanza_get(&st, "Status", &v, &l) || !eg_dpkg_status_on_disk(v, l) ||
+		    !eg_stanza_get(&st, "Version", &v, &l))
 			continue;
 		field_copy(ret->version, v, l);
 		if (!eg_stanza_get(&st, "Architecture", &v, &l))
@@ -356,6 +398,30 @@ struct md5_entry {
 static int md5_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct md5_entry *)a)->path, ((const struct md5_entry *)b)->path);
+}
+
+/* The maintainer scripts dpkg keeps as BASE.postinst etc.: dpkg keeps no digest of them,
+ * so they are listed as they are on disk (dpkg runs them at the next upgrade or removal). */
+static int dpkg_scripts(struct catsrc_ctx *c, const char *base, uint32_t id)
+{
+	for (size_t i = 0; i < N_MAINT_SCRIPTS; i++) {
+		unsigned char sha[EG_SHA256_LEN];
+		char path[4096];
+		int r;
+
+		snprintf(path, sizeof(path), "%s.%s", base, maint_scripts[i]);
+		r = hash_path(path, true, sha, NULL);
+		if (r == -ENOENT)
+			continue;
+		if (!r)
+			r = add_entry(c, sha, path, id);
+		else
+			fprintf(stderr, PFX "%s: %s\n", path,
+				r == -EINVAL ? "not a regular file" : strerror(-r));
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
@@ -479,7 +545,7 @@ static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
 		if (r)
 			goto out;
 	}
-	r = 0;
+	r = dpkg_scripts(c, base, id);
 out:
 	free(md5s);
 	free(sums);
@@ -487,19 +553,54 @@ out:
 	return r;
 }
 
+int catsrc_dpkg_status(const char *admindir, char **ret, size_t *ret_len)
+{
+	char *argv[] = {"dpkg-query",
+			"--admindir",
+			(char *)admindir,
+			"--show",
+			"--showformat=Package: ${Package}\nStatus: ${Status}\nVersion: ${Version}\n"
+			"Architecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\n\n",
+			NULL};
+	char path[4096];
+	pid_t pid;
+	int fd, r, w;
+
+	/* dpkg-query takes a missing database for an empty one. */
+	snprintf(path, sizeof(path), "%s/status", admindir);
+	if (access(path, R_OK)) {
+		r = -errno;
+		fprintf(stderr, PFX "%s: %s\n", path, strerror(-r));
+		return r;
+	}
+	/* It warns of every field a hand-written status lacks: not ours to repeat. */
+	r = spawn_out(argv, true, &fd, &pid);
+	if (r) {
+		fprintf(stderr, PFX "cannot run dpkg-query: %s\n", strerror(-r));
+		return r;
+	}
+	r = read_fd_all(fd, LIST_MAX, ret, ret_len);
+	close(fd);
+	w = wait_ok(pid);
+	if (r || w) {
+		fprintf(stderr, PFX "dpkg-query --admindir %s failed\n", admindir);
+		if (!r)
+			free(*ret);
+		return r ? r : w;
+	}
+	return 0;
+}
+
 int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n)
 {
-	char path[4096], *status = NULL;
+	char *status = NULL;
 	struct installed p;
 	size_t len, pos = 0;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/status", c->admindir);
-	r = read_path_all(path, &status, &len);
-	if (r) {
-		fprintf(stderr, PFX "%s: %s\n", path, strerror(-r));
+	r = catsrc_dpkg_status(c->admindir, &status, &len);
+	if (r)
 		return r;
-	}
 	if (!n) {
 		while (!r && status_find(status, len, NULL, &pos, &p))
 			r = dpkg_package(c, &p);
@@ -507,7 +608,8 @@ int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n)
 	for (size_t i = 0; i < n && !r; i++) {
 		pos = 0;
 		if (!status_find(status, len, pkgs[i], &pos, &p)) {
-			fprintf(stderr, PFX "package %s is not installed (%s)\n", pkgs[i], path);
+			fprintf(stderr, PFX "package %s is not installed (%s/status)\n",
+				pkgs[i], c->admindir);
 			r = -ENOENT;
 			break;
 		}
@@ -518,37 +620,6 @@ int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n)
 }
 
 /* ---- .deb archives ---------------------------------------------------------------- */
-
-/* Run ARGV with its stdout on a pipe: *RET_FD to read, *RET_PID to wait for. */
-static int spawn_out(char *const argv[], int *ret_fd, pid_t *ret_pid)
-{
-	posix_spawn_file_actions_t fa;
-	int p[2], r;
-
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	r = posix_spawnp(ret_pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (r) {
-		close(p[0]);
-		return -r;
-	}
-	*ret_fd = p[0];
-	return 0;
-}
-
-static int wait_ok(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBADMSG;
-}
 
 /* Package, Version, Architecture of DEB, from `dpkg-deb --field`. */
 static int deb_fields(const char *deb, struct installed *ret)
@@ -563,7 +634,7 @@ static int deb_fields(const char *deb, struct installed *ret)
 	pid_t pid;
 	int fd, r, w;
 
-	r = spawn_out(argv, &fd, &pid);
+	r = spawn_out(argv, false, &fd, &pid);
 	if (r)
 		return r;
 	r = read_fd_all(fd, 65536, &out, &len);
@@ -634,6 +705,75 @@ static void release_of(const char *lists, const char *name, struct archive_info 
 	}
 }
 
+/* An apt list as apt keeps it: plain, or compressed when Acquire::GzipIndexes is set
+ * (.lz4, .gz, .xz, .zst), read through libarchive's filters. */
+static int read_list(const char *path, char **ret, size_t *ret_len)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1), *p;
+	la_ssize_t n;
+	int r = -EBADMSG;
+
+	if (!a || !buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ent) != ARCHIVE_OK)
+		goto out;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= LIST_MAX) {
+				r = -EFBIG;
+				goto out;
+			}
+			p = realloc(buf, cap * 2 + 1);
+			if (!p) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = archive_read_data(a, buf + len, cap - len);
+		if (n < 0)
+			goto out;
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	archive_read_free(a);
+	return r;
+}
+
+/* NAME is a Packages list, plain or compressed: the length of NAME without the
+ * compression suffix, or 0. */
+static size_t packages_list(const char *name)
+{
+	static const char *const ext[] = {"", ".lz4", ".gz", ".xz", ".zst"};
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t el = strlen(ext[i]);
+
+		if (nl >= 9 + el && !strcmp(name + nl - el, ext[i]) &&
+		    !strncmp(name + nl - el - 9, "_Packages", 9))
+			return nl - el;
+	}
+	return 0;
+}
+
 /* Which apt list names the .deb with digest HEX: fills AI and returns true. */
 static bool apt_lookup(const char *lists, const char *hex, struct archive_info *ai)
 {
@@ -645,14 +785,14 @@ static bool apt_lookup(const char *lists, const char *hex, struct archive_info *
 	if (!d)
 		return false;
 	while (!found && (de = readdir(d))) {
-		size_t nl = strlen(de->d_name), len, pos = 0;
+		size_t nl = packages_list(de->d_name), len, pos = 0;
 		char path[4096], *text = NULL;
 		struct eg_stanza st;
 
-		if (nl < 9 || strcmp(de->d_name + nl - 9, "_Packages"))
+		if (!nl)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", lists, de->d_name);
-		if (read_path_all(path, &text, &len))
+		if (read_list(path, &text, &len))
 			continue;
 		while (eg_stanza_next(text, len, &pos, &st) == 1) {
 			const char *v;
@@ -665,15 +805,28 @@ static bool apt_lookup(const char *lists, const char *hex, struct archive_info *
 			}
 		}
 		free(text);
-		if (found)
+		if (found) {
+			de->d_name[nl] = '\0';
 			release_of(lists, de->d_name, ai);
+		}
 	}
 	closedir(d);
 	return found;
 }
 
-/* Hash every regular file of the data tar on FD into the builder, under SOURCE. */
-static int deb_data(struct catsrc_ctx *c, const char *deb, int fd, uint32_t source)
+static bool maintainer_script(const char *name)
+{
+	for (size_t i = 0; i < N_MAINT_SCRIPTS; i++)
+		if (!strcmp(name, maint_scripts[i]))
+			return true;
+	return false;
+}
+
+/* Hash every regular file of the data tar on FD into the builder, under SOURCE.  With
+ * CONTROL_OF (a package name) FD is the control tar instead: only its maintainer scripts
+ * are listed, under the names dpkg keeps them by (/var/lib/dpkg/info/PKG.postinst). */
+static int deb_data(struct catsrc_ctx *c, const char *deb, int fd, uint32_t source,
+		    const char *control_of)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
@@ -705,7 +858,12 @@ static int deb_data(struct catsrc_ctx *c, const char *deb, int fd, uint32_t sour
 			r = -EBADMSG;
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s", name + 1);
+		if (control_of && !maintainer_script(name + 2))
+			continue;
+		if (control_of)
+			snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s.%s", control_of, name + 2);
+		else
+			snprintf(path, sizeof(path), "%s", name + 1);
 		md = EVP_MD_CTX_new();
 		if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 			EVP_MD_CTX_free(md);
@@ -735,17 +893,39 @@ out:
 	return r;
 }
 
+/* The members of DEB that dpkg-deb's MEMBER option ("--fsys-tarfile" or "--ctrl-tarfile")
+ * writes, into the builder under SOURCE (deb_data()). */
+static int deb_tar(struct catsrc_ctx *c, const char *deb, const char *member, uint32_t source,
+		   const char *control_of)
+{
+	char *argv[] = {"dpkg-deb", (char *)member, "--", (char *)deb, NULL};
+	pid_t pid;
+	int fd, r, w;
+
+	r = spawn_out(argv, false, &fd, &pid);
+	if (r) {
+		fprintf(stderr, PFX "cannot run dpkg-deb: %s\n", strerror(-r));
+		return r;
+	}
+	r = deb_data(c, deb, fd, source, control_of);
+	close(fd);
+	w = wait_ok(pid);
+	if (!r && w) {
+		fprintf(stderr, PFX "%s: dpkg-deb %s failed\n", deb, member);
+		r = w;
+	}
+	return r;
+}
+
 static int one_deb(struct catsrc_ctx *c, const char *deb)
 {
-	char *argv[] = {"dpkg-deb", "--fsys-tarfile", "--", (char *)deb, NULL};
 	char hex[2 * EG_SHA256_LEN + 1];
 	unsigned char sha[EG_SHA256_LEN];
 	struct archive_info ai;
 	struct eg_catalog_source src;
 	struct installed p;
 	uint32_t id;
-	pid_t pid;
-	int fd, r, w;
+	int r;
 
 	r = hash_path(deb, false, sha, NULL);
 	if (r) {
@@ -758,8 +938,17 @@ static int one_deb(struct catsrc_ctx *c, const char *deb)
 		fprintf(stderr, PFX "%s: not a readable .deb (dpkg-deb --field failed)\n", deb);
 		return r;
 	}
-	if (!apt_lookup(c->apt_lists, eg_sha256_hex(sha, hex), &ai))
+	if (!apt_lookup(c->apt_lists, eg_sha256_hex(sha, hex), &ai)) {
 		memset(&ai, 0, sizeof(ai));
+		if (c->listed_only) {
+			fprintf(stderr,
+				PFX "%s: %s %s left out: no signed apt index lists this .deb "
+				    "(sha256 %s)\n",
+				deb, p.package, p.version, hex);
+			c->left_out++;
+			return 0;
+		}
+	}
 	src = (struct eg_catalog_source){
 		.kind = EG_PROV_DEB,
 		.package = p.package,
@@ -774,18 +963,9 @@ static int one_deb(struct catsrc_ctx *c, const char *deb)
 		fprintf(stderr, PFX "%s: %s\n", deb, strerror(-r));
 		return r;
 	}
-	r = spawn_out(argv, &fd, &pid);
-	if (r) {
-		fprintf(stderr, PFX "cannot run dpkg-deb: %s\n", strerror(-r));
-		return r;
-	}
-	r = deb_data(c, deb, fd, id);
-	close(fd);
-	w = wait_ok(pid);
-	if (!r && w) {
-		fprintf(stderr, PFX "%s: dpkg-deb --fsys-tarfile failed\n", deb);
-		r = w;
-	}
+	r = deb_tar(c, deb, "--fsys-tarfile", id, NULL);
+	if (!r)
+		r = deb_tar(c, deb, "--ctrl-tarfile", id, p.package);
 	return r;
 }
 

@@ -20,6 +20,9 @@ struct catsrc_ctx {
 	struct eg_catalog_builder *b;
 	const char *apt_lists; /* apt's list directory (default /var/lib/apt/lists) */
 	const char *admindir;  /* dpkg's admin directory (default /var/lib/dpkg) */
+	/* --from-deb: a .deb that no apt list names is left out (counted), not listed
+	 * without an archive. */
+	bool listed_only;
 	size_t left_out;
 };
 
@@ -29,9 +32,14 @@ int catsrc_file(struct catsrc_ctx *c, const char *path);
 int catsrc_walk(struct catsrc_ctx *c, const char *dir);
 /* The files named in LIST ("-": stdin), one per line, or NUL-separated when NUL. */
 int catsrc_files_from(struct catsrc_ctx *c, const char *list, bool nul);
+/* What dpkg knows of every package (Package, Status, Version, Architecture, Multi-Arch
+ * stanzas) as dpkg-query reads it: the status file and the updates journal, where a
+ * package that dpkg is installing in the same run (execgate's own postinst) is. */
+int catsrc_dpkg_status(const char *admindir, char **ret, size_t *ret_len);
 /* The regular files dpkg lists for the installed packages PKGS (all when N is 0). */
 int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n);
-/* The regular files inside each .deb, with their install paths. */
+/* The regular files inside each .deb, with their install paths, and its maintainer
+ * scripts under /var/lib/dpkg/info/PKG.SCRIPT. */
 int catsrc_debs(struct catsrc_ctx *c, char *const *debs, size_t n);
 
 #endif

@@ -21,6 +21,8 @@ static const char catalog_help[] =
 	"       execgate catalog create ... -o CAT --from-dpkg [--dpkg-admindir DIR] [PKG...]\n"
 	"       execgate catalog create ... -o CAT --from-deb [--apt-lists DIR] DEB...\n"
 	"       execgate catalog list [--json] CAT\n"
+	"       execgate catalog apt-hook|apt-post|refresh|key-init [OPTIONS]\n"
+	"         (the package manager's catalogs: 'execgate catalog refresh --help')\n"
 	"\n"
 	"A catalog is a CMS-signed list of the SHA-256 digests of files, so files can be\n"
 	"trusted without touching them: 'execgate verify --catalog CAT FILE' accepts FILE\n"
@@ -284,6 +286,11 @@ int cmd_catalog(int argc, char **argv)
 		return catalog_create(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return catalog_list(argc - 1, argv + 1);
-	fprintf(stderr, "execgate catalog: unknown subcommand '%s' (create or list)\n", argv[1]);
+	if (!strcmp(argv[1], "apt-hook") || !strcmp(argv[1], "apt-post") ||
+	    !strcmp(argv[1], "refresh") || !strcmp(argv[1], "key-init"))
+		return cmd_catalog_apt(argc - 1, argv + 1);
+	fprintf(stderr, "execgate catalog: unknown subcommand '%s' (create, list, apt-hook, "
+			"apt-post, refresh or key-init)\n",
+		argv[1]);
 	return EG_EXIT_ERROR;
 }

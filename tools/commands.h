@@ -13,4 +13,7 @@ enum {
 #include "commands.def"
 #undef EG_COMMAND
 
+/* execgate catalog apt-hook | apt-post | refresh | key-init (argv[0] names which). */
+int cmd_catalog_apt(int argc, char **argv);
+
 #endif

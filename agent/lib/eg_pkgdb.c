@@ -144,3 +144,14 @@ int eg_dpkg_md5sums_next(const char *text, size_t len, size_t *pos, unsigned cha
 	*pos = e + 1;
 	return 1;
 }
+
+bool eg_dpkg_status_on_disk(const char *status, size_t len)
+{
+	const char *state = status + len;
+
+	while (state > status && state[-1] != ' ' && state[-1] != '\t')
+		state--;
+	len -= (size_t)(state - status);
+	return state > status && !(len == 13 && !memcmp(state, "not-installed", 13)) &&
+	       !(len == 12 && !memcmp(state, "config-files", 12));
+}

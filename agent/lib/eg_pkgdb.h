@@ -34,6 +34,11 @@ int eg_stanza_next(const char *text, size_t len, size_t *pos, struct eg_stanza *
  * false when the stanza has no such field. */
 bool eg_stanza_get(const struct eg_stanza *st, const char *name, const char **val, size_t *vlen);
 
+/* A dpkg Status field value ("install ok installed") says the package's files are on
+ * disk: any state but not-installed and config-files (half-installed, unpacked,
+ * half-configured and the trigger states have them, the md5sums say in what state). */
+bool eg_dpkg_status_on_disk(const char *status, size_t len);
+
 /* The next line of a PKG.md5sums file from *POS: "<32 hex>  <path>" (path relative to
  * /, as dpkg writes it; one space is accepted too).  Returns 1 with MD5 and *PATH /
  * *PLEN (not NUL-terminated), 0 at the end, -EBADMSG on a malformed line. */

@@ -56,7 +56,9 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/slots.sh"
 
 # What every test root holds besides Debian's minbase: systemd as init, the test tools.
-ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq python3"
+# apt-utils, gpg and gpg-agent make and sign a local apt repository inside the guest (apt.bats);
+# python3 serves a CRL on loopback (operate.bats).
+ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq apt-utils gpg gpg-agent python3"
 
 # The package for RELEASE: `make deb DIST=RELEASE` (which does not build an unchanged tree
 # twice), or DISTRO_DEB.
@@ -234,6 +236,11 @@ tests_layer() {
 			mkdir -p usr/local/bin
 			cp "$(command -v promtool)" usr/local/bin/promtool
 		fi
+		# The programs of the package apt.bats builds: one with its own library, and a
+		# helper its postinst runs.
+		mkdir -p "$fx/pkg"
+		cp "$BUILD/bin/eg-hello-linked" "$BUILD/bin/libeg-greet.so" "$fx/pkg/"
+		cp "$BUILD/bin/eg-hello-static" "$fx/pkg/helper"
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
 	) || { log "making the tests' archive failed"; return 1; }
 	rm -rf "$st"
