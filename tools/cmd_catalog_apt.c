@@ -30,7 +30,7 @@
 
 #include "catalog_sources.h"
 #include "commands.h"
-#include "control.h"
+#include "execgate.h"
 #include "eg_pkgdb.h"
 #include "eg_sign.h"
 #include "eg_verify.h"
