@@ -38,16 +38,6 @@ static json_t *time_json(int64_t t)
 	return json_string(buf);
 }
 
-/* When the CRL stops being fresh by the verifier's rule (0: it never was). */
-static int64_t stale_at(int64_t this_update, int64_t next_update, int64_t max_age)
-{
-	int64_t at = next_update;
-
-	if (max_age > 0 && (!at || this_update + max_age < at))
-		at = this_update + max_age;
-	return at;
-}
-
 json_t *eg_crls_list(const char *dir, int64_t max_age, int64_t warn_window, int64_t now)
 {
 	struct dirent **names = NULL;
@@ -71,8 +61,8 @@ json_t *eg_crls_list(const char *dir, int64_t max_age, int64_t warn_window, int6
 			X509_CRL *crl = sk_X509_CRL_value(crls, k);
 			int64_t this_update = eg_asn1_time_unix(X509_CRL_get0_lastUpdate(crl));
 			int64_t next_update = eg_asn1_time_unix(X509_CRL_get0_nextUpdate(crl));
-			int64_t until = stale_at(this_update, next_update, max_age);
-			bool stale = !until || now > until;
+			int64_t until = eg_crl_stale_at(this_update, next_update, max_age);
+			bool stale = eg_crl_stale(this_update, next_update, max_age, now);
 
 			issuer_name(crl, issuer, sizeof(issuer));
 			json_array_append_new(

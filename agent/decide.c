@@ -104,19 +104,51 @@ static int quick_start_policy(const struct eg_decider_config *config, char **ret
 	return fclose(out) ? -ENOMEM : 0;
 }
 
-/* The running policy's require-signed-policy binds every replacement (NULL: none). */
-static char *running_requirement(struct eg_decider *decider)
-{
-	const char *trust = NULL;
-	char *copy = NULL;
+/* What of the running policy judges a replacement's signature: its
+ * require-signed-policy (NULL: none), CRL directory and TSA anchors, copied. */
+struct running_trust {
+	bool set; /* there is a running policy */
+	char *require, *crl_dir;
+	char **tsa; /* NULL-terminated */
+};
 
+static void running_trust_clear(struct running_trust *rt)
+{
+	for (size_t i = 0; rt->tsa && rt->tsa[i]; i++)
+		free(rt->tsa[i]);
+	free(rt->tsa);
+	free(rt->require);
+	free(rt->crl_dir);
+	memset(rt, 0, sizeof(*rt));
+}
+
+static int running_trust(struct eg_decider *decider, struct running_trust *ret)
+{
+	const struct eg_policy_settings *st;
+	int err = 0;
+
+	memset(ret, 0, sizeof(*ret));
 	pthread_mutex_lock(&decider->lock);
-	if (decider->current)
-		trust = eg_policy_settings(decider->current->policy)->require_signed_policy;
-	if (trust)
-		copy = strdup(trust);
+	if (!decider->current)
+		goto out;
+	st = eg_policy_settings(decider->current->policy);
+	ret->set = true;
+	ret->tsa = calloc(st->tsa_anchors.n + 1, sizeof(*ret->tsa));
+	if (!ret->tsa)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < st->tsa_anchors.n; i++)
+		if (!(ret->tsa[i] = strdup(st->tsa_anchors.v[i])))
+			err = -ENOMEM;
+	if (!err && st->require_signed_policy &&
+	    !(ret->require = strdup(st->require_signed_policy)))
+		err = -ENOMEM;
+	if (!err && st->crl_dir && !(ret->crl_dir = strdup(st->crl_dir)))
+		err = -ENOMEM;
+out:
 	pthread_mutex_unlock(&decider->lock);
-	return copy;
+	if (err)
+		running_trust_clear(ret);
+	return err;
 }
 
 static struct runtime *runtime_of(struct eg_runtime *rt)
@@ -164,16 +196,23 @@ static int load_runtime(struct eg_decider *decider, uint32_t prev_generation,
 	const struct eg_decider_config *config = &decider->config;
 	struct eg_runtime_config rc;
 	struct eg_runtime rt;
-	char *requirement = NULL;
+	struct running_trust running;
 	int err;
 
 	runtime_config(decider, &rc);
 	if (config->policy_path) {
-		requirement = running_requirement(decider);
-		rc.require_signed = requirement;
+		err = running_trust(decider, &running);
+		if (err) {
+			snprintf(errbuf, errlen, "out of memory");
+			return err;
+		}
+		rc.require_signed = running.require;
+		rc.running_set = running.set;
+		rc.running_crl_dir = running.crl_dir;
+		rc.running_tsa_anchors = (const char *const *)running.tsa;
 		err = eg_runtime_load(config->policy_path, NULL, NULL, prev_generation, &rc, &rt,
 				      errbuf, errlen);
-		free(requirement);
+		running_trust_clear(&running);
 	} else {
 		struct eg_policy_error perr = { .line = 0 };
 		struct eg_policy *policy = NULL;

@@ -248,17 +248,21 @@ const char *eg_policy_catalog_name(const char *path, char *buf, size_t len);
 
 const char *eg_policy_action_name(enum eg_policy_action action);
 
-/* Check that SIG (DER or PEM CMS, detached) signs POLICY's canonical bytes, with a
- * certificate chaining to the anchors in TRUST_PEM that carries the policy-signing EKU
- * and not code signing.  Returns 0 when valid, -EBADMSG when the signature is missing a
- * requirement or does not verify (MSG says which), another negative errno for an
- * operational error. */
-int eg_policy_verify_signature(const struct eg_policy *policy, const char *sig_path,
-			       const char *trust_pem, char *msg, size_t msg_len);
+/* What a policy signature is checked against. */
+struct eg_policy_sig_trust {
+	const char *anchors;		/* PEM file of the policy-signing trust anchors */
+	const char *const *tsa_anchors; /* NULL-terminated PEM files, or NULL: no timestamp
+					 * counts */
+	const char *crl_dir;		/* NULL: revocation is not checked */
+};
 
-/* Sign POLICY's canonical bytes with KEY_PEM and CERT_PEM (a policy-signing
- * certificate) into a detached DER CMS at SIG_PATH. */
-int eg_policy_sign(const struct eg_policy *policy, const char *key_pem, const char *cert_pem,
-		   const char *sig_path, char *msg, size_t msg_len);
+/* Check that SIG (DER or PEM CMS, detached) signs POLICY's canonical bytes, with a
+ * certificate chaining to TRUST's anchors that carries the policy-signing EKU and not
+ * code signing, not revoked in TRUST's CRLs (a stale or missing CRL does not refuse it):
+ * the rules and the code that check a program's signature (eg_verify_detached_mem).
+ * Returns 0 when valid, -EBADMSG when the signature is missing a requirement or does not
+ * verify (MSG says which), another negative errno for an operational error. */
+int eg_policy_verify_signature(const struct eg_policy *policy, const char *sig_path,
+			       const struct eg_policy_sig_trust *trust, char *msg, size_t msg_len);
 
 #endif

@@ -18,16 +18,32 @@ void eg_runtime_policy_error(const struct eg_policy_error *err, int r, char *err
 			 err->message[0] ? err->message : strerror(-r));
 }
 
+/* NULL-terminated copy of a settings list (the verifier takes arrays). */
+static const char **list_of(const struct eg_policy_strings *s)
+{
+	const char **v = calloc(s->n + 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < s->n; i++)
+		v[i] = s->v[i];
+	return v;
+}
+
 /* A policy with require-signed-policy binds itself and every replacement: the signature
  * must be a detached one by a policy-signing certificate (never a code-signing one)
- * chaining to that setting's anchors. */
+ * chaining to that setting's anchors, not revoked.  Revocation and timestamps are judged
+ * with the command line's CRL directory and TSA anchors, else the running policy's (a
+ * replacement does not choose what judges its own signature), else the policy's own
+ * (eg_runtime_config). */
 int eg_runtime_check_signature(const struct eg_policy *policy, const char *path,
-			       const char *sig_path, const char *running_requirement, char *errbuf,
-			       size_t errlen)
+			       const char *sig_path, const struct eg_runtime_config *config,
+			       char *errbuf, size_t errlen)
 {
-	const char *trust = running_requirement ? running_requirement
-						: eg_policy_settings(policy)->require_signed_policy;
-	char *sig = NULL, msg[512] = "";
+	const struct eg_policy_settings *settings = eg_policy_settings(policy);
+	const char *trust =
+		config->require_signed ? config->require_signed : settings->require_signed_policy;
+	struct eg_policy_sig_trust st = {.anchors = trust};
+	const char **own_tsa = NULL;
+	char *sig = NULL, msg[1024] = "";
 	int err;
 
 	if (!trust)
@@ -37,7 +53,20 @@ int eg_runtime_check_signature(const struct eg_policy *policy, const char *path,
 			return -ENOMEM;
 		sig_path = sig;
 	}
-	err = eg_policy_verify_signature(policy, sig_path, trust, msg, sizeof(msg));
+	own_tsa = list_of(&settings->tsa_anchors);
+	if (!own_tsa) {
+		free(sig);
+		return -ENOMEM;
+	}
+	/* The replacement's own CRL directory only adds checking where the running policy
+	 * has none; its own TSA anchors could vouch for a backdated signature. */
+	st.crl_dir = config->crl_dir				      ? config->crl_dir
+		     : config->running_set && config->running_crl_dir ? config->running_crl_dir
+								      : settings->crl_dir;
+	st.tsa_anchors = config->tsa_anchors   ? config->tsa_anchors
+			 : config->running_set ? config->running_tsa_anchors
+					       : own_tsa;
+	err = eg_policy_verify_signature(policy, sig_path, &st, msg, sizeof(msg));
 	if (err) {
 		snprintf(errbuf, errlen, "%s: a signed policy is required (%s): %s", path, sig_path,
 			 msg[0] ? msg : strerror(-err));
@@ -45,18 +74,9 @@ int eg_runtime_check_signature(const struct eg_policy *policy, const char *path,
 		if (err == -EBADMSG || err == -ENOENT)
 			err = -EPERM;
 	}
+	free(own_tsa);
 	free(sig);
 	return err;
-}
-
-/* NULL-terminated copy of a settings list (the verifier takes arrays). */
-static const char **list_of(const struct eg_policy_strings *s)
-{
-	const char **v = calloc(s->n + 1, sizeof(*v));
-
-	for (size_t i = 0; v && i < s->n; i++)
-		v[i] = s->v[i];
-	return v;
 }
 
 int eg_runtime_build(struct eg_policy *policy, const char *path, const char *sig_path,
@@ -71,8 +91,7 @@ int eg_runtime_build(struct eg_policy *policy, const char *path, const char *sig
 	memset(ret, 0, sizeof(*ret));
 	ret->policy = policy;
 	if (path) {
-		err = eg_runtime_check_signature(policy, path, sig_path, config->require_signed,
-						 errbuf, errlen);
+		err = eg_runtime_check_signature(policy, path, sig_path, config, errbuf, errlen);
 		if (err)
 			goto fail;
 	}

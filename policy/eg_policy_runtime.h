@@ -21,6 +21,14 @@ struct eg_runtime_config {
 	/* The running policy's require-signed-policy: it binds every replacement, so one
 	 * cannot drop the requirement unsigned.  NULL: the new policy's own setting. */
 	const char *require_signed;
+	/* When RUNNING_SET, a replacement's signature is judged with the running policy's
+	 * TSA anchors (NULL: none) and CRL directory (NULL: the replacement's own, which can
+	 * only add checking), never with TSA anchors the replacement names; otherwise (the
+	 * first policy, a check) with the policy's own.  crl_dir and tsa_anchors above win
+	 * over both. */
+	bool running_set;
+	const char *running_crl_dir;
+	const char *const *running_tsa_anchors;
 	/* Told of each catalog of the policy's catalog-dir that cannot be used (its files stay
 	 * untrusted, the others load): the caller says so.  NULL: nobody is told. */
 	void (*catalog_skipped)(void *ctx, const char *path, const char *why);
@@ -50,12 +58,13 @@ int eg_runtime_build(struct eg_policy *policy, const char *path, const char *sig
 		     const struct eg_runtime_config *config, struct eg_runtime *ret, char *errbuf,
 		     size_t errlen);
 
-/* The signature check of the loader alone: when REQUIREMENT (else the policy's own
- * require-signed-policy) names trust, SIG_PATH (NULL: PATH.sig) must sign POLICY.  0, or
+/* The signature check of the loader alone: when CONFIG->require_signed (else the policy's
+ * own require-signed-policy) names trust, SIG_PATH (NULL: PATH.sig) must sign POLICY,
+ * its signer not revoked in the CRL directory CONFIG says (eg_runtime_config).  0, or
  * -EPERM (missing or refused), or another negative errno, with ERRBUF filled. */
 int eg_runtime_check_signature(const struct eg_policy *policy, const char *path,
-			       const char *sig_path, const char *requirement, char *errbuf,
-			       size_t errlen);
+			       const char *sig_path, const struct eg_runtime_config *config,
+			       char *errbuf, size_t errlen);
 
 /* ERR as the message the agent and the tools print: "FILE:LINE:COLUMN: message". */
 void eg_runtime_policy_error(const struct eg_policy_error *err, int r, char *errbuf, size_t errlen);

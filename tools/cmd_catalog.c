@@ -29,7 +29,10 @@ static const char catalog_help[] =
 	"when its digest is listed in a catalog that verifies.\n"
 	"\n"
 	"create   hash the files and write the signed catalog to CAT (atomically); the\n"
-	"         key and certificate options are those of 'execgate sign'\n"
+	"         key and certificate options are those of 'execgate sign' (KEY a PEM file\n"
+	"         or a PKCS#11 URI), but CERT must carry the catalog-signing extended key\n"
+	"         usage " EG_CATALOG_SIGNING_EKU " (a code-signing certificate is refused:\n"
+	"         verification refuses its catalogs)\n"
 	"  FILE...            these files (each must be a regular file)\n"
 	"  -r, --recursive DIR  every regular file under DIR; symbolic links are neither\n"
 	"                     followed nor listed\n"
@@ -60,6 +63,8 @@ static void catalog_usage(FILE *out)
 
 enum { OPT_FILES_FROM = 1000, OPT_FROM_DPKG, OPT_FROM_DEB, OPT_ADMINDIR, OPT_APT_LISTS };
 
+/* Long for one flat getopt switch over every way of naming the files; the work is in
+ * the functions it calls. */
 static int catalog_create(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -84,6 +89,7 @@ static int catalog_create(int argc, char **argv)
 	int c, r, status = EG_EXIT_ERROR;
 
 	sign_opts_init(&opts);
+	opts.usage = EG_USAGE_CATALOG;
 	optind = 1;
 	dirs = calloc((size_t)argc, sizeof(*dirs));
 	if (!dirs)

@@ -30,19 +30,18 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/http.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "commands.h"
+#include "crl_fetch.h"
 #include "eg_lifecycle.h"
 #include "lifecycle.h"
 
 #define MAX_CERT_FILES 64
 #define MAX_CERTS 1024      /* certificates from the anchors and --cert files together */
 #define MAX_URLS 1024
-#define MAX_CRL_BYTES (64u << 20) /* as the verifier's bound on a CRL file */
 #define DEFAULT_TIMEOUT 30
 /* A reason: two names or paths and some words. */
 #define WHY_MAX (3 * PATH_MAX)
@@ -301,8 +300,7 @@ static void crl_view(X509_CRL *crl, int64_t now, int64_t max_age, struct crl_vie
 	v->next_update = eg_asn1_time_unix(X509_CRL_get0_nextUpdate(crl));
 	n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)); /* -1: no list at all */
 	v->entries = n > 0 ? (size_t)n : 0;
-	v->stale = !v->next_update || now > v->next_update ||
-		   (max_age > 0 && now - v->this_update > max_age);
+	v->stale = eg_crl_stale(v->this_update, v->next_update, max_age, now);
 }
 
 static json_t *crl_view_json(const struct crl_view *v)
@@ -423,104 +421,6 @@ static int collect_dps(struct fetch *f, X509 *x)
 	return r;
 }
 
-/* Write CRL as PEM to PATH through a temporary file in the same directory. */
-static int install(const char *dir, const char *path, X509_CRL *crl, char *why, size_t len)
-{
-	char tmp[PATH_MAX];
-	FILE *fp = NULL;
-	int fd, r = 0, dfd;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.crl-fetch.XXXXXX", dir) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(why, len, "%s: %s", tmp, strerror(errno));
-		return r;
-	}
-	fp = fdopen(fd, "w");
-	if (!fp) {
-		r = -errno;
-		close(fd);
-		goto fail;
-	}
-	if (fchmod(fd, 0644) || PEM_write_X509_CRL(fp, crl) != 1 || fflush(fp) || fsync(fd)) {
-		r = errno ? -errno : -EIO;
-		goto fail;
-	}
-	if (fclose(fp)) {
-		fp = NULL;
-		r = -errno;
-		goto fail;
-	}
-	fp = NULL;
-	if (rename(tmp, path)) {
-		r = -errno;
-		goto fail;
-	}
-	/* The rename itself survives a crash only once the directory is on disk. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	snprintf(why, len, "writing %s: %s", tmp, strerror(-r));
-	if (fp)
-		fclose(fp);
-	unlink(tmp);
-	ERR_clear_error();
-	return r;
-}
-
-/* The whole response body, at most MAX_CRL_BYTES.  OSSL_HTTP_get() hands back the
- * connection itself for a body it was not asked to parse as ASN.1 (we accept PEM too), and
- * that connection is non-blocking: wait for more until DEADLINE. */
-static int read_body(BIO *body, time_t deadline, char **ret, size_t *ret_len)
-{
-	size_t cap = 0, len = 0;
-	char *buf = NULL;
-	int n, r = 0;
-
-	for (;;) {
-		if (len == cap) {
-			char *nbuf;
-
-			if (cap > MAX_CRL_BYTES) {
-				r = -EFBIG;
-				break;
-			}
-			cap = cap ? 2 * cap : 16384;
-			nbuf = realloc(buf, cap + 1);
-			if (!nbuf) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nbuf;
-		}
-		n = BIO_read(body, buf + len, (int)(cap - len));
-		if (n > 0) {
-			len += (size_t)n;
-			continue;
-		}
-		if (!BIO_should_retry(body))
-			break;
-		if (BIO_wait(body, deadline, 100) != 1) {
-			r = -ETIMEDOUT;
-			break;
-		}
-	}
-	ERR_clear_error();
-	if (r) {
-		free(buf);
-		return r;
-	}
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
 /* Download, check and install the CRL of one distribution point. */
 static int fetch_one(struct fetch *f, const struct dp *dp, int64_t now)
 {
@@ -530,9 +430,7 @@ static int fetch_one(struct fetch *f, const struct dp *dp, int64_t now)
 	struct crl_view view, *shown = NULL;
 	const char *status = "refused";
 	X509_CRL *crl;
-	BIO *body;
-	char *data = NULL;
-	size_t len = 0;
+	size_t len;
 	enum issuer_state ist;
 	int r;
 
@@ -543,35 +441,15 @@ static int fetch_one(struct fetch *f, const struct dp *dp, int64_t now)
 		fprintf(stderr, "%s: %s: path too long\n", o->cmd, o->trust.crl_dir);
 		return -ENAMETOOLONG;
 	}
-	body = OSSL_HTTP_get(dp->url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0,
-			     MAX_CRL_BYTES, (int)o->timeout);
-	if (!body) {
-		unsigned long e = ERR_peek_last_error();
-
-		snprintf(why, sizeof(why), "download failed: %s",
-			 e ? ERR_reason_error_string(e) : "no response");
-		ERR_clear_error();
+	r = crl_download(dp->url, o->timeout, &crls, why, sizeof(why));
+	if (r == -EIO) {
 		f->failed++;
 		return report(f, dp->url, dp->cert, "failed", NULL, why, NULL);
 	}
-	r = read_body(body, time(NULL) + o->timeout, &data, &len);
-	BIO_free(body);
-	if (r == -ETIMEDOUT || r == -EFBIG) {
-		snprintf(why, sizeof(why), "download failed: %s",
-			 r == -EFBIG ? "larger than a CRL may be" : "timed out");
-		f->failed++;
-		return report(f, dp->url, dp->cert, "failed", NULL, why, NULL);
-	}
-	if (!r)
-		r = len > 0 ? eg_crl_read_mem(data, len, &crls) : -EBADMSG;
-	free(data);
-	if (r == -ENOMEM)
-		goto out;
-	if (r) {
-		snprintf(why, sizeof(why), "not a CRL (%zu bytes that parse as no PEM or DER CRL)",
-			 len);
+	if (r == -EBADMSG)
 		goto refused;
-	}
+	if (r)
+		goto out;
 	if (sk_X509_CRL_num(crls) != 1) {
 		snprintf(why, sizeof(why), "%d CRLs in one response, expected one",
 			 sk_X509_CRL_num(crls));
@@ -601,7 +479,7 @@ static int fetch_one(struct fetch *f, const struct dp *dp, int64_t now)
 		snprintf(why, sizeof(why), "older than the installed CRL (by thisUpdate)");
 		goto refused;
 	}
-	r = install(o->trust.crl_dir, path, crl, why, sizeof(why));
+	r = crl_install(o->trust.crl_dir, path, crl, why, sizeof(why));
 	if (r) {
 		f->failed++;
 		r = report(f, dp->url, dp->cert, "failed", path, why, shown);
@@ -867,6 +745,8 @@ out:
 	return status;
 }
 
+/* Long for its option table and one flat getopt switch over both subcommands' options;
+ * the work is in crl_fetch() and crl_status(). */
 int cmd_crl(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -11,17 +11,22 @@
 #include "commands.h"
 #include "eg_policy.h"
 #include "eg_policy_runtime.h"
+#include "eg_sign.h"
 #include "lifecycle.h"
+#include "sign_opts.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: execgate policy check [--syntax-only] [--require-signed [--trust PEM]]\n"
 		"                             [--fragments DIR] [--json] POLICY...\n"
-		"       execgate policy sign --key KEY --cert CERT [--fragments DIR] POLICY\n\n"
+		"       execgate policy sign --key KEY --cert CERT [--chain PEM] [--tsa-url URL]\n"
+		"                            [--digest sha256|sha384] [--fragments DIR] POLICY\n\n"
 		"check   load each POLICY with its fragments (POLICY.d/*.policy, or DIR) the way\n"
-		"        execgated does, through the same code: parse it, check its signature when\n"
-		"        it has require-signed-policy, and read the trust anchors, TSA anchors, CRL\n"
+		"        execgated does, through the same code: parse it, check its signature "
+		"when\n"
+		"        it has require-signed-policy, and read the trust anchors, TSA anchors, "
+		"CRL\n"
 		"        directory, deny list and catalogs it names, so a policy the agent would\n"
 		"        refuse fails here with the message the agent would give. Prints its rule\n"
 		"        count and SHA-256 digest, or the first error (FILE:LINE:COLUMN: what was\n"
@@ -32,13 +37,25 @@ static void usage(FILE *out)
 		"                          the policy by a certificate chaining to the anchors in\n"
 		"                          --trust PEM (default: the policy's own\n"
 		"                          require-signed-policy) with the policy-signing EKU\n"
-		"                          " EG_POLICY_SIGNING_EKU " and not code signing.\n"
+		"                          " EG_POLICY_SIGNING_EKU " and not code signing,\n"
+		"                          checked as a program's signature is: against the\n"
+		"                          TSA anchors and the CRL directory in effect (a\n"
+		"                          revoked signer is refused).\n"
 		"        --json            one JSON object per POLICY, one per line: policy, ok,\n"
 		"                          error, checked (full or syntax), mode, rules, signers,\n"
 		"                          files, default, sha256, signature (valid or null)\n"
-		"sign    write POLICY.sig (DER CMS, detached) over POLICY and its fragments with the\n"
-		"        PEM private key KEY and the PEM certificate CERT, which must carry the\n"
-		"        policy-signing EKU. The policy must parse.\n\n"
+		"sign    write POLICY.sig (DER CMS, detached) over POLICY and its fragments with "
+		"the\n"
+		"        key KEY and the PEM certificate CERT, which must carry the "
+		"policy-signing\n"
+		"        EKU and not code signing. The policy must parse. KEY is a PEM private "
+		"key\n"
+		"        file or a PKCS#11 URI (pkcs11:token=...;object=...;type=private), as for\n"
+		"        execgate sign: the PIN comes from the URI's pin-value or from\n"
+		"        $EXECGATE_PKCS11_PIN. Certificates after the first in CERT, and those of\n"
+		"        --chain PEM, are carried in the signature; --tsa-url URL timestamps it "
+		"at\n"
+		"        an RFC 3161 TSA; --digest picks sha256 (default) or sha384.\n\n"
 		"The language is described in execgate.policy(5).\n"
 		"Exit status: 0 every policy is fine; 1 a policy has an error, names a file the\n"
 		"agent cannot use, or its signature is refused; 2 usage or operational error (a\n"
@@ -101,7 +118,7 @@ static int check_one(const struct check_opts *o, const char *path)
 		config.require_signed = anchors;
 	if (o->syntax_only) {
 		/* The loader's signature check, without reading the files the policy names. */
-		r = o->require_signed ? eg_runtime_check_signature(policy, path, NULL, anchors, msg,
+		r = o->require_signed ? eg_runtime_check_signature(policy, path, NULL, &config, msg,
 								   sizeof(msg))
 				      : 0;
 		if (r)
@@ -215,26 +232,27 @@ static int check(int argc, char **argv)
 
 static int sign(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "fragments", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	static const struct option longopts[] = {
+		SIGN_LONGOPTS,
+		{"fragments", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	const char *key = NULL, *cert = NULL, *fragments = NULL;
+	const char *fragments = NULL;
+	struct eg_signer *signer = NULL;
 	struct eg_policy *policy = NULL;
+	struct eg_sign_opts opts;
+	const unsigned char *canon;
 	char msg[1024], *sig = NULL;
+	size_t canon_len;
 	int status, c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	sign_opts_init(&opts);
+	opts.usage = EG_USAGE_POLICY;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (sign_opts_take(&opts, c, optarg))
+			continue;
 		switch (c) {
-		case 'k':
-			key = optarg;
-			break;
-		case 'c':
-			cert = optarg;
-			break;
 		case 'f':
 			fragments = optarg;
 			break;
@@ -246,10 +264,15 @@ static int sign(int argc, char **argv)
 			return EG_EXIT_ERROR;
 		}
 	}
-	if (!key || !cert || argc - optind != 1) {
+	if (!opts.key || !opts.cert || argc - optind != 1) {
 		fprintf(stderr, "execgate policy sign: needs --key KEY --cert CERT and one POLICY\n");
 		return EG_EXIT_ERROR;
 	}
+	if (sign_opts_check_digest(&opts, "execgate policy sign"))
+		return EG_EXIT_ERROR;
+	/* Certificates after the first in CERT are its intermediates, carried along. */
+	if (!opts.chain)
+		opts.chain = opts.cert;
 	status = load(argv[optind], fragments, &policy, NULL, 0);
 	if (status)
 		return status;
@@ -258,7 +281,13 @@ static int sign(int argc, char **argv)
 		status = EG_EXIT_ERROR;
 		goto out;
 	}
-	r = eg_policy_sign(policy, key, cert, sig, msg, sizeof(msg));
+	r = eg_signer_new(&opts, &signer, msg, sizeof(msg));
+	if (!r) {
+		canon = eg_policy_canonical(policy, &canon_len);
+		r = eg_sign_detached_mem(signer, canon, canon_len, sig);
+		if (r)
+			snprintf(msg, sizeof(msg), "%s", eg_signer_error(signer));
+	}
 	if (r) {
 		fprintf(stderr, "execgate policy sign: %s\n", msg);
 		status = EG_EXIT_ERROR;
@@ -266,6 +295,7 @@ static int sign(int argc, char **argv)
 	}
 	printf("%s: signed %s\n", sig, argv[optind]);
 out:
+	eg_signer_free(signer);
 	free(sig);
 	eg_policy_free(policy);
 	return status;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Certificate chains: trust anchors, chain building at a chosen time, the Code Signing
- * EKU, and what we record about a certificate.
+ * Certificate chains: trust anchors, chain building at a chosen time, the extended key
+ * usage the signature needs (code, policy or catalog signing), and what we record about a
+ * certificate.
  *
  * OpenSSL 3.0 has no code-signing purpose, so the chain is verified with purpose ANY and
  * the leaf's EKU checked here.  X509_get_extended_key_usage() answers "everything" for a
@@ -86,21 +87,24 @@ void eg_cert_info_fill(X509 *x, struct eg_cert_info *info)
 	ERR_clear_error();
 }
 
-bool eg_cert_lifetime_signing(X509 *cert)
+static bool cert_has_eku(X509 *cert, const char *oid_text)
 {
 	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+	ASN1_OBJECT *want = OBJ_txt2obj(oid_text, 1);
 	bool found = false;
 
-	for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku); i++) {
-		char oid[64];
-
-		if (OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(eku, i), 1) > 0 &&
-		    !strcmp(oid, OID_LIFETIME_SIGNING))
+	for (int i = 0; eku && want && i < sk_ASN1_OBJECT_num(eku); i++)
+		if (!OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want))
 			found = true;
-	}
+	ASN1_OBJECT_free(want);
 	EXTENDED_KEY_USAGE_free(eku);
 	ERR_clear_error();
 	return found;
+}
+
+bool eg_cert_lifetime_signing(X509 *cert)
+{
+	return cert_has_eku(cert, OID_LIFETIME_SIGNING);
 }
 
 int eg_store_load(const char *const *paths, X509_STORE **ret, size_t *ret_count, char *errbuf,
@@ -159,6 +163,59 @@ void eg_chain_result_clear(struct eg_chain_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+static const char *const usage_names[] = {
+	[EG_USAGE_CODE] = "Code Signing",
+	[EG_USAGE_POLICY] = "policy-signing",
+	[EG_USAGE_CATALOG] = "catalog-signing",
+};
+static const char *const usage_oids[] = {
+	[EG_USAGE_CODE] = "1.3.6.1.5.5.7.3.3",
+	[EG_USAGE_POLICY] = EG_POLICY_SIGNING_EKU,
+	[EG_USAGE_CATALOG] = EG_CATALOG_SIGNING_EKU,
+};
+
+/* X509_get_extended_key_usage() answers "everything" for a certificate without the
+ * extension, hence EXFLAG_XKUSAGE first.  A policy signer may hold no other usage that
+ * signs code (separation of duties: whoever signs programs cannot sign the rules that
+ * judge them). */
+int eg_cert_check_usage(X509 *cert, enum eg_usage usage, char *detail, size_t len)
+{
+	uint32_t flags = X509_get_extension_flags(cert);
+	const char *name = usage_names[usage], *oid = usage_oids[usage];
+	bool found;
+
+	if (!(flags & EXFLAG_XKUSAGE)) {
+		snprintf(detail, len,
+			 "the signer's certificate has no extended key usage; "
+			 "%s needs %s (%s)",
+			 usage == EG_USAGE_CODE ? "code signing" : name, oid, name);
+		return EG_REASON_BAD_EKU;
+	}
+	if (usage == EG_USAGE_POLICY &&
+	    (X509_get_extended_key_usage(cert) & (XKU_CODE_SIGN | XKU_ANYEKU))) {
+		snprintf(detail, len,
+			 "the signer's certificate allows code signing (or any "
+			 "usage): a policy must be signed by a policy-signing certificate only");
+		return EG_REASON_BAD_EKU;
+	}
+	found = usage == EG_USAGE_CODE ? !!(X509_get_extended_key_usage(cert) & XKU_CODE_SIGN)
+				       : cert_has_eku(cert, oid);
+	if (!found) {
+		snprintf(detail, len,
+			 "the signer's certificate lacks the %s extended key usage %s%s", name, oid,
+			 usage == EG_USAGE_CATALOG &&
+					 (X509_get_extended_key_usage(cert) & XKU_CODE_SIGN)
+				 ? " (a code-signing certificate cannot sign catalogs)"
+				 : "");
+		return EG_REASON_BAD_EKU;
+	}
+	if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE)) {
+		snprintf(detail, len, "the signer's certificate key usage lacks digitalSignature");
+		return EG_REASON_BAD_EKU;
+	}
+	return 0;
+}
+
 static enum eg_reason chain_reason(int err)
 {
 	switch (err) {
@@ -176,11 +233,10 @@ static enum eg_reason chain_reason(int err)
 }
 
 int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrusted, int64_t at,
-		   struct eg_chain_result *res)
+		   enum eg_usage usage, struct eg_chain_result *res)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	X509_VERIFY_PARAM *param;
-	uint32_t flags;
 	int r = 0, err;
 
 	memset(res, 0, sizeof(*res));
@@ -221,20 +277,8 @@ int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrusted, 
 		res->valid_until = na < res->valid_until ? na : res->valid_until;
 	}
 
-	/* The leaf may sign code: Code Signing EKU present (not merely "no EKU"), and
-	 * digitalSignature when key usage is there at all. */
-	flags = X509_get_extension_flags(signer);
-	if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(signer) & XKU_CODE_SIGN)) {
+	if (eg_cert_check_usage(signer, usage, res->detail, sizeof(res->detail))) {
 		res->reason = EG_REASON_BAD_EKU;
-		snprintf(res->detail, sizeof(res->detail),
-			 "signer certificate %s the Code Signing extended key usage",
-			 flags & EXFLAG_XKUSAGE ? "lacks" : "has no extended key usage, so lacks");
-		goto out;
-	}
-	if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(signer) & KU_DIGITAL_SIGNATURE)) {
-		res->reason = EG_REASON_BAD_EKU;
-		snprintf(res->detail, sizeof(res->detail),
-			 "signer certificate key usage lacks digitalSignature");
 		goto out;
 	}
 	res->lifetime_signing = eg_cert_lifetime_signing(signer);

@@ -287,7 +287,8 @@ int eg_cms_check_algs(CMS_SignerInfo *si, X509 *signer, char *detail, size_t len
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sig);
 	nid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
 	if (!digest_allowed(nid)) {
-		snprintf(detail, len, "digest algorithm %s is not allowed (sha256, sha384, sha512)",
+		snprintf(detail, len,
+			 "digest algorithm %s is not accepted (SHA-256, SHA-384 or SHA-512)",
 			 nid == NID_undef ? "unknown" : OBJ_nid2sn(nid));
 		return EG_REASON_WEAK_ALGORITHM;
 	}

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -37,6 +38,60 @@ bool eg_crl_reason_benign(int reason)
 	default:
 		return false;
 	}
+}
+
+/* The one revocation rule, for verification, the TSA's chain, drill and inventory. */
+bool eg_revocation_spares(int reason, bool has_timestamp, int64_t timestamp, int64_t revoked_at)
+{
+	return eg_crl_reason_benign(reason) && has_timestamp && timestamp < revoked_at;
+}
+
+/* The one freshness rule: fresh until nextUpdate, and no longer than MAX_AGE after
+ * thisUpdate; a CRL without nextUpdate is never fresh. */
+int64_t eg_crl_stale_at(int64_t this_update, int64_t next_update, int64_t max_age)
+{
+	if (!next_update)
+		return 0;
+	if (max_age > 0 && this_update + max_age < next_update)
+		return this_update + max_age;
+	return next_update;
+}
+
+bool eg_crl_stale(int64_t this_update, int64_t next_update, int64_t max_age, int64_t now)
+{
+	int64_t at = eg_crl_stale_at(this_update, next_update, max_age);
+
+	return !at || now > at;
+}
+
+static const char *const reason_names[] = {
+	[CRL_REASON_UNSPECIFIED] = "unspecified",
+	[CRL_REASON_KEY_COMPROMISE] = "keyCompromise",
+	[CRL_REASON_CA_COMPROMISE] = "cACompromise",
+	[CRL_REASON_AFFILIATION_CHANGED] = "affiliationChanged",
+	[CRL_REASON_SUPERSEDED] = "superseded",
+	[CRL_REASON_CESSATION_OF_OPERATION] = "cessationOfOperation",
+	[CRL_REASON_CERTIFICATE_HOLD] = "certificateHold",
+	[CRL_REASON_REMOVE_FROM_CRL] = "removeFromCRL",
+	[CRL_REASON_PRIVILEGE_WITHDRAWN] = "privilegeWithdrawn",
+	[CRL_REASON_AA_COMPROMISE] = "aACompromise",
+};
+
+int eg_crl_reason_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(reason_names) / sizeof(reason_names[0]); i++)
+		if (reason_names[i] && !strcasecmp(name, reason_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *eg_crl_reason_to_name(int reason)
+{
+	if (reason < 0)
+		return "none";
+	if (reason < (int)(sizeof(reason_names) / sizeof(reason_names[0])) && reason_names[reason])
+		return reason_names[reason];
+	return "unknown";
 }
 
 static int crls_push(STACK_OF(X509_CRL) * crls, X509_CRL *crl)
@@ -219,9 +274,8 @@ void eg_crl_check(const struct eg_crl_set *set, X509 *cert, X509 *issuer, int64_
 		return;
 	st->this_update = best_this;
 	st->next_update = eg_asn1_time_to_unix(X509_CRL_get0_nextUpdate(best));
-	st->state = EG_CRL_GOOD;
-	if (!st->next_update || now > st->next_update || (max_age > 0 && now - best_this > max_age))
-		st->state = EG_CRL_STALE;
+	st->state =
+		eg_crl_stale(best_this, st->next_update, max_age, now) ? EG_CRL_STALE : EG_CRL_GOOD;
 	/* 1: listed; 2: listed as removeFromCRL, which a complete CRL should not hold: fail
 	 * safe and count it as revoked without a benign reason. */
 	if (X509_CRL_get0_by_cert(best, &rev, cert) > 0 && rev) {

@@ -54,6 +54,7 @@ struct layout {
 	uint64_t shdr_size; /* one section header in this class */
 	ssize_t sig_index;  /* -1: none */
 	GElf_Shdr sig;
+	uint64_t phtab_len, shtab_len; /* bytes of the header tables, 0 when absent */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -147,15 +148,12 @@ static int ext_shnum(const struct src *s, const struct layout *l, size_t *ret)
  * section the format requires (see eg_elf.h), except the payload's content.
  * L->elf is left open for the caller (elf_end).
  */
-static int locate(const struct src *s, struct layout *l, char *errbuf, size_t errlen)
+/* locate(), step 1: the identification and the ELF header, and libelf's handle. */
+static int locate_header(const struct src *s, struct layout *l, char *errbuf, size_t errlen)
 {
 	unsigned char ident[EI_NIDENT];
-	uint64_t shtab_len = 0, phtab_len = 0;
-	size_t nsig = 0;
 	int r;
 
-	memset(l, 0, sizeof(*l));
-	l->sig_index = -1;
 	pthread_once(&elf_once, elf_init);
 	if (!elf_ok) {
 		set_err(errbuf, errlen, "libelf: version mismatch");
@@ -194,7 +192,12 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		set_err(errbuf, errlen, "malformed ELF: %s", elf_errmsg(-1));
 		return -EBADMSG;
 	}
+	return 0;
+}
 
+/* Step 2: the program header table inside the file. */
+static int locate_phdrs(const struct src *s, struct layout *l, char *errbuf, size_t errlen)
+{
 	/* Program headers: the table and every segment's file range inside the file.  The
 	 * count comes from the header itself: elf_getphdrnum() silently clamps it to what
 	 * fits in the file, which would hide a truncated table.  PN_XNUM (count in section
@@ -208,7 +211,7 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		uint64_t entsize = l->class == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 
 		if (l->ehdr.e_phentsize != entsize ||
-		    table_range(l->ehdr.e_phoff, l->phnum, entsize, s->size, &phtab_len)) {
+		    table_range(l->ehdr.e_phoff, l->phnum, entsize, s->size, &l->phtab_len)) {
 			set_err(errbuf, errlen,
 				"malformed ELF: program header table outside the file");
 			return -EBADMSG;
@@ -221,6 +224,13 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 			return -EBADMSG;
 		}
 	}
+	return 0;
+}
+
+/* Step 3: the section header table inside the file, and the section name table's index. */
+static int locate_shdrs(const struct src *s, struct layout *l, char *errbuf, size_t errlen)
+{
+	int r;
 
 	/* Section headers.  With e_shnum 0 and e_shoff set, the count is in section 0. */
 	if (l->ehdr.e_shoff) {
@@ -242,7 +252,7 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 				return r;
 		}
 		if (l->shnum > EG_ELF_MAX_SHNUM ||
-		    table_range(l->ehdr.e_shoff, l->shnum, l->shdr_size, s->size, &shtab_len)) {
+		    table_range(l->ehdr.e_shoff, l->shnum, l->shdr_size, s->size, &l->shtab_len)) {
 			set_err(errbuf, errlen,
 				"malformed ELF: section header table outside the file or too "
 				"large");
@@ -256,7 +266,12 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		set_err(errbuf, errlen, "malformed ELF: bad section name table index");
 		return -EBADMSG;
 	}
+	return 0;
+}
 
+/* Step 4: every segment and section inside the file, and a usable section name table. */
+static int locate_ranges(const struct src *s, struct layout *l, char *errbuf, size_t errlen)
+{
 	for (size_t i = 0; i < l->phnum; i++) {
 		GElf_Phdr ph;
 
@@ -289,6 +304,14 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 			return -EBADMSG;
 		}
 	}
+	return 0;
+}
+
+/* Step 5: the one .execgate.sig section (-ENOENT: none). */
+static int locate_sig(struct layout *l, char *errbuf, size_t errlen)
+{
+	size_t nsig = 0;
+
 	for (size_t i = 1; i < l->shnum; i++) {
 		GElf_Shdr sh;
 		const char *name;
@@ -313,8 +336,12 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		set_err(errbuf, errlen, "no %s section", EG_SIG_SECTION);
 		return -ENOENT;
 	}
+	return 0;
+}
 
-	/* The signature section itself, and nothing else touching its bytes. */
+/* Step 6: the signature section itself, and nothing else touching its bytes. */
+static int check_sig_placement(struct layout *l, char *errbuf, size_t errlen)
+{
 	if (l->sig.sh_type != SHT_PROGBITS || l->sig.sh_flags || l->sig.sh_addr) {
 		set_err(errbuf, errlen,
 			"malformed ELF: %s must be PROGBITS, without flags, at address 0",
@@ -327,8 +354,8 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		return -EBADMSG;
 	}
 	if (overlaps(l->sig.sh_offset, l->sig.sh_size, 0, l->ehdr_size) ||
-	    overlaps(l->sig.sh_offset, l->sig.sh_size, l->ehdr.e_phoff, phtab_len) ||
-	    overlaps(l->sig.sh_offset, l->sig.sh_size, l->ehdr.e_shoff, shtab_len)) {
+	    overlaps(l->sig.sh_offset, l->sig.sh_size, l->ehdr.e_phoff, l->phtab_len) ||
+	    overlaps(l->sig.sh_offset, l->sig.sh_size, l->ehdr.e_shoff, l->shtab_len)) {
 		set_err(errbuf, errlen, "malformed ELF: %s overlaps an ELF header table",
 			EG_SIG_SECTION);
 		return -EBADMSG;
@@ -356,6 +383,26 @@ static int locate(const struct src *s, struct layout *l, char *errbuf, size_t er
 		}
 	}
 	return 0;
+}
+
+static int locate(const struct src *s, struct layout *l, char *errbuf, size_t errlen)
+{
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	l->sig_index = -1;
+	r = locate_header(s, l, errbuf, errlen);
+	if (!r)
+		r = locate_phdrs(s, l, errbuf, errlen);
+	if (!r)
+		r = locate_shdrs(s, l, errbuf, errlen);
+	if (!r)
+		r = locate_ranges(s, l, errbuf, errlen);
+	if (!r)
+		r = locate_sig(l, errbuf, errlen);
+	if (!r)
+		r = check_sig_placement(l, errbuf, errlen);
+	return r;
 }
 
 /* The payload must be one definite-length DER SEQUENCE followed only by zero bytes. */
@@ -558,6 +605,8 @@ static uint64_t keep_end(const struct layout *l, uint64_t size)
 	return end;
 }
 
+/* Long (about 160 lines) on purpose: one layout computation whose offsets, sizes and
+ * tables all feed the writes at its end; split, a dozen values would cross each seam. */
 int eg_elf_add_sig_section(int in_fd, int out_fd, uint64_t payload_size, struct eg_elf_sig *ret_sig,
 			   char *errbuf, size_t errlen)
 {
@@ -930,11 +979,12 @@ static int sig_bio_destroy(BIO *b)
 
 static pthread_once_t meth_once = PTHREAD_ONCE_INIT;
 static BIO_METHOD *sig_bio_meth;
+static int sig_bio_type;
 
 static void sig_bio_meth_init(void)
 {
-	BIO_METHOD *m =
-		BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "execgate signed content");
+	int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+	BIO_METHOD *m = BIO_meth_new(type, "execgate signed content");
 
 	if (!m)
 		return;
@@ -944,6 +994,7 @@ static void sig_bio_meth_init(void)
 		return;
 	}
 	sig_bio_meth = m;
+	sig_bio_type = type;
 }
 
 BIO *eg_sig_bio_new(int fd, const struct eg_elf_sig *sig, unsigned char *file_sha256)
@@ -976,7 +1027,11 @@ BIO *eg_sig_bio_new(int fd, const struct eg_elf_sig *sig, unsigned char *file_sh
 
 int eg_sig_bio_done(BIO *bio)
 {
-	struct sig_bio *sb = BIO_get_data(bio);
+	struct sig_bio *sb;
 
+	/* Another kind of BIO (content in memory) has no pass to report on. */
+	if (!sig_bio_type || BIO_method_type(bio) != sig_bio_type)
+		return 1;
+	sb = BIO_get_data(bio);
 	return sb ? sb->done : -EINVAL;
 }

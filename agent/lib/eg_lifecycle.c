@@ -6,47 +6,11 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
 
 #include <openssl/x509v3.h>
 
 #include "eg_lifecycle.h"
 #include "eg_verify_internal.h"
-
-static const char *const reason_names[] = {
-	[CRL_REASON_UNSPECIFIED] = "unspecified",
-	[CRL_REASON_KEY_COMPROMISE] = "keyCompromise",
-	[CRL_REASON_CA_COMPROMISE] = "cACompromise",
-	[CRL_REASON_AFFILIATION_CHANGED] = "affiliationChanged",
-	[CRL_REASON_SUPERSEDED] = "superseded",
-	[CRL_REASON_CESSATION_OF_OPERATION] = "cessationOfOperation",
-	[CRL_REASON_CERTIFICATE_HOLD] = "certificateHold",
-	[CRL_REASON_REMOVE_FROM_CRL] = "removeFromCRL",
-	[CRL_REASON_PRIVILEGE_WITHDRAWN] = "privilegeWithdrawn",
-	[CRL_REASON_AA_COMPROMISE] = "aACompromise",
-};
-
-int eg_crl_reason_from_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof(reason_names) / sizeof(reason_names[0]); i++)
-		if (reason_names[i] && !strcasecmp(name, reason_names[i]))
-			return (int)i;
-	return -EINVAL;
-}
-
-const char *eg_crl_reason_to_name(int reason)
-{
-	if (reason < 0)
-		return "none";
-	if (reason < (int)(sizeof(reason_names) / sizeof(reason_names[0])) && reason_names[reason])
-		return reason_names[reason];
-	return "unknown";
-}
-
-bool eg_revocation_spares(int reason, bool has_timestamp, int64_t timestamp, int64_t revoked_at)
-{
-	return eg_crl_reason_benign(reason) && has_timestamp && timestamp < revoked_at;
-}
 
 int eg_crl_read_mem(const void *buf, size_t len, STACK_OF(X509_CRL) **ret)
 {

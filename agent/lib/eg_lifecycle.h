@@ -27,6 +27,14 @@ const char *eg_crl_reason_to_name(int reason);
  * reason and a verified timestamp strictly before the revocation. */
 bool eg_revocation_spares(int reason, bool has_timestamp, int64_t timestamp, int64_t revoked_at);
 
+/* When a CRL with THIS_UPDATE and NEXT_UPDATE (0: none) stops being fresh under MAX_AGE
+ * seconds (0: no maximum): nextUpdate, or thisUpdate + MAX_AGE when earlier; 0 when it is
+ * never fresh (no nextUpdate).  The rule verification applies, judged at the time of the
+ * check, never at a signature's timestamp. */
+int64_t eg_crl_stale_at(int64_t this_update, int64_t next_update, int64_t max_age);
+/* Is such a CRL stale at NOW? */
+bool eg_crl_stale(int64_t this_update, int64_t next_update, int64_t max_age, int64_t now);
+
 /* Every CRL in BUF (PEM, several allowed, or one DER): -EBADMSG when there is none. */
 int eg_crl_read_mem(const void *buf, size_t len, STACK_OF(X509_CRL) **ret);
 /* The same for a file of at most 64 MiB: -ENOENT, -EFBIG, -EBADMSG, ... */

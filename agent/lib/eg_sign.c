@@ -44,7 +44,7 @@
 #include "eg_elf.h"
 #include "eg_script.h"
 #include "eg_sign.h"
-#include "eg_verify.h"
+#include "eg_verify_internal.h"
 
 /* Bounds on what a TSA may send back and on how long it may take. */
 #define TSA_MAX_RESPONSE (256 * 1024)
@@ -56,6 +56,7 @@ struct eg_signer {
 	X509 *cert;
 	STACK_OF(X509) *chain;
 	const EVP_MD *md;
+	enum eg_usage usage;
 	char *tsa_url;
 	char *key_name; /* --key as messages may show it: a URI without its PIN */
 	ENGINE *engine;
@@ -290,6 +291,7 @@ static int load_cert(struct eg_signer *s, const char *path)
 static int load_chain(struct eg_signer *s, const char *path)
 {
 	BIO *bio = BIO_new_file(path, "r");
+	size_t read = 0;
 	X509 *x;
 	int r = 0;
 
@@ -305,6 +307,12 @@ static int load_chain(struct eg_signer *s, const char *path)
 		goto out;
 	}
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		read++;
+		/* The signing certificate itself (a file of it and its chain) is in already. */
+		if (!X509_cmp(x, s->cert)) {
+			X509_free(x);
+			continue;
+		}
 		if (sk_X509_num(s->chain) >= CHAIN_MAX_CERTS || !sk_X509_push(s->chain, x)) {
 			X509_free(x);
 			r = -E2BIG;
@@ -315,7 +323,7 @@ static int load_chain(struct eg_signer *s, const char *path)
 	/* The loop ends on "no start line" at end of file; anything else is a bad file. */
 	if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
 		ERR_clear_error();
-	if (ERR_peek_last_error() || sk_X509_num(s->chain) == 0) {
+	if (ERR_peek_last_error() || !read) {
 		r = -EINVAL;
 		set_err(s, "%s: not a file of PEM certificates", path);
 	}
@@ -324,20 +332,25 @@ out:
 	return r;
 }
 
-/* Refuse what verification would refuse for reasons of the certificate alone. */
+/* Refuse what verification would refuse for reasons of the certificate alone: the
+ * extended key usage by the very check verification makes (eg_cert_check_usage). */
 static int check_cert(struct eg_signer *s, const char *path)
 {
-	uint32_t flags = X509_get_extension_flags(s->cert);
+	char detail[256];
 
-	/* X509_get_extended_key_usage() reports every bit when there is no EKU at all. */
-	if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(s->cert) & XKU_CODE_SIGN)) {
-		set_err(s, "%s: the certificate has no Code Signing extended key usage "
-			   "(1.3.6.1.5.5.7.3.3); refusing to sign with it", path);
-		return -EKEYREJECTED;
-	}
-	if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(s->cert) & KU_DIGITAL_SIGNATURE)) {
-		set_err(s, "%s: the certificate's key usage lacks digitalSignature; "
-			   "refusing to sign with it", path);
+	if (eg_cert_check_usage(s->cert, s->usage, detail, sizeof(detail))) {
+		uint32_t flags = X509_get_extension_flags(s->cert);
+
+		/* The words `execgate sign` has always used for a certificate without it. */
+		if (s->usage == EG_USAGE_CODE &&
+		    (!(flags & EXFLAG_XKUSAGE) ||
+		     !(X509_get_extended_key_usage(s->cert) & XKU_CODE_SIGN)))
+			set_err(s,
+				"%s: the certificate has no Code Signing extended key usage "
+				"(1.3.6.1.5.5.7.3.3); refusing to sign with it",
+				path);
+		else
+			set_err(s, "%s: %s; refusing to sign with it", path, detail);
 		return -EKEYREJECTED;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(s->cert)) >= 0) {
@@ -356,6 +369,7 @@ static int signer_init(struct eg_signer *s, const struct eg_sign_opts *opts)
 	const char *digest = opts->digest ? opts->digest : "sha256";
 	int r;
 
+	s->usage = opts->usage;
 	if (!strcmp(digest, "sha256")) {
 		s->md = EVP_sha256();
 	} else if (!strcmp(digest, "sha384")) {
@@ -668,15 +682,24 @@ static int sign_digest(struct eg_signer *s, const unsigned char *digest, unsigne
 	return cms_finish(s, cms, timestamp, ret_der, ret_len);
 }
 
-/* The DER of a timestamped (when the signer has a TSA) signature carrying TEXT. */
+/* The DER of a timestamped (when the signer has a TSA) signature carrying TEXT: a
+ * catalog, so only by a catalog-signing signer. */
 static int sign_attached(struct eg_signer *s, const char *text, size_t len,
 			 unsigned char **ret_der, size_t *ret_len)
 {
 	const unsigned int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
 	CMS_ContentInfo *cms = NULL;
-	BIO *in = BIO_new_mem_buf(text, (int)len);
+	BIO *in;
 	int i;
 
+	if (s->usage != EG_USAGE_CATALOG) {
+		set_err(s,
+			"a catalog is signed with a catalog-signing certificate (extended key "
+			"usage %s)",
+			EG_CATALOG_SIGNING_EKU);
+		return -EKEYREJECTED;
+	}
+	in = BIO_new_mem_buf(text, (int)len);
 	if (!in || len > INT_MAX)
 		goto fail;
 	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
@@ -897,12 +920,33 @@ int eg_sign_detached(struct eg_signer *signer, const char *path, const char *out
 	return r;
 }
 
+int eg_sign_detached_mem(struct eg_signer *signer, const void *buf, size_t len, const char *out)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int dlen = 0;
+	size_t derlen = 0;
+	int r;
+
+	if (EVP_Digest(buf, len, digest, &dlen, signer->md, NULL) != 1) {
+		set_err(signer, "cannot digest the content");
+		return -ENOMEM;
+	}
+	r = sign_digest(signer, digest, dlen, true, &der, &derlen);
+	if (r)
+		return r;
+	r = write_file_atomic(signer, out, der, derlen);
+	OPENSSL_free(der);
+	return r;
+}
+
 /* Room for the timestamp token beyond the trial signature: a token carries the TSA's
  * signature and usually its certificates, a few kilobytes; zero padding costs nothing. */
 #define TSA_SLACK (16 * 1024)
 #define NO_TSA_SLACK 256
 
-/* Write PATH's content into TMPFD with a signature section, and sign it there. */
+/* Write PATH's content into TMPFD with a signature section, and sign it there.  About 90
+ * lines: the trial signature, the section and the final signature share one layout and
+ * one error path; each step is a call already. */
 static int embed_into(struct eg_signer *s, int in_fd, int tmp_fd, const char *path)
 {
 	unsigned char digest[EVP_MAX_MD_SIZE], *der = NULL;

@@ -262,15 +262,18 @@ static int64_t bucket_of(int64_t t)
 	return t / EG_CACHE_BUCKET_SEC;
 }
 
-/* SHA-256 over the fingerprints of the signer and of every certificate carried along. */
-static int chain_key(X509 *signer, STACK_OF(X509) * untrusted, unsigned char key[EG_SHA256_LEN])
+/* SHA-256 over the usage asked for and the fingerprints of the signer and of every
+ * certificate carried along. */
+static int chain_key(X509 *signer, STACK_OF(X509) * untrusted, enum eg_usage usage,
+		     unsigned char key[EG_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char fp[EG_SHA256_LEN];
+	unsigned char fp[EG_SHA256_LEN], u = (unsigned char)usage;
 	int r = -ENOMEM;
 
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    eg_cert_fingerprint(signer, fp) || EVP_DigestUpdate(ctx, fp, sizeof(fp)) != 1)
+	    EVP_DigestUpdate(ctx, &u, 1) != 1 || eg_cert_fingerprint(signer, fp) ||
+	    EVP_DigestUpdate(ctx, fp, sizeof(fp)) != 1)
 		goto out;
 	for (int i = 0; i < sk_X509_num(untrusted); i++)
 		if (eg_cert_fingerprint(sk_X509_value(untrusted, i), fp) ||
@@ -284,14 +287,14 @@ out:
 }
 
 static int chain_cached(struct eg_verifier *v, X509 *signer, STACK_OF(X509) * untrusted, int64_t at,
-			struct eg_chain_result *res)
+			enum eg_usage usage, struct eg_chain_result *res)
 {
 	unsigned char key[EG_SHA256_LEN];
 	struct chain_slot *s;
 	bool hit = false;
 	int r;
 
-	r = chain_key(signer, untrusted, key);
+	r = chain_key(signer, untrusted, usage, key);
 	if (r < 0)
 		return r;
 	s = &v->chain_cache[slot_of(key)];
@@ -307,7 +310,7 @@ static int chain_cached(struct eg_verifier *v, X509 *signer, STACK_OF(X509) * un
 	if (hit)
 		return 0;
 
-	r = eg_chain_check(v->store, signer, untrusted, at, res);
+	r = eg_chain_check(v->store, signer, untrusted, at, usage, res);
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&v->lock);
@@ -423,32 +426,30 @@ static void invalid_keep(struct eg_verify_result *res, enum eg_reason reason)
 	res->reason = reason;
 }
 
-static const char *crl_reason_name(int reason)
-{
-	static const char *const names[] = {
-		"unspecified",	 "keyCompromise",	 "cACompromise",    "affiliationChanged",
-		"superseded",	 "cessationOfOperation", "certificateHold", "(7)",
-		"removeFromCRL", "privilegeWithdrawn",	 "aACompromise",
-	};
+/* What the CRLs say about a chain: the first certificate revoked and not spared by the
+ * timestamp (NULL: none), and the last one spared. */
+struct chain_revocation {
+	X509 *revoked;
+	struct eg_crl_status revoked_st;
+	X509 *spared;
+	int spared_reason;
+	X509 *missing; /* the last certificate whose issuer has no CRL */
+};
 
-	if (reason < 0)
-		return "no reason given";
-	return reason < (int)(sizeof(names) / sizeof(names[0])) ? names[reason] : "unknown";
-}
-
-/* Revocation of every certificate of CHAIN but the anchor. */
-static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
-			     const struct eg_ts_result *ts, int64_t now, unsigned int flags,
-			     struct eg_verify_result *res)
+/* Revocation of every certificate of CHAIN but the anchor.  A CRL's freshness is judged
+ * at NOW, the time of the check (a CRL issued after the signature is no less fresh for
+ * that); a revocation entry's date and reason are then weighed against the timestamp
+ * (HAS_TS, TS_TIME) by eg_revocation_spares.  Missing and stale CRLs go into RES. */
+static void chain_revocation(struct eg_verifier *v, STACK_OF(X509) * chain, bool has_ts,
+			     int64_t ts_time, int64_t now, struct eg_verify_result *res,
+			     struct chain_revocation *ret)
 {
 	int n = sk_X509_num(chain);
-	bool revoked = false;
-	char note[EG_DETAIL_MAX] = "";
 
+	memset(ret, 0, sizeof(*ret));
 	for (int i = 0; i + 1 < n; i++) {
 		X509 *cert = sk_X509_value(chain, i);
 		struct eg_crl_status st;
-		struct eg_cert_info info;
 
 		crl_cached(v, cert, sk_X509_value(chain, i + 1), now, &st);
 		if (st.next_update &&
@@ -456,32 +457,52 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
 			res->crl_next_update = st.next_update;
 		if (st.state == EG_CRL_MISSING) {
 			res->crl_problems |= EG_CRL_PROBLEM_MISSING;
+			ret->missing = cert;
 			continue;
 		}
-		/* Freshness again at NOW: the cached status may be up to a bucket old. */
-		if (st.next_update == 0 || now > st.next_update ||
-		    (v->crl_max_age > 0 && now - st.this_update > v->crl_max_age))
+		/* Again at NOW, not the cached state: the cache may be up to a bucket old. */
+		if (eg_crl_stale(st.this_update, st.next_update, v->crl_max_age, now))
 			res->crl_problems |= EG_CRL_PROBLEM_STALE;
-		if (!st.revoked || revoked)
+		if (!st.revoked || ret->revoked)
 			continue;
-		eg_cert_info_fill(cert, &info);
-		if (eg_crl_reason_benign(st.reason) && ts->valid &&
-		    ts->gen_time < st.revocation_date) {
-			snprintf(note, sizeof(note),
-				 "%s revoked (%s) after the signature's timestamp", info.subject,
-				 crl_reason_name(st.reason));
+		if (eg_revocation_spares(st.reason, has_ts, ts_time, st.revocation_date)) {
+			ret->spared = cert;
+			ret->spared_reason = st.reason;
 			continue;
 		}
-		revoked = true;
-		res->revocation_date = st.revocation_date;
-		res->revocation_reason = st.reason;
-		invalid(res, EG_REASON_REVOKED, "certificate %s is revoked (%s)%s", info.subject,
-			crl_reason_name(st.reason),
-			eg_crl_reason_benign(st.reason) ? ", not timestamped before the revocation"
-							: "");
+		ret->revoked = cert;
+		ret->revoked_st = st;
 	}
-	if (revoked) {
+}
+
+static void cert_subject(X509 *cert, char *buf, size_t len)
+{
+	struct eg_cert_info info;
+
+	eg_cert_info_fill(cert, &info);
+	snprintf(buf, len, "%s", info.subject);
+}
+
+/* Revocation of the signer's chain (step 7). */
+static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
+			     const struct eg_ts_result *ts, int64_t now, unsigned int flags,
+			     struct eg_verify_result *res)
+{
+	struct chain_revocation cr;
+	char subject[EG_NAME_MAX];
+
+	chain_revocation(v, chain, ts->valid, ts->gen_time, now, res, &cr);
+	if (cr.revoked) {
+		int reason = cr.revoked_st.reason;
+
+		cert_subject(cr.revoked, subject, sizeof(subject));
 		res->revocation = EG_REVOCATION_REVOKED;
+		res->revocation_date = cr.revoked_st.revocation_date;
+		res->revocation_reason = reason;
+		invalid(res, EG_REASON_REVOKED, "certificate %s is revoked (%s)%s", subject,
+			eg_crl_reason_to_name(reason),
+			eg_crl_reason_benign(reason) ? ", not timestamped before the revocation"
+						     : "");
 		return;
 	}
 	res->revocation = res->crl_problems ? EG_REVOCATION_UNKNOWN : EG_REVOCATION_GOOD;
@@ -492,11 +513,24 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
 	}
 	if ((res->crl_problems & EG_CRL_PROBLEM_MISSING) &&
 	    !(flags & EG_VERIFY_ALLOW_CRL_MISSING)) {
-		invalid(res, EG_REASON_CRL_MISSING, "an issuer of the chain has no valid CRL");
+		if (cr.missing) {
+			cert_subject(cr.missing, subject, sizeof(subject));
+			invalid(res, EG_REASON_CRL_MISSING,
+				"an issuer of the chain has no valid CRL (the issuer of %s)",
+				subject);
+		} else {
+			/* Only the TSA's chain lacks one (tsa_revoked recorded it). */
+			invalid(res, EG_REASON_CRL_MISSING,
+				"an issuer of the chain has no valid CRL (in the TSA's chain)");
+		}
 		return;
 	}
-	if (*note)
-		snprintf(res->detail, sizeof(res->detail), "%s", note);
+	if (cr.spared) {
+		cert_subject(cr.spared, subject, sizeof(subject));
+		snprintf(res->detail, sizeof(res->detail),
+			 "%s revoked (%s) after the signature's timestamp", subject,
+			 eg_crl_reason_to_name(cr.spared_reason));
+	}
 }
 
 /* Revocation of the TSA's chain: a token from a TSA certificate revoked before genTime
@@ -506,33 +540,16 @@ static void check_revocation(struct eg_verifier *v, STACK_OF(X509) * chain,
 static bool tsa_revoked(struct eg_verifier *v, const struct eg_ts_result *ts, int64_t now,
 			struct eg_verify_result *res)
 {
-	int n = sk_X509_num(ts->chain);
+	struct chain_revocation cr;
+	char subject[EG_NAME_MAX];
 
-	for (int i = 0; i + 1 < n; i++) {
-		X509 *cert = sk_X509_value(ts->chain, i);
-		struct eg_crl_status st;
-		struct eg_cert_info info;
-
-		crl_cached(v, cert, sk_X509_value(ts->chain, i + 1), now, &st);
-		if (st.next_update &&
-		    (!res->crl_next_update || st.next_update < res->crl_next_update))
-			res->crl_next_update = st.next_update;
-		if (st.state == EG_CRL_MISSING) {
-			res->crl_problems |= EG_CRL_PROBLEM_MISSING;
-			continue;
-		}
-		if (st.next_update == 0 || now > st.next_update ||
-		    (v->crl_max_age > 0 && now - st.this_update > v->crl_max_age))
-			res->crl_problems |= EG_CRL_PROBLEM_STALE;
-		if (!st.revoked ||
-		    (eg_crl_reason_benign(st.reason) && ts->gen_time < st.revocation_date))
-			continue;
-		eg_cert_info_fill(cert, &info);
-		invalid(res, EG_REASON_BAD_TIMESTAMP, "TSA certificate %s is revoked (%s)",
-			info.subject, crl_reason_name(st.reason));
-		return true;
-	}
-	return false;
+	chain_revocation(v, ts->chain, true, ts->gen_time, now, res, &cr);
+	if (!cr.revoked)
+		return false;
+	cert_subject(cr.revoked, subject, sizeof(subject));
+	invalid(res, EG_REASON_BAD_TIMESTAMP, "TSA certificate %s is revoked (%s)", subject,
+		eg_crl_reason_to_name(cr.revoked_st.reason));
+	return true;
 }
 
 /*
@@ -541,7 +558,7 @@ static bool tsa_revoked(struct eg_verifier *v, const struct eg_ts_result *ts, in
  */
 static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 			STACK_OF(X509) * certs, int64_t now, unsigned int flags,
-			struct eg_verify_result *res)
+			enum eg_usage usage, struct eg_verify_result *res)
 {
 	struct eg_chain_result cr = {0};
 	struct eg_ts_result ts = {0};
@@ -571,7 +588,7 @@ static int check_signer(struct eg_verifier *v, CMS_SignerInfo *si, X509 *signer,
 	/* The Lifetime Signing EKU says the signature dies with the certificate: then the
 	 * timestamp does not move the validation time. */
 	res->validation_time = ts.valid && !eg_cert_lifetime_signing(signer) ? ts.gen_time : now;
-	r = chain_cached(v, signer, certs, res->validation_time, &cr);
+	r = chain_cached(v, signer, certs, res->validation_time, usage, &cr);
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "certificate chain: out of memory");
 		goto out;
@@ -612,7 +629,7 @@ out:
  * itself verified. */
 static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content,
 		     const unsigned char *signed_sha256, int64_t now, unsigned int flags,
-		     struct eg_verify_result *res, bool *ret_sig_ok)
+		     enum eg_usage usage, struct eg_verify_result *res, bool *ret_sig_ok)
 {
 	STACK_OF(X509) *certs = NULL;
 	CMS_SignerInfo *si;
@@ -653,7 +670,7 @@ static int check_cms(struct eg_verifier *v, CMS_ContentInfo *cms, BIO *content,
 		goto out;
 	}
 	*ret_sig_ok = true;
-	r = check_signer(v, si, signer, certs, now, flags, res);
+	r = check_signer(v, si, signer, certs, now, flags, usage, res);
 out:
 	sk_X509_pop_free(certs, X509_free);
 	return r;
@@ -735,7 +752,7 @@ static int check_catalog(struct eg_verifier *v, struct eg_catalog *cat, int64_t 
 	if (certs_denied(v, certs, res->detail, sizeof(res->detail)))
 		invalid_keep(res, EG_REASON_DENY_LIST);
 	else
-		r = check_signer(v, si, signer, certs, now, flags, res);
+		r = check_signer(v, si, signer, certs, now, flags, EG_USAGE_CATALOG, res);
 	sk_X509_pop_free(certs, X509_free);
 	return r;
 }
@@ -783,21 +800,174 @@ static int check_catalogs(struct eg_verifier *v, int64_t now, unsigned int flags
 	return r;
 }
 
+/* The signature eg_verify_fd found for a file (step 1). */
+struct found_sig {
+	unsigned char *buf; /* DER or PEM CMS; NULL: none found */
+	size_t len;
+	struct eg_elf_sig esig; /* where it sits, for an embedded one */
+	int elf_r;		/* what the embedded lookup said: 0, -ENOENT, -ENOEXEC, -EBADMSG */
+	char elf_msg[256];
+};
+
+/* Step 1: the caller's detached file, else the embedded section, else FILE.sig or
+ * SIGDIR/PATH.sig.  Sets res->kind (EG_SIG_NONE: none found, catalogs come later). */
+static int find_signature(struct eg_verifier *v, int fd, const char *path,
+			  const struct eg_verify_opts *opts, unsigned int flags,
+			  struct found_sig *ret_sig, struct eg_verify_result *res)
+{
+	int r;
+
+	if (opts->detached) {
+		r = eg_read_file(opts->detached, EG_SIG_FILE_MAX_SIZE, &ret_sig->buf,
+				 &ret_sig->len);
+		if (r < 0) {
+			snprintf(res->detail, sizeof(res->detail), "%s: %s", opts->detached,
+				 r == -EFBIG ? "larger than a signature can be" : strerror(-r));
+			return r;
+		}
+		snprintf(res->sig_path, sizeof(res->sig_path), "%s", opts->detached);
+		res->kind = EG_SIG_DETACHED;
+		return 0;
+	}
+	ret_sig->elf_r = eg_elf_find_sig(fd, &ret_sig->esig, &ret_sig->buf, ret_sig->elf_msg,
+					 sizeof(ret_sig->elf_msg));
+	if (ret_sig->elf_r == -ENOEXEC) {
+		/* Not ELF: a script may end in a signature block. */
+		r = eg_script_find_sig(fd, &ret_sig->esig, &ret_sig->buf, ret_sig->elf_msg,
+				       sizeof(ret_sig->elf_msg));
+		if (r != -ENOENT)
+			ret_sig->elf_r = r;
+	}
+	if (ret_sig->elf_r == 0) {
+		ret_sig->len = (size_t)ret_sig->esig.der_len;
+		res->kind = EG_SIG_EMBEDDED;
+		return 0;
+	}
+	if (ret_sig->elf_r != -ENOENT && ret_sig->elf_r != -ENOEXEC && ret_sig->elf_r != -EBADMSG) {
+		snprintf(res->detail, sizeof(res->detail), "%s", ret_sig->elf_msg);
+		return ret_sig->elf_r;
+	}
+	r = find_detached(v, path, flags, &ret_sig->buf, &ret_sig->len, res);
+	if (r == -EINVAL) {
+		/* FILE.sig is a FIFO, a device, a directory: anyone who can write beside
+		 * FILE can make one, so it is the file's problem, not the verifier's. */
+		res->kind = EG_SIG_DETACHED;
+		invalid_keep(res, EG_REASON_MALFORMED);
+		return 0;
+	}
+	if (r == 0)
+		res->kind = EG_SIG_DETACHED;
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Step 2, the common signer (signed attributes, SHA-256): one SHA-256 pass gives the
+ * file's digest and the signed content's, and the signature is checked against it. */
+static int pass_digest(struct eg_verifier *v, int fd, CMS_ContentInfo *cms,
+		       const struct found_sig *sig, int64_t now, unsigned int flags,
+		       struct eg_verify_result *res)
+{
+	unsigned char signed_sha256[EG_SHA256_LEN];
+	bool sig_ok;
+	int r;
+
+	r = eg_sig_sha256_fd(fd, res->kind == EG_SIG_EMBEDDED ? &sig->esig : NULL, res->file_sha256,
+			     signed_sha256);
+	if (r < 0) {
+		snprintf(res->detail, sizeof(res->detail), "reading the file: %s", strerror(-r));
+		return r;
+	}
+	res->has_file_sha256 = true;
+	memcpy(res->signed_sha256, signed_sha256, EG_SHA256_LEN);
+	return check_cms(v, cms, NULL, signed_sha256, now, flags, EG_USAGE_CODE, res, &sig_ok);
+}
+
+/* Step 2, any other signer or no CMS at all: CMS_verify reads the file through a BIO that
+ * hashes it on the way (a second pass only for the signed content of an embedded one). */
+static int pass_bio(struct eg_verifier *v, int fd, CMS_ContentInfo *cms,
+		    const struct found_sig *sig, int64_t now, unsigned int flags,
+		    struct eg_verify_result *res)
+{
+	const struct eg_elf_sig *esig = res->kind == EG_SIG_EMBEDDED ? &sig->esig : NULL;
+	BIO *bio = eg_sig_bio_new(fd, esig, res->file_sha256);
+	bool sig_ok;
+	int r = 0;
+
+	if (!bio) {
+		snprintf(res->detail, sizeof(res->detail),
+			 "cannot read the file (changed while being verified?)");
+		return -EIO;
+	}
+	if (cms)
+		r = check_cms(v, cms, bio, NULL, now, flags, EG_USAGE_CODE, res, &sig_ok);
+	if (r < 0)
+		goto out;
+	r = drain(bio);
+	if (r == 0 && esig) {
+		unsigned char whole[EG_SHA256_LEN];
+
+		r = eg_sig_sha256_fd(fd, esig, whole, res->signed_sha256);
+		if (r == 0 && memcmp(whole, res->file_sha256, EG_SHA256_LEN))
+			r = -EAGAIN; /* changed between the two passes */
+	} else {
+		memcpy(res->signed_sha256, res->file_sha256, EG_SHA256_LEN);
+	}
+	if (r < 0) {
+		res->valid = false;
+		snprintf(res->detail, sizeof(res->detail), "reading the file: %s", strerror(-r));
+		goto out;
+	}
+	res->has_file_sha256 = true;
+out:
+	BIO_free(bio);
+	return r;
+}
+
+/* Step 3: the deny list overrides whatever the signature said: the signed content's
+ * digest, or the whole file's (what older lists hold).  True when denied. */
+static bool content_denied(const struct eg_verifier *v, struct eg_verify_result *res)
+{
+	char hex[2 * EG_SHA256_LEN + 1];
+	bool by_signed = denied(v, res->signed_sha256);
+
+	if (!by_signed && !denied(v, res->file_sha256))
+		return false;
+	invalid(res, EG_REASON_DENY_LIST, "%s sha256:%s is on the deny list",
+		by_signed ? "signed content" : "file",
+		eg_sha256_hex(by_signed ? res->signed_sha256 : res->file_sha256, hex));
+	return true;
+}
+
+/* No signature of its own: a catalog may list it (a valid catalog wins); else why not. */
+static int no_own_signature(struct eg_verifier *v, const struct found_sig *sig, const char *path,
+			    int64_t now, unsigned int flags, struct eg_verify_result *res)
+{
+	const char *none = path ? ", no detached signature, no catalog entry" : "";
+	int r = check_catalogs(v, now, flags, res);
+
+	if (r < 0 || res->kind != EG_SIG_NONE)
+		return r;
+	if (sig->elf_r == -ENOENT)
+		invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
+			EG_SIG_SECTION, none);
+	else if (sig->elf_r == -ENOEXEC)
+		/* A script, or any file that is not ELF, can carry no embedded signature:
+		 * its absence is not a malformation. */
+		invalid(res, EG_REASON_NO_SIGNATURE, "no signature: %s%s", sig->elf_msg, none);
+	else
+		invalid(res, EG_REASON_MALFORMED, "%s", sig->elf_msg);
+	return 0;
+}
+
 int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct eg_verify_opts *opts,
 		 struct eg_verify_result *res)
 {
 	struct eg_verify_opts none = {0};
-	unsigned char *sigbuf = NULL;
+	struct found_sig sig = {0};
 	CMS_ContentInfo *cms = NULL;
-	struct eg_elf_sig esig;
-	struct stat st;
-	char elf_msg[256] = "";
-	size_t siglen = 0;
-	BIO *bio = NULL;
 	unsigned int flags;
+	struct stat st;
 	int64_t now;
-	int r, elf_r = 0;
-	bool sig_ok = false;
+	int r;
 
 	result_init(res);
 	opts = opts ? opts : &none;
@@ -814,147 +984,31 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	}
 
 	/* 1. Where is the signature? */
-	if (opts->detached) {
-		r = eg_read_file(opts->detached, EG_SIG_FILE_MAX_SIZE, &sigbuf, &siglen);
-		if (r < 0) {
-			snprintf(res->detail, sizeof(res->detail), "%s: %s", opts->detached,
-				 r == -EFBIG ? "larger than a signature can be" : strerror(-r));
-			goto out;
-		}
-		snprintf(res->sig_path, sizeof(res->sig_path), "%s", opts->detached);
-		res->kind = EG_SIG_DETACHED;
-	} else {
-		elf_r = eg_elf_find_sig(fd, &esig, &sigbuf, elf_msg, sizeof(elf_msg));
-		if (elf_r == -ENOEXEC) {
-			/* Not ELF: a script may end in a signature block. */
-			int script_r = eg_script_find_sig(fd, &esig, &sigbuf, elf_msg,
-							  sizeof(elf_msg));
-
-			if (script_r != -ENOENT)
-				elf_r = script_r;
-		}
-		if (elf_r == 0) {
-			siglen = (size_t)esig.der_len;
-			res->kind = EG_SIG_EMBEDDED;
-		} else if (elf_r != -ENOENT && elf_r != -ENOEXEC && elf_r != -EBADMSG) {
-			r = elf_r;
-			snprintf(res->detail, sizeof(res->detail), "%s", elf_msg);
-			goto out;
-		} else {
-			r = find_detached(v, path, flags, &sigbuf, &siglen, res);
-			if (r == -EINVAL) {
-				/* FILE.sig is a FIFO, a device, a directory: anyone who can
-				 * write beside FILE can make one, so it is the file's
-				 * problem, not the verifier's. */
-				res->kind = EG_SIG_DETACHED;
-				invalid_keep(res, EG_REASON_MALFORMED);
-				r = 0;
-				goto out;
-			}
-			if (r < 0 && r != -ENOENT)
-				goto out;
-			if (!r)
-				res->kind = EG_SIG_DETACHED;
-		}
-	}
+	r = find_signature(v, fd, path, opts, flags, &sig, res);
+	if (r < 0 || res->reason != EG_REASON_NONE)
+		goto out;
 
 	/* 2. One pass over the file: the whole-file SHA-256, and the CMS check if any. */
 	if (res->kind != EG_SIG_NONE &&
-	    eg_cms_parse(sigbuf, siglen, res->kind == EG_SIG_DETACHED, true, &cms, res->detail,
+	    eg_cms_parse(sig.buf, sig.len, res->kind == EG_SIG_DETACHED, true, &cms, res->detail,
 			 sizeof(res->detail)) < 0)
 		invalid_keep(res, EG_REASON_MALFORMED);
 	if (cms &&
-	    eg_cms_signed_attrs_sha256(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0))) {
-		unsigned char signed_sha256[EG_SHA256_LEN];
-
-		r = eg_sig_sha256_fd(fd, res->kind == EG_SIG_EMBEDDED ? &esig : NULL,
-				     res->file_sha256, signed_sha256);
-		if (r < 0) {
-			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
-				 strerror(-r));
-			goto out;
-		}
-		res->has_file_sha256 = true;
-		memcpy(res->signed_sha256, signed_sha256, EG_SHA256_LEN);
-		r = check_cms(v, cms, NULL, signed_sha256, now, flags, res, &sig_ok);
-		if (r < 0)
-			goto out;
-	} else {
-		bio = eg_sig_bio_new(fd, res->kind == EG_SIG_EMBEDDED ? &esig : NULL,
-				     res->file_sha256);
-		if (!bio) {
-			r = -EIO;
-			snprintf(res->detail, sizeof(res->detail),
-				 "cannot read the file (changed while being verified?)");
-			goto out;
-		}
-		if (cms) {
-			r = check_cms(v, cms, bio, NULL, now, flags, res, &sig_ok);
-			if (r < 0)
-				goto out;
-		}
-		r = drain(bio);
-		if (r == 0 && res->kind == EG_SIG_EMBEDDED) {
-			/* Rare (a signer without signed attributes, or not SHA-256): the
-			 * signed content's digest takes a second pass. */
-			unsigned char whole[EG_SHA256_LEN];
-
-			r = eg_sig_sha256_fd(fd, &esig, whole, res->signed_sha256);
-			if (r == 0 && memcmp(whole, res->file_sha256, EG_SHA256_LEN))
-				r = -EAGAIN; /* changed between the two passes */
-		} else {
-			memcpy(res->signed_sha256, res->file_sha256, EG_SHA256_LEN);
-		}
-		if (r < 0) {
-			res->valid = false;
-			snprintf(res->detail, sizeof(res->detail), "reading the file: %s",
-				 strerror(-r));
-			goto out;
-		}
-		res->has_file_sha256 = true;
-	}
-
-	/* 3. The deny list overrides whatever the signature said: the signed content's
-	 * digest, or the whole file's (what older lists hold). */
-	if (denied(v, res->signed_sha256) || denied(v, res->file_sha256)) {
-		char hex[2 * EG_SHA256_LEN + 1];
-		bool by_signed = denied(v, res->signed_sha256);
-
-		invalid(res, EG_REASON_DENY_LIST, "%s sha256:%s is on the deny list",
-			by_signed ? "signed content" : "file",
-			eg_sha256_hex(by_signed ? res->signed_sha256 : res->file_sha256, hex));
-		r = 0;
-		goto out;
-	}
-	if (res->kind != EG_SIG_NONE) {
-		r = 0;
-		goto out;
-	}
-
-	/* No signature of its own: a catalog may list it; a valid catalog wins. */
-	r = check_catalogs(v, now, flags, res);
+	    eg_cms_signed_attrs_sha256(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0)))
+		r = pass_digest(v, fd, cms, &sig, now, flags, res);
+	else
+		r = pass_bio(v, fd, cms, &sig, now, flags, res);
 	if (r < 0)
 		goto out;
-	if (res->kind == EG_SIG_NONE) {
-		if (elf_r == -ENOENT)
-			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: no %s section%s",
-				EG_SIG_SECTION,
-				path ? ", no detached signature, no catalog entry" : "");
-		else if (elf_r == -ENOEXEC)
-			/* A script, or any file that is not ELF, can carry no embedded
-			 * signature: its absence is not a malformation. */
-			invalid(res, EG_REASON_NO_SIGNATURE, "no signature: %s%s", elf_msg,
-				path ? ", no detached signature, no catalog entry" : "");
-		else
-			invalid(res, EG_REASON_MALFORMED, "%s", elf_msg);
-	}
-	r = 0;
+
+	/* 3. The deny list; then, with no signature of its own, the catalogs. */
+	if (!content_denied(v, res) && res->kind == EG_SIG_NONE)
+		r = no_own_signature(v, &sig, path, now, flags, res);
 out:
 	if (r < 0)
 		res->valid = false;
-	BIO_free(bio);
 	CMS_ContentInfo_free(cms);
-	free(sigbuf);
+	free(sig.buf);
 	ERR_clear_error();
 	return r;
 }
@@ -975,6 +1029,58 @@ int eg_verify_path(struct eg_verifier *v, const char *path, const struct eg_veri
 	return r;
 }
 
+int eg_verify_detached_mem(struct eg_verifier *v, const void *sig, size_t siglen,
+			   const void *content, size_t len, enum eg_usage usage,
+			   const struct eg_verify_opts *opts, struct eg_verify_result *res)
+{
+	struct eg_verify_opts none = {0};
+	CMS_ContentInfo *cms = NULL;
+	BIO *bio = NULL;
+	bool sig_ok;
+	int64_t now;
+	int r = 0;
+
+	result_init(res);
+	opts = opts ? opts : &none;
+	now = opts->now ? opts->now : (int64_t)time(NULL);
+	res->kind = EG_SIG_DETACHED;
+	if (len > INT_MAX) {
+		snprintf(res->detail, sizeof(res->detail), "content larger than 2 GiB");
+		return -EFBIG;
+	}
+	if (EVP_Digest(content, len, res->file_sha256, NULL, EVP_sha256(), NULL) != 1) {
+		snprintf(res->detail, sizeof(res->detail), "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(res->signed_sha256, res->file_sha256, EG_SHA256_LEN);
+	res->has_file_sha256 = true;
+	if (denied(v, res->file_sha256)) {
+		char hex[2 * EG_SHA256_LEN + 1];
+
+		invalid(res, EG_REASON_DENY_LIST, "content sha256:%s is on the deny list",
+			eg_sha256_hex(res->file_sha256, hex));
+		return 0;
+	}
+	if (eg_cms_parse(sig, siglen, true, true, &cms, res->detail, sizeof(res->detail)) < 0) {
+		invalid_keep(res, EG_REASON_MALFORMED);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(content, (int)len);
+	if (!bio) {
+		r = -ENOMEM;
+		snprintf(res->detail, sizeof(res->detail), "out of memory");
+		goto out;
+	}
+	r = check_cms(v, cms, bio, NULL, now, v->flags | opts->flags, usage, res, &sig_ok);
+out:
+	if (r < 0)
+		res->valid = false;
+	BIO_free(bio);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return r;
+}
+
 int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res)
 {
 	struct eg_catalog *cat = NULL;
@@ -992,7 +1098,8 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 	r = eg_catalog_read(path, &cat, res->detail, sizeof(res->detail));
 	if (r < 0)
 		return r;
-	r = check_cms(v, cat->cms, NULL, NULL, (int64_t)time(NULL), v->flags, res, &sig_ok);
+	r = check_cms(v, cat->cms, NULL, NULL, (int64_t)time(NULL), v->flags, EG_USAGE_CATALOG, res,
+		      &sig_ok);
 	if (r < 0) {
 		eg_catalog_free(cat);
 		return r;

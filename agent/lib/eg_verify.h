@@ -82,6 +82,19 @@
 #define EG_CATALOG_MAX_ENTRIES 1000000
 #define EG_CATALOG_MAX_SIZE (256 * 1024 * 1024) /* whole catalog file */
 
+/* execgate's extended key usages (its private enterprise arc): a policy-signing and a
+ * catalog-signing certificate, each distinct from code signing. */
+#define EG_POLICY_SIGNING_EKU "1.3.6.1.4.1.57264.1.1"
+#define EG_CATALOG_SIGNING_EKU "1.3.6.1.4.1.57264.1.2"
+
+/* What a signer's certificate must be allowed to sign (its extended key usage). */
+enum eg_usage {
+	EG_USAGE_CODE = 0,    /* a program or library: Code Signing 1.3.6.1.5.5.7.3.3 */
+	EG_USAGE_POLICY = 1,  /* a policy: EG_POLICY_SIGNING_EKU, and neither code signing
+			       * nor anyExtendedKeyUsage */
+	EG_USAGE_CATALOG = 2, /* a catalog: EG_CATALOG_SIGNING_EKU */
+};
+
 enum eg_sig_kind {
 	EG_SIG_NONE = 0,
 	EG_SIG_EMBEDDED = 1,
@@ -212,6 +225,16 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 /* Open PATH (O_RDONLY | O_CLOEXEC) and eg_verify_fd() it. */
 int eg_verify_path(struct eg_verifier *v, const char *path, const struct eg_verify_opts *opts,
 		   struct eg_verify_result *res);
+
+/* Verify SIG, a detached CMS (DER or PEM of it), over the LEN bytes of CONTENT with the
+ * rules of steps 3 to 7 (deny list, CMS, timestamp, chain, revocation), the signer's
+ * certificate carrying the extended key usage USAGE asks for: a policy's signature is
+ * checked so (EG_USAGE_POLICY), by the very code that checks programs.  The same three
+ * outcomes as eg_verify_fd; RES->kind is EG_SIG_DETACHED and RES->file_sha256 is the
+ * SHA-256 of CONTENT. */
+int eg_verify_detached_mem(struct eg_verifier *v, const void *sig, size_t siglen,
+			   const void *content, size_t len, enum eg_usage usage,
+			   const struct eg_verify_opts *opts, struct eg_verify_result *res);
 
 /* Lowercase hex of a SHA-256 into BUF (at least 65 bytes); returns BUF. */
 char *eg_sha256_hex(const unsigned char sha256[EG_SHA256_LEN], char *buf);

@@ -12,6 +12,7 @@
 #include <openssl/cms.h>
 #include <openssl/x509.h>
 
+#include "eg_lifecycle.h"
 #include "eg_verify.h"
 
 #define EG_MAX_CATALOGS 256
@@ -65,10 +66,13 @@ struct eg_chain_result {
 	bool lifetime_signing; /* the leaf has the Lifetime Signing EKU */
 	char detail[256];
 };
-/* Chain SIGNER (with UNTRUSTED intermediates) to STORE at time AT; the Code Signing EKU
- * and key usage; the auth level.  Returns 0 and fills RES (reason), or negative errno. */
+/* Chain SIGNER (with UNTRUSTED intermediates) to STORE at time AT; the extended key usage
+ * USAGE asks for (eg_cert_check_usage) and key usage; the auth level.  Returns 0 and fills
+ * RES (reason), or negative errno. */
 int eg_chain_check(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrusted, int64_t at,
-		   struct eg_chain_result *res);
+		   enum eg_usage usage, struct eg_chain_result *res);
+/* May CERT sign what USAGE names (eg_usage)?  0, or EG_REASON_BAD_EKU with DETAIL. */
+int eg_cert_check_usage(X509 *cert, enum eg_usage usage, char *detail, size_t len);
 void eg_chain_result_clear(struct eg_chain_result *res);
 /* Does CERT carry the Lifetime Signing EKU? */
 bool eg_cert_lifetime_signing(X509 *cert);

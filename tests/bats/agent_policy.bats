@@ -91,3 +91,39 @@ start() {
 	run -1 "$EG_BIN/execgate" reload --socket "$CTL"
 	assert_output --partial "a signed policy is required"
 }
+
+# The policy signer is checked against the CRLs as a program's signer is: policy-revoked
+# is a policy-signing certificate revoked for keyCompromise in the test PKI's root CRL.
+@test "agent policy: a policy signed by a revoked policy-signing certificate is refused at start" {
+	sed -i "1a crl-dir \"$PKI/crl/fresh\"" "$POLICY"
+	run -0 sign_policy policy-revoked
+	# Bounded: an agent that accepted the policy would stay in the foreground.
+	run -3 timeout 60 "$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" \
+		--policy "$POLICY" --control "$CTL" --state-dir "$BATS_TEST_TMPDIR" --foreground
+	assert_output --partial "a signed policy is required"
+	assert_output --partial "policy-revoked is revoked (keyCompromise)"
+	# The same policy signed by a good policy signer starts.
+	run -0 sign_policy policy
+	start
+}
+
+@test "agent policy: reload refuses a replacement signed by a revoked policy-signing certificate" {
+	sed -i "1a crl-dir \"$PKI/crl/fresh\"" "$POLICY"
+	run -0 sign_policy policy
+	start
+	echo "# a comment changes the digest" >>"$POLICY"
+	run -0 sign_policy policy-revoked
+	run -1 "$EG_BIN/execgate" reload --socket "$CTL"
+	assert_output --partial "a signed policy is required"
+	assert_output --partial "policy-revoked is revoked (keyCompromise)"
+	# Dropping the crl-dir from the replacement does not help: the running policy's
+	# CRLs judge it.
+	sed -i '/^crl-dir/d' "$POLICY"
+	run -0 sign_policy policy-revoked
+	run -1 "$EG_BIN/execgate" reload --socket "$CTL"
+	assert_output --partial "policy-revoked is revoked (keyCompromise)"
+	run -0 "$EG_BIN/execgate" status --socket "$CTL" --json
+	assert_output --partial '"generation": 1'
+	run -0 sign_policy policy
+	run -0 "$EG_BIN/execgate" reload --socket "$CTL"
+}

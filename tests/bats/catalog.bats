@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	eg_setup_file
 	tsa_start
+	hsm_setup
 }
 
 teardown_file() {
@@ -25,7 +26,7 @@ make_files() {
 create_catalog() {
 	local out=$1
 	shift
-	eg catalog create --key "$PKI/leaf-valid.key" --cert "$PKI/leaf-valid.crt" \
+	eg catalog create --key "$PKI/catalog.key" --cert "$PKI/catalog.crt" \
 		--chain "$PKI/chain.pem" -o "$out" "$@"
 }
 
@@ -69,7 +70,7 @@ create_catalog() {
 		run -0 egv --json --catalog "$t/os.cat" "$f"
 		assert_equal "$(jget 'd["valid"]')" true
 		assert_equal "$(jget 'd["kind"]')" catalog
-		assert_equal "$(jget 'd["signer"]["subject"]')" "O=execgate test,CN=execgate test leaf-valid"
+		assert_equal "$(jget 'd["signer"]["subject"]')" "O=execgate test,CN=execgate test catalog"
 		assert_equal "$(jget 'd["timestamp"]["tsa"]')" "O=execgate test,CN=execgate test tsa"
 	done
 	run -1 egv --json --catalog "$t/os.cat" "$t/b"
@@ -95,8 +96,11 @@ create_catalog() {
 @test "verify --catalog: a catalog by an untrusted signer or with a broken signature" {
 	make_files
 	local t=$BATS_TEST_TMPDIR
-	run -0 eg catalog create --key "$PKI/untrusted-leaf.key" --cert "$PKI/untrusted-leaf.crt" \
-		-o "$t/evil.cat" "$t/a"
+	# The untrusted leaf may not sign catalogs either: openssl makes the catalog.
+	printf 'execgate-catalog v1\nsha256:%s  a\n' "$(sha256sum "$t/a" | cut -d' ' -f1)" \
+		>"$t/evil.txt"
+	openssl cms -sign -nodetach -binary -outform DER -in "$t/evil.txt" -out "$t/evil.cat" \
+		-signer "$PKI/untrusted-leaf.crt" -inkey "$PKI/untrusted-leaf.key"
 	run -1 egv --json --catalog "$t/evil.cat" "$t/a"
 	assert_equal "$(jget 'd["reason"]')" untrusted_chain
 	run -0 create_catalog "$t/os.cat" "$t/a"
@@ -104,6 +108,41 @@ create_catalog() {
 	flip_byte "$t/os.cat" $(($(stat -c %s "$t/os.cat") - 1))
 	run -1 egv --json --catalog "$t/os.cat" "$t/a"
 	assert_equal "$(jget 'd["reason"]')" bad_signature
+}
+
+@test "a catalog signed with a code-signing certificate is refused, with the reason" {
+	make_files
+	local t=$BATS_TEST_TMPDIR
+	# execgate will not make one ...
+	run -2 --separate-stderr eg catalog create --key "$PKI/leaf-valid.key" \
+		--cert "$PKI/leaf-valid.crt" --chain "$PKI/chain.pem" -o "$t/code.cat" "$t/a"
+	assert_equal "$stderr" "execgate catalog create: $PKI/leaf-valid.crt: the signer's certificate lacks the catalog-signing extended key usage 1.3.6.1.4.1.57264.1.2 (a code-signing certificate cannot sign catalogs); refusing to sign with it"
+	[[ ! -e $t/code.cat ]]
+	# ... and one made by openssl does not verify.
+	printf 'execgate-catalog v1\nsha256:%s  a\n' "$(sha256sum "$t/a" | cut -d' ' -f1)" \
+		>"$t/code.txt"
+	openssl cms -sign -nodetach -binary -outform DER -in "$t/code.txt" -out "$t/code.cat" \
+		-signer "$PKI/leaf-valid.crt" -inkey "$PKI/leaf-valid.key" -certfile "$PKI/inter.crt"
+	run -1 egv --json --catalog "$t/code.cat" "$t/a"
+	assert_equal "$(jget 'd["reason"]')" bad_eku
+	assert_equal "$(jget 'd["kind"]')" catalog
+	[[ $(jget 'd["detail"]') == *"a code-signing certificate cannot sign catalogs"* ]]
+}
+
+@test "catalog create with a key in a PKCS#11 token (SoftHSM2)" {
+	requires softhsm
+	make_files
+	local t=$BATS_TEST_TMPDIR
+	run -0 eg catalog create --key "$HSM_CATALOG_URI" --cert "$PKI/catalog.crt" \
+		--chain "$PKI/chain.pem" --tsa-url "$TSA_URL" -o "$t/os.cat" "$t/a"
+	run -0 egv --json --catalog "$t/os.cat" "$t/a"
+	assert_equal "$(jget 'd["kind"]')" catalog
+	assert_equal "$(jget 'd["signer"]["subject"]')" "O=execgate test,CN=execgate test catalog"
+	assert_equal "$(jget 'd["timestamp"]["tsa"]')" "O=execgate test,CN=execgate test tsa"
+	# The token's code-signing key with its own certificate is refused for a catalog.
+	run -2 eg catalog create --key "$HSM_URI" --cert "$PKI/leaf-valid.crt" -o "$t/x.cat" "$t/a"
+	assert_output --partial "a code-signing certificate cannot sign catalogs"
+	refute_output --partial "pin-value"
 }
 
 @test "catalog: usage and operational errors exit 2 naming the file" {
@@ -118,7 +157,7 @@ create_catalog() {
 	assert_equal "$stderr" "execgate catalog create: --key, --cert and -o are required"
 	run -2 eg catalog create --key "$PKI/leaf-wrong-eku.key" --cert "$PKI/leaf-wrong-eku.crt" \
 		-o "$t/x.cat" "$t/a"
-	assert_output --partial "no Code Signing extended key usage"
+	assert_output --partial "lacks the catalog-signing extended key usage"
 	run -2 eg catalog list "$t/a"
 	assert_output --partial "$t/a"
 	run -2 egv --catalog "$t/c.sh" "$t/a"

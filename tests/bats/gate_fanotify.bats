@@ -186,14 +186,14 @@ decision_for() {
 	cp "$EG_BIN/eg-hello" "$mnt/unsigned"
 	cp "$EG_BIN/eg-hello" "$mnt/revoked"
 	sign_detached "$mnt/revoked" leaf-revoked-kc
-	# its own digest, listed in a catalog signed by a leaf no signer rule names
+	# its own digest, listed in a catalog signed by the catalog signer no signer rule names
 	cp "$EG_BIN/eg-hello" "$mnt/catalogued"
 	printf 'x' >>"$mnt/catalogued"
 	printf 'execgate-catalog v1\nsha256:%s  catalogued\n' \
 		"$(sha256sum "$mnt/catalogued" | cut -d' ' -f1)" >"$dir/os-image.txt"
 	openssl cms -sign -nodetach -binary -outform DER -in "$dir/os-image.txt" \
-		-out "$dir/os-image.cat" -signer "$PKI/leaf-lifetime.crt" \
-		-inkey "$PKI/leaf-lifetime.key" -certfile "$PKI/inter.crt"
+		-out "$dir/os-image.cat" -signer "$PKI/catalog.crt" \
+		-inkey "$PKI/catalog.key" -certfile "$PKI/inter.crt"
 	# validly signed by the signer the policy allows, but embedded, which it does not use
 	cp "$EG_BIN/eg-hello" "$mnt/embedded"
 	run -0 "$EG_BIN/execgate" sign --key "$PKI/leaf-valid.key" --cert "$PKI/leaf-valid.crt" \

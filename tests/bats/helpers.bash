@@ -130,9 +130,10 @@ tsa_stop() {
 }
 
 # hsm_setup: a SoftHSM2 token "eg-test" in the file's temporary directory holding
-# leaf-valid's key as object "signer".  Exports SOFTHSM2_CONF, HSM_MODULE and HSM_URI
-# (a pkcs11: URI with the PIN in it); the certificate is $PKI/leaf-valid.crt.  HSM_URI
-# stays unset when SoftHSM2 or the engine is missing.
+# leaf-valid's key as object "signer", policy's as "policy" and catalog's as "catalog".
+# Exports SOFTHSM2_CONF, HSM_MODULE and HSM_URI, HSM_POLICY_URI, HSM_CATALOG_URI (pkcs11:
+# URIs with the PIN in them); the certificates are $PKI/leaf-valid.crt, policy.crt and
+# catalog.crt.  HSM_URI stays unset when SoftHSM2 or the engine is missing.
 hsm_setup() {
 	local dir=$BATS_FILE_TMPDIR/softhsm
 	HSM_MODULE=
@@ -149,11 +150,17 @@ hsm_setup() {
 	export SOFTHSM2_CONF=$dir/softhsm2.conf HSM_MODULE
 	softhsm2-util --init-token --free --label eg-test --so-pin 87654321 --pin 1234 \
 		>/dev/null
-	openssl pkcs8 -topk8 -nocrypt -in "$PKI/leaf-valid.key" -out "$dir/signer.p8"
-	softhsm2-util --import "$dir/signer.p8" --token eg-test --label signer --id 01 \
-		--pin 1234 >/dev/null
-	rm -f "$dir/signer.p8"
+	local obj id=1
+	for obj in signer:leaf-valid policy:policy catalog:catalog; do
+		openssl pkcs8 -topk8 -nocrypt -in "$PKI/${obj#*:}.key" -out "$dir/key.p8"
+		softhsm2-util --import "$dir/key.p8" --token eg-test --label "${obj%%:*}" \
+			--id "0$id" --pin 1234 >/dev/null
+		rm -f "$dir/key.p8"
+		id=$((id + 1))
+	done
 	export HSM_URI="pkcs11:token=eg-test;object=signer;type=private?pin-value=1234"
+	export HSM_POLICY_URI="pkcs11:token=eg-test;object=policy;type=private?pin-value=1234"
+	export HSM_CATALOG_URI="pkcs11:token=eg-test;object=catalog;type=private?pin-value=1234"
 }
 
 hsm_teardown() {

@@ -374,6 +374,29 @@ check_like_agent() {
 	assert_output --partial "allows code signing"
 }
 
+@test "a policy signed by a revoked policy-signing certificate is refused, as by the agent" {
+	local M=$BATS_FILE_TMPDIR/mkpki
+	printf 'mode enforce\ntrust-anchor %s\ncrl-dir %s\nrequire-signed-policy %s\ndefault deny\n' \
+		"$M/root.crt" "$M/crl/fresh" "$M/root.crt" >r.policy
+	run -0 "$EG_BIN/execgate" policy sign --key "$M/policy-revoked.key" \
+		--cert "$M/policy-revoked.crt" r.policy
+	run -1 "$EG_BIN/execgate" policy check r.policy
+	assert_output --partial "r.policy: a signed policy is required (r.policy.sig): "
+	assert_output --partial "CN=execgate test policy-revoked is revoked (keyCompromise)"
+	run -1 "$EG_BIN/execgate" policy check --syntax-only --require-signed r.policy
+	assert_output --partial "policy-revoked is revoked (keyCompromise)"
+	# A policy-signing certificate that is not revoked passes the same check.
+	cat "$M/policy.crt" "$M/inter.crt" >policy-full.pem
+	run -0 "$EG_BIN/execgate" policy sign --key "$M/policy.key" --cert policy-full.pem r.policy
+	run -0 "$EG_BIN/execgate" policy check r.policy
+	assert_output --partial "signature valid"
+	# Without CRLs nothing is known about revocation: the revoked signer passes.
+	sed -i '/^crl-dir/d' r.policy
+	run -0 "$EG_BIN/execgate" policy sign --key "$M/policy-revoked.key" \
+		--cert "$M/policy-revoked.crt" r.policy
+	run -0 "$EG_BIN/execgate" policy check r.policy
+}
+
 # explain: a matrix of files (signed, unsigned, revoked, catalogued) against policies.
 explain_setup() {
 	M=$BATS_FILE_TMPDIR/mkpki
@@ -390,9 +413,9 @@ explain_setup() {
 		-certfile "$M/inter.crt"
 	printf 'execgate-catalog v1\nsha256:%s  catalogued.bin\n' \
 		"$(sha256sum catalogued.bin | cut -d' ' -f1)" >os-image.txt
-	# signed by another valid leaf, so only the catalog rule can allow catalogued.bin
+	# signed by the catalog signer, so only the catalog rule can allow catalogued.bin
 	openssl cms -sign -nodetach -binary -outform DER -in os-image.txt -out os-image.cat \
-		-signer "$M/leaf-lifetime.crt" -inkey "$M/leaf-lifetime.key" -certfile "$M/inter.crt"
+		-signer "$M/catalog.crt" -inkey "$M/catalog.key" -certfile "$M/inter.crt"
 	cat >matrix.policy <<-EOF2
 	mode ${1:-enforce}
 	trust-anchor $M/root.crt
@@ -448,7 +471,7 @@ explain_setup() {
 	printf 'execgate-catalog v2\nsource 1 deb egtest 1.0 amd64 Debian bookworm main\nsha256:%s 1  /usr/bin/x\n' \
 		"$(sha256sum catalogued.bin | cut -d' ' -f1)" >v2.txt
 	openssl cms -sign -nodetach -binary -outform DER -in v2.txt -out cats/os-pkg.cat \
-		-signer "$M/leaf-lifetime.crt" -inkey "$M/leaf-lifetime.key" -certfile "$M/inter.crt"
+		-signer "$M/catalog.crt" -inkey "$M/catalog.key" -certfile "$M/inter.crt"
 	printf 'not a catalog\n' >cats/broken.cat
 	printf 'ignored: not *.cat\n' >cats/README
 	sed -e 's|^catalog os-image.cat$|catalog-dir cats|' matrix.policy >dir.policy

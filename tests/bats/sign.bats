@@ -277,3 +277,23 @@ EOF
 	refute_output --partial "pin-value"
 	assert_equal "$(sig_sections "$f")" 0
 }
+
+@test "policy sign with a key in a PKCS#11 token (SoftHSM2), timestamped" {
+	requires softhsm
+	local p=$BATS_TEST_TMPDIR/p.policy
+	printf 'mode enforce\ntrust-anchor "%s"\ntsa-anchor "%s"\ncrl-dir "%s"\nrequire-signed-policy "%s"\ndefault deny\n' \
+		"$PKI/root.crt" "$PKI/tsa-root.crt" "$PKI/crl/fresh" "$PKI/root.crt" >"$p"
+	run -0 eg policy sign --key "$HSM_POLICY_URI" --cert "$PKI/policy.crt" \
+		--chain "$PKI/chain.pem" --tsa-url "$TSA_URL" "$p"
+	assert_output "$p.sig: signed $p"
+	run -0 eg policy check "$p"
+	assert_output --partial "signature valid"
+	# A detached CMS signature like any other: as a program's, it lacks code signing.
+	run -1 egv --json --detached "$p.sig" "$p"
+	assert_equal "$(jget 'd["reason"]')" bad_eku
+	assert_equal "$(jget 'd["timestamp"]["tsa"]')" "O=execgate test,CN=execgate test tsa"
+	# The token's code-signing key cannot sign a policy.
+	run -2 eg policy sign --key "$HSM_URI" --cert "$PKI/leaf-valid.crt" "$p"
+	assert_output --partial "allows code signing"
+	refute_output --partial "pin-value"
+}

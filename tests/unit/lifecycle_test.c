@@ -82,6 +82,26 @@ static void reason_names_follow_rfc5280_and_map_back(void **state)
 	assert_int_equal(eg_crl_reason_from_name(""), -EINVAL);
 }
 
+/* One freshness rule for the verifier, execgated's CRL status and `execgate crl status`. */
+static void crl_freshness_is_one_rule(void **state)
+{
+	const int64_t H = 3600;
+
+	/* No nextUpdate: never fresh, whatever the maximum age. */
+	assert_int_equal(eg_crl_stale_at(T0, 0, 0), 0);
+	assert_int_equal(eg_crl_stale_at(T0, 0, H), 0);
+	assert_true(eg_crl_stale(T0, 0, 0, T0));
+	/* Fresh up to and including nextUpdate. */
+	assert_int_equal(eg_crl_stale_at(T0, T0 + 10 * H, 0), T0 + 10 * H);
+	assert_false(eg_crl_stale(T0, T0 + 10 * H, 0, T0 + 10 * H));
+	assert_true(eg_crl_stale(T0, T0 + 10 * H, 0, T0 + 10 * H + 1));
+	/* A maximum age shorter than nextUpdate wins; a longer one changes nothing. */
+	assert_int_equal(eg_crl_stale_at(T0, T0 + 10 * H, H), T0 + H);
+	assert_true(eg_crl_stale(T0, T0 + 10 * H, H, T0 + H + 1));
+	assert_false(eg_crl_stale(T0, T0 + 10 * H, H, T0 + H));
+	assert_int_equal(eg_crl_stale_at(T0, T0 + 10 * H, 20 * H), T0 + 10 * H);
+}
+
 static void crl_read_refuses_what_is_not_a_crl(void **state)
 {
 	static const char text[] = "-----BEGIN X509 CRL-----\nnot base64\n-----END X509 CRL-----\n";
@@ -99,6 +119,7 @@ int main(void)
 		cmocka_unit_test(benign_reasons_spare_only_signatures_timestamped_strictly_before),
 		cmocka_unit_test(other_reasons_and_no_reason_spare_nothing),
 		cmocka_unit_test(reason_names_follow_rfc5280_and_map_back),
+		cmocka_unit_test(crl_freshness_is_one_rule),
 		cmocka_unit_test(crl_read_refuses_what_is_not_a_crl),
 	};
 

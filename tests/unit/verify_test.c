@@ -41,6 +41,8 @@ enum leaf_id {
 	L_K1,	     /* EC secp256k1: not on the allow list */
 	L_LIFETIME,  /* expired, with Lifetime Signing */
 	L_UNTRUSTED, /* under another root */
+	L_CATALOG,   /* catalog signing (EG_CATALOG_SIGNING_EKU) */
+	L_POLICY,    /* policy signing (EG_POLICY_SIGNING_EKU) */
 	L_COUNT,
 };
 
@@ -216,6 +218,10 @@ static int setup(void **state)
 				  P.ec_key, P.inter, P.inter_key, NULL);
 	P.leaf[L_UNTRUSTED] =
 		leaf("untrusted", -Y, Y, CS, DS, P.ec_key, P.other_root, P.other_key, NULL);
+	P.leaf[L_CATALOG] = leaf("catalog", -Y, Y, EG_CATALOG_SIGNING_EKU, DS, P.ec_key, P.inter,
+				 P.inter_key, NULL);
+	P.leaf[L_POLICY] = leaf("policy", -Y, Y, EG_POLICY_SIGNING_EKU, DS, P.ec_key, P.inter,
+				P.inter_key, NULL);
 	for (size_t i = 0; i < NREV; i++) {
 		char cn[32];
 
@@ -1025,6 +1031,42 @@ static void crl_reason_and_time_rule(void **state)
 		&o, EG_REASON_REVOKED, "intermediate keyCompromise, timestamped before");
 }
 
+static size_t rev_index(int reason)
+{
+	for (size_t i = 0; i < NREV; i++)
+		if (rev_reasons[i] == reason)
+			return i;
+	fail_msg("no leaf revoked for reason %d", reason);
+	return 0;
+}
+
+/* A CRL is judged fresh or stale now, whatever the timestamp: a signature timestamped
+ * long before its issuer's current CRL was issued is checked against that CRL, and the
+ * entry's date and reason are weighed against the timestamp. */
+static void timestamped_signatures_older_than_their_issuers_crls(void **state)
+{
+	struct vopts o = {.crl_dir = "crl-fresh"};
+	struct eg_verify_result res;
+	size_t sup = rev_index(CRL_REASON_SUPERSEDED), kc = rev_index(CRL_REASON_KEY_COMPROMISE);
+
+	/* Never revoked: an expired certificate, timestamped 100 days ago, a CRL of
+	 * yesterday. */
+	sign_data(&SPEC(L_EXPIRED, .ts = -100 * DAY), "t.sig");
+	assert_int_equal(verify_with(&o, "data", "t.sig", 0, &res), 0);
+	expect(&res, EG_REASON_NONE, "never revoked, timestamped before the CRL");
+	assert_int_equal(res.revocation, EG_REVOCATION_GOOD);
+	assert_int_equal(res.crl_problems, 0);
+	check(&(struct sign_spec){.cert = P.rev[sup], .key = P.ec_key, .ts = -100 * DAY}, &o,
+	      EG_REASON_NONE, "superseded after the timestamp");
+	check(&(struct sign_spec){.cert = P.rev[kc], .key = P.ec_key, .ts = -100 * DAY}, &o,
+	      EG_REASON_REVOKED, "keyCompromise after the timestamp");
+	check(&(struct sign_spec){.cert = P.rev[sup], .key = P.ec_key, .ts = -5 * DAY}, &o,
+	      EG_REASON_REVOKED, "superseded before the timestamp");
+	/* The CRL's own age is judged now: a stale one is stale for an old signature too. */
+	check(&SPEC(L_EXPIRED, .ts = -100 * DAY), &(struct vopts){.crl_dir = "crl-stale"},
+	      EG_REASON_CRL_STALE, "old signature, stale CRL");
+}
+
 /* The TSA's own chain is checked against CRLs too. */
 static void a_revoked_tsa_gives_a_bad_timestamp(void **state)
 {
@@ -1182,9 +1224,10 @@ static void catalogs(void **state)
 	struct eg_verifier *v;
 	char err[256];
 
-	write_catalog("good.cat", &SPEC(L_VALID), "DATA");
+	write_catalog("good.cat", &SPEC(L_CATALOG), "DATA");
 	write_catalog("bad.cat", &SPEC(L_WRONG_EKU), "DATA");
-	write_catalog("other.cat", &SPEC(L_VALID), "something else");
+	write_catalog("other.cat", &SPEC(L_CATALOG), "something else");
+	write_catalog("code.cat", &SPEC(L_VALID), "DATA");
 	pki_write(junk, "junk", 4);
 	pki_write(file2, "file2", 5);
 
@@ -1194,6 +1237,11 @@ static void catalogs(void **state)
 	assert_int_equal(eg_verify_path(v, data, &(struct eg_verify_opts){0}, &res), 0);
 	expect(&res, EG_REASON_BAD_EKU, "file only in an invalid catalog");
 	assert_int_equal(res.kind, EG_SIG_CATALOG);
+	/* A code-signing certificate signs programs, not lists of them. */
+	assert_int_equal(eg_verifier_add_catalog(v, path_of("code.cat"), &res), 0);
+	expect(&res, EG_REASON_BAD_EKU, "catalog by a code-signing leaf");
+	assert_non_null(strstr(res.detail, "a code-signing certificate cannot sign catalogs"));
+	assert_int_equal(eg_verifier_remove_catalog(v, path_of("code.cat")), 0);
 	assert_int_equal(eg_verifier_add_catalog(v, other, &res), 0);
 	expect(&res, EG_REASON_NONE, "valid catalog");
 	assert_int_equal(eg_verifier_add_catalog(v, good, &res), 0);
@@ -1203,7 +1251,7 @@ static void catalogs(void **state)
 	expect(&res, EG_REASON_NONE, "file in a valid catalog");
 	assert_int_equal(res.kind, EG_SIG_CATALOG);
 	assert_string_equal(res.sig_path, good);
-	assert_string_equal(res.signer.subject, "CN=leaf,O=eg unit");
+	assert_string_equal(res.signer.subject, "CN=catalog,O=eg unit");
 	assert_int_equal(eg_verify_path(v, file2, NULL, &res), 0);
 	expect(&res, EG_REASON_NO_SIGNATURE, "file in no catalog (and not ELF)");
 	eg_verifier_free(v);
@@ -1402,6 +1450,7 @@ int main(void)
 		cmocka_unit_test(timestamps),
 		cmocka_unit_test(crl_reason_and_time_rule),
 		cmocka_unit_test(crl_freshness_presence_and_signature),
+		cmocka_unit_test(timestamped_signatures_older_than_their_issuers_crls),
 		cmocka_unit_test(a_revoked_tsa_gives_a_bad_timestamp),
 		cmocka_unit_test(deny_list_comes_first),
 		cmocka_unit_test(catalogs),

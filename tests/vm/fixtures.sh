@@ -98,7 +98,7 @@ cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
 	done
 } >"$fx/system.txt"
 openssl cms -sign -binary -nodetach -md sha256 -in "$fx/system.txt" \
-	-signer "$pki/leaf-valid.crt" -inkey "$pki/leaf-valid.key" -certfile "$pki/inter.crt" \
+	-signer "$pki/catalog.crt" -inkey "$pki/catalog.key" -certfile "$pki/inter.crt" \
 	-outform DER -out "$fx/system.cat"
 rm "$fx/system.txt"
 
