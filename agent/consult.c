@@ -362,6 +362,10 @@ static void *reader_main(void *arg)
 			    (event->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM))) {
 				respond(consult, event->fd, true);
 				close(event->fd);
+			} else if ((event->mask & FAN_OPEN_EXEC_PERM) && consult->ops.in_scope &&
+				   !consult->ops.in_scope(consult->ops.ctx, event->pid)) {
+				respond(consult, event->fd, true);
+				close(event->fd);
 			} else if (event->mask & FAN_OPEN_EXEC_PERM) {
 				enqueue(consult, event->fd, event->pid, false);
 			} else if (event->mask & FAN_OPEN_PERM) {

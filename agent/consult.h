@@ -36,6 +36,11 @@ struct eg_consult_ops {
 	 * the access it could not report; TOTAL failed reads so far.  Called on the reader
 	 * thread; NULL: not told. */
 	void (*read_failed)(void *ctx, int err, unsigned long long total);
+	/* Whether PID is in the gate's scope.  An exec by a process outside it is let
+	 * through at once, never queued: the deadline would answer it as a timeout, a
+	 * denial in enforce mode, for a process the gate does not gate.  Called on the
+	 * reader thread; NULL: every process is. */
+	bool (*in_scope)(void *ctx, pid_t pid);
 	void *ctx;
 };
 

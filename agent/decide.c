@@ -717,6 +717,17 @@ static bool in_scope(const struct eg_decider *decider, const struct process_info
 			(process->cgroup[len] == '/' || process->cgroup[len] == '\0'));
 }
 
+bool eg_decider_in_scope(struct eg_decider *decider, pid_t pid)
+{
+	struct process_info process;
+
+	if (!decider->config.scope_cgroup)
+		return true;
+	read_process(pid, &process);
+	/* A process whose cgroup cannot be read is decided as gated: fail closed. */
+	return !process.cgroup[0] || in_scope(decider, &process);
+}
+
 static bool same_version(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&

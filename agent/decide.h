@@ -82,6 +82,9 @@ int eg_decider_prescan(struct eg_decider *decider, const char *dir, unsigned int
 
 /* Log that PID's exec of FD got the timeout answer. */
 void eg_decider_timed_out(struct eg_decider *decider, int fd, pid_t pid);
+/* Whether PID is in the gate's cgroup scope (true when there is none, or when PID's
+ * cgroup cannot be read). */
+bool eg_decider_in_scope(struct eg_decider *decider, pid_t pid);
 
 /* Mode, policy digest and generation, counters, CRL freshness: for `execgate status`. */
 json_t *eg_decider_status(struct eg_decider *decider);

@@ -638,6 +638,13 @@ static void consult_timed_out(void *ctx, int fd, pid_t pid)
 	eg_decider_timed_out(agent->decider, fd, pid);
 }
 
+static bool consult_in_scope(void *ctx, pid_t pid)
+{
+	struct agent *agent = ctx;
+
+	return eg_decider_in_scope(agent->decider, pid);
+}
+
 static void consult_read_failed(void *ctx, int err, unsigned long long total)
 {
 	(void)ctx;
@@ -1133,6 +1140,7 @@ static int start_backend(struct agent *agent)
 		.decide = consult_decide,
 		.timed_out = consult_timed_out,
 		.read_failed = consult_read_failed,
+		.in_scope = consult_in_scope,
 		.ctx = agent,
 	};
 	struct eg_consult_error consult_error = { "" };

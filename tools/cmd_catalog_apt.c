@@ -42,9 +42,6 @@
 #define DPKG_CATALOG "00-dpkg.cat"
 #define APT_CATALOG "10-apt.cat"
 #define RUN_PREFIX "20-apt-"
-/* execgate's own catalog-signing extended key usage (1.3.6.1.4.1.57264.1.1 signs
- * policies). */
-#define EKU_CATALOG_SIGNING "1.3.6.1.4.1.57264.1.2"
 #define SIGNER_SUBJECT "execgate local catalog signer"
 #define KEY_DAYS (20 * 365)
 #define STDIN_MAX (64L * 1024 * 1024)
@@ -69,7 +66,7 @@ static const char apt_help[] =
 	"          --from-dpkg): entries say \"installed before execgate, checked against\n"
 	"          dpkg's md5sums\"\n"
 	"key-init  make the local catalog key and its self-signed certificate (extended key\n"
-	"          usage catalog signing, " EKU_CATALOG_SIGNING "), unless KEY exists\n"
+	"          usage catalog signing, " EG_CATALOG_SIGNING_EKU "), unless KEY exists\n"
 	"\n"
 	"  --dir DIR           the catalog directory (default " CATALOG_DIR ")\n"
 	"  --key KEY           the signing key (default " CATALOG_KEY ")\n"
@@ -184,6 +181,7 @@ static int write_catalog(const struct apt_opts *o, const char *cmd, struct eg_ca
 	sign_opts_init(&so);
 	so.key = o->key;
 	so.cert = o->cert;
+	so.usage = EG_USAGE_CATALOG;
 	if (mkdir(o->dir, 0755) && errno != EEXIST) {
 		r = -errno;
 		fprintf(stderr, "execgate catalog %s: %s: %s\n", cmd, o->dir, strerror(-r));
@@ -535,10 +533,9 @@ static int add_ext(X509 *cert, int nid, const char *value)
 	return ok ? 0 : -EINVAL;
 }
 
-/* A self-signed EC P-256 certificate for KEY.  Its extended key usage is catalog
- * signing, and code signing as well for as long as the verifier demands the latter of a
- * catalog's signer: the certificate is trusted only for catalogs by the policy's
- * `allow catalog ... signer` rule (policy/debian-system.policy). */
+/* A self-signed EC P-256 certificate for KEY.  Its extended key usage is catalog signing
+ * alone: the verifier refuses it for programs and policies, and the policy's
+ * `allow catalog ... signer` rule (policy/debian-system.policy) names it for catalogs. */
 static X509 *self_signed(EVP_PKEY *key)
 {
 	X509 *cert = X509_new();
@@ -558,7 +555,7 @@ static X509 *self_signed(EVP_PKEY *key)
 	     X509_set_pubkey(cert, key) &&
 	     !add_ext(cert, NID_basic_constraints, "critical,CA:FALSE") &&
 	     !add_ext(cert, NID_key_usage, "critical,digitalSignature") &&
-	     !add_ext(cert, NID_ext_key_usage, EKU_CATALOG_SIGNING ",codeSigning") &&
+	     !add_ext(cert, NID_ext_key_usage, EG_CATALOG_SIGNING_EKU) &&
 	     !add_ext(cert, NID_subject_key_identifier, "hash") &&
 	     X509_sign(cert, key, EVP_sha256());
 	BN_free(bn);
