@@ -560,6 +560,25 @@ struct process_info {
 	char cgroup[PATH_MAX];
 };
 
+/* PID's cgroup v2 path (the "0::" line of /proc/PID/cgroup) into RET; "" when unknown. */
+static void read_cgroup(pid_t pid, char *ret, size_t len)
+{
+	char path[64], line[512];
+	FILE *file;
+
+	ret[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	file = fopen(path, "re");
+	if (!file)
+		return;
+	while (fgets(line, sizeof(line), file))
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(ret, len, "%s", line + 3);
+			ret[strcspn(ret, "\n")] = '\0';
+		}
+	fclose(file);
+}
+
 static void read_process(pid_t pid, struct process_info *ret)
 {
 	char path[64], line[512];
@@ -583,16 +602,7 @@ static void read_process(pid_t pid, struct process_info *ret)
 		}
 		fclose(file);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	file = fopen(path, "re");
-	if (file) {
-		while (fgets(line, sizeof(line), file))
-			if (!strncmp(line, "0::", 3)) {
-				snprintf(ret->cgroup, sizeof(ret->cgroup), "%s", line + 3);
-				ret->cgroup[strcspn(ret->cgroup, "\n")] = '\0';
-			}
-		fclose(file);
-	}
+	read_cgroup(pid, ret->cgroup, sizeof(ret->cgroup));
 	if (ret->ppid > 0) {
 		snprintf(path, sizeof(path), "/proc/%d/exe", ret->ppid);
 		len = readlink(path, ret->parent_exe, sizeof(ret->parent_exe) - 1);
@@ -719,11 +729,12 @@ static bool in_scope(const struct eg_decider *decider, const struct process_info
 
 bool eg_decider_in_scope(struct eg_decider *decider, pid_t pid)
 {
-	struct process_info process;
+	struct process_info process = { .ppid = -1, .uid = -1 };
 
 	if (!decider->config.scope_cgroup)
 		return true;
-	read_process(pid, &process);
+	/* On the consult's reader thread, for every exec: the cgroup alone. */
+	read_cgroup(pid, process.cgroup, sizeof(process.cgroup));
 	/* A process whose cgroup cannot be read is decided as gated: fail closed. */
 	return !process.cgroup[0] || in_scope(decider, &process);
 }
