@@ -177,14 +177,7 @@ make_deb() {
 	cp "$BATS_FILE_TMPDIR/hello" "$root/usr/bin/eg-hello"
 	printf 'lib %s\n' "$version" >"$root/usr/lib/egtest/libeg.so.1"
 	ln -s libeg.so.1 "$root/usr/lib/egtest/libeg.so"
-	cat >"$root/DEBIAN/control" <<-CTL
-		Package: egtest
-		Version: $version
-		Architecture: amd64
-		Maintainer: execgate tests <tests@example.invalid>
-		Description: execgate test package
-	CTL
-	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
+	deb_build "$root" egtest "$version" "$out"
 }
 
 # An apt lists directory whose Packages list names DEB, under a Release by ORIGIN/SUITE.

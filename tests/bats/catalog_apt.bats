@@ -22,14 +22,7 @@ apt_deb() {
 	printf 'egapt %s\n' "$version" >>"$root/usr/bin/egapt"
 	printf '#!/bin/sh\n/usr/bin/egapt\n' >"$root/DEBIAN/postinst"
 	chmod 0755 "$root/DEBIAN/postinst"
-	cat >"$root/DEBIAN/control" <<-CTL
-		Package: egapt
-		Version: $version
-		Architecture: amd64
-		Maintainer: execgate tests <tests@example.invalid>
-		Description: execgate test package
-	CTL
-	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
+	deb_build "$root" egapt "$version" "$out"
 }
 
 # apt lists whose signed index (a flat repository) lists DEB.

@@ -260,3 +260,18 @@ eg_teardown_file() {
 	tsa_stop
 	hsm_teardown
 }
+
+# deb_build ROOT NAME VERSION OUT: the files under ROOT (and its DEBIAN/ scripts, if any)
+# as OUT, a .deb of package NAME, VERSION, for amd64.
+deb_build() {
+	local root=$1 name=$2 version=$3 out=$4
+	mkdir -p "$root/DEBIAN"
+	cat >"$root/DEBIAN/control" <<-CTL
+		Package: $name
+		Version: $version
+		Architecture: amd64
+		Maintainer: execgate tests <tests@example.invalid>
+		Description: execgate test package
+	CTL
+	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
+}
