@@ -11,6 +11,8 @@
 #     system.cat    a catalog of every ELF file of the guest's own system (its
 #                   "OS image"), so the guest's tools are trusted without touching them
 #     vm.policy     the policy the gate tests run under
+#     gate-objects  "maps=N progs=N": how many maps and LSM programs the gate's BPF object
+#                   holds, counted in its source, for the tests of the bpf() guard
 # Programs (all copies of eg-hello, or eg-hello-static where a name says so):
 #     signed            detached signature (signed.sig), leaf-valid
 #     signed-static     the same, static
@@ -127,9 +129,12 @@ sign "$fx/scripts/detached.sh" leaf-valid
 printf 'execgate-catalog v1\nsha256:%s  /scripts/catalog.sh\n' \
 	"$(sha256sum "$fx/scripts/catalog.sh" | cut -c1-64)" >"$fx/scripts.txt"
 openssl cms -sign -binary -nodetach -md sha256 -in "$fx/scripts.txt" \
-	-signer "$pki/leaf-valid.crt" -inkey "$pki/leaf-valid.key" -certfile "$pki/inter.crt" \
+	-signer "$pki/catalog.crt" -inkey "$pki/catalog.key" -certfile "$pki/inter.crt" \
 	-outform DER -out "$fx/scripts.cat"
 rm "$fx/scripts.txt"
+
+src=$(dirname "$0")/../../bpf/execgate.bpf.c
+echo "maps=$(grep -c 'SEC(".maps")' "$src") progs=$(grep -c 'SEC("lsm/' "$src")" >"$fx/gate-objects"
 
 cat >"$fx/vm.policy" <<'POLICY'
 # The policy of the VM's gate tests: signed under the test root, or in the system catalog.
