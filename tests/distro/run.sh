@@ -29,6 +29,8 @@
 #   DISTRO_TESTS     which files of tests/distro to run (names without .bats; default all)
 #   DISTRO_TIMEOUT   seconds a guest may take before it is killed and counts as a
 #                    failure (default 2400: a loaded 2-core machine takes 25 minutes)
+#   DISTRO_STALL     seconds a guest may go without a new result line before it is
+#                    stopped as hung (default 1200: the boot comes first)
 #   DISTRO_JOBS      guests booted at the same time (default 2)
 #   DISTRO_DEB       one .deb to install in every release, instead of
 #                    $BUILD/deb/RELEASE/execgate_*_amd64.deb
@@ -42,6 +44,7 @@ DISTRO_KERNELS=${DISTRO_KERNELS:-"own trixie-backports/linux-image-cloud-amd64"}
 DISTRO_BACKPORTS_RELEASES=${DISTRO_BACKPORTS_RELEASES:-trixie}
 DISTRO_TESTS=${DISTRO_TESTS:-}
 DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-2400}
+DISTRO_STALL=${DISTRO_STALL:-1200}
 DISTRO_JOBS=${DISTRO_JOBS:-2}
 DISTRO_DEB=${DISTRO_DEB:-}
 cache=$BUILD/distro
@@ -251,7 +254,8 @@ tests_layer() {
 boot() {
 	local kdir=$1 initrd=$2 tap=$3 console=$4 accel=$5
 	# shellcheck disable=SC2086 # accel carries the -cpu option too
-	eg_with_guest_slot timeout --kill-after=10 "$DISTRO_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 2048 \
+	eg_with_guest_slot eg_stall_guarded "$tap" "$DISTRO_STALL" \
+		timeout --kill-after=10 "$DISTRO_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 2048 \
 		-display none -monitor none -no-reboot -nic none -kernel "$kdir/vmlinuz" \
 		-initrd "$initrd" -serial "file:$console" -serial "file:$tap" \
 		-append "console=ttyS0 rdinit=/init panic=-1 norandmaps loglevel=4" \
@@ -284,8 +288,8 @@ report() {
 	grep -v '^@@EG-' "$run/$name.tap.clean" || true
 	if ! grep -q '^@@EG-END' "$run/$name.tap.clean"; then
 		echo "not ok - distro: $release on ${version:-$spec} did not finish (exit" \
-			"$(cat "$run/$name.rc"); killed after ${DISTRO_TIMEOUT}s or crashed; console in" \
-			"$run/$name.console)"
+			"$(cat "$run/$name.rc"); killed after ${DISTRO_TIMEOUT}s, stalled ${DISTRO_STALL}s" \
+			"or crashed; console in $run/$name.console)"
 	elif ! grep -q '^1\.\.[0-9]' "$run/$name.tap.clean"; then
 		echo "not ok - distro: bats did not start in $release on ${version:-$spec} (see above)"
 	fi

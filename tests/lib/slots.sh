@@ -27,3 +27,26 @@ eg_with_guest_slot() {
 		sleep 2
 	done
 }
+
+# eg_stall_guarded TAP STALL COMMAND...: run COMMAND (a guest: `timeout ... qemu ...`) and
+# stop it when its results file TAP has not grown for STALL seconds.  A wedged guest then
+# costs STALL seconds, not the whole guest timeout; the message goes to stderr, which the
+# runners keep beside the console.
+eg_stall_guarded() {
+	local tap=$1 stall=$2 pid size last=-1 still=0
+	shift 2
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 10
+		size=$(stat -c %s "$tap" 2>/dev/null || echo 0)
+		if ((size != last)); then
+			last=$size still=0
+		elif (((still += 10) >= stall)); then
+			echo "# guest: no result for ${stall}s: stopped (its console shows where it hung)" >&2
+			kill -TERM "$pid" 2>/dev/null
+			break
+		fi
+	done
+	wait "$pid"
+}

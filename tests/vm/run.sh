@@ -19,6 +19,9 @@ BUILD=${BUILD:-$top/build}
 # A guest runs 61 tests and more under TCG; in CI two share the 2 cores, and one such
 # guest on 6.1 needed more than 900 s.
 VM_TIMEOUT=${VM_TIMEOUT:-2400}
+# A guest whose results have not grown for this long is stopped: longer than any test
+# takes under load, and than a test's own timeout (BATS_TEST_TIMEOUT), which reports.
+VM_STALL=${VM_STALL:-900}
 # Guests booted at the same time.
 VM_JOBS=${VM_JOBS:-2}
 # Kernel specs (tests/lib/kernels.sh): this machine's cloud kernel (6.1 on Debian 12), its
@@ -96,7 +99,8 @@ build_initramfs() {
 boot() {
 	local kernel=$1 initrd=$2 tap=$3 console=$4 accel=$5
 	# shellcheck disable=SC2086 # accel carries the -cpu option too
-	eg_with_guest_slot timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 1024 \
+	eg_with_guest_slot eg_stall_guarded "$tap" "$VM_STALL" \
+		timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 1024 \
 		-display none -monitor none -no-reboot -kernel "$kernel" -initrd "$initrd" \
 		-serial "file:$console" -serial "file:$tap" \
 		-append "console=ttyS0 quiet panic=-1 norandmaps" </dev/null >>"$console.qemu" 2>&1
@@ -133,7 +137,9 @@ report_kernel() {
 	grep -v '^@@EG-' "$tap" 2>/dev/null || true
 	if ! grep -q '^@@EG-END' "$tap" 2>/dev/null; then
 		echo "not ok - vm: guest on $pkg did not finish (exit $(cat "$cache/$pkg.rc" 2>/dev/null);" \
-			"killed after ${VM_TIMEOUT}s or crashed; console in $console)"
+			"killed after ${VM_TIMEOUT}s, stalled ${VM_STALL}s or crashed; console in $console)"
+		# Where it hung: the guest's task dumps and the kernel's own reports.
+		tail -n 150 "$console" "$console.qemu" 2>/dev/null | tr -d '\r' | sed 's/^/#   /'
 	elif [[ $mode == tests ]] && ! grep -q '^1\.\.[0-9]' "$tap"; then
 		echo "not ok - vm: bats did not start on $pkg (see above)"
 	fi
