@@ -236,7 +236,20 @@ deny_reason() {
 }
 
 @test "a catalog signed with a code-signing certificate does not count" {
-	skip "open (issue 12): the library refuses such a catalog (tests/bats/catalog.bats shows it); the real-system case is not written yet"
+	local prog
+	prog=$(fresh_unsigned)
+	cp "$POLICY" "$WORK/policy.before-codesign"
+	# The test PKI's root as a second anchor: the code-signing certificate chains to a
+	# trusted root, so what refuses the catalog is its extended key usage alone.
+	echo "trust-anchor $TEST_DIR/pki/root.crt" >>"$POLICY"
+	cp "$FIXTURES/codesign.cat" "$CATALOGS/30-codesign.cat"
+	run -0 execgate reload
+	run ! "$prog"
+	run -0 deny_reason "$prog"
+	assert_output bad_eku
+	rm -f "$CATALOGS/30-codesign.cat" "$prog"
+	cp "$WORK/policy.before-codesign" "$POLICY"
+	run -0 execgate reload
 }
 
 @test "removal drops the package's entries" {

@@ -241,6 +241,14 @@ tests_layer() {
 		"$BUILD/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
 			--chain "$pki/inter.crt" "$fx/signed" >/dev/null
 		crl_dp_fixture "$fx/crl-dp"
+		# A catalog listing the unsigned program, signed by a code-signing certificate
+		# of the test PKI: the wrong extended key usage for a catalog (apt.bats).
+		printf 'execgate-catalog v1\nsha256:%s  /var/tmp/eg-unsigned\n' \
+			"$(sha256sum "$fx/unsigned" | cut -c1-64)" >"$st/codesign.txt"
+		openssl cms -sign -binary -nodetach -md sha256 -in "$st/codesign.txt" \
+			-signer "$pki/leaf-valid.crt" -inkey "$pki/leaf-valid.key" \
+			-certfile "$pki/inter.crt" -outform DER -out "$fx/codesign.cat"
+		rm "$st/codesign.txt"
 		# promtool checks the metrics file: the host's (a static program from Debian's
 		# prometheus package, which make deps installs) rather than the whole server in
 		# every root.
