@@ -170,6 +170,11 @@ eg_kernel_fetch() {
 
 # The qemu accelerator (with its -cpu option) for booting KERNEL: KVM only when a probe
 # boot works (on the machines this project is developed on /dev/kvm exists but does not).
+# TCG runs both vCPUs on one host thread: under multi-threaded TCG the kernel's text
+# patching (every BPF trampoline the gate attaches or detaches) now and then took an int3
+# it did not expect ("Oops: int3" in bpf_lsm_file_permission on 6.12, a panic; a guest
+# hung for good on 6.1), killing the guest mid-suite.  Two guests run side by side on two
+# cores, so one thread each costs the suites little.
 eg_pick_accel() {
 	local kernel=$1
 	if [[ -w /dev/kvm ]] &&
@@ -178,6 +183,6 @@ eg_pick_accel() {
 		grep -q "Kernel panic"; then
 		echo "kvm -cpu host"
 	else
-		echo "tcg,thread=multi -cpu max"
+		echo "tcg,thread=single -cpu max"
 	fi
 }

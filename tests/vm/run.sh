@@ -119,7 +119,7 @@ boot_kernel() {
 		echo "$rc" >"$cache/$pkg.rc"
 		tr -d '\r' <"$tap" >"$tap.clean" 2>/dev/null || : >"$tap.clean"
 		# The emulator now and then crashes a kernel while it boots (an int3 oops in
-		# text patching under multi-threaded TCG), before init runs a thing: no result
+		# text patching, seen under multi-threaded TCG), before init runs a thing: no result
 		# of ours, so that boot is tried once more.
 		grep -q '^@@EG-KERNEL' "$tap.clean" || ! grep -q 'Kernel panic' "$console" ||
 			((attempt == 2)) && break
