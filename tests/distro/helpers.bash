@@ -20,6 +20,29 @@ wait_for() {
 	"$@"
 }
 
+# scoped_policy [STATEMENT...]: the suite's enforce policy, scoped to eg-test.slice and
+# trusting the test PKI, with STATEMENTs added.
+scoped_policy() {
+	echo "# The distro suite's enforcement scoped to eg-test.slice (tests/distro/)."
+	echo "mode enforce"
+	printf '%s\n' "$@"
+	cat <<-POLICY
+		trust-anchor $TEST_DIR/pki/root.crt
+		tsa-anchor $TEST_DIR/pki/tsa-root.crt
+		crl-dir $TEST_DIR/pki/crl
+		signature-lookup embedded detached
+		scope cgroup /eg.slice/eg-test.slice
+		log-json $DECISIONS
+		allow outcome valid
+		default deny
+	POLICY
+}
+
+# in_slice CMD...: run CMD in a new scope unit of eg-test.slice.
+in_slice() {
+	systemd-run --quiet --scope --slice=eg-test.slice --collect -- "$@"
+}
+
 # A field of `execgate status --json`, as jq -r prints it (".policy.generation").
 status_field() {
 	execgate status --json | jq -r "$1"

@@ -5,18 +5,7 @@ load helpers
 
 setup_file() {
 	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
-	cat >"$POLICY" <<POLICY
-# The distro suite's scoped enforcement (tests/distro/scope.bats).
-mode enforce
-trust-anchor $TEST_DIR/pki/root.crt
-tsa-anchor $TEST_DIR/pki/tsa-root.crt
-crl-dir $TEST_DIR/pki/crl
-signature-lookup embedded detached
-scope cgroup /eg.slice/eg-test.slice
-log-json $DECISIONS
-allow outcome valid
-default deny
-POLICY
+	scoped_policy >"$POLICY"
 	# The gate binds the scope's cgroup as it is when the agent starts: systemd makes the
 	# slice first, and a unit kept in it keeps the slice (and its cgroup) alive.
 	systemd-run --quiet --unit=eg-test-hold --slice=eg-test.slice -- sleep infinity
@@ -52,11 +41,6 @@ setup() {
 			"outside the slice; the agent was stopped to go on"
 		return 1
 	fi
-}
-
-# Run a command in a new scope unit of eg-test.slice.
-in_slice() {
-	systemd-run --quiet --scope --slice=eg-test.slice --collect -- "$@"
 }
 
 @test "scoped enforce: programs outside the slice still execute after the restart" {

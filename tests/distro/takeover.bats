@@ -10,19 +10,7 @@ DROPIN=/etc/systemd/system/execgated.service.d/60-eg-takeover.conf
 
 setup_file() {
 	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
-	cat >"$POLICY" <<POLICY
-# The distro suite's hardened, scoped enforcement (tests/distro/takeover.bats).
-mode enforce
-self-protection on
-trust-anchor $TEST_DIR/pki/root.crt
-tsa-anchor $TEST_DIR/pki/tsa-root.crt
-crl-dir $TEST_DIR/pki/crl
-signature-lookup embedded detached
-scope cgroup /eg.slice/eg-test.slice
-log-json $DECISIONS
-allow outcome valid
-default deny
-POLICY
+	scoped_policy "self-protection on" >"$POLICY"
 	# A window between the agent's death and systemd's restart, long enough to look at
 	# the gate with no agent (the package restarts it after 1 s).
 	mkdir -p "${DROPIN%/*}"
@@ -52,10 +40,6 @@ wait_active() {
 	done
 	systemctl status execgated.service --no-pager
 	return 1
-}
-
-in_slice() {
-	systemd-run --quiet --scope --slice=eg-test.slice --collect -- "$@"
 }
 
 # A copy of the signed test program (its signature is embedded) the gate never saw.
