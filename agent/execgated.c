@@ -599,20 +599,30 @@ static bool runs_interpreter(struct agent *agent, pid_t pid)
 	return found;
 }
 
-/* The consult watches the opens in the library directories and the --watch-scripts ones. */
+/* Trees ld.so does not search that programs dlopen plugins from by path: Debian 13's gcc
+ * maps its LTO plugin from /usr/libexec/gcc.  Unwatched, a plugin's first mapping is a
+ * miss, denied in enforce mode. */
+static const char *const plugin_dirs[] = { "/usr/libexec" };
+#define NPLUGIN_DIRS (sizeof(plugin_dirs) / sizeof(plugin_dirs[0]))
+
+/* The consult watches the opens in the library and plugin directories and the
+ * --watch-scripts ones. */
 static int watched_dirs(struct agent *agent, struct eg_consult_settings *settings)
 {
 	const struct eg_ldso_dirs *dirs = &agent->libraries.dirs;
 	const struct options *options = agent->options;
-	const char **all = calloc(dirs->ndirs + options->nscript_dirs + 1, sizeof(*all));
+	size_t n = dirs->ndirs + NPLUGIN_DIRS + options->nscript_dirs;
+	const char **all = calloc(n + 1, sizeof(*all));
 
 	if (!all)
 		return -ENOMEM;
 	memcpy(all, dirs->dirs, dirs->ndirs * sizeof(*all));
-	memcpy(all + dirs->ndirs, options->script_dirs, options->nscript_dirs * sizeof(*all));
+	memcpy(all + dirs->ndirs, plugin_dirs, sizeof(plugin_dirs));
+	memcpy(all + dirs->ndirs + NPLUGIN_DIRS, options->script_dirs,
+	       options->nscript_dirs * sizeof(*all));
 	agent->watched_dirs = all;
 	settings->library_dirs = all;
-	settings->nlibrary_dirs = dirs->ndirs + options->nscript_dirs;
+	settings->nlibrary_dirs = n;
 	return 0;
 }
 

@@ -38,6 +38,18 @@ teardown() {
 		'libeg-greet.so"'
 }
 
+@test "enforce: dlopen of a signed plugin never seen, under /usr/libexec, loads it" {
+	# Debian 13's gcc maps its LTO plugin from /usr/libexec/gcc, where ld.so never looks.
+	local dir=/usr/libexec/eg-plugins
+	rm -rf "$dir" && mkdir -p "$dir"
+	start_gate enforce
+	cp "$FX/linked/lib/libeg-greet.so" "$FX/linked/lib/libeg-greet.so.sig" "$dir/"
+	run gated eg-dlopen "$dir/libeg-greet.so"
+	rm -rf "$dir"
+	assert_success
+	assert_output "loaded"
+}
+
 @test "enforce: dlopen of a signed library never seen, in a library directory, loads it" {
 	start_gate enforce
 	cp "$FX/linked/lib/libeg-greet.so" /usr/lib/libeg-greet-signed.so
