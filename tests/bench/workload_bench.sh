@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# Real workloads on the real-system suite's Debian 13 (trixie) image under qemu, three ways
+# in one run: no gate ("none"), execgate enforcing ("execgate"), and fapolicyd from
+# Debian's archive in the same image, enforcing ("fapolicyd").  Prints one table: each
+# workload's median time as two ratios against no gate, plus the agent's RSS and CPU time
+# over the boot and the BPF programs' run time.  Never asserts on a time.
+#
+# The image is tests/distro's machinery (tests/lib/distro.sh) with a root of its own
+# (cached under $BUILD/distro/trixie/bench-*): the suite's packages plus fapolicyd, gcc,
+# make and the execgate tree's build dependencies of its userspace library, python3 and
+# apt-utils.  Each boot runs one configuration, chosen on the kernel command line
+# (systemd.mask= turns the other gates off); rounds are interleaved, A B C then C B A.
+# Inside, /opt/eg-bench/run (as egbench.service, in egbench.slice, after
+# multi-user.target) runs each workload once to warm and once timed, writes the results to
+# the second serial port and powers off; the kernel runs with norandmaps.
+#
+# Workloads (BENCH_WORKLOADS picks some, in this order):
+#   boot     multi-user.target's ActiveEnterTimestampMonotonic (systemd's own clock; one
+#            sample per boot, not warmed)
+#   shell    a bash script running 2,000 short commands (true, cat, basename, ls)
+#   python   python3 importing the first 200 standard library modules that import
+#   static   500 execs of a static signed program; dynamic: the same, dynamically linked
+#   build    make -j2 of execgate's userspace libraries (this tree), cleaned between runs
+#   apt      apt-get install then purge of 20 fixture packages from a local repository
+#            that apt-ftparchive indexes in the guest (no network)
+#
+# execgate: when the installed package ships /usr/share/execgate/debian-system.policy,
+# that policy is used as it is.  Otherwise the bench's own policy: enforce in the bench's
+# cgroup (scope cgroup /egbench.slice, held open from before the agent starts by
+# egbench-hold.service, so boot itself is not gated), trusting a catalog made at image
+# build time by `execgate catalog create --from-dpkg` (everything dpkg installed) and one
+# of the bench's own files, and the test PKI's signatures (the exec loops' programs are
+# signed).  The output says which policy ran.
+#
+# fapolicyd, set up as a Debian administrator would, with its file trust filled from what
+# dpkg installed (Debian 13's package ships trust = debdb, a dpkg backend that hashes the
+# installed files each time the daemon starts, and no rules; that backend is not what is
+# measured here):
+#   1. trust = file in /etc/fapolicyd/fapolicyd.conf, and rootfs added to watch_fs (the
+#      guest's root is the initramfs, which fapolicyd would otherwise not mark);
+#   2. file trust from what dpkg installed: `fapolicyd-cli --file add /usr --trust-file
+#      dpkg` (merged /usr holds every file dpkg lists that can run, and the byte-compiled
+#      Python that its maintainer scripts made, which the language rules need trusted),
+#      and the bench's own files in trust.d/eg-bench; `fapolicyd-cli --update` is not
+#      needed as the daemon is stopped while the image is made and reads trust at start;
+#   3. the rule files upstream enables by default, copied from
+#      /usr/share/fapolicyd/sample-rules into /etc/fapolicyd/rules.d (its README-rules'
+#      "known-libs" set, the old default policy): 10-languages 20-dracut 21-updaters
+#      30-patterns 40-bad-elf 41-shared-obj 42-trusted-elf 70-trusted-lang 72-shell
+#      90-deny-execute 95-allow-open; then `fagenrules`.
+#   Scope: fapolicyd has none; it gates the whole machine from its start.
+#
+# Variables:
+#   BENCH_ROUNDS     rounds (default 1); each round boots all three configurations
+#   BENCH_WORKLOADS  workloads to run (default "shell python static dynamic"; "all" for all)
+#   BENCH_CONFIGS    configurations (default "none execgate fapolicyd"; none is the base)
+#   BENCH_KERNEL     kernel spec (default trixie/linux-image-cloud-amd64)
+#   DISTRO_DEB       the .deb to install instead of `make deb DIST=trixie`'s
+#   DISTRO_TIMEOUT   seconds a guest may run (default 2400)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+BENCH_ROUNDS=${BENCH_ROUNDS:-1}
+BENCH_WORKLOADS=${BENCH_WORKLOADS:-"shell python static dynamic"}
+[[ $BENCH_WORKLOADS == all ]] && BENCH_WORKLOADS="shell python static dynamic build apt"
+BENCH_CONFIGS=${BENCH_CONFIGS:-"none execgate fapolicyd"}
+BENCH_KERNEL=${BENCH_KERNEL:-trixie/linux-image-cloud-amd64}
+DISTRO_DEB=${DISTRO_DEB:-}
+DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-2400}
+cache=$BUILD/distro
+run=$cache/bench
+release=trixie
+
+log() { echo "# workload_bench: $*" >&2; }
+EG_KERNEL_CACHE=$cache
+# shellcheck source=tests/lib/kernels.sh
+. "$top/tests/lib/kernels.sh"
+# shellcheck source=tests/lib/pki.sh
+. "$top/tests/lib/pki.sh"
+# shellcheck source=tests/lib/slots.sh
+. "$top/tests/lib/slots.sh"
+# shellcheck source=tests/lib/distro.sh
+. "$top/tests/lib/distro.sh"
+
+# The real-system suite's packages (tests/distro/run.sh's ROOT_PKGS) and the workloads'.
+SUITE_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq python3"
+BENCH_PKGS="fapolicyd gcc make libc6-dev libssl-dev libelf-dev libjansson-dev libarchive-dev
+	zlib1g-dev libsystemd-dev pkg-config apt-utils dpkg-dev bpftool libbpf1 libelf1t64
+	libjansson4 libarchive13t64 libssl3t64 libsystemd0 zlib1g openssl"
+# What upstream fapolicyd enables by default, from its sample-rules.
+FAPOLICYD_RULES="10-languages 20-dracut 21-updaters 30-patterns 40-bad-elf 41-shared-obj
+	42-trusted-elf 70-trusted-lang 72-shell 90-deny-execute 95-allow-open"
+
+# The image's own setup, run on the unpacked root once the package is in (installed_root).
+image_setup() {
+	local root=$1 pki=$PKI r
+	# Neither gate starts unless the configuration asks (systemd.mask= turns one off, the
+	# units are enabled here); fapolicyd is stopped while it is set up.
+	in_root "$root" systemctl enable fapolicyd.service execgated.service || return 1
+	# fapolicyd: trust file, trust from dpkg's /usr, upstream's default rules.
+	sed -i 's/^trust = .*/trust = file/; s/^watch_fs = .*/&,rootfs/' \
+		"$root/etc/fapolicyd/fapolicyd.conf" || return 1
+	in_root "$root" fapolicyd-cli --file add /usr --trust-file dpkg || return 1
+	mkdir -p "$root/etc/fapolicyd/rules.d"
+	rm -f "$root"/etc/fapolicyd/rules.d/*.rules
+	for r in $FAPOLICYD_RULES; do
+		cp "$root/usr/share/fapolicyd/sample-rules/$r.rules" "$root/etc/fapolicyd/rules.d/" ||
+			return 1
+	done
+	in_root "$root" fagenrules || return 1
+	# execgate: a catalog of what dpkg installed, signed by the test PKI (its key is in
+	# the root only while the catalog is made).  Exit 1: conffiles were left out.
+	mkdir -p "$root/var/lib/eg-bench/key"
+	cp "$pki/leaf-valid.key" "$pki/leaf-valid.crt" "$pki/inter.crt" "$root/var/lib/eg-bench/key/" ||
+		return 1
+	in_root "$root" execgate catalog create --key /var/lib/eg-bench/key/leaf-valid.key \
+		--cert /var/lib/eg-bench/key/leaf-valid.crt --chain /var/lib/eg-bench/key/inter.crt \
+		-o /var/lib/eg-bench/dpkg.cat --from-dpkg 2>/dev/null
+	(($? <= 1)) || return 1
+	rm -rf "$root/var/lib/eg-bench/key"
+	[[ -s $root/var/lib/eg-bench/dpkg.cat ]]
+}
+
+# The execgate policy when the package has no debian-system.policy.
+bench_policy() {
+	cat <<'POLICY'
+# tests/bench/workload_bench.sh: enforce in the bench's cgroup, trusting what dpkg
+# installed (a catalog made when the image was), the bench's own files and the test PKI.
+mode enforce
+trust-anchor /opt/eg-bench/pki/root.crt
+tsa-anchor /opt/eg-bench/pki/tsa-root.crt
+crl-dir /opt/eg-bench/pki/crl
+signature-lookup embedded detached catalog
+catalog /var/lib/eg-bench/dpkg.cat
+catalog /opt/eg-bench/bench.cat
+scope cgroup /egbench.slice
+allow outcome valid
+default deny
+POLICY
+}
+
+# 20 fixture packages of data files, no maintainer scripts, into DIR.
+fixture_debs() {
+	local dir=$1 i n st
+	mkdir -p "$dir"
+	for i in $(seq -w 1 20); do
+		n=eg-fixture-$i
+		st=$dir/$n.tmp
+		mkdir -p "$st/DEBIAN" "$st/usr/share/$n"
+		printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: execgate bench <bench@invalid>\nDescription: execgate workload bench fixture %s\n' \
+			"$n" "$i" >"$st/DEBIAN/control"
+		for f in 1 2 3 4 5 6 7 8; do
+			head -c 16384 /dev/urandom >"$st/usr/share/$n/data$f"
+		done
+		dpkg-deb --root-owner-group -Zgzip -b "$st" "$dir/${n}_1.0_all.deb" >/dev/null || return 1
+		rm -rf "$st"
+	done
+}
+
+# The second archive: the runner, its units, the workloads and their inputs.
+bench_layer() {
+	local out=$run/layer.cpio.gz st=$run/layer.tmp b=opt/eg-bench
+	rm -rf "$st"
+	mkdir -p "$st"
+	chmod 0755 "$st"
+	(
+		set -e
+		umask 022
+		cd "$st"
+		mkdir -p etc/systemd/system/multi-user.target.wants etc/execgate etc/fapolicyd/trust.d \
+			"$b/pki/crl" "$b/bin" "$b/src"
+		ln -s /lib/systemd/systemd init
+		ln -s /dev/null etc/systemd/system/serial-getty@ttyS0.service
+		ln -s /dev/null etc/systemd/system/systemd-firstboot.service
+		cat >etc/systemd/system/egbench.service <<'UNIT'
+[Unit]
+Description=execgate workload bench
+After=multi-user.target
+[Service]
+Type=oneshot
+Slice=egbench.slice
+ExecStart=/opt/eg-bench/run
+TimeoutStartSec=infinity
+StandardOutput=journal
+UNIT
+		# The scope's cgroup exists when the agent starts, so the gate binds it.
+		cat >etc/systemd/system/egbench-hold.service <<'UNIT'
+[Unit]
+Description=execgate workload bench: keep egbench.slice alive
+DefaultDependencies=no
+Before=execgated.service
+[Service]
+Slice=egbench.slice
+ExecStart=/bin/sleep infinity
+UNIT
+		ln -s ../egbench.service etc/systemd/system/multi-user.target.wants/
+		ln -s ../egbench-hold.service etc/systemd/system/multi-user.target.wants/
+		mkdir -p etc/systemd/system/execgated.service.wants
+		ln -s ../egbench-hold.service etc/systemd/system/execgated.service.wants/
+		install -m 0755 "$top/tests/bench/workload_guest.sh" "$b/run"
+		cp "$PKI/root.crt" "$PKI/tsa-root.crt" "$b/pki/"
+		cp "$PKI"/crl/fresh/*.crl "$b/pki/crl/"
+		cp "$BUILD/bin/eg-hello-static" "$BUILD/bin/eg-hello" "$b/bin/"
+		for f in "$b"/bin/*; do
+			"$BUILD/bin/execgate" sign --key "$PKI/leaf-valid.key" --cert "$PKI/leaf-valid.crt" \
+				--chain "$PKI/inter.crt" "$f" >/dev/null
+		done
+		(cd "$top" && git ls-files -z | grep -zv '^build' | tar --null -T - -cf -) |
+			tar -xf - -C "$b/src"
+		fixture_debs "$b/repo"
+		# The package's system policy when it has one, else the bench's.
+		if dpkg-deb -c "$DEB" | grep -q '/usr/share/execgate/debian-system.policy$'; then
+			ln -s /usr/share/execgate/debian-system.policy etc/execgate/execgate.policy
+			echo debian-system.policy >"$b/policy-name"
+		else
+			bench_policy >etc/execgate/execgate.policy
+			echo "the bench's (scope cgroup /egbench.slice, dpkg catalog)" >"$b/policy-name"
+		fi
+		# fapolicyd's trust for the bench's files: path, size, SHA-256, as --file add writes.
+		find "$b" -type f -printf '/%p %s\n' | while read -r p s; do
+			echo "$p $s $(sha256sum <".$p" | cut -d' ' -f1)"
+		done >etc/fapolicyd/trust.d/eg-bench
+		"$BUILD/bin/execgate" catalog create --key "$PKI/leaf-valid.key" \
+			--cert "$PKI/leaf-valid.crt" --chain "$PKI/inter.crt" -o "$run/bench.cat" -r "$b" \
+			>/dev/null
+		mv "$run/bench.cat" "$b/bench.cat"
+		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
+	) || { log "making the bench's archive failed"; return 1; }
+	rm -rf "$st"
+	echo "$out"
+}
+
+# Boot CONFIG once; the results land in $run/CONFIG-ROUND.tap.
+boot_config() {
+	local config=$1 round=$2 kdir=$3 initrd=$4 accel=$5 name mask
+	name=$config-$round
+	case $config in
+	none) mask="systemd.mask=execgated.service systemd.mask=fapolicyd.service" ;;
+	execgate) mask="systemd.mask=fapolicyd.service" ;;
+	fapolicyd) mask="systemd.mask=execgated.service" ;;
+	esac
+	log "round $round: booting $config ($(cat "$kdir/release"), ${accel%% *})"
+	rm -f "$run/$name.tap" "$run/$name.console"
+	boot "$kdir" "$initrd" "$run/$name.tap" "$run/$name.console" "$accel" \
+		"$mask egbench=$config egbench.w=${BENCH_WORKLOADS// /,}" || true
+	tr -d '\r' <"$run/$name.tap" >"$run/$name.tap.clean" 2>/dev/null || : >"$run/$name.tap.clean"
+	grep -q '^@@EG-END' "$run/$name.tap.clean" ||
+		log "$config (round $round) did not finish: console in $run/$name.console"
+	grep '^# ' "$run/$name.tap.clean" | sed "s/^# /# $config: /" >&2 || true
+}
+
+# The median of the numbers on standard input.
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
+		else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# One value of a workload under a configuration: the median over the rounds.
+result() {
+	cat "$run"/"$1"-*.tap.clean 2>/dev/null | awk -v w="$2" '$1 == "@@R" && $2 == w { print $3 }' | median
+}
+
+# The last value of a key the guest printed for a configuration (@@S KEY VALUE).
+stat_of() {
+	cat "$run"/"$1"-*.tap.clean 2>/dev/null | awk -v k="$2" '$1 == "@@S" && $2 == k { v = $3 } END { print v }'
+}
+
+ratio() {
+	[[ -n $1 && -n $2 ]] || { echo "-"; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+table() {
+	local w base eg fa policy
+	policy=$(stat_of execgate policy)
+	echo "workload_bench: Debian $release, $(stat_of none kernel), $BENCH_ROUNDS round(s)," \
+		"medians; execgate policy: ${policy:-?}"
+	printf '  %-9s %10s %10s %10s %10s %10s\n' workload "none (s)" "execgate" "fapolicyd" \
+		"eg ratio" "fa ratio"
+	for w in boot $BENCH_WORKLOADS; do
+		base=$(result none "$w") eg=$(result execgate "$w") fa=$(result fapolicyd "$w")
+		printf '  %-9s %10s %10s %10s %10s %10s\n' "$w" "${base:--}" "${eg:--}" "${fa:--}" \
+			"$(ratio "$eg" "$base")" "$(ratio "$fa" "$base")"
+		echo "workload $w ratio execgate $(ratio "$eg" "$base") fapolicyd $(ratio "$fa" "$base")" \
+			>>"$run/ratios"
+	done
+	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
+		"over the boot and the workloads; BPF programs ran $(stat_of execgate bpf_run_ms) ms" \
+		"in $(stat_of execgate bpf_run_cnt) runs (bpf_stats, from after boot)"
+	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
+	local f
+	for f in none execgate fapolicyd; do
+		grep -h '^@@F' "$run/$f"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $f: failed:/" || true
+	done
+}
+
+main() {
+	local deb base initrd layer kdir accel round config order
+	for tool in qemu-system-x86_64 mmdebstrap cpio unshare dpkg-deb; do
+		command -v "$tool" >/dev/null || { echo "workload_bench: $tool missing (make deps); skipped"; return 0; }
+	done
+	[[ -x $BUILD/bin/execgate && -x $BUILD/bin/eg-hello-static ]] ||
+		{ echo "workload_bench: $BUILD/bin has no execgate (make all); skipped"; return 0; }
+	mkdir -p "$run"
+	rm -f "$run"/*.tap "$run"/*.tap.clean "$run/ratios"
+	PKI=$(eg_test_pki "$cache") || return 1
+	# shellcheck disable=SC2086 # lists of package names
+	if ! deb=$(find_deb "$release") ||
+		! base=$(base_root "$release" bench-base $SUITE_PKGS $BENCH_PKGS) ||
+		! initrd=$(installed_root "$release" "$deb" "$base" bench-installed image_setup \
+			"$(basename "$PKI") $(declare -f image_setup) $FAPOLICYD_RULES"); then
+		echo "workload_bench: no image (see above)"
+		return 1
+	fi
+	DEB=$deb
+	layer=$(bench_layer) || { echo "workload_bench: no bench archive (see above)"; return 1; }
+	cat "$initrd" "$layer" >"$run/initrd"
+	kdir=$(eg_kernel_fetch "$BENCH_KERNEL") || { echo "workload_bench: no kernel $BENCH_KERNEL"; return 1; }
+	accel=$(eg_pick_accel "$kdir/vmlinuz")
+	order=$BENCH_CONFIGS
+	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+		for config in $order; do
+			boot_config "$config" "$round" "$kdir" "$run/initrd" "$accel"
+		done
+		# shellcheck disable=SC2086 # a list of names
+		order=$(printf '%s\n' $order | tac | paste -sd' ' -)
+	done
+	table
+}
+
+main
