@@ -18,7 +18,8 @@
 #   boot     multi-user.target's ActiveEnterTimestampMonotonic (systemd's own clock; one
 #            sample per boot, not warmed)
 #   shell    a bash script running 2,000 short commands (true, cat, basename, ls)
-#   python   python3 importing the first 200 standard library modules that import
+#   python   python3 importing the first 200 standard library modules that import (C
+#            accelerator modules count)
 #   static   500 execs of a static signed program; dynamic: the same, dynamically linked
 #   build    make -j2 of execgate's userspace libraries (this tree), cleaned between runs
 #   apt      apt-get install then purge of 20 fixture packages from a local repository
@@ -287,7 +288,7 @@ table() {
 	done
 	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
 		"over the boot and the workloads; BPF programs ran $(stat_of execgate bpf_run_ms) ms" \
-		"in $(stat_of execgate bpf_run_cnt) runs (bpf_stats, from after boot)"
+		"in $(stat_of execgate bpf_run_cnt) runs (its LSM programs; bpf_stats, from after boot)"
 	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
 	local f
 	for f in none execgate fapolicyd; do
