@@ -274,7 +274,7 @@ ratio() {
 
 table() {
 	local w base eg fa policy
-	policy=$(stat_of execgate policy)
+	policy=$(stat_of execgate policy | tr '_' ' ')
 	echo "workload_bench: Debian $release, $(stat_of none kernel), $BENCH_ROUNDS round(s)," \
 		"medians; execgate policy: ${policy:-?}"
 	printf '  %-9s %10s %10s %10s %10s %10s\n' workload "none (s)" "execgate" "fapolicyd" \

@@ -91,7 +91,7 @@ agent_stats() {
 		awk '{ printf "%.3f", $1 / 1e6 }')"
 	case $config in
 	execgate)
-		echo "@@S policy $(cat "$b/policy-name")" | tr ' ' '_'
+		echo "@@S policy $(tr ' ' '_' <"$b/policy-name")"
 		systemctl is-active --quiet execgated.service || echo "@@F execgated is not active"
 		echo "# $(execgate status 2>&1 | grep -iE '^ *(mode|scope)' | paste -sd' ')"
 		;;
