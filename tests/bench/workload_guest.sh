@@ -59,9 +59,11 @@ apt_local() {
 		"$@"
 }
 w_apt() {
-	# shellcheck disable=SC2046,SC2012 # package names
-	apt_local install -y $(cd "$b/repo" && ls -- *.deb | sed 's/_.*//') >/dev/null &&
-		apt_local purge -y 'eg-fixture-*' >/dev/null
+	local pkgs
+	# shellcheck disable=SC2012 # package file names are plain
+	pkgs=$(cd "$b/repo" && ls -- *.deb | sed 's/_.*//')
+	# shellcheck disable=SC2086 # a list of package names
+	apt_local install -y $pkgs >/dev/null && apt_local purge -y $pkgs >/dev/null
 }
 
 # The local repository, indexed here by apt-ftparchive (no network).
