@@ -118,7 +118,8 @@ agent_stats() {
 	bpftool -j prog show 2>/dev/null | python3 -c '
 import json, sys
 progs = json.load(sys.stdin)
-lsm = [p for p in progs if p.get("type") == "lsm"]
+# Only the gate: systemd has LSM programs of its own.
+lsm = [p for p in progs if p.get("name", "").startswith("execgate")]
 print("@@S bpf_run_ms %.1f" % (sum(p.get("run_time_ns", 0) for p in lsm) / 1e6))
 print("@@S bpf_run_cnt %d" % sum(p.get("run_cnt", 0) for p in lsm))'
 	echo "@@EG-END"
