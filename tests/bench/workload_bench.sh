@@ -274,26 +274,28 @@ ratio() {
 
 table() {
 	local w base eg fa policy
+	local -a lines=()
 	policy=$(stat_of execgate policy | tr '_' ' ')
 	echo "workload_bench: Debian $release, $(stat_of none kernel), $BENCH_ROUNDS round(s)," \
 		"medians; execgate policy: ${policy:-?}"
 	printf '  %-9s %10s %10s %10s %10s %10s\n' workload "none (s)" "execgate" "fapolicyd" \
-		"eg ratio" "fa ratio"
+		"eg/none" "fa/none"
 	for w in boot $BENCH_WORKLOADS; do
 		base=$(result none "$w") eg=$(result execgate "$w") fa=$(result fapolicyd "$w")
 		printf '  %-9s %10s %10s %10s %10s %10s\n' "$w" "${base:--}" "${eg:--}" "${fa:--}" \
 			"$(ratio "$eg" "$base")" "$(ratio "$fa" "$base")"
-		echo "workload $w ratio execgate $(ratio "$eg" "$base") fapolicyd $(ratio "$fa" "$base")" \
-			>>"$run/ratios"
+		lines+=("workload $w: execgate ratio $(ratio "$eg" "$base"), fapolicyd ratio $(ratio "$fa" "$base")")
 	done
 	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
 		"over the boot and the workloads; BPF programs ran $(stat_of execgate bpf_run_ms) ms" \
-		"in $(stat_of execgate bpf_run_cnt) runs (its LSM programs; bpf_stats, from after boot)"
+		"in $(stat_of execgate bpf_run_cnt) runs (its programs; bpf_stats, from after boot)"
 	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
 	local f
 	for f in none execgate fapolicyd; do
 		grep -h '^@@F' "$run/$f"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $f: failed:/" || true
 	done
+	# One line a workload, for the summary of tests/bench/run.sh.
+	printf '%s\n' "${lines[@]}"
 }
 
 main() {
@@ -304,7 +306,7 @@ main() {
 	[[ -x $BUILD/bin/execgate && -x $BUILD/bin/eg-hello-static ]] ||
 		{ echo "workload_bench: $BUILD/bin has no execgate (make all); skipped"; return 0; }
 	mkdir -p "$run"
-	rm -f "$run"/*.tap "$run"/*.tap.clean "$run/ratios"
+	rm -f "$run"/*.tap "$run"/*.tap.clean
 	PKI=$(eg_test_pki "$cache") || return 1
 	# shellcheck disable=SC2086 # lists of package names
 	if ! deb=$(find_deb "$release") ||
