@@ -58,6 +58,8 @@
 #   BENCH_KERNEL     kernel spec (default trixie/linux-image-cloud-amd64)
 #   DISTRO_DEB       the .deb to install instead of `make deb DIST=trixie`'s
 #   DISTRO_TIMEOUT   seconds a guest may run (default 2400)
+#   DISTRO_STALL     seconds a guest may go without a new result line before it is stopped
+#                    (default DISTRO_TIMEOUT: a workload's line comes only when it ends)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -85,7 +87,7 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/distro.sh"
 
 # The real-system suite's packages (tests/distro/run.sh's ROOT_PKGS) and the workloads'.
-SUITE_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq python3"
+SUITE_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq apt-utils gpg gpg-agent python3"
 BENCH_PKGS="fapolicyd gcc make libc6-dev libssl-dev libelf-dev libjansson-dev libarchive-dev
 	zlib1g-dev libsystemd-dev pkg-config apt-utils dpkg-dev bpftool libbpf1 libelf1t64
 	libjansson4 libarchive13t64 libssl3t64 libsystemd0 zlib1g openssl"
