@@ -112,13 +112,14 @@ image_setup() {
 			return 1
 	done
 	in_root "$root" fagenrules || return 1
-	# execgate: a catalog of what dpkg installed, signed by the test PKI (its key is in
-	# the root only while the catalog is made).  Exit 1: conffiles were left out.
+	# execgate: a catalog of what dpkg installed, signed by the test PKI's catalog signer
+	# (its key is in the root only while the catalog is made).  Exit 1: conffiles were left
+	# out.
 	mkdir -p "$root/var/lib/eg-bench/key"
-	cp "$pki/leaf-valid.key" "$pki/leaf-valid.crt" "$pki/inter.crt" "$root/var/lib/eg-bench/key/" ||
+	cp "$pki/catalog.key" "$pki/catalog.crt" "$pki/inter.crt" "$root/var/lib/eg-bench/key/" ||
 		return 1
-	in_root "$root" execgate catalog create --key /var/lib/eg-bench/key/leaf-valid.key \
-		--cert /var/lib/eg-bench/key/leaf-valid.crt --chain /var/lib/eg-bench/key/inter.crt \
+	in_root "$root" execgate catalog create --key /var/lib/eg-bench/key/catalog.key \
+		--cert /var/lib/eg-bench/key/catalog.crt --chain /var/lib/eg-bench/key/inter.crt \
 		-o /var/lib/eg-bench/dpkg.cat --from-dpkg 2>/dev/null
 	(($? <= 1)) || return 1
 	rm -rf "$root/var/lib/eg-bench/key"
@@ -224,8 +225,8 @@ UNIT
 		find "$b" -type f -printf '/%p %s\n' | while read -r p s; do
 			echo "$p $s $(sha256sum <".$p" | cut -d' ' -f1)"
 		done >etc/fapolicyd/trust.d/eg-bench
-		"$BUILD/bin/execgate" catalog create --key "$PKI/leaf-valid.key" \
-			--cert "$PKI/leaf-valid.crt" --chain "$PKI/inter.crt" -o "$run/bench.cat" -r "$b" \
+		"$BUILD/bin/execgate" catalog create --key "$PKI/catalog.key" \
+			--cert "$PKI/catalog.crt" --chain "$PKI/inter.crt" -o "$run/bench.cat" -r "$b" \
 			>/dev/null
 		mv "$run/bench.cat" "$b/bench.cat"
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
