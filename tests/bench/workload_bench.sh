@@ -20,18 +20,29 @@
 #   shell    a bash script running 2,000 short commands (true, cat, basename, ls)
 #   python   python3 importing the first 200 standard library modules that import (C
 #            accelerator modules count)
-#   static   500 execs of a static signed program; dynamic: the same, dynamically linked
+#   static   500 execs of a static program (the bench's, cataloged); dynamic: the same,
+#            dynamically linked
 #   build    make -j2 of execgate's userspace libraries (this tree), cleaned between runs
 #   apt      apt-get install then purge of 20 fixture packages from a local repository
 #            that apt-ftparchive indexes in the guest (no network)
 #
-# execgate: when the installed package ships /usr/share/execgate/debian-system.policy,
-# that policy is used as it is.  Otherwise the bench's own policy: enforce in the bench's
-# cgroup (scope cgroup /egbench.slice, held open from before the agent starts by
-# egbench-hold.service, so boot itself is not gated), trusting a catalog made at image
-# build time by `execgate catalog create --from-dpkg` (everything dpkg installed) and one
-# of the bench's own files, and the test PKI's signatures (the exec loops' programs are
-# signed).  The output says which policy ran.
+# execgate runs the package's own /usr/share/execgate/debian-system.policy, as shipped
+# (/etc/execgate/execgate.policy links to it): enforce, scope machine (boot is gated too),
+# trusting only catalogs signed by the machine's local catalog key, which the package's
+# postinst made (`execgate catalog key-init`) along with the catalog of what dpkg had
+# installed (/var/lib/execgate/catalogs/00-dpkg.cat; the package is installed last).  What
+# the bench adds and runs that no package installed, its run script and the exec loops'
+# two programs, is cataloged as an administrator trusts their own files: `execgate catalog
+# create` with that machine's key (/etc/execgate/catalog-key.pem and catalog-signer.pem,
+# read from the image) into /var/lib/execgate/catalogs/50-eg-bench.cat, when the bench's
+# archive is made.  No other file of the bench runs: the build workload's make runs only
+# packaged programs (sh, sed and uname for its variables, gcc with its cc1 and as, ar,
+# mkdir, ln) and executes nothing it builds (the objects go into static archives; gcc's
+# temporary assembly file is read by as, not run); the apt workload's fixture packages
+# hold data files and no maintainer scripts.  The policy as shipped names no interpreters
+# (no `interpreter` statement), so interpreters' reads of scripts and modules are not
+# gated: the shell and python workloads measure execs and mappings only; the output says
+# which interpreters the policy named, and the agent's denials (the 20 most frequent).
 #
 # fapolicyd, set up as a Debian administrator would, with its file trust filled from what
 # dpkg installed (Debian 13's package ships trust = debdb, a dpkg backend that hashes the
@@ -79,8 +90,6 @@ log() { echo "# workload_bench: $*" >&2; }
 EG_KERNEL_CACHE=$cache
 # shellcheck source=tests/lib/kernels.sh
 . "$top/tests/lib/kernels.sh"
-# shellcheck source=tests/lib/pki.sh
-. "$top/tests/lib/pki.sh"
 # shellcheck source=tests/lib/slots.sh
 . "$top/tests/lib/slots.sh"
 # shellcheck source=tests/lib/distro.sh
@@ -97,7 +106,7 @@ FAPOLICYD_RULES="10-languages 20-dracut 21-updaters 30-patterns 40-bad-elf 41-sh
 
 # The image's own setup, run on the unpacked root once the package is in (installed_root).
 image_setup() {
-	local root=$1 pki=$PKI r
+	local root=$1 r
 	# Neither gate starts unless the configuration asks (systemd.mask= turns one off, the
 	# units are enabled here); fapolicyd is stopped while it is set up.
 	in_root "$root" systemctl enable fapolicyd.service execgated.service || return 1
@@ -112,36 +121,9 @@ image_setup() {
 			return 1
 	done
 	in_root "$root" fagenrules || return 1
-	# execgate: a catalog of what dpkg installed, signed by the test PKI's catalog signer
-	# (its key is in the root only while the catalog is made).  Exit 1: conffiles were left
-	# out.
-	mkdir -p "$root/var/lib/eg-bench/key"
-	cp "$pki/catalog.key" "$pki/catalog.crt" "$pki/inter.crt" "$root/var/lib/eg-bench/key/" ||
-		return 1
-	in_root "$root" execgate catalog create --key /var/lib/eg-bench/key/catalog.key \
-		--cert /var/lib/eg-bench/key/catalog.crt --chain /var/lib/eg-bench/key/inter.crt \
-		-o /var/lib/eg-bench/dpkg.cat --from-dpkg 2>/dev/null
-	(($? <= 1)) || return 1
-	rm -rf "$root/var/lib/eg-bench/key"
-	[[ -s $root/var/lib/eg-bench/dpkg.cat ]]
-}
-
-# The execgate policy when the package has no debian-system.policy.
-bench_policy() {
-	cat <<'POLICY'
-# tests/bench/workload_bench.sh: enforce in the bench's cgroup, trusting what dpkg
-# installed (a catalog made when the image was), the bench's own files and the test PKI.
-mode enforce
-trust-anchor /opt/eg-bench/pki/root.crt
-tsa-anchor /opt/eg-bench/pki/tsa-root.crt
-crl-dir /opt/eg-bench/pki/crl
-signature-lookup embedded detached catalog
-catalog /var/lib/eg-bench/dpkg.cat
-catalog /opt/eg-bench/bench.cat
-scope cgroup /egbench.slice
-allow outcome valid
-default deny
-POLICY
+	# execgate: the package's postinst made the machine's catalog key and the catalog of
+	# what dpkg installed.
+	[[ -s $root/var/lib/execgate/catalogs/00-dpkg.cat && -s $root/etc/execgate/catalog-key.pem ]]
 }
 
 # 20 fixture packages of data files, no maintainer scripts, into DIR.
@@ -162,9 +144,22 @@ fixture_debs() {
 	done
 }
 
-# The second archive: the runner, its units, the workloads and their inputs.
+# The machine's local catalog key and certificate, as the package's postinst made them in
+# the image INITRD, into DIR.
+machine_key() {
+	local initrd=$1 dir=$2
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && gzip -dc "$initrd" | cpio -id --quiet ./etc/execgate/catalog-key.pem \
+		./etc/execgate/catalog-signer.pem) &&
+		[[ -s $dir/etc/execgate/catalog-key.pem && -s $dir/etc/execgate/catalog-signer.pem ]]
+}
+
+# The second archive: the runner, its units, the workloads and their inputs, and the
+# catalog of what of it runs, signed with the key of the image INITRD.
 bench_layer() {
-	local out=$run/layer.cpio.gz st=$run/layer.tmp b=opt/eg-bench
+	local initrd=$1 out=$run/layer.cpio.gz st=$run/layer.tmp b=opt/eg-bench key=$run/machine-key
+	machine_key "$initrd" "$key" || { log "no local catalog key in $initrd"; return 1; }
 	rm -rf "$st"
 	mkdir -p "$st"
 	chmod 0755 "$st"
@@ -173,7 +168,7 @@ bench_layer() {
 		umask 022
 		cd "$st"
 		mkdir -p etc/systemd/system/multi-user.target.wants etc/execgate etc/fapolicyd/trust.d \
-			"$b/pki/crl" "$b/bin" "$b/src"
+			"$b/bin" "$b/src"
 		ln -s /lib/systemd/systemd init
 		ln -s /dev/null etc/systemd/system/serial-getty@ttyS0.service
 		ln -s /dev/null etc/systemd/system/systemd-firstboot.service
@@ -188,50 +183,26 @@ ExecStart=/opt/eg-bench/run
 TimeoutStartSec=infinity
 StandardOutput=journal
 UNIT
-		# The scope's cgroup exists when the agent starts, so the gate binds it.
-		cat >etc/systemd/system/egbench-hold.service <<'UNIT'
-[Unit]
-Description=execgate workload bench: keep egbench.slice alive
-DefaultDependencies=no
-Before=execgated.service
-[Service]
-Slice=egbench.slice
-ExecStart=/bin/sleep infinity
-UNIT
 		ln -s ../egbench.service etc/systemd/system/multi-user.target.wants/
-		ln -s ../egbench-hold.service etc/systemd/system/multi-user.target.wants/
-		mkdir -p etc/systemd/system/execgated.service.wants
-		ln -s ../egbench-hold.service etc/systemd/system/execgated.service.wants/
 		install -m 0755 "$top/tests/bench/workload_guest.sh" "$b/run"
-		cp "$PKI/root.crt" "$PKI/tsa-root.crt" "$b/pki/"
-		cp "$PKI"/crl/fresh/*.crl "$b/pki/crl/"
 		cp "$BUILD/bin/eg-hello-static" "$BUILD/bin/eg-hello" "$b/bin/"
-		for f in "$b"/bin/*; do
-			"$BUILD/bin/execgate" sign --key "$PKI/leaf-valid.key" --cert "$PKI/leaf-valid.crt" \
-				--chain "$PKI/inter.crt" "$f" >/dev/null
-		done
 		(cd "$top" && git ls-files -z | grep -zv '^build' | tar --null -T - -cf -) |
 			tar -xf - -C "$b/src"
 		fixture_debs "$b/repo"
-		# The package's system policy when it has one, else the bench's.
-		if dpkg-deb -c "$DEB" | grep -q '/usr/share/execgate/debian-system.policy$'; then
-			ln -s /usr/share/execgate/debian-system.policy etc/execgate/execgate.policy
-			echo debian-system.policy >"$b/policy-name"
-		else
-			bench_policy >etc/execgate/execgate.policy
-			echo "the bench's (scope cgroup /egbench.slice, dpkg catalog)" >"$b/policy-name"
-		fi
+		ln -s /usr/share/execgate/debian-system.policy etc/execgate/execgate.policy
 		# fapolicyd's trust for the bench's files: path, size, SHA-256, as --file add writes.
 		find "$b" -type f -printf '/%p %s\n' | while read -r p s; do
 			echo "$p $s $(sha256sum <".$p" | cut -d' ' -f1)"
 		done >etc/fapolicyd/trust.d/eg-bench
-		"$BUILD/bin/execgate" catalog create --key "$PKI/catalog.key" \
-			--cert "$PKI/catalog.crt" --chain "$PKI/inter.crt" -o "$run/bench.cat" -r "$b" \
-			>/dev/null
-		mv "$run/bench.cat" "$b/bench.cat"
+		# What the bench runs that no package installed, cataloged with the machine's key.
+		install -d -m 0750 var/lib/execgate
+		mkdir var/lib/execgate/catalogs
+		"$BUILD/bin/execgate" catalog create --key "$key/etc/execgate/catalog-key.pem" \
+			--cert "$key/etc/execgate/catalog-signer.pem" -o var/lib/execgate/catalogs/50-eg-bench.cat \
+			"$b/run" "$b/bin/eg-hello" "$b/bin/eg-hello-static" >/dev/null
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
 	) || { log "making the bench's archive failed"; return 1; }
-	rm -rf "$st"
+	rm -rf "$st" "$key"
 	echo "$out"
 }
 
@@ -276,11 +247,13 @@ ratio() {
 }
 
 table() {
-	local w base eg fa policy
+	local w base eg fa policy interp
 	local -a lines=()
-	policy=$(stat_of execgate policy | tr '_' ' ')
+	policy=$(stat_of execgate policy)
+	interp=$(stat_of execgate interpreters)
+	[[ $interp == none ]] && interp="none named: interpreters' reads of scripts are not gated"
 	echo "workload_bench: Debian $release, $(stat_of none kernel), $BENCH_ROUNDS round(s)," \
-		"medians; execgate policy: ${policy:-?}"
+		"medians; execgate policy: ${policy:-?} as shipped (interpreters: ${interp:-?})"
 	printf '  %-9s %10s %10s %10s %10s %10s\n' workload "none (s)" "execgate" "fapolicyd" \
 		"eg/none" "fa/none"
 	for w in boot $BENCH_WORKLOADS; do
@@ -297,6 +270,8 @@ table() {
 	for f in none execgate fapolicyd; do
 		grep -h '^@@F' "$run/$f"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $f: failed:/" || true
 	done
+	grep -h '^@@D' "$run"/execgate-*.tap.clean 2>/dev/null |
+		sed 's/^@@D/  execgate: denied (count, hook, reason, file):/' || true
 	# One line a workload, for the summary of tests/bench/run.sh.
 	printf '%s\n' "${lines[@]}"
 }
@@ -310,17 +285,15 @@ main() {
 		{ echo "workload_bench: $BUILD/bin has no execgate (make all); skipped"; return 0; }
 	mkdir -p "$run"
 	rm -f "$run"/*.tap "$run"/*.tap.clean
-	PKI=$(eg_test_pki "$cache") || return 1
 	# shellcheck disable=SC2086 # lists of package names
 	if ! deb=$(find_deb "$release") ||
 		! base=$(base_root "$release" bench-base $SUITE_PKGS $BENCH_PKGS) ||
 		! initrd=$(installed_root "$release" "$deb" "$base" bench-installed image_setup \
-			"$(basename "$PKI") $(declare -f image_setup) $FAPOLICYD_RULES"); then
+			"$(declare -f image_setup) $FAPOLICYD_RULES"); then
 		echo "workload_bench: no image (see above)"
 		return 1
 	fi
-	DEB=$deb
-	layer=$(bench_layer) || { echo "workload_bench: no bench archive (see above)"; return 1; }
+	layer=$(bench_layer "$initrd") || { echo "workload_bench: no bench archive (see above)"; return 1; }
 	cat "$initrd" "$layer" >"$run/initrd"
 	kdir=$(eg_kernel_fetch "$BENCH_KERNEL") || { echo "workload_bench: no kernel $BENCH_KERNEL"; return 1; }
 	accel=$(eg_pick_accel "$kdir/vmlinuz")

@@ -2,7 +2,8 @@
 # Inside the guest of tests/bench/workload_bench.sh, as egbench.service (in egbench.slice)
 # once multi-user.target is reached: run each workload of the kernel command line's
 # egbench.w= once to warm and once timed, write the results to the second serial port,
-# power off.  Lines: "@@R WORKLOAD SECONDS", "@@S KEY VALUE", "@@F what failed", "# note".
+# power off.  Lines: "@@R WORKLOAD SECONDS", "@@S KEY VALUE", "@@F what failed",
+# "@@D COUNT HOOK REASON PATH" (execgate's denials), "# note".
 out=/dev/ttyS1
 b=/opt/eg-bench
 stty -F "$out" raw -echo 2>/dev/null
@@ -93,9 +94,15 @@ agent_stats() {
 		awk '{ printf "%.3f", $1 / 1e6 }')"
 	case $config in
 	execgate)
-		echo "@@S policy $(tr ' ' '_' <"$b/policy-name")"
+		policy=$(readlink -f /etc/execgate/execgate.policy)
+		echo "@@S policy ${policy##*/}"
+		# The interpreters the policy names (the statements, not what they match).
+		interp=$(sed -n 's/^[[:space:]]*interpreter[[:space:]]\+//p' "$policy" | paste -sd, -)
+		echo "@@S interpreters ${interp:-none}"
 		systemctl is-active --quiet execgated.service || echo "@@F execgated is not active"
 		echo "# $(execgate status 2>&1 | grep -iE '^ *(mode|scope)' | paste -sd' ')"
+		# shellcheck disable=SC2012 # catalog file names are plain
+		echo "# catalogs: $(ls /var/lib/execgate/catalogs | paste -sd' ')"
 		;;
 	fapolicyd)
 		systemctl is-active --quiet fapolicyd.service || echo "@@F fapolicyd is not active"
@@ -112,7 +119,14 @@ agent_stats() {
 		echo "@@R $w $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 	done
 	case $config in
-	execgate) agent_stats execgated.service ;;
+	execgate)
+		agent_stats execgated.service
+		# The denials since boot, by hook, reason and file: "@@D COUNT HOOK REASON PATH".
+		jq -r 'select(.decision == "deny") | "\(.count)\t\(.hook) \(.reason) \(.file.path)"' \
+			/var/log/execgate/decisions.jsonl 2>/dev/null |
+			awk -F'\t' '{ n[$2] += $1 } END { for (k in n) print "@@D", n[k], k }' |
+			sort -k2,2nr | head -n 20
+		;;
 	fapolicyd) agent_stats fapolicyd.service ;;
 	esac
 	bpftool -j prog show 2>/dev/null | python3 -c '
