@@ -151,8 +151,8 @@ machine_key() {
 	local initrd=$1 dir=$2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	(cd "$dir" && gzip -dc "$initrd" | cpio -id --quiet ./etc/execgate/catalog-key.pem \
-		./etc/execgate/catalog-signer.pem) &&
+	(cd "$dir" && gzip -dc "$initrd" | cpio -id --quiet etc/execgate/catalog-key.pem \
+		etc/execgate/catalog-signer.pem) &&
 		[[ -s $dir/etc/execgate/catalog-key.pem && -s $dir/etc/execgate/catalog-signer.pem ]]
 }
 
