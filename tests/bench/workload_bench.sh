@@ -273,7 +273,8 @@ table() {
 	done
 	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
 		"over the boot and the workloads; BPF programs ran $(stat_of execgate bpf_run_ms) ms" \
-		"in $(stat_of execgate bpf_run_cnt) runs (its programs; bpf_stats, from after boot)"
+		"in $(stat_of execgate bpf_run_cnt) runs (its programs; bpf_stats, from after boot);" \
+		"denied $(stat_of execgate denied) since its start"
 	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
 	local f
 	for f in none execgate fapolicyd; do

@@ -100,7 +100,8 @@ agent_stats() {
 		interp=$(sed -n 's/^[[:space:]]*interpreter[[:space:]]\+//p' "$policy" | paste -sd, -)
 		echo "@@S interpreters ${interp:-none}"
 		systemctl is-active --quiet execgated.service || echo "@@F execgated is not active"
-		echo "# $(execgate status 2>&1 | grep -iE '^ *(mode|scope)' | paste -sd' ')"
+		echo "# mode $(execgate status --json | jq -r .mode)," \
+			"scope $(sed -n 's/^[[:space:]]*scope[[:space:]]\+//p' "$policy" | paste -sd' ')"
 		# shellcheck disable=SC2012 # catalog file names are plain
 		echo "# catalogs: $(ls /var/lib/execgate/catalogs | paste -sd' ')"
 		;;
@@ -121,6 +122,7 @@ agent_stats() {
 	case $config in
 	execgate)
 		agent_stats execgated.service
+		echo "@@S denied $(execgate status --json | jq -r .decisions.denied)"
 		# The denials since boot, by hook, reason and file: "@@D COUNT HOOK REASON PATH".
 		jq -r 'select(.decision == "deny") | "\(.count)\t\(.hook) \(.reason) \(.file.path)"' \
 			/var/log/execgate/decisions.jsonl 2>/dev/null |
