@@ -19,7 +19,9 @@
 #            sample per boot, not warmed)
 #   shell    a bash script running 2,000 short commands (true, cat, basename, ls)
 #   python   python3 importing the first 200 standard library modules that import (C
-#            accelerator modules count)
+#            accelerator modules count); importing _ios_support calls ctypes.util's
+#            find_library("objc"), which runs gcc and ld to link a test program (and
+#            fails: there is no libobjc)
 #   static   500 execs of a static program (the bench's, cataloged); dynamic: the same,
 #            dynamically linked
 #   build    make -j2 of execgate's userspace libraries (this tree), cleaned between runs
@@ -281,7 +283,7 @@ table() {
 		grep -h '^@@F' "$run/$f"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $f: failed:/" || true
 	done
 	grep -h '^@@D' "$run"/execgate-*.tap.clean 2>/dev/null |
-		sed 's/^@@D/  execgate: denied (count, hook, reason, file):/' || true
+		sed 's/^@@D/  execgate: denied (count, hook, reason, file, process):/' || true
 	# One line a workload, for the summary of tests/bench/run.sh.
 	printf '%s\n' "${lines[@]}"
 }

@@ -3,7 +3,7 @@
 # once multi-user.target is reached: run each workload of the kernel command line's
 # egbench.w= once to warm and once timed, write the results to the second serial port,
 # power off.  Lines: "@@R WORKLOAD SECONDS", "@@S KEY VALUE", "@@F what failed",
-# "@@D COUNT HOOK REASON PATH" (execgate's denials), "# note".
+# "@@D COUNT HOOK REASON PATH COMM" (execgate's denials), "# note".
 out=/dev/ttyS1
 b=/opt/eg-bench
 stty -F "$out" raw -echo 2>/dev/null
@@ -123,8 +123,10 @@ agent_stats() {
 	execgate)
 		agent_stats execgated.service
 		echo "@@S denied $(execgate status --json | jq -r .decisions.denied)"
-		# The denials since boot, by hook, reason and file: "@@D COUNT HOOK REASON PATH".
-		jq -r 'select(.decision == "deny") | "\(.count)\t\(.hook) \(.reason) \(.file.path)"' \
+		# The denials since boot, by hook, reason, file and process: "@@D COUNT HOOK REASON
+		# PATH COMM".
+		jq -r 'select(.decision == "deny") |
+			"\(.count)\t\(.hook) \(.reason) \(.file.path) \(.process.comm)"' \
 			/var/log/execgate/decisions.jsonl 2>/dev/null |
 			awk -F'\t' '{ n[$2] += $1 } END { for (k in n) print "@@D", n[k], k }' |
 			sort -k2,2nr | head -n 20
