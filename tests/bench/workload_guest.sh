@@ -138,8 +138,10 @@ import json, sys
 progs = json.load(sys.stdin)
 # Only the gate: systemd has LSM programs of its own.
 lsm = [p for p in progs if p.get("name", "").startswith("execgate")]
-print("@@S bpf_run_ms %.1f" % (sum(p.get("run_time_ns", 0) for p in lsm) / 1e6))
-print("@@S bpf_run_cnt %d" % sum(p.get("run_cnt", 0) for p in lsm))'
+# None seen: not running, or self-protection refuses bpf() on them to other processes.
+if lsm:
+    print("@@S bpf_run_ms %.1f" % (sum(p.get("run_time_ns", 0) for p in lsm) / 1e6))
+    print("@@S bpf_run_cnt %d" % sum(p.get("run_cnt", 0) for p in lsm))'
 	echo "@@EG-END"
 } >"$out" 2>&1
 sync
