@@ -280,7 +280,8 @@ table() {
 	[[ -n $(stat_of execgate bpf_run_ms) ]] ||
 		bpf="BPF programs' run time not readable (bpftool sees none: self-protection)"
 	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
-		"over the boot and the workloads; $bpf; denied $(stat_of execgate denied) since its start"
+		"over the boot and the workloads; $bpf; its status counts $(stat_of execgate denied)" \
+		"denials (its own verdicts: the kernel's misses, reason unverified, are logged, not counted)"
 	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
 	local f
 	for f in none execgate fapolicyd; do
