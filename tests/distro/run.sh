@@ -18,7 +18,8 @@
 #
 # Cached under $BUILD/distro: the base root (a tar) keyed by release and package list,
 # the installed root (an initramfs) keyed by that and the .deb's SHA-256.  A second run
-# with the same package only repacks the tests and boots.
+# with the same package only repacks the tests and boots.  The roots and the boot are
+# shared with the workload benchmark (tests/lib/distro.sh).
 #
 # Variables:
 #   DISTRO_RELEASES  releases to test (default "trixie bookworm")
@@ -57,111 +58,13 @@ EG_KERNEL_CACHE=$cache
 . "$top/tests/lib/pki.sh"
 # shellcheck source=tests/lib/slots.sh
 . "$top/tests/lib/slots.sh"
+# shellcheck source=tests/lib/distro.sh
+. "$top/tests/lib/distro.sh"
 
 # What every test root holds besides Debian's minbase: systemd as init, the test tools.
 # apt-utils, gpg and gpg-agent make and sign a local apt repository inside the guest (apt.bats);
 # python3 serves a CRL on loopback (operate.bats).
 ROOT_PKGS="systemd systemd-sysv udev dbus bats bats-assert bats-support logrotate procps jq apt-utils gpg gpg-agent python3"
-
-# The package for RELEASE: `make deb DIST=RELEASE` (which does not build an unchanged tree
-# twice), or DISTRO_DEB.
-find_deb() {
-	local release=$1 deb
-	if [[ -n $DISTRO_DEB ]]; then
-		echo "$DISTRO_DEB"
-		return 0
-	fi
-	# This machine's own release is built with its own tools (`make deb`): the same
-	# package, without a second clean root to install.
-	local dist=$release dir=$release
-	if [[ $(. /etc/os-release && echo "${VERSION_CODENAME:-}") == "$release" ]]; then
-		dist= dir=host
-	fi
-	log "make deb${dist:+ DIST=$dist}"
-	make --no-print-directory -C "$top" BUILD="$BUILD" deb DIST="$dist" \
-		>"$cache/deb-$release.log" 2>&1 ||
-		{ log "make deb${dist:+ DIST=$dist} failed:"; tail -n 20 "$cache/deb-$release.log" | sed 's/^/#   /' >&2; return 1; }
-	# shellcheck disable=SC2012 # the newest by time; Debian package file names are plain
-	deb=$(ls -t "$BUILD/deb/$dir"/execgate_*_amd64.deb 2>/dev/null | head -n1 || true)
-	[[ -n $deb ]] || { log "make deb made no $BUILD/deb/$dir/execgate_*_amd64.deb"; return 1; }
-	echo "$deb"
-}
-
-# The package's dependencies, first alternative of each, without versions: installed in
-# the base root so that installing the package needs nothing from the network.
-deb_depends() {
-	dpkg-deb -f "$1" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' | tr ',' '\n' |
-		sed 's/|.*//; s/(.*)//; s/:any//; s/[[:space:]]//g' | grep -v '^$' | sort -u
-}
-
-# The base root of RELEASE as a tar, built by mmdebstrap when its package list changed.
-base_root() {
-	local release=$1 deb=$2 pkgs key out mirror
-	# shellcheck disable=SC2086 # a list of package names
-	pkgs=$({ printf '%s\n' $ROOT_PKGS; deb_depends "$deb"; } | sort -u | paste -sd, -)
-	key=$(printf 'minbase %s %s\n' "$release" "$pkgs" | sha256sum | cut -c1-16)
-	out=$cache/$release/base-$key.tar
-	if [[ ! -s $out ]]; then
-		mirror=$(eg_mirror) || return 1
-		mkdir -p "$cache/$release"
-		log "building the $release root (mmdebstrap: $pkgs)"
-		# The package lists stay, so the package's layer can resolve against them.
-		mmdebstrap --variant=minbase --mode=root --format=tar --skip=cleanup/apt/lists \
-			--include="$pkgs" "$release" "$out.new" "$mirror" \
-			>"$cache/$release/mmdebstrap.log" 2>&1 ||
-			{ log "mmdebstrap $release failed: $(tail -n 5 "$cache/$release/mmdebstrap.log")"; return 1; }
-		mv "$out.new" "$out"
-		# Older bases of this release are of no more use.
-		find "$cache/$release" -maxdepth 1 -name 'base-*.tar' ! -name "base-$key.tar" -delete
-	fi
-	echo "$out"
-}
-
-# Run a command in ROOT as a chroot with /proc, /sys and /dev, in a mount namespace of its
-# own so nothing stays mounted when it ends.
-in_root() {
-	local root=$1
-	shift
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	unshare --mount --propagation private -- sh -c '
-		root=$1; shift
-		mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
-			mount --rbind /dev "$root/dev" && exec chroot "$root" "$@"' sh "$root" "$@"
-}
-
-# The root of RELEASE with the package installed by apt, packed as a gzip'd cpio.
-installed_root() {
-	local release=$1 deb=$2 base key out tmp name
-	base=$(base_root "$release" "$deb") || return 1
-	key=$(basename "$base" .tar)-$(sha256sum "$deb" | cut -c1-16)
-	out=$cache/$release/installed-${key#base-}.cpio.gz
-	if [[ ! -s $out ]]; then
-		log "installing $(basename "$deb") into the $release root"
-		tmp=$cache/$release/installed.tmp
-		rm -rf "$tmp"
-		mkdir -p "$tmp"
-		tar -C "$tmp" --numeric-owner -xpf "$base"
-		name=$(basename "$deb")
-		mkdir -p "$tmp/opt/execgate-test/deb"
-		cp "$deb" "$tmp/opt/execgate-test/deb/$name"
-		cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-		if ! in_root "$tmp" apt-get install -y -q "/opt/execgate-test/deb/$name" \
-			>"$cache/$release/install.log" 2>&1; then
-			# The base's package lists may have aged past what the mirror still has.
-			in_root "$tmp" apt-get update -q >>"$cache/$release/install.log" 2>&1 || true
-			in_root "$tmp" apt-get install -y -q "/opt/execgate-test/deb/$name" \
-				>>"$cache/$release/install.log" 2>&1 ||
-				{ log "apt-get install $name failed in $release:"; sed 's/^/#   /' "$cache/$release/install.log" >&2; return 1; }
-		fi
-		in_root "$tmp" apt-get clean >/dev/null 2>&1 || true
-		rm -rf "$tmp"/var/lib/apt/lists/* "$tmp/etc/resolv.conf"
-		(cd "$tmp" && find . -xdev | cpio -o -H newc --quiet) | gzip -1 >"$out.new"
-		mv "$out.new" "$out"
-		rm -rf "$tmp"
-		find "$cache/$release" -maxdepth 1 -name 'installed-*.cpio.gz' ! -name "$(basename "$out")" -delete
-	fi
-	echo "$out"
-}
 
 # A CA whose certificate names a CRL distribution point on loopback
 # (http://127.0.0.1:8719/root.crl), with that CRL, for the CRL fetch timer's test: DIR gets
@@ -267,18 +170,6 @@ tests_layer() {
 	echo "$out"
 }
 
-# Boot one guest: KERNEL_DIR's kernel on INITRD; TAP to TAP, console to CONSOLE.
-boot() {
-	local kdir=$1 initrd=$2 tap=$3 console=$4 accel=$5
-	# shellcheck disable=SC2086 # accel carries the -cpu option too
-	eg_with_guest_slot eg_stall_guarded "$tap" "$DISTRO_STALL" \
-		timeout --kill-after=10 "$DISTRO_TIMEOUT" qemu-system-x86_64 -accel $accel -smp 2 -m 2048 \
-		-display none -monitor none -no-reboot -nic none -kernel "$kdir/vmlinuz" \
-		-initrd "$initrd" -serial "file:$console" -serial "file:$tap" \
-		-append "console=ttyS0 rdinit=/init panic=-1 norandmaps loglevel=4" \
-		</dev/null >"$console.qemu" 2>&1
-}
-
 # One release on one kernel, results in $cache/run/NAME.{tap,console,rc}; the emulator
 # now and then crashes a kernel while it boots (before init runs a thing): that boot is
 # tried once more.
@@ -313,7 +204,7 @@ report() {
 }
 
 main() {
-	local release spec deb initrd tests kdir accel="" name i
+	local release spec deb base initrd tests kdir accel="" name i
 	local -a names=() releases=() specs=() kdirs=() initrds=() pids=()
 	for tool in qemu-system-x86_64 mmdebstrap cpio unshare; do
 		command -v "$tool" >/dev/null ||
@@ -324,7 +215,10 @@ main() {
 	mkdir -p "$cache/run"
 	tests=$(tests_layer) || { echo "not ok - distro: the tests' archive could not be made"; return 0; }
 	for release in $DISTRO_RELEASES; do
-		if ! deb=$(find_deb "$release") || ! initrd=$(installed_root "$release" "$deb"); then
+		# shellcheck disable=SC2046,SC2086 # lists of package names
+		if ! deb=$(find_deb "$release") ||
+			! base=$(base_root "$release" base $ROOT_PKGS $(deb_depends "$deb")) ||
+			! initrd=$(installed_root "$release" "$deb" "$base" installed); then
 			echo "not ok - distro: no $release root with the package installed (see above)"
 			continue
 		fi

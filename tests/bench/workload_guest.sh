@@ -1,0 +1,148 @@
+#!/bin/bash
+# Inside the guest of tests/bench/workload_bench.sh, as egbench.service (in egbench.slice)
+# once multi-user.target is reached: run each workload of the kernel command line's
+# egbench.w= once to warm and once timed, write the results to the second serial port,
+# power off.  Lines: "@@R WORKLOAD SECONDS", "@@S KEY VALUE", "@@F what failed",
+# "@@D COUNT HOOK REASON PATH COMM" (execgate's denials), "# note".
+out=/dev/ttyS1
+b=/opt/eg-bench
+stty -F "$out" raw -echo 2>/dev/null
+config=$(sed -n 's/.*egbench=\([a-z]*\).*/\1/p' /proc/cmdline)
+workloads=$(sed -n 's/.*egbench\.w=\([a-z,]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+
+# The workloads.  Each fails (status not 0) when a step of it did.
+w_shell() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		/usr/bin/true && /usr/bin/cat /etc/hostname >/dev/null &&
+			/usr/bin/basename /a/b >/dev/null && /usr/bin/ls / >/dev/null || return 1
+	done
+}
+
+# The first 200 modules of sys.stdlib_module_names (C accelerators included) that import.
+w_python() {
+	python3 - <<'PY'
+import importlib, sys
+skip = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "pydoc_data",
+        "ensurepip", "venv", "lib2to3", "test", "__main__"}
+n = 0
+for name in sorted(sys.stdlib_module_names):
+    if name in skip:
+        continue
+    try:
+        importlib.import_module(name)
+    except Exception:
+        continue
+    n += 1
+    if n == 200:
+        break
+sys.exit(0 if n == 200 else 1)
+PY
+}
+
+exec_loop() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		"$1" >/dev/null || return 1
+	done
+}
+w_static() { exec_loop "$b/bin/eg-hello-static"; }
+w_dynamic() { exec_loop "$b/bin/eg-hello"; }
+
+w_build() {
+	rm -rf /var/tmp/eg-build
+	make -s -C "$b/src" -j2 BUILD=/var/tmp/eg-build /var/tmp/eg-build/libexecgate.a \
+		/var/tmp/eg-build/liblogread.a >/dev/null
+}
+
+apt_local() {
+	apt-get -q -o Dir::Etc::SourceList=/var/tmp/eg-repo.list -o Dir::Etc::SourceParts=/nonexistent \
+		"$@"
+}
+w_apt() {
+	local pkgs
+	# shellcheck disable=SC2012 # package file names are plain
+	pkgs=$(cd "$b/repo" && ls -- *.deb | sed 's/_.*//')
+	# shellcheck disable=SC2086 # a list of package names
+	apt_local install -y $pkgs >/dev/null && apt_local purge -y $pkgs >/dev/null
+}
+
+# The local repository, indexed here by apt-ftparchive (no network).
+apt_setup() {
+	(cd "$b/repo" && apt-ftparchive packages . >Packages) &&
+		echo "deb [trusted=yes] file:$b/repo ./" >/var/tmp/eg-repo.list &&
+		apt_local update >/dev/null 2>&1
+}
+
+now() { date +%s.%N; }
+
+# The agent's (or fapolicyd's) peak RSS and CPU time so far.
+agent_stats() {
+	local unit=$1 pid hz
+	pid=$(systemctl show -P MainPID "$unit")
+	[[ -n $pid && $pid != 0 ]] || { echo "@@F $unit is not running"; return; }
+	hz=$(getconf CLK_TCK)
+	echo "@@S agent_hwm_kb $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
+	echo "@@S agent_cpu_s $(awk -v hz="$hz" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat")"
+}
+
+{
+	echo "@@S kernel $(uname -r)"
+	echo "@@S config $config"
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	echo "@@R boot $(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target |
+		awk '{ printf "%.3f", $1 / 1e6 }')"
+	case $config in
+	execgate)
+		policy=$(readlink -f /etc/execgate/execgate.policy)
+		echo "@@S policy ${policy##*/}"
+		# The interpreters the policy names (the statements, not what they match).
+		interp=$(sed -n 's/^[[:space:]]*interpreter[[:space:]]\+//p' "$policy" | paste -sd, -)
+		echo "@@S interpreters ${interp:-none}"
+		systemctl is-active --quiet execgated.service || echo "@@F execgated is not active"
+		echo "# mode $(execgate status --json | jq -r .mode)," \
+			"scope $(sed -n 's/^[[:space:]]*scope[[:space:]]\+//p' "$policy" | paste -sd' ')"
+		# shellcheck disable=SC2012 # catalog file names are plain
+		echo "# catalogs: $(ls /var/lib/execgate/catalogs | paste -sd' ')"
+		;;
+	fapolicyd)
+		systemctl is-active --quiet fapolicyd.service || echo "@@F fapolicyd is not active"
+		;;
+	esac
+	if [[ " $workloads " == *" apt "* ]]; then
+		apt_setup || echo "@@F apt: the local repository could not be indexed"
+	fi
+	for w in $workloads; do
+		"w_$w" >/dev/null 2>&1 || echo "@@F $w (warm run)"
+		t0=$(now)
+		"w_$w" >/dev/null 2>&1 || echo "@@F $w"
+		t1=$(now)
+		echo "@@R $w $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+	done
+	case $config in
+	execgate)
+		agent_stats execgated.service
+		echo "@@S denied $(execgate status --json | jq -r .decisions.denied)"
+		# The denials since boot, by hook, reason, file and process: "@@D COUNT HOOK REASON
+		# PATH COMM".
+		jq -r 'select(.decision == "deny") |
+			"\(.count)\t\(.hook) \(.reason) \(.file.path) \(.process.comm)"' \
+			/var/log/execgate/decisions.jsonl 2>/dev/null |
+			awk -F'\t' '{ n[$2] += $1 } END { for (k in n) print "@@D", n[k], k }' |
+			sort -k2,2nr | head -n 20
+		;;
+	fapolicyd) agent_stats fapolicyd.service ;;
+	esac
+	bpftool -j prog show 2>/dev/null | python3 -c '
+import json, sys
+progs = json.load(sys.stdin)
+# Only the gate: systemd has LSM programs of its own.
+lsm = [p for p in progs if p.get("name", "").startswith("execgate")]
+# None seen: not running, or self-protection refuses bpf() on them to other processes.
+if lsm:
+    print("@@S bpf_run_ms %.1f" % (sum(p.get("run_time_ns", 0) for p in lsm) / 1e6))
+    print("@@S bpf_run_cnt %d" % sum(p.get("run_cnt", 0) for p in lsm))'
+	echo "@@EG-END"
+} >"$out" 2>&1
+sync
+systemctl poweroff -ff
