@@ -49,7 +49,6 @@ gate_enforces() {
 }
 
 @test "hardened, killed by the OOM killer: the pinned gate holds and the successor takes over" {
-	skip "open (issue 13 item 11): passed alone on 6.1, 6.12 and 7.3, but after fuse.bats in the same 6.1 guest the OOM-killed agent's threads spun in the kernel (soft lockups on both CPUs) and the guest never recovered; see docs/threat-model.md"
 	local signed used
 	AGENT_CGROUP=$AGENT_CG start_gate enforce --harden
 	signed=$(fresh signed)
