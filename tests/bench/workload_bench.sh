@@ -28,6 +28,8 @@
 #   build    make -j2 of execgate's userspace libraries (this tree), cleaned between runs
 #   apt      apt-get install then purge of 20 fixture packages from a local repository
 #            that apt-ftparchive indexes in the guest (no network)
+#   apt_nohook  the same with execgate's APT hook moved aside, with no gate only: the
+#            table's last lines give the hook's own cost as apt / apt_nohook
 #
 # execgate runs the package's own /usr/share/execgate/debian-system.policy, as shipped
 # (/etc/execgate/execgate.policy links to it; the agent with the real-system suite's 30 s
@@ -81,7 +83,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-"shell python static dynamic"}
-[[ $BENCH_WORKLOADS == all ]] && BENCH_WORKLOADS="shell python static dynamic build apt"
+[[ $BENCH_WORKLOADS == all ]] && BENCH_WORKLOADS="shell python static dynamic build apt apt_nohook"
 BENCH_CONFIGS=${BENCH_CONFIGS:-"none execgate fapolicyd"}
 BENCH_KERNEL=${BENCH_KERNEL:-trixie/linux-image-cloud-amd64}
 DISTRO_DEB=${DISTRO_DEB:-}
@@ -274,6 +276,10 @@ table() {
 			"$(ratio "$eg" "$base")" "$(ratio "$fa" "$base")"
 		lines+=("workload $w: execgate ratio $(ratio "$eg" "$base"), fapolicyd ratio $(ratio "$fa" "$base")")
 	done
+	if [[ " $BENCH_WORKLOADS " == *" apt_nohook "* ]]; then
+		echo "  APT hook (no gate): apt with the hook / without: $(ratio "$(result none apt)" \
+			"$(result none apt_nohook)")"
+	fi
 	bpf="BPF programs ran $(stat_of execgate bpf_run_ms) ms in"
 	bpf+=" $(stat_of execgate bpf_run_cnt) runs (its programs; bpf_stats, from after boot)"
 	# debian-system.policy's self-protection refuses bpf() on the gate's programs to others.
