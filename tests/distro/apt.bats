@@ -241,7 +241,7 @@ deny_reason() {
 	cp "$POLICY" "$WORK/policy.before-codesign"
 	# The test PKI's root as a second anchor: the code-signing certificate chains to a
 	# trusted root, so what refuses the catalog is its extended key usage alone.
-	echo "trust-anchor $TEST_DIR/pki/root.crt" >>"$POLICY"
+	sed -i "/^trust-anchor /a trust-anchor $TEST_DIR/pki/root.crt" "$POLICY"
 	cp "$FIXTURES/codesign.cat" "$CATALOGS/30-codesign.cat"
 	run -0 execgate reload
 	run ! "$prog"

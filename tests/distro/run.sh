@@ -121,6 +121,13 @@ tests_layer() {
 		printf '[Service]\nExecStart=\nExecStart=%s --timeout-ms 30000\n' \
 			"$(sed -n 's/^ExecStart=//p' "$top/debian/execgate.execgated.service")" \
 			>etc/systemd/system/execgated.service.d/50-eg-test.conf
+		# The CRL timer stays enabled but never fires on its own during the tests: its
+		# service fetches for whatever policy a test has in place and then reloads the
+		# agent (a run 5 to 20 minutes after boot made operate.bats's own start of it
+		# report the timer's result).  operate.bats starts the service itself.
+		mkdir -p etc/systemd/system/execgate-crl-fetch.timer.d
+		printf '[Timer]\nOnBootSec=\nOnUnitActiveSec=\nOnBootSec=3650d\n' \
+			>etc/systemd/system/execgate-crl-fetch.timer.d/50-eg-test.conf
 		ln -s ../execgate-test.service etc/systemd/system/multi-user.target.wants/
 		install -m 0755 "$top/tests/distro/run-tests" opt/execgate-test/run-tests
 		cp "$top"/tests/distro/*.bats "$top/tests/distro/helpers.bash" opt/execgate-test/tests/
