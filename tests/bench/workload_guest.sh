@@ -8,7 +8,7 @@ out=/dev/ttyS1
 b=/opt/eg-bench
 stty -F "$out" raw -echo 2>/dev/null
 config=$(sed -n 's/.*egbench=\([a-z]*\).*/\1/p' /proc/cmdline)
-workloads=$(sed -n 's/.*egbench\.w=\([a-z,]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+workloads=$(sed -n 's/.*egbench\.w=\([a-z_,]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 
 # The workloads.  Each fails (status not 0) when a step of it did.
 w_shell() {
