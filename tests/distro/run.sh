@@ -155,9 +155,7 @@ tests_layer() {
 		# of the test PKI: the wrong extended key usage for a catalog (apt.bats).
 		printf 'execgate-catalog v1\nsha256:%s  /var/tmp/eg-unsigned\n' \
 			"$(sha256sum "$fx/unsigned" | cut -c1-64)" >"$st/codesign.txt"
-		openssl cms -sign -binary -nodetach -md sha256 -in "$st/codesign.txt" \
-			-signer "$pki/leaf-valid.crt" -inkey "$pki/leaf-valid.key" \
-			-certfile "$pki/inter.crt" -outform DER -out "$fx/codesign.cat"
+		eg_catalog_sign "$pki" leaf-valid "$st/codesign.txt" "$fx/codesign.cat"
 		rm "$st/codesign.txt"
 		# promtool checks the metrics file: the host's (a static program from Debian's
 		# prometheus package, which make deps installs) rather than the whole server in

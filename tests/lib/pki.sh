@@ -16,3 +16,13 @@ eg_test_pki() {
 	fi
 	echo "$dir"
 }
+
+# eg_catalog_sign PKI LEAF LIST OUT: OUT, a catalog of the execgate-catalog text LIST
+# signed by the certificate LEAF of the test PKI (catalog for the catalog signer, a
+# code-signing leaf for the tests that it is refused), with the intermediate.
+eg_catalog_sign() {
+	local pki=$1 leaf=$2 list=$3 out=$4
+	openssl cms -sign -binary -nodetach -md sha256 -in "$list" \
+		-signer "$pki/$leaf.crt" -inkey "$pki/$leaf.key" -certfile "$pki/inter.crt" \
+		-outform DER -out "$out"
+}

@@ -11,8 +11,9 @@
 #     system.cat    a catalog of every ELF file of the guest's own system (its
 #                   "OS image"), so the guest's tools are trusted without touching them
 #     vm.policy     the policy the gate tests run under
-#     gate-objects  "maps=N progs=N": how many maps and LSM programs the gate's BPF object
-#                   holds, counted in its source, for the tests of the bpf() guard
+#     gate-objects  GATE_MAPS= and GATE_PROGS= (shell): how many maps and LSM programs the
+#                   gate's BPF object holds, counted in its source, for the tests of the
+#                   bpf() guard
 # Programs (all copies of eg-hello, or eg-hello-static where a name says so):
 #     signed            detached signature (signed.sig), leaf-valid
 #     signed-static     the same, static
@@ -29,6 +30,8 @@
 set -euo pipefail
 
 root=$1 pki=$2
+# shellcheck source=tests/lib/pki.sh
+. "$(dirname "$0")/../lib/pki.sh"
 fx=$root/opt/execgate/fixtures
 mkdir -p "$fx" "$root/opt/execgate/pki/crl"
 cp "$pki/root.crt" "$pki/tsa-root.crt" "$root/opt/execgate/pki/"
@@ -99,9 +102,7 @@ cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
 		echo "sha256:$(sha256sum "$file" | cut -c1-64)  ${file#"$root"}"
 	done
 } >"$fx/system.txt"
-openssl cms -sign -binary -nodetach -md sha256 -in "$fx/system.txt" \
-	-signer "$pki/catalog.crt" -inkey "$pki/catalog.key" -certfile "$pki/inter.crt" \
-	-outform DER -out "$fx/system.cat"
+eg_catalog_sign "$pki" catalog "$fx/system.txt" "$fx/system.cat"
 rm "$fx/system.txt"
 
 # Scripts (scripts/): each prints "ran NAME"; unsigned, signed with a block at its end
@@ -128,13 +129,12 @@ sed -i 's/ran changed/ran CHANGED/' "$fx/scripts/changed.sh"
 sign "$fx/scripts/detached.sh" leaf-valid
 printf 'execgate-catalog v1\nsha256:%s  /scripts/catalog.sh\n' \
 	"$(sha256sum "$fx/scripts/catalog.sh" | cut -c1-64)" >"$fx/scripts.txt"
-openssl cms -sign -binary -nodetach -md sha256 -in "$fx/scripts.txt" \
-	-signer "$pki/catalog.crt" -inkey "$pki/catalog.key" -certfile "$pki/inter.crt" \
-	-outform DER -out "$fx/scripts.cat"
+eg_catalog_sign "$pki" catalog "$fx/scripts.txt" "$fx/scripts.cat"
 rm "$fx/scripts.txt"
 
 src=$(dirname "$0")/../../bpf/execgate.bpf.c
-echo "maps=$(grep -c 'SEC(".maps")' "$src") progs=$(grep -c 'SEC("lsm/' "$src")" >"$fx/gate-objects"
+printf 'GATE_MAPS=%s\nGATE_PROGS=%s\n' "$(grep -c 'SEC(".maps")' "$src")" \
+	"$(grep -c 'SEC("lsm/' "$src")" >"$fx/gate-objects"
 
 cat >"$fx/vm.policy" <<'POLICY'
 # The policy of the VM's gate tests: signed under the test root, or in the system catalog.

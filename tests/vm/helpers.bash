@@ -74,10 +74,10 @@ wait_event() {
 }
 
 FX=/opt/execgate/fixtures
-# The gate's BPF object: how many maps and programs (one link each) the bpf() guard refuses
-# to others (counted in its source by fixtures.sh).
-GATE_MAPS=$(sed -n 's/^maps=\([0-9]*\) .*/\1/p' "$FX/gate-objects" 2>/dev/null)
-GATE_PROGS=$(sed -n 's/.* progs=\([0-9]*\)$/\1/p' "$FX/gate-objects" 2>/dev/null)
+# The gate's BPF object: GATE_MAPS and GATE_PROGS, how many maps and programs (one link
+# each) the bpf() guard refuses to others (counted in its source by fixtures.sh).
+# shellcheck source=/dev/null # written by tests/vm/fixtures.sh
+. "$FX/gate-objects"
 SCOPE=/sys/fs/cgroup/eg-gated
 
 # start_gate MODE [execgated options]: the whole gate under the VM policy, gating only
