@@ -204,7 +204,7 @@ deny_reason() {
 
 @test "a truncated or tampered catalog does not count" {
 	local prog off
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	execgate catalog create --key /etc/execgate/catalog-key.pem \
 		--cert /etc/execgate/catalog-signer.pem -o "$WORK/extra.cat" "$prog"
 	# Whole and signed by the local key, it lets the program run.
@@ -237,7 +237,7 @@ deny_reason() {
 
 @test "a catalog signed with a code-signing certificate does not count" {
 	local prog
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	cp "$POLICY" "$WORK/policy.before-codesign"
 	# The test PKI's root as a second anchor: the code-signing certificate chains to a
 	# trusted root, so what refuses the catalog is its extended key usage alone.

@@ -9,10 +9,10 @@ FIXTURES=$TEST_DIR/fixtures
 DECISIONS=/var/log/execgate/decisions.jsonl
 POLICY=/etc/execgate/execgate.policy
 
-# wait_for CMD...: until CMD succeeds, for up to 30 s (by the clock: under emulation one
-# try may take seconds).
+# wait_for CMD...: until CMD succeeds, for up to WAIT_SECONDS (default 30) by the clock:
+# under emulation one try may take seconds.
 wait_for() {
-	local end=$((SECONDS + 30))
+	local end=$((SECONDS + ${WAIT_SECONDS:-30}))
 	while ((SECONDS < end)); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.2
@@ -48,12 +48,13 @@ status_field() {
 	execgate status --json | jq -r "$1"
 }
 
-# A copy of the unsigned test program at a path no test used before: a new inode, so the
-# gate decides it afresh and logs it.
-fresh_unsigned() {
+# fresh FIXTURE: a copy of the test program FIXTURE (unsigned, or signed: its signature is
+# embedded) at a path no test used before: a new inode, so the gate decides it afresh and
+# logs it.
+fresh() {
 	local path
-	path=$(mktemp -p /var/tmp eg-unsigned.XXXXXX)
-	cp "$FIXTURES/unsigned" "$path"
+	path=$(mktemp -p /var/tmp "eg-$1.XXXXXX")
+	cp "$FIXTURES/$1" "$path"
 	chmod 0755 "$path"
 	echo "$path"
 }

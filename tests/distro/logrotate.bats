@@ -6,7 +6,7 @@ load helpers
 	[[ -s $DECISIONS ]]
 	run -0 logrotate -f /etc/logrotate.d/execgate
 	run -0 compgen -G "$DECISIONS.1*"
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	run -0 "$prog"
 	wait_for has_record "$prog" audit
 	# Nothing of it went to the rotated file.

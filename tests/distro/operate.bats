@@ -119,7 +119,7 @@ POLICY
 	systemd-run --quiet --unit=eg-operate-hold --slice=eg-operate.slice -- sleep infinity
 	run -0 systemctl restart execgated.service
 	local prog sha
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	sha=$(sha256sum "$prog" | cut -d' ' -f1)
 	run systemd-run --quiet --scope --slice=eg-operate.slice --collect -- "$prog"
 	assert_failure

@@ -12,7 +12,7 @@ executes_normally() {
 	local prog
 	sh -c true || return 1
 	[[ $(ls -d /) == / ]] || return 1
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	"$prog" | grep -q "hello from" || { rm -f "$prog"; return 1; }
 	rm -f "$prog"
 }

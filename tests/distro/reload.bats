@@ -44,7 +44,7 @@ teardown() {
 	run -0 status_field .policy.sha256
 	assert_output "$digest"
 	# Still deciding, under the old generation.
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	run -0 "$prog"
 	wait_for has_record "$prog" audit
 	run -0 records -r --arg p "$prog" 'select(.file.path == $p) | .policy.generation'

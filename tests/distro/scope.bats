@@ -56,7 +56,7 @@ setup() {
 
 @test "scoped enforce: an unsigned program is denied inside the slice" {
 	local prog
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	run in_slice "$prog"
 	assert_failure
 	refute_output --partial "hello from"
@@ -74,7 +74,7 @@ setup() {
 
 @test "scoped enforce: outside the slice the unsigned program runs and nothing is denied" {
 	local prog
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	run -0 "$prog"
 	assert_output --partial "hello from"
 	run -0 sh -c 'echo "$(id -un) $(uname -s)"'

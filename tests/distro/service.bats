@@ -38,7 +38,7 @@ load helpers
 
 @test "an unsigned program runs under the audit policy and is logged as an audit" {
 	local prog
-	prog=$(fresh_unsigned)
+	prog=$(fresh unsigned)
 	run -0 "$prog"
 	assert_output --partial "hello from"
 	wait_for has_record "$prog" audit

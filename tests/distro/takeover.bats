@@ -31,26 +31,6 @@ teardown_file() {
 	systemctl start execgated.service
 }
 
-# Until the service is active again: RestartSec, then the agent's start under emulation.
-wait_active() {
-	local end=$((SECONDS + 180))
-	while ((SECONDS < end)); do
-		systemctl is-active --quiet execgated.service && return 0
-		sleep 1
-	done
-	systemctl status execgated.service --no-pager
-	return 1
-}
-
-# A copy of the signed test program (its signature is embedded) the gate never saw.
-fresh_signed() {
-	local path
-	path=$(mktemp -p /var/tmp eg-signed.XXXXXX)
-	cp "$FIXTURES/signed" "$path"
-	chmod 0755 "$path"
-	echo "$path"
-}
-
 @test "hardened: kill -9 of the agent is refused; it keeps running" {
 	local pid
 	pid=$(main_pid)
@@ -65,8 +45,8 @@ fresh_signed() {
 	local pid restarts unsigned signed pins
 	pid=$(main_pid)
 	restarts=$(systemctl show -p NRestarts --value execgated.service)
-	unsigned=$(fresh_unsigned)
-	signed=$(fresh_signed)
+	unsigned=$(fresh unsigned)
+	signed=$(fresh signed)
 	echo 1 >"$UNIT_CG/cgroup.kill"
 	wait_for sh -c "! kill -0 $pid"
 	# No agent: the gate still enforces, pinned (the guard refuses a lookup of a pin, so
@@ -83,8 +63,9 @@ fresh_signed() {
 	# execgated from a root shell (not the unit's cgroup) is not the successor.
 	run -2 /usr/sbin/execgated --foreground --policy "$POLICY" --control /run/eg-foreign.sock
 	assert_output --partial "not its successor"
-	# systemd's restart (RestartSec) is the successor, and takes the gate over.
-	wait_active
+	# systemd's restart (RestartSec, then the agent's start under emulation) is the
+	# successor, and takes the gate over.
+	WAIT_SECONDS=180 wait_for systemctl is-active --quiet execgated.service
 	[[ $(main_pid) != "$pid" ]]
 	run -0 systemctl show -p NRestarts --value execgated.service
 	assert_output "$((restarts + 1))"
