@@ -774,19 +774,36 @@ static size_t packages_list(const char *name)
 	return 0;
 }
 
-/* Which apt list names the .deb with digest HEX: fills AI and returns true. */
-static bool apt_lookup(const char *lists, const char *hex, struct archive_info *ai)
+/* What apt knows of one .deb (the DEBth named): its SHA-256 in hex, and the archive whose
+ * list names it. */
+struct deb_listing {
+	char hex[2 * EG_SHA256_LEN + 1];
+	size_t deb;
+	bool listed;
+	struct archive_info ai;
+};
+
+static int listing_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct deb_listing *)a)->hex, ((const struct deb_listing *)b)->hex);
+}
+
+/* Mark the .debs of SORTED (N, by digest) that an apt list in LISTS names.  Each list is
+ * read once for all of them: a Debian main list is some 100 MB once decompressed, and an
+ * upgrade hands the hook hundreds of .debs. */
+static void apt_lookup(const char *lists, struct deb_listing *sorted, size_t n)
 {
 	DIR *d = opendir(lists);
 	struct dirent *de;
-	bool found = false;
+	size_t left = n;
 
-	memset(ai, 0, sizeof(*ai));
 	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
+		return;
+	while (left && (de = readdir(d))) {
 		size_t nl = packages_list(de->d_name), len, pos = 0;
 		char path[4096], *text = NULL;
+		struct archive_info ai;
+		bool have_ai = false;
 		struct eg_stanza st;
 
 		if (!nl)
@@ -794,24 +811,35 @@ static bool apt_lookup(const char *lists, const char *hex, struct archive_info *
 		snprintf(path, sizeof(path), "%s/%s", lists, de->d_name);
 		if (read_list(path, &text, &len))
 			continue;
-		while (eg_stanza_next(text, len, &pos, &st) == 1) {
+		while (left && eg_stanza_next(text, len, &pos, &st) == 1) {
+			struct deb_listing key, *hit;
 			const char *v;
 			size_t l;
 
-			if (eg_stanza_get(&st, "SHA256", &v, &l) && l == 2 * EG_SHA256_LEN &&
-			    !memcmp(v, hex, l)) {
-				found = true;
-				break;
+			if (!eg_stanza_get(&st, "SHA256", &v, &l) || l != 2 * EG_SHA256_LEN)
+				continue;
+			memcpy(key.hex, v, l);
+			key.hex[l] = '\0';
+			hit = bsearch(&key, sorted, n, sizeof(*sorted), listing_cmp);
+			if (!hit || hit->listed)
+				continue;
+			if (!have_ai) {
+				memset(&ai, 0, sizeof(ai));
+				de->d_name[nl] = '\0';
+				release_of(lists, de->d_name, &ai);
+				have_ai = true;
+			}
+			/* The same .deb named twice has two slots side by side. */
+			while (hit > sorted && !listing_cmp(hit - 1, hit))
+				hit--;
+			for (; hit < sorted + n && !strcmp(hit->hex, key.hex); hit++, left--) {
+				hit->listed = true;
+				hit->ai = ai;
 			}
 		}
 		free(text);
-		if (found) {
-			de->d_name[nl] = '\0';
-			release_of(lists, de->d_name, ai);
-		}
 	}
 	closedir(d);
-	return found;
 }
 
 static bool maintainer_script(const char *name)
@@ -917,46 +945,33 @@ static int deb_tar(struct catsrc_ctx *c, const char *deb, const char *member, ui
 	return r;
 }
 
-static int one_deb(struct catsrc_ctx *c, const char *deb)
+static int one_deb(struct catsrc_ctx *c, const char *deb, const struct deb_listing *l)
 {
-	char hex[2 * EG_SHA256_LEN + 1];
-	unsigned char sha[EG_SHA256_LEN];
-	struct archive_info ai;
 	struct eg_catalog_source src;
 	struct installed p;
 	uint32_t id;
 	int r;
 
-	r = hash_path(deb, false, sha, NULL);
-	if (r) {
-		fprintf(stderr, PFX "%s: %s\n", deb,
-			r == -EINVAL ? "not a regular file" : strerror(-r));
-		return r;
-	}
 	r = deb_fields(deb, &p);
 	if (r) {
 		fprintf(stderr, PFX "%s: not a readable .deb (dpkg-deb --field failed)\n", deb);
 		return r;
 	}
-	if (!apt_lookup(c->apt_lists, eg_sha256_hex(sha, hex), &ai)) {
-		memset(&ai, 0, sizeof(ai));
-		if (c->listed_only) {
-			fprintf(stderr,
-				PFX "%s: %s %s left out: no signed apt index lists this .deb "
-				    "(sha256 %s)\n",
-				deb, p.package, p.version, hex);
-			c->left_out++;
-			return 0;
-		}
+	if (!l->listed && c->listed_only) {
+		fprintf(stderr,
+			PFX "%s: %s %s left out: no signed apt index lists this .deb (sha256 %s)\n",
+			deb, p.package, p.version, l->hex);
+		c->left_out++;
+		return 0;
 	}
 	src = (struct eg_catalog_source){
 		.kind = EG_PROV_DEB,
 		.package = p.package,
 		.version = p.version,
 		.arch = p.arch,
-		.origin = ai.origin,
-		.suite = ai.suite,
-		.component = ai.component,
+		.origin = l->ai.origin,
+		.suite = l->ai.suite,
+		.component = l->ai.component,
 	};
 	r = eg_catalog_builder_add_source(c->b, &src, &id);
 	if (r) {
@@ -971,9 +986,34 @@ static int one_deb(struct catsrc_ctx *c, const char *deb)
 
 int catsrc_debs(struct catsrc_ctx *c, char *const *debs, size_t n)
 {
+	struct deb_listing *sorted = calloc(n ? n : 1, sizeof(*sorted));
+	const struct deb_listing **by_deb = calloc(n ? n : 1, sizeof(*by_deb));
+	unsigned char sha[EG_SHA256_LEN];
 	int r = 0;
 
+	if (!sorted || !by_deb) {
+		fprintf(stderr, PFX "out of memory\n");
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !r; i++) {
+		r = hash_path(debs[i], false, sha, NULL);
+		if (r)
+			fprintf(stderr, PFX "%s: %s\n", debs[i],
+				r == -EINVAL ? "not a regular file" : strerror(-r));
+		eg_sha256_hex(sha, sorted[i].hex);
+		sorted[i].deb = i;
+	}
+	if (r)
+		goto out;
+	qsort(sorted, n, sizeof(*sorted), listing_cmp);
+	apt_lookup(c->apt_lists, sorted, n);
+	for (size_t i = 0; i < n; i++)
+		by_deb[sorted[i].deb] = &sorted[i];
 	for (size_t i = 0; i < n && !r; i++)
-		r = one_deb(c, debs[i]);
+		r = one_deb(c, debs[i], by_deb[i]);
+out:
+	free(by_deb);
+	free(sorted);
 	return r;
 }

@@ -312,6 +312,13 @@ source 1 deb egtest 1.0 amd64 Debian bookworm main"
 	run -0 eg catalog list --json "$t/none.cat"
 	assert_equal "$(jget 'd["entries"][0]["provenance"]')" \
 		"egtest 1.0 amd64, from a .deb that no signed apt index lists"
+	# Many .debs in one run (apt's lists are read once for all): each keeps its own
+	# provenance, in the order named, the listed one named twice included.
+	run -0 create_catalog "$t/many.cat" --from-deb --apt-lists "$t/lists" \
+		"$t/egtest_1.1_amd64.deb" "$t/egtest_1.0_amd64.deb" "$t/egtest_1.0_amd64.deb"
+	run -0 eg catalog list --json "$t/many.cat"
+	assert_equal "$(jget '[e["provenance"] for e in d["entries"] if e["name"] == "/usr/bin/eg-hello"]')" \
+		'["egtest 1.1 amd64, from a .deb that no signed apt index lists", "egtest 1.0 amd64, Debian bookworm/main", "egtest 1.0 amd64, Debian bookworm/main"]'
 }
 
 @test "catalog create --from-deb: a truncated .deb, a file that is no ar archive, a missing one" {
