@@ -3,8 +3,9 @@
 # in one run: no gate ("none"), execgate enforcing ("execgate"), and fapolicyd from
 # Debian's archive in the same image, enforcing ("fapolicyd").  Prints one table: each
 # workload's median time as two ratios against no gate, plus the agent's RSS and CPU time
-# over the boot and the BPF programs' run time (when bpftool can see the gate's programs:
-# debian-system.policy's self-protection hides them).  Never asserts on a time.
+# over the boot and the gate's BPF programs' run time (from `execgate status`: the agent
+# reads its own programs; self-protection hides them from bpftool).  Never asserts on a
+# time.
 #
 # The image is tests/distro's machinery (tests/lib/distro.sh) with a root of its own
 # (cached under $BUILD/distro/trixie/bench-*): the suite's packages plus fapolicyd, gcc,
@@ -281,10 +282,9 @@ table() {
 			"$(result none apt_nohook)")"
 	fi
 	bpf="BPF programs ran $(stat_of execgate bpf_run_ms) ms in"
-	bpf+=" $(stat_of execgate bpf_run_cnt) runs (its programs; bpf_stats, from after boot)"
-	# debian-system.policy's self-protection refuses bpf() on the gate's programs to others.
+	bpf+=" $(stat_of execgate bpf_run_cnt) runs (bpf_stats from after boot, as execgate status reads them)"
 	[[ -n $(stat_of execgate bpf_run_ms) ]] ||
-		bpf="BPF programs' run time not readable (bpftool sees none: self-protection)"
+		bpf="BPF programs' run time not read (execgate status gave none)"
 	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
 		"over the boot and the workloads; $bpf; its status counts $(stat_of execgate denied)" \
 		"denials (its own verdicts: the kernel's misses, reason unverified, are logged, not counted)"

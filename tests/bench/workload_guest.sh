@@ -144,15 +144,13 @@ agent_stats() {
 		;;
 	fapolicyd) agent_stats fapolicyd.service ;;
 	esac
-	bpftool -j prog show 2>/dev/null | python3 -c '
-import json, sys
-progs = json.load(sys.stdin)
-# Only the gate: systemd has LSM programs of its own.
-lsm = [p for p in progs if p.get("name", "").startswith("execgate")]
-# None seen: not running, or self-protection refuses bpf() on them to other processes.
-if lsm:
-    print("@@S bpf_run_ms %.1f" % (sum(p.get("run_time_ns", 0) for p in lsm) / 1e6))
-    print("@@S bpf_run_cnt %d" % sum(p.get("run_cnt", 0) for p in lsm))'
+	# The gate's programs, as the agent reads them through its own descriptors: with
+	# self-protection on, bpf() refuses them to every other process, bpftool included.
+	[[ $config == execgate ]] && execgate status --json | jq -r '
+		[.programs | to_entries[] | select(.value | type == "object")] |
+		select(length > 0) |
+		"@@S bpf_run_ms \(map(.value.runs * .value.avg_ns) | add / 1e6)",
+		"@@S bpf_run_cnt \(map(.value.runs) | add)"'
 	echo "@@EG-END"
 } >"$out" 2>&1
 sync
