@@ -601,10 +601,11 @@ out:
 int eg_catalog_read(const char *path, struct eg_catalog **ret, char *errbuf, size_t errlen)
 {
 	unsigned char *buf;
+	struct stat st;
 	size_t len;
 	int r;
 
-	r = eg_read_file(path, EG_CATALOG_MAX_SIZE, &buf, &len);
+	r = eg_read_file_stat(path, EG_CATALOG_MAX_SIZE, &buf, &len, &st);
 	if (r < 0) {
 		eg_errf(errbuf, errlen, "%s: %s", path, strerror(-r));
 		return r;
@@ -613,6 +614,7 @@ int eg_catalog_read(const char *path, struct eg_catalog **ret, char *errbuf, siz
 	free(buf);
 	if (r < 0)
 		return r;
+	(*ret)->file = st;
 	(*ret)->path = strdup(path);
 	if (!(*ret)->path) {
 		eg_catalog_free(*ret);

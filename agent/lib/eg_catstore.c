@@ -107,22 +107,25 @@ static int rebuild(struct eg_catstore *s, size_t nslots, uint32_t drop)
 	return 0;
 }
 
-int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat)
+/* The slot (0-based) of the catalog read from PATH, or -ENOENT.  Under the lock. */
+static int slot_of(struct eg_catstore *s, const char *path)
+{
+	for (size_t slot = 0; slot < EG_CATSTORE_MAX_CATALOGS; slot++)
+		if (s->cats[slot] && path && s->cats[slot]->path &&
+		    !strcmp(s->cats[slot]->path, path))
+			return (int)slot;
+	return -ENOENT;
+}
+
+static int add_locked(struct eg_catstore *s, struct eg_catalog *cat)
 {
 	size_t slot, need;
-	int r = 0;
+	int r;
 
-	pthread_rwlock_wrlock(&s->lock);
-	if (s->ncats == EG_CATSTORE_MAX_CATALOGS) {
-		r = -ENOSPC;
-		goto out;
-	}
-	for (slot = 0; slot < EG_CATSTORE_MAX_CATALOGS; slot++)
-		if (s->cats[slot] && cat->path && s->cats[slot]->path &&
-		    !strcmp(s->cats[slot]->path, cat->path)) {
-			r = -EEXIST;
-			goto out;
-		}
+	if (s->ncats == EG_CATSTORE_MAX_CATALOGS)
+		return -ENOSPC;
+	if (slot_of(s, cat->path) >= 0)
+		return -EEXIST;
 	for (slot = 0; s->cats[slot]; slot++)
 		;
 	/* Grow before inserting, so the load factor never passes 0.8. */
@@ -132,7 +135,7 @@ int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat)
 
 		r = rebuild(s, n, 0);
 		if (r)
-			goto out;
+			return r;
 	}
 	for (size_t i = 0; i < cat->n; i++)
 		put(s->slots, s->nslots, cat->entries[i].sha256,
@@ -144,40 +147,104 @@ int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat)
 	s->cats[slot] = cat;
 	s->added[slot] = s->next_added++;
 	s->ncats++;
-out:
+	return 0;
+}
+
+static int remove_locked(struct eg_catstore *s, const char *path)
+{
+	int slot = slot_of(s, path);
+	size_t left, n;
+	int r;
+
+	if (slot < 0)
+		return slot;
+	/* Shrink when the table would fall under a load of 0.35. */
+	left = s->used;
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].ref >> REF_CAT_SHIFT == (uint32_t)slot + 1)
+			left--;
+	n = left * 20 < s->nslots * 7 ? (left * 2 > MIN_SLOTS ? left * 2 : MIN_SLOTS) : s->nslots;
+	r = rebuild(s, n, (uint32_t)slot + 1);
+	if (r)
+		return r;
+	eg_catalog_free(s->cats[slot]);
+	s->cats[slot] = NULL;
+	s->ncats--;
+	return 0;
+}
+
+int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat)
+{
+	int r;
+
+	pthread_rwlock_wrlock(&s->lock);
+	r = add_locked(s, cat);
 	pthread_rwlock_unlock(&s->lock);
 	return r;
 }
 
 int eg_catstore_remove(struct eg_catstore *s, const char *path)
 {
-	int r = -ENOENT;
+	int r;
 
 	pthread_rwlock_wrlock(&s->lock);
-	for (size_t slot = 0; slot < EG_CATSTORE_MAX_CATALOGS; slot++) {
-		struct eg_catalog *cat = s->cats[slot];
-		size_t left, n;
-
-		if (!cat || !cat->path || strcmp(cat->path, path))
-			continue;
-		/* Shrink when the table would fall under a load of 0.35. */
-		left = s->used;
-		for (size_t i = 0; i < s->nslots; i++)
-			if (s->slots[i].ref >> REF_CAT_SHIFT == slot + 1)
-				left--;
-		n = left * 20 < s->nslots * 7 ? (left * 2 > MIN_SLOTS ? left * 2 : MIN_SLOTS)
-					      : s->nslots;
-		r = rebuild(s, n, (uint32_t)(slot + 1));
-		if (r)
-			break;
-		eg_catalog_free(cat);
-		s->cats[slot] = NULL;
-		s->ncats--;
-		r = 0;
-		break;
-	}
+	r = remove_locked(s, path);
 	pthread_rwlock_unlock(&s->lock);
 	return r;
+}
+
+int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat)
+{
+	int r;
+
+	pthread_rwlock_wrlock(&s->lock);
+	r = remove_locked(s, cat->path);
+	if (!r || r == -ENOENT)
+		r = add_locked(s, cat);
+	pthread_rwlock_unlock(&s->lock);
+	return r;
+}
+
+int eg_catstore_file(struct eg_catstore *s, const char *path, struct stat *ret)
+{
+	int slot;
+
+	pthread_rwlock_rdlock(&s->lock);
+	slot = slot_of(s, path);
+	if (slot >= 0)
+		*ret = s->cats[slot]->file;
+	pthread_rwlock_unlock(&s->lock);
+	return slot < 0 ? slot : 0;
+}
+
+int eg_catstore_paths(struct eg_catstore *s, char ***ret, size_t *ret_n)
+{
+	char **paths;
+	size_t n = 0;
+	int r = 0;
+
+	pthread_rwlock_rdlock(&s->lock);
+	paths = calloc(s->ncats + 1, sizeof(*paths));
+	for (size_t slot = 0; paths && slot < EG_CATSTORE_MAX_CATALOGS; slot++) {
+		if (!s->cats[slot] || !s->cats[slot]->path)
+			continue;
+		paths[n] = strdup(s->cats[slot]->path);
+		if (!paths[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	pthread_rwlock_unlock(&s->lock);
+	if (!paths || r) {
+		for (size_t i = 0; paths && i < n; i++)
+			free(paths[i]);
+		free(paths);
+		return -ENOMEM;
+	}
+	*ret = paths;
+	*ret_n = n;
+	return 0;
 }
 
 void eg_catstore_read_lock(struct eg_catstore *s)

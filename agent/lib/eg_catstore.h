@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "eg_verify.h"
 
@@ -43,6 +44,14 @@ void eg_catstore_free(struct eg_catstore *s);
 int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat);
 /* Drop the catalog read from PATH and its entries.  -ENOENT when none. */
 int eg_catstore_remove(struct eg_catstore *s, const char *path);
+/* Put CAT in place of the catalog of the same path (or beside the others when there is
+ * none), in one step under the write lock: no lookup sees neither.  On failure the old
+ * one may be gone and the caller keeps CAT. */
+int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat);
+/* The status of the file the catalog of PATH was read from; -ENOENT when none. */
+int eg_catstore_file(struct eg_catstore *s, const char *path, struct stat *ret);
+/* The paths of every catalog in the store (each and the array to free). */
+int eg_catstore_paths(struct eg_catstore *s, char ***ret, size_t *ret_n);
 
 void eg_catstore_read_lock(struct eg_catstore *s);
 void eg_catstore_read_unlock(struct eg_catstore *s);

@@ -113,6 +113,14 @@ static int open_regular(const char *path, struct stat *ret_st)
 
 int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len)
 {
+	struct stat st;
+
+	return eg_read_file_stat(path, max, ret_buf, ret_len, &st);
+}
+
+int eg_read_file_stat(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len,
+		      struct stat *ret_st)
+{
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -144,6 +152,7 @@ int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
+	*ret_st = st;
 	*ret_buf = buf;
 	*ret_len = len;
 	buf = NULL;

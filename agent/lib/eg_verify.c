@@ -1081,7 +1081,9 @@ out:
 	return r;
 }
 
-int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res)
+/* Read PATH as a catalog and judge its signature (eg_verifier_add_catalog()). */
+static int load_catalog(struct eg_verifier *v, const char *path, struct eg_catalog **ret,
+			struct eg_verify_result *res)
 {
 	struct eg_catalog *cat = NULL;
 	bool sig_ok = false;
@@ -1090,11 +1092,6 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 	result_init(res);
 	res->kind = EG_SIG_CATALOG;
 	snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
-	if (eg_catstore_catalogs(v->catalogs) == EG_CATSTORE_MAX_CATALOGS) {
-		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs",
-			 EG_CATSTORE_MAX_CATALOGS);
-		return -ENOSPC;
-	}
 	r = eg_catalog_read(path, &cat, res->detail, sizeof(res->detail));
 	if (r < 0)
 		return r;
@@ -1111,13 +1108,42 @@ int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_v
 		cat->sig_reason = res->reason;
 		snprintf(cat->sig_detail, sizeof(cat->sig_detail), "%s", res->detail);
 	}
-	r = eg_catstore_add(v->catalogs, cat);
+	*ret = cat;
+	return 0;
+}
+
+/* Add (or, with REPLACE, put in place of the catalog of the same path) PATH's catalog. */
+static int put_catalog(struct eg_verifier *v, const char *path, bool replace,
+		       struct eg_verify_result *res)
+{
+	struct eg_catalog *cat;
+	int r;
+
+	if (!replace && eg_catstore_catalogs(v->catalogs) == EG_CATSTORE_MAX_CATALOGS) {
+		result_init(res);
+		res->kind = EG_SIG_CATALOG;
+		snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
+		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs",
+			 EG_CATSTORE_MAX_CATALOGS);
+		return -ENOSPC;
+	}
+	r = load_catalog(v, path, &cat, res);
+	if (r < 0)
+		return r;
+	r = replace ? eg_catstore_replace(v->catalogs, cat) : eg_catstore_add(v->catalogs, cat);
 	if (r < 0) {
 		snprintf(res->detail, sizeof(res->detail), "%s",
-			 r == -EEXIST ? "catalog already loaded" : strerror(-r));
+			 r == -EEXIST	? "catalog already loaded"
+			 : r == -ENOSPC ? "more than 255 catalogs"
+					: strerror(-r));
 		eg_catalog_free(cat);
 	}
 	return r;
+}
+
+int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res)
+{
+	return put_catalog(v, path, false, res);
 }
 
 int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path)
@@ -1130,9 +1156,15 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
-				void (*skipped)(void *ctx, const char *path, const char *why),
-				void *ctx, size_t *ret_skipped)
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The "*.cat" files of DIR (not hidden), as DIR/NAME, in name order. */
+static int catalog_names(const char *dir, char ***ret, size_t *ret_n)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -1140,7 +1172,6 @@ int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
 	struct dirent *de;
 	int r = 0;
 
-	*ret_skipped = 0;
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
@@ -1152,40 +1183,111 @@ int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
 		p = realloc(names, (n + 1) * sizeof(*names));
 		if (!p) {
 			r = -ENOMEM;
-			goto out;
+			break;
 		}
 		names = p;
 		if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0) {
 			r = -ENOMEM;
-			goto out;
+			break;
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), name_cmp);
+	closedir(d);
+	if (r) {
+		free_names(names, n);
+		return r;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*ret = names;
+	*ret_n = n;
+	return 0;
+}
+
+int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
+				void (*skipped)(void *ctx, const char *path, const char *why),
+				void *ctx, size_t *ret_skipped)
+{
+	struct eg_catalog_sync sync;
+	int r = eg_verifier_sync_catalog_dir(v, dir, skipped, ctx, &sync);
+
+	*ret_skipped = sync.skipped;
+	return r;
+}
+
+/* The same file as when the catalog was read: same inode, size, and times to the
+ * nanosecond (a catalog is written to a new file and renamed into place). */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static bool in_dir(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+
+	return !strncmp(path, dir, l) && path[l] == '/' && !strchr(path + l + 1, '/');
+}
+
+int eg_verifier_sync_catalog_dir(struct eg_verifier *v, const char *dir,
+				 void (*skipped)(void *ctx, const char *path, const char *why),
+				 void *ctx, struct eg_catalog_sync *ret)
+{
+	char **names = NULL, **loaded = NULL;
+	size_t n = 0, nloaded = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = catalog_names(dir, &names, &n);
+	if (r)
+		return r;
+	r = eg_catstore_paths(v->catalogs, &loaded, &nloaded);
+	if (r)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct eg_verify_result res;
-		struct stat st;
+		struct stat st, was;
+		bool known = !eg_catstore_file(v->catalogs, names[i], &was);
+		const char *why = NULL;
 
 		if (stat(names[i], &st) || !S_ISREG(st.st_mode)) {
-			(*ret_skipped)++;
-			if (skipped)
-				skipped(ctx, names[i], "not a regular file");
+			why = "not a regular file";
+		} else if (known && same_file(&st, &was)) {
+			ret->kept++;
+			continue;
+		} else {
+			r = put_catalog(v, names[i], known, &res);
+			if (r == -ENOMEM)
+				goto out;
+			if (r)
+				why = res.detail[0] ? res.detail : strerror(-r);
+		}
+		r = 0;
+		if (!why) {
+			known ? ret->replaced++ : ret->added++;
 			continue;
 		}
-		r = eg_verifier_add_catalog(v, names[i], &res);
-		if (r == -ENOMEM)
-			goto out;
-		if (r) {
-			(*ret_skipped)++;
-			if (skipped)
-				skipped(ctx, names[i], res.detail[0] ? res.detail : strerror(-r));
-		}
+		/* What the file says now does not count, nor what it said before. */
+		if (known && !eg_catstore_remove(v->catalogs, names[i]))
+			ret->removed++;
+		ret->skipped++;
+		if (skipped)
+			skipped(ctx, names[i], why);
 	}
-	r = 0;
+	for (size_t i = 0; i < nloaded; i++) {
+		bool listed = false;
+
+		if (!in_dir(loaded[i], dir))
+			continue;
+		for (size_t j = 0; j < n && !listed; j++)
+			listed = !strcmp(loaded[i], names[j]);
+		if (!listed && !eg_catstore_remove(v->catalogs, loaded[i]))
+			ret->removed++;
+	}
 out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
+	free_names(names, n);
+	free_names(loaded, nloaded);
 	return r;
 }

@@ -334,4 +334,19 @@ int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
 				void (*skipped)(void *ctx, const char *path, const char *why),
 				void *ctx, size_t *ret_skipped);
 
+/* What eg_verifier_sync_catalog_dir() did, by catalog file. */
+struct eg_catalog_sync {
+	size_t added, replaced, removed, kept, skipped;
+};
+
+/* Make V's catalogs of DIR what DIR holds now, reading only what changed: a "*.cat" file
+ * not loaded yet is added; one whose file changed since it was read (inode, size or
+ * times) takes the old one's place in one step; a catalog of DIR whose file is gone is
+ * removed; the others are kept without reading them.  A file that cannot be used is
+ * skipped as by eg_verifier_add_catalog_dir() and its old catalog, if any, removed.
+ * Returns 0 or a negative errno (DIR unreadable, out of memory). */
+int eg_verifier_sync_catalog_dir(struct eg_verifier *v, const char *dir,
+				 void (*skipped)(void *ctx, const char *path, const char *why),
+				 void *ctx, struct eg_catalog_sync *ret);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include <openssl/cms.h>
 #include <openssl/x509.h>
@@ -32,6 +33,9 @@ void eg_err_append_openssl(char *buf, size_t len);
 /* Read a whole regular file of at most MAX bytes, never blocking on the open: -EFBIG
  * past MAX, -EINVAL when PATH is not a regular file (a FIFO, a device, a directory). */
 int eg_read_file(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len);
+/* The same, with the file's status as it was read (the descriptor's, not the path's). */
+int eg_read_file_stat(const char *path, size_t max, unsigned char **ret_buf, size_t *ret_len,
+		      struct stat *ret_st);
 /* Parse DER (then PEM when ALLOW_PEM) CMS and check its shape: canonical DER (inside the
  * PEM too), SignedData, exactly one SignerInfo, eContentType id-data, and detached or
  * attached content as DETACHED says.  -EBADMSG with ERRBUF otherwise. */
@@ -139,6 +143,7 @@ struct eg_catalog {
 	size_t nsources;
 	size_t store_slot; /* its slot in an eg_catstore */
 	char *path;
+	struct stat file; /* PATH as it was read: a catalog directory's sync compares it */
 	/* Filled by eg_verifier_add_catalog: the signature verified over the content. */
 	bool sig_ok;
 	enum eg_reason sig_reason;

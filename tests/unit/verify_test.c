@@ -1284,6 +1284,84 @@ static void catalogs(void **state)
 	free(file2);
 }
 
+/* A catalog directory synced again reads only what changed, and what it no longer holds
+ * stops counting. */
+static void catalog_dir_sync(void **state)
+{
+	char *root = dup_path("root.pem"), *dir = dup_path("catdir"), *data = dup_path("data");
+	char *a = dup_path("catdir/a.cat"), *b = dup_path("catdir/b.cat"), *tmp = dup_path("new.cat");
+	const char *anchors[] = {root, NULL};
+	struct eg_verifier_opts vo = {.anchors = anchors};
+	struct eg_catalog_sync sync;
+	struct eg_verify_result res;
+	struct eg_verifier *v;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_catalog("catdir/a.cat", &SPEC(L_CATALOG), "something else");
+	pki_write(path_of("catdir/junk.cat"), "junk", 4);
+	assert_int_equal(eg_verifier_new(&vo, &v, err, sizeof(err)), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(sync.added, 1);
+	assert_int_equal(sync.skipped, 1);
+	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
+	expect(&res, EG_REASON_NO_SIGNATURE, "file in no catalog yet");
+
+	/* A new catalog is added, the unchanged one kept unread. */
+	write_catalog("catdir/b.cat", &SPEC(L_CATALOG), "DATA");
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(sync.added, 1);
+	assert_int_equal(sync.kept, 1);
+	assert_int_equal(sync.replaced + sync.removed, 0);
+	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
+	expect(&res, EG_REASON_NONE, "file in the added catalog");
+	assert_string_equal(res.sig_path, b);
+
+	/* Renamed over with other content: replaced, and the old content no longer counts. */
+	write_catalog("new.cat", &SPEC(L_CATALOG), "something else");
+	assert_int_equal(rename(tmp, b), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(sync.replaced, 1);
+	assert_int_equal(sync.kept, 1);
+	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
+	expect(&res, EG_REASON_NO_SIGNATURE, "file only in the replaced catalog's old content");
+
+	/* Replaced by a file that is no catalog: the old one goes too. */
+	write_catalog("catdir/b.cat", &SPEC(L_CATALOG), "DATA");
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
+	expect(&res, EG_REASON_NONE, "file in the catalog written again");
+	pki_write(path_of("new.cat"), "junk", 4);
+	assert_int_equal(rename(tmp, b), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(sync.removed, 1);
+	assert_int_equal(sync.skipped, 2);
+	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
+	expect(&res, EG_REASON_NO_SIGNATURE, "file in a catalog now unreadable");
+
+	/* Deleted: removed. */
+	write_catalog("catdir/b.cat", &SPEC(L_CATALOG), "DATA");
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(sync.added, 1);
+	assert_int_equal(unlink(b), 0);
+	assert_int_equal(unlink(a), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(sync.removed, 2);
+	assert_int_equal(sync.kept + sync.added + sync.replaced, 0);
+	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
+	expect(&res, EG_REASON_NO_SIGNATURE, "file in a deleted catalog");
+	eg_verifier_free(v);
+	unlink(path_of("catdir/junk.cat"));
+	rmdir(dir);
+	free(root);
+	free(dir);
+	free(data);
+	free(a);
+	free(b);
+	free(tmp);
+}
+
 /* A chain result is reused only inside the chain's validity: a later "now" re-checks. */
 static void cache_respects_the_validity_window(void **state)
 {
@@ -1454,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(a_revoked_tsa_gives_a_bad_timestamp),
 		cmocka_unit_test(deny_list_comes_first),
 		cmocka_unit_test(catalogs),
+		cmocka_unit_test(catalog_dir_sync),
 		cmocka_unit_test(cache_respects_the_validity_window),
 		cmocka_unit_test(a_token_copied_onto_another_signature_is_bad),
 		cmocka_unit_test(concurrent_verifications_share_one_verifier),
