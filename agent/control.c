@@ -84,11 +84,18 @@ static void serve(struct eg_control *control, int fd)
 
 		answer = err ? error_reply(error[0] ? error : strerror(-err))
 			     : json_pack("{s:b, s:n}", "ok", 1, "error");
+	} else if (!strcmp(request, "catalogs")) {
+		char error[512] = "";
+		json_t *summary = NULL;
+		int err = control->ops.catalogs(control->ops.ctx, &summary, error, sizeof(error));
+
+		answer = err ? error_reply(error[0] ? error : strerror(-err))
+			     : json_pack("{s:b, s:n, s:o}", "ok", 1, "error", "catalogs", summary);
 	} else if (!strcmp(request, "stop")) {
 		control->ops.stop(control->ops.ctx);
 		answer = json_pack("{s:b, s:n}", "ok", 1, "error");
 	} else {
-		answer = error_reply("unknown request (expected status, reload or stop)");
+		answer = error_reply("unknown request (expected status, reload, catalogs or stop)");
 	}
 out:
 	reply(fd, answer);

@@ -15,6 +15,9 @@ struct eg_control;
 struct eg_control_ops {
 	json_t *(*status)(void *ctx);                         /* new reference */
 	int (*reload)(void *ctx, char *ret_error, size_t len); /* 0 or negative errno */
+	/* The catalog directory taken as it is now: 0 with *RET_SUMMARY (new reference), or
+	 * negative errno */
+	int (*catalogs)(void *ctx, json_t **ret_summary, char *ret_error, size_t len);
 	void (*stop)(void *ctx);
 	void *ctx;
 };

@@ -31,6 +31,12 @@ struct runtime {
 	enum eg_mode mode; /* the policy's, or --mode's when given */
 	struct eg_verifier *verifier;
 	char digest[2 * EG_SHA256_LEN + 1];
+	/* The policy's generation, one more at each catalog sync: verdicts made before no
+	 * longer hold. */
+	uint32_t generation;
+	/* A catalog sync's runtime borrows the policy and verifier of the runtime that loaded
+	 * them (holding a reference to it); NULL: they are this runtime's own. */
+	struct runtime *owner;
 	int refs;
 };
 
@@ -58,8 +64,12 @@ static void runtime_put(struct eg_decider *decider, struct runtime *runtime)
 	pthread_mutex_unlock(&decider->lock);
 	if (!last)
 		return;
-	eg_verifier_free(runtime->verifier);
-	eg_policy_free(runtime->policy);
+	if (runtime->owner) {
+		runtime_put(decider, runtime->owner);
+	} else {
+		eg_verifier_free(runtime->verifier);
+		eg_policy_free(runtime->policy);
+	}
 	free(runtime);
 }
 
@@ -163,6 +173,7 @@ static struct runtime *runtime_of(struct eg_runtime *rt)
 	runtime->verifier = rt->verifier;
 	runtime->mode = rt->mode;
 	memcpy(runtime->digest, rt->digest, sizeof(runtime->digest));
+	runtime->generation = eg_policy_generation(rt->policy);
 	runtime->refs = 1;
 	return runtime;
 }
@@ -470,6 +481,50 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen)
 	return 0;
 }
 
+int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync *ret,
+			     char *errbuf, size_t errlen)
+{
+	struct runtime *runtime = runtime_get(decider), *next = NULL, *old;
+	const char *dir = eg_policy_settings(runtime->policy)->catalog_dir;
+	int err;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!dir) {
+		snprintf(errbuf, errlen, "the policy names no catalog-dir");
+		err = -ENOENT;
+		goto out;
+	}
+	/* The verifier is shared with every decision in flight: the catalog store takes
+	 * changes while lookups run, and a decision made across the change was made under
+	 * the old runtime, which it sees is no longer current (decide again). */
+	err = eg_verifier_sync_catalog_dir(runtime->verifier, dir, catalog_skipped, NULL, ret);
+	if (err) {
+		snprintf(errbuf, errlen, "catalog-dir %s: %s", dir, strerror(-err));
+		goto out;
+	}
+	if (!ret->added && !ret->replaced && !ret->removed)
+		goto out;
+	next = calloc(1, sizeof(*next));
+	if (!next) {
+		snprintf(errbuf, errlen, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	*next = *runtime;
+	next->owner = runtime->owner ? runtime->owner : runtime;
+	next->generation = runtime->generation + 1;
+	next->refs = 1;
+	pthread_mutex_lock(&decider->lock);
+	next->owner->refs++;
+	old = decider->current;
+	decider->current = next;
+	pthread_mutex_unlock(&decider->lock);
+	runtime_put(decider, old);
+out:
+	runtime_put(decider, runtime);
+	return err;
+}
+
 const char *eg_decider_fallback(struct eg_decider *decider)
 {
 	return decider->on_last_good ? decider->fallback_reason : NULL;
@@ -544,7 +599,7 @@ bool eg_decider_context_free(struct eg_decider *decider)
 uint32_t eg_decider_generation(struct eg_decider *decider)
 {
 	struct runtime *runtime = runtime_get(decider);
-	uint32_t generation = eg_policy_generation(runtime->policy);
+	uint32_t generation = runtime->generation;
 
 	runtime_put(decider, runtime);
 	return generation;
@@ -689,7 +744,7 @@ static json_t *record(struct eg_decider *decider, const struct runtime *runtime,
 				 (int)rule->line)
 		     : json_null(),
 		"policy", "sha256", runtime->digest, "generation",
-		(json_int_t)eg_policy_generation(runtime->policy));
+		(json_int_t)runtime->generation);
 }
 
 /* --- the decision ------------------------------------------------------------------ */
@@ -902,7 +957,7 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	if (stable && decider->bpf)
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
-				   reason, eg_policy_generation(runtime->policy));
+				   reason, runtime->generation);
 	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW &&
 			!pd.context_dependent && !eg_decider_on_fuse(fd);
 out:
@@ -1023,7 +1078,7 @@ json_t *eg_decider_status(struct eg_decider *decider)
 			   decider->config.policy_path ? decider->config.policy_path
 						       : "(command line)",
 			   "sha256", runtime->digest, "generation",
-			   (json_int_t)eg_policy_generation(runtime->policy), "source",
+			   (json_int_t)runtime->generation, "source",
 			   decider->on_last_good ? "last known good copy" : "configured",
 			   "fallback_reason",
 			   decider->on_last_good ? json_string(decider->fallback_reason)

@@ -55,6 +55,13 @@ void eg_decider_attach_bpf(struct eg_decider *decider, struct eg_bpf *bpf);
 /* Load the policy and CRLs again; on any error the running pair stays and ERRBUF says
  * why (file, line and column for a policy error). */
 int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen);
+/* Take the policy's catalog directory as it is now, reading only the catalogs that are
+ * new or changed (eg_verifier_sync_catalog_dir()); the policy, its anchors and CRLs stay.
+ * When a catalog came, changed or went, the generation goes one up, as at a reload:
+ * every verdict is made afresh, so a removed catalog's digests stop counting at once.
+ * -ENOENT when the policy names no catalog-dir. */
+int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync *ret,
+			     char *errbuf, size_t errlen);
 
 /* Decide for the file open on FD, accessed by PID through HOOK.  Returns true when the
  * access may go on (allow, or audit); *RET_REMEMBER when that holds until the file

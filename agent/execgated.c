@@ -15,7 +15,7 @@
  *        │            directories, eg_libraries_opened, for dlopen),
  *        │          then eg_bpf_attach: misses denied (enforce) from the first moment,
  *        │            the links pinned so the gate outlives the agent, then the pre-scan
- *        ├ eg_control_start (root-only socket: status, reload)
+ *        ├ eg_control_start (root-only socket: status, reload, catalogs)
  *        └ loop: ring buffer events ─ eg_decider_log_event; SIGHUP ─ reload
  *
  * Backends: bpf = BPF LSM with the fanotify consult when fanotify works (BPF alone
@@ -812,6 +812,20 @@ static void notify_ready(const struct agent *agent, const char *outcome)
 		   eg_decider_generation(agent->decider));
 }
 
+/* The decider runs a new generation: pre-scanned files are verified again under it
+ * before the kernel switches to it (it already accepts verdicts one generation ahead).
+ * Then the new generation turns every older verdict into a miss and the flushed ignore
+ * marks send every exec back to the consult: all decided afresh. */
+static void switch_generation(struct agent *agent)
+{
+	prescan(agent);
+	if (agent->bpf)
+		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
+			      eg_decider_generation(agent->decider));
+	if (agent->consult)
+		eg_consult_flush(agent->consult);
+}
+
 static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t errlen)
 {
 	int err;
@@ -833,16 +847,7 @@ static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t 
 		notify_ready(agent, "reload refused, the running policy stays");
 		return err;
 	}
-	/* Pre-scanned files are verified again under the new generation before the kernel
-	 * switches to it (it already accepts verdicts one generation ahead). Then the new
-	 * generation turns every older verdict into a miss and the flushed ignore marks
-	 * send every exec back to the consult: all decided afresh. */
-	prescan(agent);
-	if (agent->bpf)
-		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
-			      eg_decider_generation(agent->decider));
-	if (agent->consult)
-		eg_consult_flush(agent->consult);
+	switch_generation(agent);
 	eg_log_reopen(agent->log);
 	apply_policy_settings(agent);
 	save_last_good(agent);
@@ -852,6 +857,49 @@ static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t 
 			    "policy", policy_fields(agent)),
 		  "reloaded (%s): policy generation %u", via, eg_decider_generation(agent->decider));
 	notify_ready(agent, "reloaded");
+	return 0;
+}
+
+/* The catalog directory taken as it now is, without reading the policy or the unchanged
+ * catalogs again (eg_decider_sync_catalogs()): what the package manager's hooks ask for. */
+static int do_sync_catalogs(struct agent *agent, const char *via, json_t **ret_summary,
+			    char *errbuf, size_t errlen)
+{
+	struct eg_catalog_sync sync;
+	uint32_t before;
+	int err;
+
+	pthread_mutex_lock(&agent->reload_lock);
+	sd_notify(0, "RELOADING=1\nSTATUS=taking the catalog directory");
+	before = eg_decider_generation(agent->decider);
+	err = eg_decider_sync_catalogs(agent->decider, &sync, errbuf, errlen);
+	if (!err && eg_decider_generation(agent->decider) != before)
+		switch_generation(agent);
+	agent->reload_time = time(NULL);
+	agent->reload_ok = !err;
+	agent->reload_via = via;
+	snprintf(agent->reload_error, sizeof(agent->reload_error), "%s", err ? errbuf : "");
+	pthread_mutex_unlock(&agent->reload_lock);
+	if (err) {
+		eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_REFUSED,
+			  json_pack("{s:s, s:s, s:s, s:o}", "outcome", "refused", "via", via,
+				    "error", errbuf, "policy", policy_fields(agent)),
+			  "catalogs (%s) not taken, the running ones stay: %s", via, errbuf);
+		notify_ready(agent, "catalogs not taken, the running ones stay");
+		return err;
+	}
+	*ret_summary = json_pack("{s:I, s:I, s:I, s:I, s:I}", "added", (json_int_t)sync.added,
+				 "replaced", (json_int_t)sync.replaced, "removed",
+				 (json_int_t)sync.removed, "kept", (json_int_t)sync.kept,
+				 "skipped", (json_int_t)sync.skipped);
+	eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_ACCEPTED,
+		  json_pack("{s:s, s:s, s:n, s:O, s:o}", "outcome", "accepted", "via", via,
+			    "error", "catalogs", *ret_summary, "policy", policy_fields(agent)),
+		  "catalogs taken (%s): %zu added, %zu replaced, %zu removed, %zu kept, %zu "
+		  "skipped: policy generation %u",
+		  via, sync.added, sync.replaced, sync.removed, sync.kept, sync.skipped,
+		  eg_decider_generation(agent->decider));
+	notify_ready(agent, "catalogs taken");
 	return 0;
 }
 
@@ -943,6 +991,11 @@ static void write_metrics(struct agent *agent)
 static int control_reload(void *ctx, char *errbuf, size_t errlen)
 {
 	return do_reload(ctx, "control socket", errbuf, errlen);
+}
+
+static int control_catalogs(void *ctx, json_t **ret_summary, char *errbuf, size_t errlen)
+{
+	return do_sync_catalogs(ctx, "control socket", ret_summary, errbuf, errlen);
 }
 
 static void control_stop(void *ctx)
@@ -1293,6 +1346,7 @@ int main(int argc, char **argv)
 	struct eg_control_ops control_ops = {
 		.status = control_status,
 		.reload = control_reload,
+		.catalogs = control_catalogs,
 		.stop = control_stop,
 		.ctx = &agent,
 	};

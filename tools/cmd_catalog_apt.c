@@ -42,6 +42,11 @@
 #define DPKG_CATALOG "00-dpkg.cat"
 #define APT_CATALOG "10-apt.cat"
 #define RUN_PREFIX "20-apt-"
+/* The apt runs' catalogs are merged into APT_CATALOG once there are this many, or when
+ * entries are dropped anyway: a merge replaces APT_CATALOG, which the agent then takes
+ * as a change of its catalogs (every verdict made afresh), where a plain install only
+ * added a catalog.  The agent holds at most 255 catalogs. */
+#define RUNS_BEFORE_MERGE 32
 #define SIGNER_SUBJECT "execgate local catalog signer"
 #define KEY_DAYS (20 * 365)
 #define STDIN_MAX (64L * 1024 * 1024)
@@ -152,7 +157,7 @@ static int parse_opts(int argc, char **argv, struct apt_opts *o)
  * reads it when it starts: not an error. */
 static void agent_reload(const struct apt_opts *o, const char *cmd)
 {
-	char *argv[] = {"reload", "--socket", (char *)o->socket, NULL};
+	char *argv[] = {"reload", "--catalogs", "--socket", (char *)o->socket, NULL};
 
 	if (!o->reload)
 		return;
@@ -163,7 +168,7 @@ static void agent_reload(const struct apt_opts *o, const char *cmd)
 			cmd, o->dir);
 		return;
 	}
-	if (cmd_reload(3, argv) != EG_EXIT_OK)
+	if (cmd_reload(4, argv) != EG_EXIT_OK)
 		fprintf(stderr, "execgate catalog %s: the agent did not take the catalogs of %s\n",
 			cmd, o->dir);
 }
@@ -464,7 +469,7 @@ static int apt_post(const struct apt_opts *o)
 	}
 	if (dpkg_dropped && write_catalog(o, "apt-post", dpkg_b, DPKG_CATALOG))
 		goto out;
-	if (apt_dropped || runs) {
+	if (apt_dropped || runs >= RUNS_BEFORE_MERGE) {
 		/* The merged catalog first: no moment without the entries still needed. */
 		if (write_catalog(o, "apt-post", apt_b, APT_CATALOG))
 			goto out;
@@ -477,7 +482,7 @@ static int apt_post(const struct apt_opts *o)
 					strerror(errno));
 		}
 	}
-	if (dpkg_dropped || apt_dropped || runs)
+	if (dpkg_dropped || apt_dropped || runs >= RUNS_BEFORE_MERGE)
 		agent_reload(o, "apt-post");
 	status = EG_EXIT_OK;
 out:

@@ -108,9 +108,15 @@ static int usage(FILE *out, const char *name, int status)
 			     "time,\noutcome and error, every CRL with its nextUpdate, age and "
 			     "freshness, uptime.\n");
 	else if (!strcmp(name, "reload"))
-		fprintf(out, "usage: execgate reload [--socket PATH]\n\n"
+		fprintf(out, "usage: execgate reload [--catalogs] [--socket PATH]\n\n"
 			     "Make the running agent reload its policy and CRLs atomically. A policy "
-			     "that\ndoes not load is refused with its error, and the old one stays.\n");
+			     "that\ndoes not load is refused with its error, and the old one stays.\n\n"
+			     "  --catalogs      take only the policy's catalog directory as it is "
+			     "now: new and\n                  changed catalogs are read, removed "
+			     "ones dropped, the others\n                  kept unread; the policy "
+			     "file is not read again (what the APT\n                  hooks ask "
+			     "for). Prints how many catalogs were added, replaced,\n"
+			     "                  removed, kept and skipped.\n");
 	else
 		fprintf(out, "usage: execgate stop [--socket PATH]\n\n"
 			     "Stop the running agent and release its gate. A pinned gate (enforce "
@@ -130,21 +136,30 @@ static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "catalogs", no_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *socket_path = EG_CONTROL_SOCKET;
 	bool reload = !strcmp(argv[0], "reload"), stop = !strcmp(argv[0], "stop"), as_json = false;
+	bool catalogs = false;
 	json_t *answer;
 	int opt, status;
 
+	/* Also called from within another command (the APT hooks), after its own options. */
+	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			if (reload || stop)
 				return usage(stderr, argv[0], EG_EXIT_ERROR);
 			as_json = true;
+			break;
+		case 'c':
+			if (!reload)
+				return usage(stderr, argv[0], EG_EXIT_ERROR);
+			catalogs = true;
 			break;
 		case 's':
 			socket_path = optarg;
@@ -157,7 +172,7 @@ static int run(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(stderr, argv[0], EG_EXIT_ERROR);
-	answer = ask(socket_path, argv[0]);
+	answer = ask(socket_path, catalogs ? "catalogs" : argv[0]);
 	if (!answer)
 		return EG_EXIT_ERROR;
 	status = EG_EXIT_OK;
@@ -165,6 +180,15 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "execgate %s: %s\n", argv[0],
 			json_string_value(json_object_get(answer, "error")) ?: "refused");
 		status = reload ? EG_EXIT_FINDING : EG_EXIT_ERROR;
+	} else if (catalogs) {
+		json_t *c = json_object_get(answer, "catalogs");
+
+		printf("catalogs: %lld added, %lld replaced, %lld removed, %lld kept, %lld skipped\n",
+		       json_integer_value(json_object_get(c, "added")),
+		       json_integer_value(json_object_get(c, "replaced")),
+		       json_integer_value(json_object_get(c, "removed")),
+		       json_integer_value(json_object_get(c, "kept")),
+		       json_integer_value(json_object_get(c, "skipped")));
 	} else if (reload || stop) {
 		printf("%s\n", reload ? "reloaded" : "stopping");
 	} else if (as_json) {

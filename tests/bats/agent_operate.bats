@@ -149,6 +149,68 @@ still_deciding() {
 	grep -F "reloaded (control socket): policy generation 2" "$BATS_TEST_TMPDIR/agent.err"
 }
 
+@test "reload --catalogs: only the catalog directory is taken; added counts at once, removed stops counting" {
+	local cats=$BATS_TEST_TMPDIR/cats k=$BATS_TEST_TMPDIR/catalog-key.pem
+	local c=$BATS_TEST_TMPDIR/catalog-signer.pem
+	mkdir -p "$cats"
+	"$EG_BIN/execgate" catalog key-init --key "$k" --cert "$c" >/dev/null
+	cat >"$POLICY" <<-EOF
+		mode enforce
+		trust-anchor "$c"
+		signature-lookup embedded detached catalog
+		catalog-dir "$cats"
+		allow outcome valid
+		default deny
+	EOF
+	# Two programs with digests of their own.
+	cp "$EG_BIN/eg-hello" "$MNT/cat1"
+	printf 1 >>"$MNT/cat1"
+	cp "$EG_BIN/eg-hello" "$MNT/cat2"
+	printf 2 >>"$MNT/cat2"
+	start
+	run -126 "$MNT/cat1"
+	"$EG_BIN/execgate" catalog create --key "$k" --cert "$c" -o "$cats/a.cat" "$MNT/cat1"
+	run -0 "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
+	assert_output "catalogs: 1 added, 0 replaced, 0 removed, 0 kept, 0 skipped"
+	run -0 "$MNT/cat1"
+	status_json
+	assert_equal "$(jget 'd["policy"]["generation"]')" 2
+	# The policy file is not read again: broken, it does not stand in the way.
+	break_policy
+	"$EG_BIN/execgate" catalog create --key "$k" --cert "$c" -o "$cats/b.cat" "$MNT/cat2"
+	run -0 "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
+	assert_output "catalogs: 1 added, 0 replaced, 0 removed, 1 kept, 0 skipped"
+	run -0 "$MNT/cat2"
+	# Removed: what it listed stops counting, for a file that ran before too.
+	rm "$cats/a.cat"
+	run -0 "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
+	assert_output "catalogs: 0 added, 0 replaced, 1 removed, 1 kept, 0 skipped"
+	run -126 "$MNT/cat1"
+	run -0 "$MNT/cat2"
+	event reload_accepted
+	assert_equal "$(jget 'd["catalogs"]["removed"]')" 1
+	# Nothing changed: nothing read, the generation stays.
+	status_json
+	assert_equal "$(jget 'd["policy"]["generation"]')" 4
+	run -0 "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
+	assert_output "catalogs: 0 added, 0 replaced, 0 removed, 1 kept, 0 skipped"
+	status_json
+	assert_equal "$(jget 'd["policy"]["generation"]')" 4
+	# A full reload reads the broken policy and refuses it; the catalogs stay as taken.
+	run -1 "$EG_BIN/execgate" reload --socket "$CTL"
+	run -0 "$MNT/cat2"
+	grep -F "catalogs taken (control socket): 0 added, 0 replaced, 1 removed, 1 kept, 0 skipped: policy generation 4" \
+		"$BATS_TEST_TMPDIR/agent.err"
+}
+
+@test "reload --catalogs: a policy without catalog-dir says so, exit 1" {
+	start
+	run -1 --separate-stderr "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
+	assert_equal "$stderr" "execgate reload: the policy names no catalog-dir"
+	still_deciding
+	run -2 "$EG_BIN/execgate" status --catalogs --socket "$CTL"
+}
+
 @test "reload: SIGHUP with a broken policy is refused and said the same way" {
 	start
 	break_policy

@@ -119,14 +119,18 @@ for e in json.load(sys.stdin)["entries"]:
 	apt_lists "$t/egapt_1.0_amd64.deb" "$t/lists"
 	cat_apt apt-hook < <(hook_input "$t/egapt_1.0_amd64.deb") 2>/dev/null
 	dpkg_status 1.0 installed
+	# Nothing to drop: the run's catalog stays as the hook wrote it (a merge would make
+	# the agent decide every file afresh for no change of what is trusted).
+	run -0 cat_apt apt-post --no-reload
+	run -0 ls "$t/cats"
+	assert_output --regexp '^20-apt-[0-9]+-[0-9]+\.cat$'
+	run -0 provenances
+	assert_line "/usr/bin/egapt egapt 1.0 amd64, eg-test eg-suite"
+	# Upgraded: 1.0's entries go, and the runs merge into 10-apt.cat.
+	dpkg_status 2.0 installed
 	run -0 cat_apt apt-post --no-reload
 	run -0 ls "$t/cats"
 	assert_output 10-apt.cat
-	run -0 provenances
-	assert_line "/usr/bin/egapt egapt 1.0 amd64, eg-test eg-suite"
-	# Upgraded: 1.0's entries go.
-	dpkg_status 2.0 installed
-	run -0 cat_apt apt-post --no-reload
 	run -0 provenances
 	assert_output ""
 	# Removed (its configuration kept): the entries of a new run go too.
@@ -135,6 +139,25 @@ for e in json.load(sys.stdin)["entries"]:
 	run -0 cat_apt apt-post --no-reload
 	run -0 provenances
 	assert_output ""
+}
+
+@test "apt-post: 32 apt runs' catalogs are merged into 10-apt.cat, nothing lost" {
+	local t=$BATS_TEST_TMPDIR i
+	eg catalog key-init --key "$t/key.pem" --cert "$t/cert.pem"
+	apt_deb "$t/egapt_1.0_amd64.deb" 1.0
+	apt_lists "$t/egapt_1.0_amd64.deb" "$t/lists"
+	dpkg_status 1.0 installed
+	for i in $(seq 31); do
+		cat_apt apt-hook < <(hook_input "$t/egapt_1.0_amd64.deb") 2>/dev/null
+	done
+	run -0 cat_apt apt-post --no-reload
+	[[ $(find "$t/cats" -name '20-apt-*.cat' | wc -l) == 31 ]]
+	cat_apt apt-hook < <(hook_input "$t/egapt_1.0_amd64.deb") 2>/dev/null
+	run -0 cat_apt apt-post --no-reload
+	run -0 ls "$t/cats"
+	assert_output 10-apt.cat
+	run -0 provenances
+	assert_line "/usr/bin/egapt egapt 1.0 amd64, eg-test eg-suite"
 }
 
 @test "apt-post: a catalog of the directory that is not a catalog is an error, named" {
