@@ -145,10 +145,10 @@ deny_reason() {
 }
 
 @test "an upgrade runs the new program; the old version's digest is no longer trusted" {
-	cp /opt/eg-fixture/bin/eg-fixture "$WORK/eg-fixture-1.0"
-	# Run once before the upgrade: its verdict is cached in the kernel.
-	chmod 0755 "$WORK/eg-fixture-1.0"
-	run -0 "$WORK/eg-fixture-1.0"
+	# A copy of 1.0 (the program finds its library beside it), run once before the
+	# upgrade: its verdicts are cached in the kernel.
+	cp -a /opt/eg-fixture/bin "$WORK/eg-fixture-1.0"
+	run -0 "$WORK/eg-fixture-1.0/eg-fixture"
 	fixture_deb eg-fixture 2.0 "$REPO/eg-fixture_2.0_amd64.deb"
 	sign_repo
 	run -0 apt-get update -q
@@ -161,8 +161,8 @@ deny_reason() {
 	assert_output 0
 	# The old program, run from a copy that ran before: its digest is in no catalog any
 	# more, and its cached verdict went with the catalog change.
-	run ! "$WORK/eg-fixture-1.0"
-	run -0 deny_reason "$WORK/eg-fixture-1.0"
+	run -126 "$WORK/eg-fixture-1.0/eg-fixture"
+	run -0 deny_reason "$WORK/eg-fixture-1.0/eg-fixture"
 	assert_output no_signature
 }
 
