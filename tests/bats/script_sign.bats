@@ -65,12 +65,15 @@ block_content() {
 	printf '#!/usr/bin/env node\nconsole.log(1)\n' >"$d/b"
 	printf 'print(1)\n' >"$d/c.lua"
 	printf '#!/usr/bin/env -S perl -w\nprint 1;\n' >"$d/d"
-	for f in a.py:# b:// c.lua:-- d:#; do
+	printf 'use strict;\nprint "hi\\n";\n' >"$d/e.pl"
+	for f in a.py:# b:// c.lua:-- d:# e.pl:#; do
 		run -0 sign_valid "$d/${f%%:*}"
 		assert_equal "$(tail -1 "$d/${f%%:*}")" "${f#*:} -----END EXECGATE SIGNATURE-----"
 		assert_valid "$d/${f%%:*}"
 	done
 	run -0 python3 "$d/a.py"
+	assert_output "hi"
+	run -0 perl "$d/e.pl"
 	assert_output "hi"
 }
 
