@@ -826,6 +826,15 @@ static void switch_generation(struct agent *agent)
 		eg_consult_flush(agent->consult);
 }
 
+/* The last reload's outcome, for execgate status (under reload_lock). */
+static void record_reload(struct agent *agent, const char *via, int err, const char *errbuf)
+{
+	agent->reload_time = time(NULL);
+	agent->reload_ok = !err;
+	agent->reload_via = via;
+	snprintf(agent->reload_error, sizeof(agent->reload_error), "%s", err ? errbuf : "");
+}
+
 static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t errlen)
 {
 	int err;
@@ -833,10 +842,7 @@ static int do_reload(struct agent *agent, const char *via, char *errbuf, size_t 
 	pthread_mutex_lock(&agent->reload_lock);
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading the policy");
 	err = eg_decider_reload(agent->decider, errbuf, errlen);
-	agent->reload_time = time(NULL);
-	agent->reload_ok = !err;
-	agent->reload_via = via;
-	snprintf(agent->reload_error, sizeof(agent->reload_error), "%s", err ? errbuf : "");
+	record_reload(agent, via, err, errbuf);
 	if (err) {
 		pthread_mutex_unlock(&agent->reload_lock);
 		eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_REFUSED,
@@ -875,10 +881,7 @@ static int do_sync_catalogs(struct agent *agent, const char *via, json_t **ret_s
 	err = eg_decider_sync_catalogs(agent->decider, &sync, errbuf, errlen);
 	if (!err && eg_decider_generation(agent->decider) != before)
 		switch_generation(agent);
-	agent->reload_time = time(NULL);
-	agent->reload_ok = !err;
-	agent->reload_via = via;
-	snprintf(agent->reload_error, sizeof(agent->reload_error), "%s", err ? errbuf : "");
+	record_reload(agent, via, err, errbuf);
 	pthread_mutex_unlock(&agent->reload_lock);
 	if (err) {
 		eg_notice(agent->log, agent->host, EG_NOTICE_RELOAD_REFUSED,

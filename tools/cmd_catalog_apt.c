@@ -441,6 +441,7 @@ static int apt_post(const struct apt_opts *o)
 	struct dpkg_status s = {NULL, 0};
 	struct dirent **names = NULL;
 	size_t dpkg_dropped = 0, apt_dropped = 0, runs = 0;
+	bool merge;
 	char path[4096];
 	int n = 0, status = EG_EXIT_ERROR;
 
@@ -469,7 +470,8 @@ static int apt_post(const struct apt_opts *o)
 	}
 	if (dpkg_dropped && write_catalog(o, "apt-post", dpkg_b, DPKG_CATALOG))
 		goto out;
-	if (apt_dropped || runs >= RUNS_BEFORE_MERGE) {
+	merge = apt_dropped || runs >= RUNS_BEFORE_MERGE;
+	if (merge) {
 		/* The merged catalog first: no moment without the entries still needed. */
 		if (write_catalog(o, "apt-post", apt_b, APT_CATALOG))
 			goto out;
@@ -482,7 +484,7 @@ static int apt_post(const struct apt_opts *o)
 					strerror(errno));
 		}
 	}
-	if (dpkg_dropped || apt_dropped || runs >= RUNS_BEFORE_MERGE)
+	if (dpkg_dropped || merge)
 		agent_reload(o, "apt-post");
 	status = EG_EXIT_OK;
 out:

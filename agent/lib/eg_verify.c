@@ -1119,25 +1119,29 @@ static int put_catalog(struct eg_verifier *v, const char *path, bool replace,
 	struct eg_catalog *cat;
 	int r;
 
+	/* Full: not worth reading the catalog (the store says so again should it fill up
+	 * meanwhile). */
 	if (!replace && eg_catstore_catalogs(v->catalogs) == EG_CATSTORE_MAX_CATALOGS) {
 		result_init(res);
 		res->kind = EG_SIG_CATALOG;
 		snprintf(res->sig_path, sizeof(res->sig_path), "%s", path);
-		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs",
-			 EG_CATSTORE_MAX_CATALOGS);
-		return -ENOSPC;
+		r = -ENOSPC;
+		goto fail;
 	}
 	r = load_catalog(v, path, &cat, res);
 	if (r < 0)
 		return r;
 	r = replace ? eg_catstore_replace(v->catalogs, cat) : eg_catstore_add(v->catalogs, cat);
-	if (r < 0) {
+	if (!r)
+		return 0;
+	eg_catalog_free(cat);
+fail:
+	if (r == -ENOSPC)
+		snprintf(res->detail, sizeof(res->detail), "more than %d catalogs",
+			 EG_CATSTORE_MAX_CATALOGS);
+	else
 		snprintf(res->detail, sizeof(res->detail), "%s",
-			 r == -EEXIST	? "catalog already loaded"
-			 : r == -ENOSPC ? "more than 255 catalogs"
-					: strerror(-r));
-		eg_catalog_free(cat);
-	}
+			 r == -EEXIST ? "catalog already loaded" : strerror(-r));
 	return r;
 }
 
