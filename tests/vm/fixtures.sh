@@ -9,7 +9,8 @@
 #   ROOT/opt/execgate/pki/        root.crt tsa-root.crt crl/ (fresh CRLs)
 #   ROOT/opt/execgate/fixtures/   programs to run, and:
 #     system.cat    a catalog of every ELF file of the guest's own system (its
-#                   "OS image"), so the guest's tools are trusted without touching them
+#                   "OS image") and of every file of python3's and perl's libraries,
+#                   so the guest's tools are trusted without touching them
 #     vm.policy     the policy the gate tests run under
 #     gate-objects  GATE_MAPS= and GATE_PROGS= (shell): how many maps and LSM programs the
 #                   gate's BPF object holds, counted in its source, for the tests of the
@@ -91,34 +92,46 @@ cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
 	head -c $((10 << 20)) /dev/urandom >>"$fx/big" && sign "$fx/big" leaf-valid
 
 # The guest's own system, catalogued by digest: every ELF file but the fixtures and the
-# program and library they are copies of (a catalog trusts a digest wherever it is found).
+# program and library they are copies of (a catalog trusts a digest wherever it is found),
+# and every file of python3's standard library and perl's modules, which a gated
+# interpreter reads as it reads a script.
 {
 	echo "execgate-catalog v1"
 	find "$root" -path "$fx" -prune -o -type f ! -name 'eg-hello*' ! -name 'eg-marker*' \
 		! -name 'libeg-*' -print |
 	sort |
 	while read -r file; do
-		[[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] || continue
+		case $file in
+		"$root"/usr/lib/python3.*/* | "$root"/usr/lib/*/perl-base/*) ;;
+		*) [[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] || continue ;;
+		esac
 		echo "sha256:$(sha256sum "$file" | cut -c1-64)  ${file#"$root"}"
 	done
 } >"$fx/system.txt"
 eg_catalog_sign "$pki" catalog "$fx/system.txt" "$fx/system.cat"
 rm "$fx/system.txt"
 
-# Scripts (scripts/): each prints "ran NAME"; unsigned, signed with a block at its end
-# (embedded), a detached signature (detached), in the catalog scripts.cat (catalog), and
-# signed then changed (changed).  scripts.policy is vm.policy with that catalog and bash
-# (/bin/sh is bash here) as the interpreter.
+# Scripts (scripts/), as NAME.sh, NAME.py and NAME.pl (the perl ones use strict and
+# warnings): each prints "ran NAME"; unsigned, signed with a block at its end (embedded), a
+# detached signature (detached), in the catalog scripts.cat (catalog), and signed then
+# changed (changed).  Python modules: mod.py unsigned, signedmod.py signed (embedded); each
+# prints "imported NAME".  scripts.policy is vm.policy with that catalog and bash (/bin/sh
+# is bash here), python3 and perl as the interpreters.
 mkdir -p "$fx/scripts"
 for name in unsigned embedded detached catalog changed; do
 	printf '#!/bin/sh\necho "ran %s"\n' "$name" >"$fx/scripts/$name.sh"
 	chmod 755 "$fx/scripts/$name.sh"
+	printf 'print("ran %s")\n' "$name" >"$fx/scripts/$name.py"
+	printf 'use strict;\nuse warnings;\nprint "ran %s\\n";\n' "$name" >"$fx/scripts/$name.pl"
 done
-for name in embedded changed; do
+for name in mod signedmod; do
+	printf 'print("imported %s")\n' "$name" >"$fx/scripts/$name.py"
+done
+for name in embedded.sh embedded.py embedded.pl changed.sh changed.py changed.pl signedmod.py; do
 	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
-		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/scripts/$name.sh" >/dev/null
+		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/scripts/$name" >/dev/null
 done
-sed -i 's/ran changed/ran CHANGED/' "$fx/scripts/changed.sh"
+sed -i 's/ran changed/ran CHANGED/' "$fx"/scripts/changed.*
 # For the benchmark: a signed script of 1,000 commands, builtins and programs.
 {
 	echo '#!/bin/sh'
@@ -126,9 +139,15 @@ sed -i 's/ran changed/ran CHANGED/' "$fx/scripts/changed.sh"
 } >"$fx/bench-script.sh"
 "$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
 	--chain "$pki/inter.crt" "$fx/bench-script.sh" >/dev/null
-sign "$fx/scripts/detached.sh" leaf-valid
-printf 'execgate-catalog v1\nsha256:%s  /scripts/catalog.sh\n' \
-	"$(sha256sum "$fx/scripts/catalog.sh" | cut -c1-64)" >"$fx/scripts.txt"
+for ext in sh py pl; do
+	sign "$fx/scripts/detached.$ext" leaf-valid
+done
+{
+	echo "execgate-catalog v1"
+	for ext in sh py pl; do
+		echo "sha256:$(sha256sum "$fx/scripts/catalog.$ext" | cut -c1-64)  /scripts/catalog.$ext"
+	done
+} >"$fx/scripts.txt"
 eg_catalog_sign "$pki" catalog "$fx/scripts.txt" "$fx/scripts.cat"
 rm "$fx/scripts.txt"
 
@@ -148,4 +167,5 @@ allow outcome valid
 default deny
 POLICY
 sed -e '/^catalog /a catalog "/opt/execgate/fixtures/scripts.cat"' \
-	-e '/^allow /i interpreter /bin/bash' "$fx/vm.policy" >"$fx/scripts.policy"
+	-e '/^allow /i interpreter /bin/bash /usr/bin/python3.* /usr/bin/perl' "$fx/vm.policy" \
+	>"$fx/scripts.policy"

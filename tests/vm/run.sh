@@ -8,7 +8,8 @@
 #
 # Kernels are resolved at run time from Debian's meta packages (their versions move),
 # fetched and cached under $BUILD/vm by tests/lib/kernels.sh, which tests/distro shares.  The initramfs holds
-# busybox-static, bash, bats, execgate's binaries and the libraries ldd names.  Each
+# busybox-static, bash, bats, python3 and perl (copy_interpreters), execgate's binaries and
+# the libraries ldd names.  Each
 # guest writes its TAP to a second serial port, so kernel messages on the console never
 # mix with results; a guest that does not finish within VM_TIMEOUT seconds is killed and
 # counts as a failure.
@@ -56,6 +57,28 @@ copy_with_libs() {
 	done
 }
 
+# python3 and perl for the script tests, with what they read: python3's standard library
+# without its byte code, tests, C headers and static library (the library directory of
+# config-*), and the tools no test runs (idle, tkinter, 2to3, pydoc's topics, ensurepip,
+# distutils); perl's perl-base, which has strict and warnings.  Python finds its library
+# from its own path (/usr/bin/python3.11: /usr/lib/python3.11).
+copy_interpreters() {
+	local root=$1 py perlbase
+	py=$(readlink -f /usr/bin/python3)
+	copy_with_libs "$root" "$py"
+	ln -sf "$(basename "$py")" "$root/usr/bin/python3"
+	mkdir -p "$root/usr/lib/$(basename "$py")"
+	tar -C "/usr/lib/$(basename "$py")" -c --exclude=__pycache__ --exclude=test \
+		--exclude=tests --exclude=idle_test --exclude='config-*' --exclude=idlelib \
+		--exclude=tkinter --exclude=turtledemo --exclude=lib2to3 --exclude=pydoc_data \
+		--exclude=ensurepip --exclude=distutils --exclude=sitecustomize.py . |
+		tar -C "$root/usr/lib/$(basename "$py")" -x
+	copy_with_libs "$root" /usr/bin/perl
+	perlbase=$(perl -e 'print((grep { m|/perl-base$| } @INC)[0])')
+	mkdir -p "$root$perlbase"
+	cp -a "$perlbase/." "$root$perlbase/"
+}
+
 build_initramfs() {
 	local root=$cache/root out=$cache/initrd.gz applet f
 	rm -rf "$root"
@@ -68,6 +91,7 @@ build_initramfs() {
 	ln -sf /bin/busybox "$root/usr/bin/env"
 	copy_with_libs "$root" /bin/bash /bin/bash
 	ln -sf /bin/bash "$root/bin/sh"
+	copy_interpreters "$root"
 	cp -a /usr/bin/bats "$root/usr/bin/bats"
 	mkdir -p "$root/usr/lib/bats" "$root/usr/libexec"
 	cp -a /usr/lib/bats-core "$root/usr/lib/bats-core"
