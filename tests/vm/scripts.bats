@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# Scripts are code: with bash (/bin/sh is bash here) named an interpreter in the policy, a
-# gated bash reads only files the gate would let run, and a script run as ./x.sh is decided
-# itself as well as its interpreter.  The scripts (tests/vm/fixtures.sh): unsigned, signed
-# with a block at their end (embedded), detached, in a catalog, and changed after signing.
+# Scripts are code: with bash (/bin/sh is bash here), python3 and perl named interpreters in
+# the policy, a gated interpreter reads only files the gate would let run, and a script run
+# as ./x.sh is decided itself as well as its interpreter.  The scripts (tests/vm/fixtures.sh),
+# as .sh, .py and .pl: unsigned, signed with a block at their end (embedded), detached, in a
+# catalog, and changed after signing; python3's standard library and perl's modules are in
+# the system catalog.
 
 load helpers
 
@@ -22,6 +24,34 @@ teardown() {
 scripts() {
 	mkdir -p "$1"
 	cp -a "$FX"/scripts/. "$1/"
+}
+
+# interp EXT: the interpreter of a script NAME.EXT.
+interp() {
+	case $1 in
+	py) echo python3 ;;
+	pl) echo perl ;;
+	esac
+}
+
+# only_scripts_refused: every refusal (or audit) of python3 and perl names one of the test's
+# scripts, none a file of their own (standard library, modules: in the system catalog).  The
+# kernel's records name a file by its last component, the agent's by its whole path.
+only_scripts_refused() {
+	local others
+	others=$(grep -E '"comm":"(python3[.0-9]*|perl)"' "$AGENT_EVENTS" |
+		grep -vE '"path":"([^"]*/)?(fresh-)?(unsigned|changed|mod)\.(py|pl)"' || true)
+	assert_equal "$others" ""
+}
+
+# refused_at_open INTERPRETER FILE: FILE, already refused, is refused again at open, where
+# the interpreter fails and says why.  A refusal at the first read is not seen by python3
+# and perl: they take the failed read for the end of the file, run nothing and exit 0.
+refused_at_open() {
+	run gated "$1" "$2"
+	assert_failure
+	assert_output --partial "Permission denied"
+	refute_output --partial "ran"
 }
 
 @test "enforce: an unsigned script is refused to bash, sh and ./x.sh" {
@@ -48,6 +78,30 @@ scripts() {
 		'fresh-unsigned.sh"'
 }
 
+@test "enforce: an unsigned script is refused to python3 and perl, which read their own libraries" {
+	local d=$BATS_TEST_TMPDIR/s ext
+	start_gate enforce --watch-scripts "$WATCHED"
+	scripts "$d"
+	for ext in py pl; do
+		# Never seen: refused at its first read (unverified, or no_signature when the
+		# agent, told of the open, was quicker), verified for the next open.
+		run gated "$(interp $ext)" "$d/unsigned.$ext"
+		refute_output --partial "ran unsigned"
+		run -0 wait_event '"hook":"script"' '"decision":"deny"' "unsigned.$ext\""
+		refused_at_open "$(interp $ext)" "$d/unsigned.$ext"
+		run -0 wait_event '"hook":"script"' '"decision":"deny"' '"reason":"no_signature"' \
+			"unsigned.$ext\""
+		# In a watched directory the consult decides before the first read: no_signature.
+		cp "$FX/scripts/unsigned.$ext" "$WATCHED/fresh-unsigned.$ext"
+		run gated "$(interp $ext)" "$WATCHED/fresh-unsigned.$ext"
+		refute_output --partial "ran unsigned"
+		run -0 wait_event '"hook":"script"' '"decision":"deny"' '"reason":"no_signature"' \
+			"$WATCHED/fresh-unsigned.$ext\""
+		refused_at_open "$(interp $ext)" "$WATCHED/fresh-unsigned.$ext"
+	done
+	only_scripts_refused
+}
+
 @test "enforce: signed scripts (embedded, detached, catalog) run on their first try" {
 	local d=$BATS_TEST_TMPDIR/s name
 	start_gate enforce --watch-scripts "$WATCHED"
@@ -59,6 +113,10 @@ scripts() {
 		run -0 gated bash "$WATCHED/$name.sh"
 		assert_output "ran $name"
 		run -0 gated sh "$WATCHED/$name.sh"
+		assert_output "ran $name"
+		run -0 gated python3 "$WATCHED/$name.py"
+		assert_output "ran $name"
+		run -0 gated perl "$WATCHED/$name.pl"
 		assert_output "ran $name"
 	done
 }
@@ -80,6 +138,48 @@ scripts() {
 	run gated bash -c ". '$WATCHED/changed.sh'"
 	assert_failure
 	refute_output --partial "ran"
+	for ext in py pl; do
+		run gated "$(interp $ext)" "$WATCHED/changed.$ext"
+		refute_output --partial "ran"
+		run -0 wait_event '"hook":"script"' '"decision":"deny"' '"reason":"bad_signature"' \
+			"$WATCHED/changed.$ext\""
+		refused_at_open "$(interp $ext)" "$WATCHED/changed.$ext"
+	done
+	only_scripts_refused
+}
+
+@test "enforce: python3 -c 'import mod' of an unsigned module in a user's directory is refused" {
+	local home=$BATS_TEST_TMPDIR/home/eguser other=$BATS_TEST_TMPDIR/home/other
+	mkdir -p "$home" "$other"
+	cp "$FX/scripts/mod.py" "$FX/scripts/signedmod.py" "$home/"
+	cp "$FX/scripts/mod.py" "$other/"
+	scripts "$WATCHED"
+	start_gate enforce --watch-scripts "$WATCHED" --prescan "$home"
+	# python3 -c searches its working directory first: a signed module there imports.
+	run -0 gated bash -c 'cd "$0" && exec "$@"' "$home" python3 -c 'import signedmod'
+	assert_output "imported signedmod"
+	# Pre-scanned: refused at open.
+	run gated bash -c 'cd "$0" && exec "$@"' "$home" python3 -c 'import mod'
+	assert_failure
+	assert_output --partial "PermissionError"
+	refute_output --partial "imported mod"
+	run -0 wait_event '"hook":"script"' '"decision":"deny"' '"reason":"no_signature"' \
+		'"path":"mod.py"' "\"ino\":$(stat -c %i "$home/mod.py"),"
+	# Never seen: refused at its first read, which an import does not take for the end.
+	run gated bash -c 'cd "$0" && exec "$@"' "$other" python3 -c 'import mod'
+	assert_failure
+	assert_output --partial "PermissionError"
+	refute_output --partial "imported mod"
+	run -0 wait_event '"hook":"script"' '"decision":"deny"' '"path":"mod.py"' \
+		"\"ino\":$(stat -c %i "$other/mod.py"),"
+	# In a watched directory, on the module search path: no_signature at the first read.
+	run gated env PYTHONPATH="$WATCHED" python3 -c 'import mod'
+	assert_failure
+	assert_output --partial "PermissionError"
+	refute_output --partial "imported mod"
+	run -0 wait_event '"hook":"script"' '"decision":"deny"' '"reason":"no_signature"' \
+		"$WATCHED/mod.py\""
+	only_scripts_refused
 }
 
 @test "enforce: a script never seen outside watched directories is refused on its first read, verified for the next" {
@@ -128,6 +228,22 @@ scripts() {
 	assert_output "ran unsigned"
 	run -0 wait_event '"hook":"exec"' '"decision":"audit"' '"reason":"no_signature"' \
 		'unsigned.sh"'
+	for ext in py pl; do
+		run -0 gated "$(interp $ext)" "$WATCHED/unsigned.$ext"
+		assert_output "ran unsigned"
+		run -0 wait_event '"hook":"script"' '"decision":"audit"' '"reason":"no_signature"' \
+			"unsigned.$ext\""
+		run -0 gated "$(interp $ext)" "$WATCHED/changed.$ext"
+		assert_output "ran CHANGED"
+		run -0 wait_event '"hook":"script"' '"decision":"audit"' '"reason":"bad_signature"' \
+			"changed.$ext\""
+	done
+	run -0 gated env PYTHONPATH="$WATCHED" python3 -c 'import mod'
+	assert_output "imported mod"
+	run -0 wait_event '"hook":"script"' '"decision":"audit"' '"reason":"no_signature"' \
+		"$WATCHED/mod.py\""
+	# Nothing else was audited: python3's and perl's own files are trusted.
+	only_scripts_refused
 }
 
 @test "AT_EXECVE_CHECK: an interpreter that asks gets the gate's decision (Linux 6.14 and later)" {
