@@ -26,6 +26,15 @@ scripts() {
 	cp -a "$FX"/scripts/. "$1/"
 }
 
+# start_script_gate MODE [options]: start_gate with a consult deadline of a minute.  The first
+# exec of python3 (6.5 MB to hash) and its standard library's first opens are verified
+# while they wait; under emulation on a loaded host that took longer than the default 5 s
+# (python3's exec denied with verification_timeout, seen on 7.3), which would refuse what
+# the tests expect to run on its first try.
+start_script_gate() {
+	start_gate "$@" --timeout-ms 60000
+}
+
 # interp EXT: the interpreter of a script NAME.EXT.
 interp() {
 	case $1 in
@@ -56,7 +65,7 @@ refused_at_open() {
 
 @test "enforce: an unsigned script is refused to bash, sh and ./x.sh" {
 	local d=$BATS_TEST_TMPDIR/s
-	start_gate enforce --watch-scripts "$WATCHED"
+	start_script_gate enforce --watch-scripts "$WATCHED"
 	scripts "$d"
 	run gated bash "$d/unsigned.sh"
 	assert_failure
@@ -80,7 +89,7 @@ refused_at_open() {
 
 @test "enforce: an unsigned script is refused to python3 and perl, which read their own libraries" {
 	local d=$BATS_TEST_TMPDIR/s ext
-	start_gate enforce --watch-scripts "$WATCHED"
+	start_script_gate enforce --watch-scripts "$WATCHED"
 	scripts "$d"
 	for ext in py pl; do
 		# Never seen: refused at its first read (unverified, or no_signature when the
@@ -104,7 +113,7 @@ refused_at_open() {
 
 @test "enforce: signed scripts (embedded, detached, catalog) run on their first try" {
 	local d=$BATS_TEST_TMPDIR/s name
-	start_gate enforce --watch-scripts "$WATCHED"
+	start_script_gate enforce --watch-scripts "$WATCHED"
 	scripts "$d"
 	scripts "$WATCHED"
 	for name in embedded detached catalog; do
@@ -123,7 +132,7 @@ refused_at_open() {
 
 @test "enforce: a signed script changed after signing is refused" {
 	local d=$BATS_TEST_TMPDIR/s
-	start_gate enforce --watch-scripts "$WATCHED"
+	start_script_gate enforce --watch-scripts "$WATCHED"
 	scripts "$d"
 	scripts "$WATCHED"
 	run -126 gated "$d/changed.sh"
@@ -154,7 +163,7 @@ refused_at_open() {
 	cp "$FX/scripts/mod.py" "$FX/scripts/signedmod.py" "$home/"
 	cp "$FX/scripts/mod.py" "$other/"
 	scripts "$WATCHED"
-	start_gate enforce --watch-scripts "$WATCHED" --prescan "$home"
+	start_script_gate enforce --watch-scripts "$WATCHED" --prescan "$home"
 	# python3 -c searches its working directory first: a signed module there imports.
 	run -0 gated bash -c 'cd "$0" && exec "$@"' "$home" python3 -c 'import signedmod'
 	assert_output "imported signedmod"
@@ -184,7 +193,7 @@ refused_at_open() {
 
 @test "enforce: a script never seen outside watched directories is refused on its first read, verified for the next" {
 	local d=$BATS_TEST_TMPDIR/s i
-	start_gate enforce
+	start_script_gate enforce
 	scripts "$d"
 	run gated bash "$d/embedded.sh"
 	refute_output --partial "ran embedded"
@@ -198,14 +207,14 @@ refused_at_open() {
 	# Pre-scanned at start, a script is known before its first read.
 	stop_agent
 	scripts "$BATS_TEST_TMPDIR/p"
-	start_gate enforce --prescan "$BATS_TEST_TMPDIR/p"
+	start_script_gate enforce --prescan "$BATS_TEST_TMPDIR/p"
 	run -0 gated bash "$BATS_TEST_TMPDIR/p/catalog.sh"
 	assert_output "ran catalog"
 }
 
 @test "enforce: processes that are no interpreter read what they like" {
 	local d=$BATS_TEST_TMPDIR/s
-	start_gate enforce
+	start_script_gate enforce
 	scripts "$d"
 	run -0 gated cat "$d/unsigned.sh"
 	assert_output --partial 'echo "ran unsigned"'
@@ -213,7 +222,7 @@ refused_at_open() {
 
 @test "audit: every script runs, each refusal logged as audit with hook script" {
 	local d=$BATS_TEST_TMPDIR/s
-	start_gate audit --watch-scripts "$WATCHED"
+	start_script_gate audit --watch-scripts "$WATCHED"
 	scripts "$d"
 	scripts "$WATCHED"
 	run -0 gated bash "$WATCHED/unsigned.sh"
@@ -248,7 +257,7 @@ refused_at_open() {
 
 @test "AT_EXECVE_CHECK: an interpreter that asks gets the gate's decision (Linux 6.14 and later)" {
 	local d=$BATS_TEST_TMPDIR/s
-	start_gate enforce
+	start_script_gate enforce
 	scripts "$d"
 	run gated eg-checkrun "$d/embedded.sh"
 	if ((status == 77)); then
