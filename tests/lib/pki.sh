@@ -26,3 +26,40 @@ eg_catalog_sign() {
 		-signer "$pki/$leaf.crt" -inkey "$pki/$leaf.key" -certfile "$pki/inter.crt" \
 		-outform DER -out "$out"
 }
+
+# eg_sign_detached PKI LEAF FILE [CHAIN]: FILE.sig, a detached signature of FILE by the
+# test PKI's certificate LEAF, with CHAIN (default: the intermediate).
+eg_sign_detached() {
+	local pki=$1 leaf=$2 file=$3 chain=${4:-$1/inter.crt}
+	openssl cms -sign -binary -md sha256 -in "$file" -signer "$pki/$leaf.crt" \
+		-inkey "$pki/$leaf.key" -certfile "$chain" -outform DER -out "$file.sig"
+}
+
+# eg_script_fixtures PKI EXECGATE DIR: the scripts of both VM suites' script tests in DIR,
+# as NAME.sh, NAME.py and NAME.pl (the perl ones use strict and warnings), each printing
+# "ran NAME": unsigned; signed with a block at its end by EXECGATE sign (embedded); with a
+# detached signature (detached); left for the caller to catalog (catalog); signed, then
+# changed (changed).  Python modules: mod.py unsigned, signedmod.py signed (embedded), each
+# printing "imported NAME".  Signed by the test PKI's leaf-valid.
+eg_script_fixtures() {
+	local pki=$1 execgate=$2 dir=$3 name ext
+	mkdir -p "$dir"
+	for name in unsigned embedded detached catalog changed; do
+		printf '#!/bin/sh\necho "ran %s"\n' "$name" >"$dir/$name.sh"
+		chmod 755 "$dir/$name.sh"
+		printf 'print("ran %s")\n' "$name" >"$dir/$name.py"
+		printf 'use strict;\nuse warnings;\nprint "ran %s\\n";\n' "$name" >"$dir/$name.pl"
+	done
+	for name in mod signedmod; do
+		printf 'print("imported %s")\n' "$name" >"$dir/$name.py"
+	done
+	for name in embedded.sh embedded.py embedded.pl changed.sh changed.py changed.pl \
+		signedmod.py; do
+		"$execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
+			--chain "$pki/inter.crt" "$dir/$name" >/dev/null || return 1
+	done
+	sed -i 's/ran changed/ran CHANGED/' "$dir"/changed.*
+	for ext in sh py pl; do
+		eg_sign_detached "$pki" leaf-valid "$dir/detached.$ext" || return 1
+	done
+}

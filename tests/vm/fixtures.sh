@@ -38,15 +38,10 @@ mkdir -p "$fx" "$root/opt/execgate/pki/crl"
 cp "$pki/root.crt" "$pki/tsa-root.crt" "$root/opt/execgate/pki/"
 cp "$pki"/crl/fresh/*.crl "$root/opt/execgate/pki/crl/"
 
-sign() { # FILE LEAF [CERTFILE]
-	openssl cms -sign -binary -md sha256 -in "$1" -signer "$pki/$2.crt" \
-		-inkey "$pki/$2.key" -certfile "${3:-$pki/inter.crt}" -outform DER -out "$1.sig"
-}
-
 hello=$root/opt/execgate/bin/eg-hello
-cp "$hello" "$fx/signed" && sign "$fx/signed" leaf-valid
+cp "$hello" "$fx/signed" && eg_sign_detached "$pki" leaf-valid "$fx/signed"
 cp "$root/opt/execgate/bin/eg-hello-static" "$fx/signed-static" &&
-	sign "$fx/signed-static" leaf-valid
+	eg_sign_detached "$pki" leaf-valid "$fx/signed-static"
 cp "$hello" "$fx/embedded" &&
 	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
 		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/embedded" >/dev/null
@@ -75,21 +70,23 @@ chmod +x "$fx/embedded-reenc"
 cp "$hello" "$fx/unsigned"
 cp "$fx/signed" "$fx/tampered" && cp "$fx/signed.sig" "$fx/tampered.sig" &&
 	printf 'x' >>"$fx/tampered"
-cp "$hello" "$fx/untrusted" && sign "$fx/untrusted" untrusted-leaf "$pki/untrusted-root.crt"
-cp "$hello" "$fx/revoked" && sign "$fx/revoked" leaf-revoked-kc
-cp "$hello" "$fx/expired" && sign "$fx/expired" leaf-expired
+cp "$hello" "$fx/untrusted" &&
+	eg_sign_detached "$pki" untrusted-leaf "$fx/untrusted" "$pki/untrusted-root.crt"
+cp "$hello" "$fx/revoked" && eg_sign_detached "$pki" leaf-revoked-kc "$fx/revoked"
+cp "$hello" "$fx/expired" && eg_sign_detached "$pki" leaf-expired "$fx/expired"
 # An application with its own library, both signed (linked/) or the library not (linked-
 # unsigned-lib/): eg-hello-linked finds lib/libeg-greet.so through RUNPATH $ORIGIN/lib.
 for app in linked linked-unsigned-lib; do
 	mkdir -p "$fx/$app/lib"
-	cp "$root/opt/execgate/bin/eg-hello-linked" "$fx/$app/" && sign "$fx/$app/eg-hello-linked" leaf-valid
+	cp "$root/opt/execgate/bin/eg-hello-linked" "$fx/$app/" &&
+		eg_sign_detached "$pki" leaf-valid "$fx/$app/eg-hello-linked"
 	cp "$root/opt/execgate/bin/libeg-greet.so" "$fx/$app/lib/"
 done
-sign "$fx/linked/lib/libeg-greet.so" leaf-valid
+eg_sign_detached "$pki" leaf-valid "$fx/linked/lib/libeg-greet.so"
 # For the benchmark: a 10 MiB signed program (random bytes after the ELF image, which the
 # kernel never maps and the signature covers).
 cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
-	head -c $((10 << 20)) /dev/urandom >>"$fx/big" && sign "$fx/big" leaf-valid
+	head -c $((10 << 20)) /dev/urandom >>"$fx/big" && eg_sign_detached "$pki" leaf-valid "$fx/big"
 
 # The guest's own system, catalogued by digest: every ELF file but the fixtures and the
 # program and library they are copies of (a catalog trusts a digest wherever it is found),
@@ -111,27 +108,10 @@ cp "$root/opt/execgate/bin/eg-hello-static" "$fx/big" &&
 eg_catalog_sign "$pki" catalog "$fx/system.txt" "$fx/system.cat"
 rm "$fx/system.txt"
 
-# Scripts (scripts/), as NAME.sh, NAME.py and NAME.pl (the perl ones use strict and
-# warnings): each prints "ran NAME"; unsigned, signed with a block at its end (embedded), a
-# detached signature (detached), in the catalog scripts.cat (catalog), and signed then
-# changed (changed).  Python modules: mod.py unsigned, signedmod.py signed (embedded); each
-# prints "imported NAME".  scripts.policy is vm.policy with that catalog and bash (/bin/sh
-# is bash here), python3 and perl as the interpreters.
-mkdir -p "$fx/scripts"
-for name in unsigned embedded detached catalog changed; do
-	printf '#!/bin/sh\necho "ran %s"\n' "$name" >"$fx/scripts/$name.sh"
-	chmod 755 "$fx/scripts/$name.sh"
-	printf 'print("ran %s")\n' "$name" >"$fx/scripts/$name.py"
-	printf 'use strict;\nuse warnings;\nprint "ran %s\\n";\n' "$name" >"$fx/scripts/$name.pl"
-done
-for name in mod signedmod; do
-	printf 'print("imported %s")\n' "$name" >"$fx/scripts/$name.py"
-done
-for name in embedded.sh embedded.py embedded.pl changed.sh changed.py changed.pl signedmod.py; do
-	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
-		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/scripts/$name" >/dev/null
-done
-sed -i 's/ran changed/ran CHANGED/' "$fx"/scripts/changed.*
+# Scripts (scripts/, tests/lib/pki.sh), their catalog scripts.cat (the catalog.* ones);
+# scripts.policy is vm.policy with that catalog and bash (/bin/sh is bash here), python3 and
+# perl as the interpreters.
+eg_script_fixtures "$pki" "$root/opt/execgate/bin/execgate" "$fx/scripts"
 # For the benchmark: a signed script of 1,000 commands, builtins and programs.
 {
 	echo '#!/bin/sh'
@@ -139,9 +119,6 @@ sed -i 's/ran changed/ran CHANGED/' "$fx"/scripts/changed.*
 } >"$fx/bench-script.sh"
 "$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
 	--chain "$pki/inter.crt" "$fx/bench-script.sh" >/dev/null
-for ext in sh py pl; do
-	sign "$fx/scripts/detached.$ext" leaf-valid
-done
 {
 	echo "execgate-catalog v1"
 	for ext in sh py pl; do
