@@ -11,8 +11,10 @@
  * when it fetched them; the lists directory is root's, and trusted as such.
  *
  * --from-dpkg hashes the installed files as they are on disk and keeps only those whose
- * MD5 agrees with dpkg's PKG.md5sums: an installed file changed since it was unpacked
- * (or one dpkg keeps no md5sum of, such as a conffile) is left out and reported.
+ * MD5 agrees with dpkg's record: PKG.md5sums, or for a conffile the MD5 in the status
+ * file's Conffiles field (what the package shipped; a conffile the administrator changed
+ * disagrees).  A file changed since it was unpacked, or one dpkg keeps no MD5 of, is left
+ * out and reported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -353,6 +355,8 @@ static void field_copy(char *dst, const char *v, size_t l)
 struct installed {
 	char package[FIELD_MAX], version[FIELD_MAX], arch[FIELD_MAX];
 	bool multiarch_same;
+	const char *conffiles; /* the Conffiles field in the status file, or NULL */
+	size_t conffiles_len;
 };
 
 /* Find PKG ("name" or "name:arch") in dpkg's status, with its files on disk. */
@@ -385,6 +389,8 @@ static bool status_find(const char *status, size_t len, const char *pkg, size_t 
 			continue;
 		ret->multiarch_same =
 			eg_stanza_get(&st, "Multi-Arch", &v, &l) && l == 4 && !memcmp(v, "same", 4);
+		if (!eg_stanza_get_lines(&st, "Conffiles", &ret->conffiles, &ret->conffiles_len))
+			ret->conffiles = NULL;
 		return true;
 	}
 	return false;
@@ -424,9 +430,54 @@ static int dpkg_scripts(struct catsrc_ctx *c, const char *base, uint32_t id)
 	return 0;
 }
 
+static int md5s_add(struct md5_entry **md5s, size_t *n, size_t *cap, const struct md5_entry *e)
+{
+	if (*n == *cap) {
+		void *q = realloc(*md5s, (*cap = *cap ? *cap * 2 : 64) * sizeof(**md5s));
+
+		if (!q)
+			return -ENOMEM;
+		*md5s = q;
+	}
+	(*md5s)[(*n)++] = *e;
+	return 0;
+}
+
+/* The conffiles of P with the MD5 dpkg recorded for each, into MD5S; their paths are NUL
+ * terminated in *COPY, a copy of the field (to be freed). */
+static int dpkg_conffiles(const struct installed *p, char **copy, struct md5_entry **md5s,
+			  size_t *n, size_t *cap)
+{
+	size_t pos = 0;
+	int r;
+
+	if (!p->conffiles)
+		return 0;
+	*copy = strndup(p->conffiles, p->conffiles_len);
+	if (!*copy)
+		return -ENOMEM;
+	for (;;) {
+		struct md5_entry e;
+		const char *pp;
+		size_t pl;
+
+		r = eg_dpkg_conffiles_next(*copy, p->conffiles_len, &pos, e.md5, &pp, &pl);
+		if (r < 0)
+			fprintf(stderr, PFX "package %s: a malformed Conffiles line in dpkg's status\n",
+				p->package);
+		if (r <= 0)
+			return r;
+		((char *)pp)[pl] = '\0'; /* the blank before its MD5 */
+		e.path = pp + 1;
+		r = md5s_add(md5s, n, cap, &e);
+		if (r)
+			return r;
+	}
+}
+
 static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
 {
-	char base[4000], path[4096], *list = NULL, *sums = NULL;
+	char base[4000], path[4096], *list = NULL, *sums = NULL, *conffiles = NULL;
 	struct md5_entry *md5s = NULL;
 	size_t llen, slen, n = 0, cap = 0, pos = 0;
 	struct eg_catalog_source src = {
@@ -475,19 +526,15 @@ static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
 		}
 		if (!r)
 			break;
-		if (n == cap) {
-			void *q = realloc(md5s, (cap = cap ? cap * 2 : 64) * sizeof(*md5s));
-
-			if (!q) {
-				r = -ENOMEM;
-				goto out;
-			}
-			md5s = q;
-		}
 		((char *)pp)[pl] = '\0'; /* the '\n' after it, or the final NUL */
 		e.path = pp;
-		md5s[n++] = e;
+		r = md5s_add(&md5s, &n, &cap, &e);
+		if (r)
+			goto out;
 	}
+	r = dpkg_conffiles(p, &conffiles, &md5s, &n, &cap);
+	if (r)
+		goto out;
 	qsort(md5s, n, sizeof(*md5s), md5_cmp);
 	r = eg_catalog_builder_add_source(c->b, &src, &id);
 	if (r) {
@@ -535,7 +582,7 @@ static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
 		}
 		if (memcmp(md5, m->md5, 16)) {
 			fprintf(stderr,
-				PFX "%s: %s: left out: its MD5 disagrees with dpkg's md5sums "
+				PFX "%s: %s: left out: its MD5 disagrees with dpkg's record "
 				    "(changed since it was installed)\n",
 				p->package, f);
 			c->left_out++;
@@ -548,6 +595,7 @@ static int dpkg_package(struct catsrc_ctx *c, const struct installed *p)
 	r = dpkg_scripts(c, base, id);
 out:
 	free(md5s);
+	free(conffiles);
 	free(sums);
 	free(list);
 	return r;
@@ -560,7 +608,8 @@ int catsrc_dpkg_status(const char *admindir, char **ret, size_t *ret_len)
 			(char *)admindir,
 			"--show",
 			"--showformat=Package: ${Package}\nStatus: ${Status}\nVersion: ${Version}\n"
-			"Architecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\n\n",
+			"Architecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\n"
+			"Conffiles:${Conffiles}\n\n",
 			NULL};
 	char path[4096];
 	pid_t pid;

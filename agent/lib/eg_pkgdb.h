@@ -34,6 +34,19 @@ int eg_stanza_next(const char *text, size_t len, size_t *pos, struct eg_stanza *
  * false when the stanza has no such field. */
 bool eg_stanza_get(const struct eg_stanza *st, const char *name, const char **val, size_t *vlen);
 
+/* The whole value of field NAME (case-insensitive), its continuation lines included, as
+ * the stanza holds it.  false when the stanza has no such field. */
+bool eg_stanza_get_lines(const struct eg_stanza *st, const char *name, const char **val,
+			 size_t *vlen);
+
+/* The next conffile of a dpkg Conffiles field value (eg_stanza_get_lines) from *POS: lines
+ * " <path> <32 hex>", maybe followed by " obsolete" or " remove-on-upgrade"; blank lines
+ * are skipped, and so is a conffile whose digest is not an MD5 ("newconffile": dpkg has
+ * not recorded one yet).  Returns 1 with MD5 and *PATH / *PLEN (absolute, not
+ * NUL-terminated), 0 at the end, -EBADMSG on a malformed line. */
+int eg_dpkg_conffiles_next(const char *field, size_t len, size_t *pos, unsigned char md5[16],
+			   const char **path, size_t *plen);
+
 /* A dpkg Status field value ("install ok installed") says the package's files are on
  * disk: any state but not-installed and config-files (half-installed, unpacked,
  * half-configured and the trigger states have them, the md5sums say in what state). */

@@ -342,14 +342,17 @@ source 1 deb egtest 1.0 amd64 Debian bookworm main"
 }
 
 # A dpkg admin directory: package egtest installed, its files under $root, one of them
-# changed since (its md5sum disagrees), one with no md5sum.
+# changed since (its md5sum disagrees), one with no md5sum; conffiles (their MD5 in the
+# status file): one as shipped, one the administrator edited, one dpkg has no MD5 of yet.
 make_dpkg_admin() {
 	local admin=$1 root=$2
-	mkdir -p "$admin/info" "$root/bin" "$root/lib"
+	mkdir -p "$admin/info" "$root/bin" "$root/lib" "$root/etc"
 	cp "$BATS_FILE_TMPDIR/hello" "$root/bin/prog"
 	printf 'library\n' >"$root/lib/libx.so"
 	printf 'changed\n' >"$root/lib/changed"
 	printf 'conf\n' >"$root/lib/conffile"
+	printf 'shipped\n' >"$root/etc/shipped.conf"
+	printf 'edited\n' >"$root/etc/edited.conf"
 	ln -sf prog "$root/bin/link"
 	cat >"$admin/status" <<-ST
 		Package: notinstalled
@@ -360,11 +363,17 @@ make_dpkg_admin() {
 		Status: install ok installed
 		Version: 2.0-1
 		Architecture: amd64
+		Conffiles:
+		 $root/etc/shipped.conf $(printf 'shipped\n' | md5sum | cut -d' ' -f1)
+		 $root/etc/edited.conf $(printf 'original\n' | md5sum | cut -d' ' -f1)
+		 $root/lib/conffile newconffile
+		 $root/etc/gone.conf $(printf 'gone\n' | md5sum | cut -d' ' -f1) obsolete
 		Description: test
 		 more lines
 	ST
 	printf '%s\n' / "$root" "$root/bin" "$root/bin/prog" "$root/bin/link" "$root/lib" \
 		"$root/lib/libx.so" "$root/lib/changed" "$root/lib/conffile" "$root/lib/removed" \
+		"$root/etc" "$root/etc/shipped.conf" "$root/etc/edited.conf" \
 		>"$admin/info/egtest.list"
 	{
 		(cd / && md5sum "${root#/}/bin/prog" "${root#/}/lib/libx.so")
@@ -376,12 +385,13 @@ make_dpkg_admin() {
 	local t=$BATS_TEST_TMPDIR
 	make_dpkg_admin "$t/admin" "$t/root"
 	run -1 --separate-stderr create_catalog "$t/dpkg.cat" --from-dpkg --dpkg-admindir "$t/admin"
-	[[ $stderr == *"egtest: $t/root/lib/changed: left out: its MD5 disagrees with dpkg's md5sums"* ]]
+	[[ $stderr == *"egtest: $t/root/lib/changed: left out: its MD5 disagrees with dpkg's record"* ]]
+	[[ $stderr == *"egtest: $t/root/etc/edited.conf: left out: its MD5 disagrees with dpkg's record"* ]]
 	[[ $stderr == *"egtest: $t/root/lib/conffile: left out: dpkg keeps no md5sum of it"* ]]
-	[[ $stderr == *"$t/dpkg.cat: 2 files listed, 2 left out"* ]]
+	[[ $stderr == *"$t/dpkg.cat: 3 files listed, 3 left out"* ]]
 	run -0 eg catalog list --json "$t/dpkg.cat"
 	assert_equal "$(jget 'sorted(e["name"] for e in d["entries"])')" \
-		"[\"$t/root/bin/prog\", \"$t/root/lib/libx.so\"]"
+		"[\"$t/root/bin/prog\", \"$t/root/etc/shipped.conf\", \"$t/root/lib/libx.so\"]"
 	assert_equal "$(jget 'd["entries"][0]["provenance"]')" \
 		"egtest 2.0-1 amd64, installed before execgate, checked against dpkg's md5sums"
 	run -1 egv --json --catalog "$t/dpkg.cat" "$t/root/lib/changed"
@@ -391,7 +401,7 @@ make_dpkg_admin() {
 	# By name: the same.
 	run -1 create_catalog "$t/one.cat" --from-dpkg --dpkg-admindir "$t/admin" egtest
 	run -0 eg catalog list "$t/one.cat"
-	assert_equal "${#lines[@]}" 2
+	assert_equal "${#lines[@]}" 3
 }
 
 @test "catalog create --from-dpkg: a package not installed, a missing list, a bad md5sums" {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What `catalog create --from-dpkg/--from-deb` reads from dpkg and apt: control stanzas
- * (status, Packages, Release, InRelease) and PKG.md5sums lines; and the same bytes as
+ * (status, Packages, Release, InRelease), PKG.md5sums lines and the status file's
+ * Conffiles lines; and the same bytes as
  * catalog text (v1 and v2, with its sources) put in a catalog store and looked up.
  */
 #include <stdint.h>
@@ -35,6 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pos = 0;
 	for (prev = 0; eg_dpkg_md5sums_next(text, size, &pos, md5, &path, &plen) == 1; prev = pos)
 		if (pos <= prev || path + plen > text + size)
+			abort();
+	pos = 0;
+	for (prev = 0; eg_dpkg_conffiles_next(text, size, &pos, md5, &path, &plen) == 1; prev = pos)
+		if (pos <= prev || path < text || path + plen > text + size || *path != '/')
 			abort();
 	if (eg_catalog_parse_content(text, size, &cat, err, sizeof(err)) == 0) {
 		size_t n = eg_catalog_count(cat);
