@@ -151,6 +151,8 @@ tests_layer() {
 		"$BUILD/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
 			--chain "$pki/inter.crt" "$fx/signed" >/dev/null
 		crl_dp_fixture "$fx/crl-dp"
+		# The scripts of scripts.bats, which catalogs its catalog.* ones in the guest.
+		eg_script_fixtures "$pki" "$BUILD/bin/execgate" "$fx/scripts"
 		# A catalog listing the unsigned program, signed by a code-signing certificate
 		# of the test PKI: the wrong extended key usage for a catalog (apt.bats).
 		printf 'execgate-catalog v1\nsha256:%s  /var/tmp/eg-unsigned\n' \

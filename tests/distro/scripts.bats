@@ -1,0 +1,179 @@
+# Scripts are code, on the real system: debian-system.policy as shipped (the package
+# catalogs), with the shipped interpreter list (`interpreter default`), the test PKI's
+# anchors, and its enforcement scoped to eg-test.slice.  The scripts (tests/lib/pki.sh):
+# unsigned, signed with a block at their end (embedded), detached, in a catalog the
+# machine's local catalog key signs (the administrator's way), and changed after signing.
+# Interpreters read them from /var/tmp/eg-watched, a directory the agent is told to watch
+# (--watch-scripts), so a script is decided before its interpreter's first read.
+load helpers
+
+WATCHED=/var/tmp/eg-watched
+PLAIN=/var/tmp/eg-scripts
+DROPIN=/run/systemd/system/execgated.service.d/60-eg-scripts.conf
+CATALOG=/var/lib/execgate/catalogs/50-eg-scripts.cat
+
+# script_policy MODE: debian-system.policy in MODE, scoped to the slice, with the shipped
+# interpreters and the test PKI.  Without self-protection, so that scope_guard can stop a
+# gate that leaked out of its scope.
+script_policy() {
+	sed -e "s|^mode .*|mode $1|" -e 's|^scope machine$|scope cgroup /eg.slice/eg-test.slice|' \
+		-e '/^self-protection /d' \
+		-e "/^trust-anchor /a trust-anchor $TEST_DIR/pki/root.crt" \
+		-e "/^trust-anchor /a tsa-anchor $TEST_DIR/pki/tsa-root.crt" \
+		-e '/^scope /a interpreter default' \
+		/usr/share/execgate/debian-system.policy
+}
+
+setup_file() {
+	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
+	rm -rf "$WATCHED" "$PLAIN"
+	cp -a "$FIXTURES/scripts" "$WATCHED"
+	cp -a "$FIXTURES/scripts" "$PLAIN"
+	execgate catalog create --key /etc/execgate/catalog-key.pem \
+		--cert /etc/execgate/catalog-signer.pem -o "$CATALOG" "$PLAIN"/catalog.*
+	mkdir -p "${DROPIN%/*}"
+	printf '[Service]\nExecStart=\nExecStart=%s --watch-scripts %s\n' \
+		"$(systemctl show -p ExecStart --value execgated.service |
+			sed -n 's/^{ path=[^ ]* ; argv\[\]=\([^;]*\) ;.*/\1/p')" "$WATCHED" >"$DROPIN"
+	systemctl daemon-reload
+	script_policy enforce >"$POLICY"
+	systemd-run --quiet --unit=eg-test-hold --slice=eg-test.slice -- sleep infinity
+	systemctl restart execgated.service
+	scope_guard || export SCOPE_LEAKED=1
+}
+
+teardown_file() {
+	systemctl stop eg-test-hold.service 2>/dev/null || true
+	rm -f "$DROPIN" "$CATALOG"
+	systemctl daemon-reload
+	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
+	systemctl restart execgated.service
+	rm -rf "$WATCHED" "$PLAIN"
+}
+
+setup() {
+	if [[ -n ${SCOPE_LEAKED:-} ]]; then
+		echo "with the scripts policy the gate denied execs outside eg-test.slice; the agent" \
+			"was stopped to go on"
+		return 1
+	fi
+}
+
+# named_record HOOK NAME DECISION [REASON]: a record of HOOK with DECISION (and REASON) on a
+# file named NAME: the agent names the whole path, the kernel the last component.
+named_record() {
+	[[ -n $(records -c --arg h "$1" --arg n "$2" --arg d "$3" --arg r "${4:-}" \
+		'select(.hook == $h and .decision == $d and ($r == "" or .reason == $r)
+			and (.file.path | split("/") | last) == $n)') ]] && return 0
+	echo "no $1 record $3 ${4:-} for $2; the last ones:"
+	tail -n 5 "$DECISIONS" | jq -cR 'fromjson? | [.decision, .hook, .reason, .file.path]'
+	return 1
+}
+
+# interp EXT: the interpreter of a script NAME.EXT.
+interp() {
+	case $1 in
+	sh) echo bash ;;
+	py) echo python3 ;;
+	pl) echo perl ;;
+	esac
+}
+
+@test "enforce: an unsigned script is refused to bash, sh, python3, perl and as ./x.sh" {
+	local ext
+	for ext in sh py pl; do
+		run in_slice "$(interp "$ext")" "$WATCHED/unsigned.$ext"
+		refute_output --partial "ran unsigned"
+		wait_for named_record script "unsigned.$ext" deny no_signature
+	done
+	run in_slice sh "$WATCHED/unsigned.sh"
+	assert_failure
+	refute_output --partial "ran unsigned"
+	run in_slice "$PLAIN/unsigned.sh"
+	assert_failure
+	refute_output --partial "ran unsigned"
+	wait_for named_record exec unsigned.sh deny no_signature
+	# Decided before: now every interpreter is refused at open, and says so.
+	for ext in sh py pl; do
+		run in_slice "$(interp "$ext")" "$WATCHED/unsigned.$ext"
+		assert_failure
+		assert_output --partial "Permission denied"
+	done
+}
+
+@test "enforce: signed scripts (embedded, detached, catalog) run on their first try" {
+	local name ext
+	for name in embedded detached catalog; do
+		for ext in sh py pl; do
+			run -0 in_slice "$(interp "$ext")" "$WATCHED/$name.$ext"
+			assert_output "ran $name"
+		done
+		run -0 in_slice sh "$WATCHED/$name.sh"
+		assert_output "ran $name"
+		run -0 in_slice "$PLAIN/$name.sh"
+		assert_output "ran $name"
+	done
+}
+
+@test "enforce: a signed script changed after signing is refused" {
+	local ext
+	for ext in sh py pl; do
+		run in_slice "$(interp "$ext")" "$WATCHED/changed.$ext"
+		refute_output --partial "ran"
+		wait_for named_record script "changed.$ext" deny bad_signature
+	done
+	run in_slice "$PLAIN/changed.sh"
+	assert_failure
+	refute_output --partial "ran"
+}
+
+@test "enforce: python3 -c 'import mod' of an unsigned module in a user's directory is refused" {
+	local home=/home/eg-scripts
+	mkdir -p "$home"
+	cp "$FIXTURES/scripts/mod.py" "$FIXTURES/scripts/signedmod.py" "$home/"
+	cd "$home"
+	run in_slice python3 -c 'import mod'
+	assert_failure
+	assert_output --partial "PermissionError"
+	refute_output --partial "imported mod"
+	wait_for named_record script mod.py deny
+	cd "$WATCHED"
+	run -0 in_slice python3 -c 'import signedmod'
+	assert_output "imported signedmod"
+	cd /
+	rm -rf "$home"
+}
+
+@test "enforce: outside the slice the same scripts run as before" {
+	run -0 bash "$PLAIN/unsigned.sh"
+	assert_output "ran unsigned"
+	run -0 python3 "$PLAIN/changed.py"
+	assert_output "ran CHANGED"
+	run -0 "$PLAIN/unsigned.sh"
+	assert_output "ran unsigned"
+}
+
+@test "audit: every script runs and is logged with hook script" {
+	local ext name
+	script_policy audit >"$POLICY"
+	systemctl restart execgated.service
+	# New files in the watched directory (its subdirectories are watched as they were at
+	# start): never decided in this generation, decided before the first read.
+	for name in unsigned.sh unsigned.py unsigned.pl changed.sh changed.py changed.pl; do
+		cp "$FIXTURES/scripts/$name" "$WATCHED/audit-$name"
+	done
+	cp "$FIXTURES/scripts/mod.py" "$WATCHED/audit_mod.py"
+	for ext in sh py pl; do
+		run -0 in_slice "$(interp "$ext")" "$WATCHED/audit-unsigned.$ext"
+		assert_output "ran unsigned"
+		wait_for named_record script "audit-unsigned.$ext" audit no_signature
+		run -0 in_slice "$(interp "$ext")" "$WATCHED/audit-changed.$ext"
+		assert_output "ran CHANGED"
+		wait_for named_record script "audit-changed.$ext" audit bad_signature
+	done
+	run -0 in_slice bash -c "cd $WATCHED && python3 -c 'import audit_mod'"
+	assert_output "imported mod"
+	wait_for named_record script audit_mod.py audit no_signature
+	script_policy enforce >"$POLICY"
+	systemctl restart execgated.service
+}
