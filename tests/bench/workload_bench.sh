@@ -24,6 +24,8 @@
 #            accelerator modules count); importing _ios_support calls ctypes.util's
 #            find_library("objc"), which runs gcc and ld to link a test program (and
 #            fails: there is no libobjc)
+#   findcat  `find /usr -type f -exec cat {} +`: a program that is no interpreter reading
+#            every file under /usr (what the script hooks cost everyone else)
 #   static   500 execs of a static program (the bench's, cataloged); dynamic: the same,
 #            dynamically linked
 #   build    make -j2 of execgate's userspace libraries (this tree), cleaned between runs
@@ -84,7 +86,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-"shell python static dynamic"}
-[[ $BENCH_WORKLOADS == all ]] && BENCH_WORKLOADS="shell python static dynamic build apt apt_nohook"
+[[ $BENCH_WORKLOADS == all ]] &&
+	BENCH_WORKLOADS="shell python findcat static dynamic build apt apt_nohook"
 BENCH_CONFIGS=${BENCH_CONFIGS:-"none execgate fapolicyd"}
 BENCH_KERNEL=${BENCH_KERNEL:-trixie/linux-image-cloud-amd64}
 DISTRO_DEB=${DISTRO_DEB:-}
@@ -200,6 +203,7 @@ UNIT
 			"$(sed -n 's/^ExecStart=//p' "$top/debian/execgate.execgated.service")" \
 			>etc/systemd/system/execgated.service.d/50-eg-bench.conf
 		install -m 0755 "$top/tests/bench/workload_guest.sh" "$b/run"
+		install -m 0644 "$top/tests/bench/stdlib_imports.py" "$b/"
 		cp "$BUILD/bin/eg-hello-static" "$BUILD/bin/eg-hello" "$b/bin/"
 		(cd "$top" && git ls-files -z | grep -zv '^build' | tar --null -T - -cf -) |
 			tar -xf - -C "$b/src"

@@ -92,17 +92,20 @@ printf 'vm first exec against OpenSSL SHA-256 of it (eg-sha256) %d us: first - c
 	"$evp" "$((first - second - evp))"
 
 # Scripts: bash, an interpreter under scripts.policy, running a signed script of 1,000
-# commands (its verdict cached, as after the first run); and find -exec cat, no
-# interpreter, to show that other processes pay nothing measurable.  Gated in a cgroup
-# (this benchmark is itself a bash script, and reads itself as it goes).  No python in
-# this guest: the import benchmark is not run here.
+# commands (its verdict cached, as after the first run); python3 importing 200 standard
+# library modules (tests/bench/stdlib_imports.py, signed; the modules are in the
+# system catalog; this guest keeps no byte code, so each run compiles them); and find
+# -exec cat, no interpreter, to show that other processes pay nothing measurable.  Gated in
+# a cgroup (this benchmark is itself a bash script, and reads itself as it goes).
 scope=/sys/fs/cgroup/eg-bench
 mkdir -p "$scope"
 cp "$FX/bench-script.sh" "$work/bench-script.sh"
+cp "$FX/bench-imports.py" "$work/imports.py"
 us() { /bin/bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$scope" "$@" 2>&1 >/dev/null |
 	sed -n 's/^us=\([0-9]*\).*/\1/p'; }
 script_round() { # SUFFIX
 	us eg-time /bin/bash "$work/bench-script.sh" >>"$work/script.$1"
+	us eg-time /usr/bin/python3 "$work/imports.py" >>"$work/python.$1"
 	us eg-time /bin/busybox find /usr -type f -exec /bin/busybox cat {} + >>"$work/find.$1"
 }
 for ((round = 0; round < ROUNDS; round++)); do
@@ -113,7 +116,7 @@ for ((round = 0; round < ROUNDS; round++)); do
 	((round % 2)) && script_round base
 done
 rmdir "$scope"
-for kind in script find; do
+for kind in script python find; do
 	base=$(median <"$work/$kind.base") gate=$(median <"$work/$kind.gate")
 	printf 'vm scripts %-6s %10d us without, %10d us with the gate, ratio %s\n' "$kind" \
 		"$base" "$gate" "$(ratio "$gate" "$base")"

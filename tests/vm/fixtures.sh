@@ -112,13 +112,17 @@ rm "$fx/system.txt"
 # scripts.policy is vm.policy with that catalog and bash (/bin/sh is bash here), python3 and
 # perl as the interpreters.
 eg_script_fixtures "$pki" "$root/opt/execgate/bin/execgate" "$fx/scripts"
-# For the benchmark: a signed script of 1,000 commands, builtins and programs.
+# For the benchmark (signed): a script of 1,000 commands, builtins and programs.
 {
 	echo '#!/bin/sh'
 	for ((i = 0; i < 500; i++)); do echo ': $((n += 1))'; echo '/bin/true'; done
 } >"$fx/bench-script.sh"
-"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
-	--chain "$pki/inter.crt" "$fx/bench-script.sh" >/dev/null
+# And the import of 200 standard library modules (tests/bench/stdlib_imports.py).
+cp "$(dirname "$0")/../bench/stdlib_imports.py" "$fx/bench-imports.py"
+for f in bench-script.sh bench-imports.py; do
+	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
+		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/$f" >/dev/null
+done
 {
 	echo "execgate-catalog v1"
 	for ext in sh py pl; do
