@@ -635,10 +635,16 @@ static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, 
 	if (runs_interpreter(agent, pid))
 		return eg_libraries_script_opened(&agent->libraries, consult, fd, pid);
 	/* An interpreter may open the file next: with interpreters named, a file stops being
-	 * reported only once it has a verdict the kernel's read check finds. */
+	 * reported only once it has a verdict the kernel's read check finds.  A file of any
+	 * kind gets that verdict now, unlogged (no process read it as code), or every later
+	 * open of it by any program would wait for the consult again (find -exec cat over
+	 * /usr took 14 times as long). */
 	if (!eg_libraries_opened(&agent->libraries, consult, fd))
 		return false;
-	return !interpreters_named(agent) || eg_libraries_known(&agent->libraries, fd);
+	if (!interpreters_named(agent) || eg_libraries_known(&agent->libraries, fd))
+		return true;
+	eg_libraries_script_opened(&agent->libraries, consult, fd, 0);
+	return eg_libraries_known(&agent->libraries, fd);
 }
 
 static void consult_timed_out(void *ctx, int fd, pid_t pid)

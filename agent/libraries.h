@@ -35,8 +35,9 @@ bool eg_libraries_known(struct eg_libraries *libraries, int fd);
 
 /* A file of any kind opened by PID, a process running an interpreter, which reads it next:
  * decide it for that process (and log it, as the consult does an exec) before the open goes
- * on, as eg_libraries_opened() settles ELF files.  True when its next opens need not be
- * reported (allowed, and ignore-marked). */
+ * on, as eg_libraries_opened() settles ELF files; PID 0: for no process, unlogged, only so
+ * that it has a verdict.  True when its next opens need not be reported (allowed, and
+ * ignore-marked). */
 bool eg_libraries_script_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd,
 				pid_t pid);
 

@@ -220,6 +220,30 @@ refused_at_open() {
 	assert_output --partial 'echo "ran unsigned"'
 }
 
+# consult_answered: how many opens and execs the agent's consult has answered.
+consult_answered() {
+	execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json |
+		sed -n 's/.*"answered": \([0-9]*\).*/\1/p'
+}
+
+@test "enforce: a data file in a library directory, opened by a program that is no interpreter, waits for the agent once" {
+	# Made before the agent starts, which marks the library directories as they are then.
+	local data=/usr/lib/eg-data.txt a b c
+	echo data >"$data"
+	start_script_gate enforce
+	run -0 gated cat "$data"
+	a=$(consult_answered)
+	run -0 gated cat "$data"
+	b=$(consult_answered)
+	# Four more opens of the file: no more answers than one open (the execs of bash and
+	# cat are answered as before).
+	run -0 gated cat "$data" "$data" "$data" "$data" "$data"
+	assert_output "$(printf 'data\n%.0s' 1 2 3 4 5)"
+	c=$(consult_answered)
+	assert_equal "$((c - b))" "$((b - a))"
+	rm "$data"
+}
+
 @test "audit: every script runs, each refusal logged as audit with hook script" {
 	local d=$BATS_TEST_TMPDIR/s
 	start_script_gate audit --watch-scripts "$WATCHED"
