@@ -148,8 +148,7 @@ tests_layer() {
 		fx=opt/execgate-test/fixtures
 		cp "$BUILD/bin/eg-hello-static" "$fx/unsigned"
 		cp "$BUILD/bin/eg-hello-static" "$fx/signed"
-		"$BUILD/bin/execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
-			--chain "$pki/inter.crt" "$fx/signed" >/dev/null
+		eg_sign_embedded "$pki" "$BUILD/bin/execgate" "$fx/signed"
 		crl_dp_fixture "$fx/crl-dp"
 		# The scripts of scripts.bats, which catalogs its catalog.* ones in the guest.
 		eg_script_fixtures "$pki" "$BUILD/bin/execgate" "$fx/scripts"

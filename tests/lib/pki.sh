@@ -35,6 +35,18 @@ eg_sign_detached() {
 		-inkey "$pki/$leaf.key" -certfile "$chain" -outform DER -out "$file.sig"
 }
 
+# eg_sign_embedded PKI EXECGATE FILE...: each FILE signed in place by the test PKI's
+# leaf-valid, with the intermediate, through EXECGATE sign (an ELF section, or a script's
+# block at its end).
+eg_sign_embedded() {
+	local pki=$1 execgate=$2 file
+	shift 2
+	for file; do
+		"$execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
+			--chain "$pki/inter.crt" "$file" >/dev/null || return 1
+	done
+}
+
 # eg_script_fixtures PKI EXECGATE DIR: the scripts of both VM suites' script tests in DIR,
 # as NAME.sh, NAME.py and NAME.pl (the perl ones use strict and warnings), each printing
 # "ran NAME": unsigned; signed with a block at its end by EXECGATE sign (embedded); with a
@@ -53,11 +65,8 @@ eg_script_fixtures() {
 	for name in mod signedmod; do
 		printf 'print("imported %s")\n' "$name" >"$dir/$name.py"
 	done
-	for name in embedded.sh embedded.py embedded.pl changed.sh changed.py changed.pl \
-		signedmod.py; do
-		"$execgate" sign --key "$pki/leaf-valid.key" --cert "$pki/leaf-valid.crt" \
-			--chain "$pki/inter.crt" "$dir/$name" >/dev/null || return 1
-	done
+	eg_sign_embedded "$pki" "$execgate" "$dir"/embedded.* "$dir"/changed.* \
+		"$dir/signedmod.py" || return 1
 	sed -i 's/ran changed/ran CHANGED/' "$dir"/changed.*
 	for ext in sh py pl; do
 		eg_sign_detached "$pki" leaf-valid "$dir/detached.$ext" || return 1

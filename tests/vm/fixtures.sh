@@ -38,13 +38,11 @@ mkdir -p "$fx" "$root/opt/execgate/pki/crl"
 cp "$pki/root.crt" "$pki/tsa-root.crt" "$root/opt/execgate/pki/"
 cp "$pki"/crl/fresh/*.crl "$root/opt/execgate/pki/crl/"
 
-hello=$root/opt/execgate/bin/eg-hello
+hello=$root/opt/execgate/bin/eg-hello execgate=$root/opt/execgate/bin/execgate
 cp "$hello" "$fx/signed" && eg_sign_detached "$pki" leaf-valid "$fx/signed"
 cp "$root/opt/execgate/bin/eg-hello-static" "$fx/signed-static" &&
 	eg_sign_detached "$pki" leaf-valid "$fx/signed-static"
-cp "$hello" "$fx/embedded" &&
-	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
-		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/embedded" >/dev/null
+cp "$hello" "$fx/embedded" && eg_sign_embedded "$pki" "$execgate" "$fx/embedded"
 # embedded-reenc: embedded with its CMS's outer length re-encoded (0x82 LL LL as the
 # non-minimal 0x83 00 LL LL, one byte of the zero padding after it absorbing the growth):
 # the same signature over the same signed bytes, another whole-file digest.
@@ -111,7 +109,7 @@ rm "$fx/system.txt"
 # Scripts (scripts/, tests/lib/pki.sh), their catalog scripts.cat (the catalog.* ones);
 # scripts.policy is vm.policy with that catalog and bash (/bin/sh is bash here), python3 and
 # perl as the interpreters.
-eg_script_fixtures "$pki" "$root/opt/execgate/bin/execgate" "$fx/scripts"
+eg_script_fixtures "$pki" "$execgate" "$fx/scripts"
 # For the benchmark (signed): a script of 1,000 commands, builtins and programs.
 {
 	echo '#!/bin/sh'
@@ -119,10 +117,7 @@ eg_script_fixtures "$pki" "$root/opt/execgate/bin/execgate" "$fx/scripts"
 } >"$fx/bench-script.sh"
 # And the import of 200 standard library modules (tests/bench/stdlib_imports.py).
 cp "$(dirname "$0")/../bench/stdlib_imports.py" "$fx/bench-imports.py"
-for f in bench-script.sh bench-imports.py; do
-	"$root/opt/execgate/bin/execgate" sign --key "$pki/leaf-valid.key" \
-		--cert "$pki/leaf-valid.crt" --chain "$pki/inter.crt" "$fx/$f" >/dev/null
-done
+eg_sign_embedded "$pki" "$execgate" "$fx/bench-script.sh" "$fx/bench-imports.py"
 {
 	echo "execgate-catalog v1"
 	for ext in sh py pl; do
