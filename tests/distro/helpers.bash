@@ -52,6 +52,36 @@ scope_guard() {
 	return 1
 }
 
+# start_scoped POLICY_FILE (in setup_file): the service restarted under POLICY_FILE, a policy
+# scoped to eg-test.slice; the policy it had is kept for stop_scoped.  SCOPE_LEAKED is set
+# when the gate denied execs outside the slice (scope_guard stopped it).
+start_scoped() {
+	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
+	cp "$1" "$POLICY"
+	# The gate binds the scope's cgroup as it is when the agent starts: systemd makes the
+	# slice first, and a unit kept in it keeps the slice (and its cgroup) alive.
+	systemd-run --quiet --unit=eg-test-hold --slice=eg-test.slice -- sleep infinity
+	# The scope is part of what the gate loads into the kernel: a restart, not a reload.
+	systemctl restart execgated.service
+	scope_guard || export SCOPE_LEAKED=1
+}
+
+# stop_scoped (in teardown_file): the slice's unit stopped, the service back on its policy.
+stop_scoped() {
+	systemctl stop eg-test-hold.service 2>/dev/null || true
+	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
+	systemctl restart execgated.service
+}
+
+# scope_held (in setup): once the gate leaked and was stopped, no test of the file can
+# pass for the right reason.
+scope_held() {
+	[[ -z ${SCOPE_LEAKED:-} ]] && return 0
+	echo "under its scoped policy the gate denied execs outside eg-test.slice; the agent" \
+		"was stopped to go on"
+	return 1
+}
+
 # in_slice CMD...: run CMD in a new scope unit of eg-test.slice.
 in_slice() {
 	systemd-run --quiet --scope --slice=eg-test.slice --collect -- "$@"

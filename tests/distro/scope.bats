@@ -4,29 +4,16 @@
 load helpers
 
 setup_file() {
-	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
-	scoped_policy >"$POLICY"
-	# The gate binds the scope's cgroup as it is when the agent starts: systemd makes the
-	# slice first, and a unit kept in it keeps the slice (and its cgroup) alive.
-	systemd-run --quiet --unit=eg-test-hold --slice=eg-test.slice -- sleep infinity
-	# The scope is part of what the gate loads into the kernel: a restart, not a reload.
-	systemctl restart execgated.service
-	scope_guard || export SCOPE_LEAKED=1
+	scoped_policy >"$BATS_FILE_TMPDIR/scoped.policy"
+	start_scoped "$BATS_FILE_TMPDIR/scoped.policy"
 }
 
 teardown_file() {
-	systemctl stop eg-test-hold.service 2>/dev/null || true
-	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
-	systemctl restart execgated.service
+	stop_scoped
 }
 
-# Once the gate leaked and was stopped, no test here can pass for the right reason.
 setup() {
-	if [[ -n ${SCOPE_LEAKED:-} ]]; then
-		echo "with 'scope cgroup /eg.slice/eg-test.slice' in its policy the gate denied execs" \
-			"outside the slice; the agent was stopped to go on"
-		return 1
-	fi
+	scope_held
 }
 
 @test "scoped enforce: programs outside the slice still execute after the restart" {

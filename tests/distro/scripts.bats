@@ -25,7 +25,6 @@ script_policy() {
 }
 
 setup_file() {
-	cp "$POLICY" "$BATS_FILE_TMPDIR/policy.orig"
 	rm -rf "$WATCHED" "$PLAIN"
 	cp -a "$FIXTURES/scripts" "$WATCHED"
 	cp -a "$FIXTURES/scripts" "$PLAIN"
@@ -36,27 +35,19 @@ setup_file() {
 		"$(systemctl show -p ExecStart --value execgated.service |
 			sed -n 's/^{ path=[^ ]* ; argv\[\]=\([^;]*\) ;.*/\1/p')" "$WATCHED" >"$DROPIN"
 	systemctl daemon-reload
-	script_policy enforce >"$POLICY"
-	systemd-run --quiet --unit=eg-test-hold --slice=eg-test.slice -- sleep infinity
-	systemctl restart execgated.service
-	scope_guard || export SCOPE_LEAKED=1
+	script_policy enforce >"$BATS_FILE_TMPDIR/scripts.policy"
+	start_scoped "$BATS_FILE_TMPDIR/scripts.policy"
 }
 
 teardown_file() {
-	systemctl stop eg-test-hold.service 2>/dev/null || true
 	rm -f "$DROPIN" "$CATALOG"
 	systemctl daemon-reload
-	cp "$BATS_FILE_TMPDIR/policy.orig" "$POLICY"
-	systemctl restart execgated.service
+	stop_scoped
 	rm -rf "$WATCHED" "$PLAIN"
 }
 
 setup() {
-	if [[ -n ${SCOPE_LEAKED:-} ]]; then
-		echo "with the scripts policy the gate denied execs outside eg-test.slice; the agent" \
-			"was stopped to go on"
-		return 1
-	fi
+	scope_held
 }
 
 # named_record HOOK NAME DECISION [REASON]: a record of HOOK with DECISION (and REASON) on a
