@@ -43,6 +43,7 @@
 #include "eg_hex.h"
 #include "eg_catstore.h"
 #include "eg_script.h"
+#include "eg_bytecode.h"
 #include "eg_verify_internal.h"
 
 struct chain_slot {
@@ -958,6 +959,42 @@ static int no_own_signature(struct eg_verifier *v, const struct found_sig *sig, 
 	return 0;
 }
 
+/* The byte code open on FD, with no signature of its own, is trusted as its source is
+ * (eg_bytecode.h): the source's verification, but the byte code's own digests, and a
+ * provenance that names the source. */
+static int as_source(struct eg_verifier *v, int fd, const struct stat *st, const char *path,
+		     const struct eg_verify_opts *opts, struct eg_verify_result *res)
+{
+	char source_path[4096], provenance[EG_PROVENANCE_MAX];
+	struct eg_verify_result *source;
+	int source_fd, r;
+
+	if (eg_bytecode_source(fd, st, path, source_path, sizeof(source_path)))
+		return 0;
+	source_fd = open(source_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (source_fd < 0)
+		return 0;
+	source = malloc(sizeof(*source));
+	if (!source) {
+		close(source_fd);
+		return -ENOMEM;
+	}
+	r = eg_verify_fd(v, source_fd, source_path, opts, source);
+	close(source_fd);
+	if (r == 0 && source->valid) {
+		/* A long source path shortens the source's own provenance, never the name. */
+		if (snprintf(provenance, sizeof(provenance), "byte code of %s%s%s", source_path,
+			     source->provenance[0] ? ": " : "", source->provenance) < 0)
+			provenance[0] = '\0';
+		memcpy(source->file_sha256, res->file_sha256, sizeof(res->file_sha256));
+		memcpy(source->signed_sha256, res->signed_sha256, sizeof(res->signed_sha256));
+		memcpy(source->provenance, provenance, sizeof(provenance));
+		*res = *source;
+	}
+	free(source);
+	return 0;
+}
+
 int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct eg_verify_opts *opts,
 		 struct eg_verify_result *res)
 {
@@ -1001,9 +1038,12 @@ int eg_verify_fd(struct eg_verifier *v, int fd, const char *path, const struct e
 	if (r < 0)
 		goto out;
 
-	/* 3. The deny list; then, with no signature of its own, the catalogs. */
+	/* 3. The deny list; then, with no signature of its own, the catalogs; then, byte code
+	 * by its source. */
 	if (!content_denied(v, res) && res->kind == EG_SIG_NONE)
 		r = no_own_signature(v, &sig, path, now, flags, res);
+	if (r == 0 && res->reason == EG_REASON_NO_SIGNATURE && path)
+		r = as_source(v, fd, &st, path, opts, res);
 out:
 	if (r < 0)
 		res->valid = false;
