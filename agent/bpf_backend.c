@@ -804,36 +804,62 @@ static struct eg_interpreter_key interpreter_key(const struct stat *st)
 	};
 }
 
-int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
+/* Make MAP hold exactly KEYS[0..N) (each KEY_SIZE bytes, value 1): each is added, then
+ * every other entry removed, so no moment has fewer.  MAX: the map's size. */
+static int replace_keys(struct bpf_map *map, const void *keys, size_t key_size, size_t n,
+			size_t max)
 {
-	struct bpf_map *map = bpf->skel->maps.eg_interpreters;
-	struct eg_interpreter_key key, next, gone[EG_INTERPRETERS_MAX];
+	unsigned char key[sizeof(struct eg_data_key)], next[sizeof(key)];
+	unsigned char *gone;
 	size_t ngone = 0;
 	__u8 one = 1;
 	int err;
 
-	if (n > EG_INTERPRETERS_MAX)
+	if (n > max)
 		return -E2BIG;
+	if (key_size > sizeof(key))
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		key = interpreter_key(&st[i]);
-		err = bpf_map__update_elem(map, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+		err = bpf_map__update_elem(map, (const unsigned char *)keys + i * key_size,
+					   key_size, &one, sizeof(one), BPF_ANY);
 		if (err)
 			return err;
 	}
-	for (err = bpf_map__get_next_key(map, NULL, &next, sizeof(next)); !err;
-	     err = bpf_map__get_next_key(map, &key, &next, sizeof(next))) {
+	gone = calloc(max, key_size);
+	if (!gone)
+		return -ENOMEM;
+	for (err = bpf_map__get_next_key(map, NULL, next, key_size); !err;
+	     err = bpf_map__get_next_key(map, key, next, key_size)) {
 		bool keep = false;
 
-		key = next;
+		memcpy(key, next, key_size);
 		for (size_t i = 0; i < n && !keep; i++)
-			keep = interpreter_key(&st[i]).ino == key.ino &&
-			       interpreter_key(&st[i]).dev == key.dev;
-		if (!keep && ngone < EG_INTERPRETERS_MAX)
-			gone[ngone++] = key;
+			keep = !memcmp((const unsigned char *)keys + i * key_size, key, key_size);
+		if (!keep && ngone < max)
+			memcpy(gone + ngone++ * key_size, key, key_size);
 	}
 	for (size_t i = 0; i < ngone; i++)
-		bpf_map__delete_elem(map, &gone[i], sizeof(gone[i]), 0);
+		bpf_map__delete_elem(map, gone + i * key_size, key_size, 0);
+	free(gone);
 	return 0;
+}
+
+int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
+{
+	struct eg_interpreter_key keys[EG_INTERPRETERS_MAX];
+
+	if (n > EG_INTERPRETERS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = interpreter_key(&st[i]);
+	return replace_keys(bpf->skel->maps.eg_interpreters, keys, sizeof(keys[0]), n,
+			    EG_INTERPRETERS_MAX);
+}
+
+int eg_bpf_set_interpreter_data(struct eg_bpf *bpf, const struct eg_data_key *keys, size_t n)
+{
+	return replace_keys(bpf->skel->maps.eg_interpreter_data, keys, sizeof(keys[0]), n,
+			    EG_INTERPRETER_DATA_MAX);
 }
 
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation)

@@ -88,6 +88,9 @@ int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
  * then every other entry removed, so no moment has fewer.  -E2BIG: more than
  * EG_INTERPRETERS_MAX. */
 int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n);
+/* Make KEYS[0..N) what interpreters read as data (EG_MAP_INTERPRETER_DATA), the same way.
+ * -E2BIG: more than EG_INTERPRETER_DATA_MAX. */
+int eg_bpf_set_interpreter_data(struct eg_bpf *bpf, const struct eg_data_key *keys, size_t n);
 /* A new mode and policy generation after a reload: every older verdict becomes a miss. */
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation);
 

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fts.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -175,28 +176,45 @@ static int mark_mounts(struct eg_consult *consult, struct eg_consult_error *ret_
 	return 0;
 }
 
-/* Watch the opens of files in the library directories and all their subdirectories. */
+static bool mark_library_dir(struct eg_consult *consult, const char *dir)
+{
+	if (consult->library_dirs == EG_CONSULT_MAX_LIBRARY_DIRS) {
+		consult->library_dirs_truncated = true;
+		return false;
+	}
+	if (fanotify_mark(consult->fan_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD,
+			  AT_FDCWD, dir) == 0)
+		consult->library_dirs++;
+	return true;
+}
+
+/* Watch the opens of files in the library directories and all their subdirectories; of an
+ * entry "DIR/" and a star, only the files in DIR itself. */
 static void mark_library_dirs(struct eg_consult *consult)
 {
 	char **paths = calloc(consult->settings.nlibrary_dirs + 1, sizeof(char *));
+	size_t ntrees = 0;
 	FTSENT *entry;
 	FTS *fts;
 
 	if (!paths)
 		return;
-	memcpy(paths, consult->settings.library_dirs,
-	       consult->settings.nlibrary_dirs * sizeof(char *));
-	fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL);
-	while (fts && (entry = fts_read(fts))) {
-		if (entry->fts_info != FTS_D)
+	for (size_t i = 0; i < consult->settings.nlibrary_dirs; i++) {
+		const char *dir = consult->settings.library_dirs[i];
+		size_t len = strlen(dir);
+		char shallow[PATH_MAX];
+
+		if (len < 2 || strcmp(dir + len - 2, "/*")) {
+			paths[ntrees++] = (char *)dir;
 			continue;
-		if (consult->library_dirs == EG_CONSULT_MAX_LIBRARY_DIRS) {
-			consult->library_dirs_truncated = true;
-			break;
 		}
-		if (fanotify_mark(consult->fan_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD,
-				  AT_FDCWD, entry->fts_path) == 0)
-			consult->library_dirs++;
+		snprintf(shallow, sizeof(shallow), "%.*s", (int)(len - 2), dir);
+		mark_library_dir(consult, shallow[0] ? shallow : "/");
+	}
+	fts = ntrees ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL) : NULL;
+	while (fts && (entry = fts_read(fts))) {
+		if (entry->fts_info == FTS_D && !mark_library_dir(consult, entry->fts_path))
+			break;
 	}
 	if (fts)
 		fts_close(fts);
@@ -579,6 +597,12 @@ unsigned long long eg_consult_read_errors(struct eg_consult *consult)
 	n = consult->read_errors;
 	pthread_mutex_unlock(&consult->lock);
 	return n;
+}
+
+void eg_consult_watch(struct eg_consult *consult, const char *const *dirs, size_t n)
+{
+	consult->settings.library_dirs = dirs;
+	consult->settings.nlibrary_dirs = n;
 }
 
 unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated)

@@ -49,7 +49,8 @@ struct eg_consult_settings {
 	const char *const *mounts;
 	size_t nmounts;
 	/* Directories whose files' opens are reported to library_open(), with their
-	 * subdirectories (not crossing mounts, at most EG_CONSULT_MAX_LIBRARY_DIRS). */
+	 * subdirectories (not crossing mounts, at most EG_CONSULT_MAX_LIBRARY_DIRS); an entry
+	 * "DIR/" followed by a star, the files in DIR alone. */
 	const char *const *library_dirs;
 	size_t nlibrary_dirs;
 	unsigned int workers;     /* verification threads */
@@ -92,6 +93,9 @@ unsigned long long eg_consult_read_errors(struct eg_consult *consult);
 /* How many library directories are watched (0 when none or the limit stopped it: then
  * *RET_TRUNCATED). */
 unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated);
+/* Watch DIRS[0..N) as library directories from the next eg_consult_flush() on (DIRS stays
+ * the caller's, and valid until replaced or the consult is freed). */
+void eg_consult_watch(struct eg_consult *consult, const char *const *dirs, size_t n);
 
 /* Stop every thread, answer what is pending, close; accepts NULL. */
 void eg_consult_stop(struct eg_consult *consult);

@@ -1123,11 +1123,17 @@ char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
 	return copy;
 }
 
-void eg_decider_interpreters(struct eg_decider *decider, void (*fn)(void *ctx, const char *pattern),
-			     void *ctx)
+void eg_decider_paths(struct eg_decider *decider, enum eg_decider_paths which,
+		      void (*fn)(void *ctx, const char *pattern), void *ctx)
 {
 	struct runtime *runtime = runtime_get(decider);
-	const struct eg_policy_strings *list = &eg_policy_settings(runtime->policy)->interpreters;
+	const struct eg_policy_settings *settings = eg_policy_settings(runtime->policy);
+	const struct eg_policy_strings *const lists[] = {
+		[EG_PATHS_INTERPRETERS] = &settings->interpreters,
+		[EG_PATHS_INTERPRETER_DATA] = &settings->interpreter_data,
+		[EG_PATHS_WATCH_SCRIPTS] = &settings->watch_scripts,
+	};
+	const struct eg_policy_strings *list = lists[which];
 
 	for (size_t i = 0; i < list->n; i++)
 		fn(ctx, list->v[i]);

@@ -120,9 +120,15 @@ json_t *eg_decider_counts(struct eg_decider *decider);
 char *eg_decider_crl_dir(struct eg_decider *decider, int64_t *ret_max_age,
 			 int64_t *ret_warn_window);
 
-/* Each of the running policy's interpreter patterns, to FN with CTX. */
-void eg_decider_interpreters(struct eg_decider *decider, void (*fn)(void *ctx, const char *pattern),
-			     void *ctx);
+enum eg_decider_paths {
+	EG_PATHS_INTERPRETERS,
+	EG_PATHS_INTERPRETER_DATA,
+	EG_PATHS_WATCH_SCRIPTS,
+};
+
+/* Each path or pattern of one of the running policy's lists, to FN with CTX. */
+void eg_decider_paths(struct eg_decider *decider, enum eg_decider_paths which,
+		      void (*fn)(void *ctx, const char *pattern), void *ctx);
 
 /* The policy's metrics-file, malloc'd, or NULL. */
 char *eg_decider_metrics_file(struct eg_decider *decider);

@@ -51,6 +51,7 @@
 #include "control.h"
 #include "decide.h"
 #include "events.h"
+#include "interpreter_data.h"
 #include "libraries.h"
 #include "crls.h"
 #include "log.h"
@@ -127,11 +128,12 @@ struct agent {
 	time_t metrics_written, crls_checked;
 	int metrics_errno;      /* the last failure said, so it is said once */
 	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
-	const char **watched_dirs; /* the consult's: library directories, --watch-scripts */
+	char **watched_dirs; /* the consult's: library directories, --watch-scripts */
 	/* The policy's interpreters as files (device, inode), for the consult's workers. */
 	pthread_mutex_t interpreters_lock;
 	struct stat interpreters[EG_INTERPRETERS_MAX];
 	size_t ninterpreters;
+	struct eg_data_set interpreter_data;
 };
 
 static volatile sig_atomic_t stopping, reload_requested, reopen_requested, release_requested;
@@ -176,7 +178,9 @@ static void usage(FILE *out)
 		"  --watch-scripts DIR     bpf: report opens in DIR and its subdirectories, as in the\n"
 		"                          library directories (repeatable), so a script never seen\n"
 		"                          before that an interpreter opens there is verified\n"
-		"                          before its first read\n"
+		"                          before its first read; DIR/'*': the files in DIR alone;\n"
+		"                          DIR may be a glob(7) pattern; the policy's\n"
+		"                          watch-scripts adds to these\n"
 		"  --harden                bpf: pin the gate so it outlives the agent (cached\n"
 		"                          verdicts hold, misses are denied), refuse signals and\n"
 		"                          ptrace to the agent from other processes (but init),\n"
@@ -548,27 +552,60 @@ static void add_interpreters(void *ctx, const char *pattern)
 	globfree(&found);
 }
 
-/* The policy's interpreters into the kernel's map, as the files their patterns name now
- * (a pattern that names nothing yet, an interpreter installed later, counts from the next
- * reload). */
+static void data_skipped(void *ctx, const char *pattern, const char *path, const char *why)
+{
+	(void)ctx;
+	fprintf(stderr, "execgated: interpreter-data %s: %s is not data to interpreters: %s\n",
+		pattern, path, why);
+}
+
+static void add_interpreter_data(void *ctx, const char *pattern)
+{
+	eg_data_set_add(ctx, pattern, data_skipped, NULL);
+}
+
+/* The policy's interpreters and their data into the kernel's maps, as the files their
+ * patterns name now (a pattern that names nothing yet, an interpreter installed later,
+ * counts from the next reload).  The data first: an interpreter newly named never reads
+ * it as code. */
 static void set_interpreters(struct agent *agent)
 {
 	static struct interpreters set;
-	int err;
+	static struct eg_data_set data;
+	int err, data_err;
 
 	if (!agent->bpf)
 		return;
 	set.n = 0;
 	set.truncated = false;
-	eg_decider_interpreters(agent->decider, add_interpreters, &set);
+	data.n = 0;
+	data.truncated = false;
+	eg_decider_paths(agent->decider, EG_PATHS_INTERPRETER_DATA, add_interpreter_data, &data);
+	data_err = eg_bpf_set_interpreter_data(agent->bpf, data.keys, data.n);
+	eg_decider_paths(agent->decider, EG_PATHS_INTERPRETERS, add_interpreters, &set);
 	err = eg_bpf_set_interpreters(agent->bpf, set.st, set.n);
 	pthread_mutex_lock(&agent->interpreters_lock);
 	memcpy(agent->interpreters, set.st, set.n * sizeof(set.st[0]));
 	agent->ninterpreters = set.n;
+	agent->interpreter_data = data;
 	pthread_mutex_unlock(&agent->interpreters_lock);
 	fprintf(stderr, "execgated: %zu interpreters read only trusted files%s%s%s\n", set.n,
 		set.truncated ? " (the limit: more are named)" : "", err ? ", then: " : "",
 		err ? strerror(-err) : "");
+	if (data.n || data_err)
+		fprintf(stderr, "execgated: %zu files and directories are data to them%s%s%s\n",
+			data.n, data.truncated ? " (the limit: more are named)" : "",
+			data_err ? ", then: " : "", data_err ? strerror(-data_err) : "");
+}
+
+static bool interpreter_data(struct agent *agent, int fd)
+{
+	bool data;
+
+	pthread_mutex_lock(&agent->interpreters_lock);
+	data = eg_data_set_holds(&agent->interpreter_data, fd);
+	pthread_mutex_unlock(&agent->interpreters_lock);
+	return data;
 }
 
 static bool interpreters_named(struct agent *agent)
@@ -605,24 +642,78 @@ static bool runs_interpreter(struct agent *agent, pid_t pid)
 static const char *const plugin_dirs[] = { "/usr/libexec" };
 #define NPLUGIN_DIRS (sizeof(plugin_dirs) / sizeof(plugin_dirs[0]))
 
-/* The consult watches the opens in the library and plugin directories and the
- * --watch-scripts ones. */
+struct dir_list {
+	char **v;
+	size_t n, cap;
+};
+
+static void add_watched_dir(struct dir_list *list, const char *dir)
+{
+	char *copy;
+
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 16;
+		char **v = realloc(list->v, (cap + 1) * sizeof(*v));
+
+		if (!v)
+			return;
+		list->v = v;
+		list->cap = cap;
+	}
+	copy = strdup(dir);
+	if (copy)
+		list->v[list->n++] = copy;
+	list->v[list->n] = NULL;
+}
+
+/* PATTERN names directories (glob(7)), watched with their subdirectories; PATTERN ending
+ * in a slash and a star, the files directly in each (a home directory's start-up files,
+ * not the trees below). */
+static void add_watched(void *ctx, const char *pattern)
+{
+	size_t len = strlen(pattern);
+	bool shallow = len > 2 && !strcmp(pattern + len - 2, "/*");
+	char dirs[PATH_MAX], entry[PATH_MAX + 2];
+	glob_t found;
+
+	snprintf(dirs, sizeof(dirs), "%.*s", (int)(shallow ? len - 2 : len), pattern);
+	if (glob(dirs, GLOB_ONLYDIR, NULL, &found))
+		return;
+	for (size_t i = 0; i < found.gl_pathc; i++) {
+		snprintf(entry, sizeof(entry), "%s%s", found.gl_pathv[i], shallow ? "/*" : "");
+		add_watched_dir(ctx, entry);
+	}
+	globfree(&found);
+}
+
+static void free_watched(char **dirs)
+{
+	for (size_t i = 0; dirs && dirs[i]; i++)
+		free(dirs[i]);
+	free(dirs);
+}
+
+/* The consult watches the opens in the library and plugin directories, the
+ * --watch-scripts ones and the running policy's watch-scripts: again at every reload. */
 static int watched_dirs(struct agent *agent, struct eg_consult_settings *settings)
 {
 	const struct eg_ldso_dirs *dirs = &agent->libraries.dirs;
 	const struct options *options = agent->options;
-	size_t n = dirs->ndirs + NPLUGIN_DIRS + options->nscript_dirs;
-	const char **all = calloc(n + 1, sizeof(*all));
+	struct dir_list list = { 0 };
 
-	if (!all)
+	for (size_t i = 0; i < dirs->ndirs; i++)
+		add_watched_dir(&list, dirs->dirs[i]);
+	for (size_t i = 0; i < NPLUGIN_DIRS; i++)
+		add_watched_dir(&list, plugin_dirs[i]);
+	for (size_t i = 0; i < options->nscript_dirs; i++)
+		add_watched(&list, options->script_dirs[i]);
+	eg_decider_paths(agent->decider, EG_PATHS_WATCH_SCRIPTS, add_watched, &list);
+	if (!list.v)
 		return -ENOMEM;
-	memcpy(all, dirs->dirs, dirs->ndirs * sizeof(*all));
-	memcpy(all + dirs->ndirs, plugin_dirs, sizeof(plugin_dirs));
-	memcpy(all + dirs->ndirs + NPLUGIN_DIRS, options->script_dirs,
-	       options->nscript_dirs * sizeof(*all));
-	agent->watched_dirs = all;
-	settings->library_dirs = all;
-	settings->nlibrary_dirs = n;
+	settings->library_dirs = (const char *const *)list.v;
+	settings->nlibrary_dirs = list.n;
+	free_watched(agent->watched_dirs);
+	agent->watched_dirs = list.v;
 	return 0;
 }
 
@@ -630,9 +721,9 @@ static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, 
 {
 	struct agent *agent = ctx;
 
-	/* An interpreter reads what it opens: a file of any kind is decided before the read
-	 * that the kernel decides. */
-	if (runs_interpreter(agent, pid))
+	/* An interpreter reads what it opens: a file of any kind but the policy's data is
+	 * decided before the read that the kernel decides. */
+	if (runs_interpreter(agent, pid) && !interpreter_data(agent, fd))
 		return eg_libraries_script_opened(&agent->libraries, consult, fd, pid);
 	/* An interpreter may open the file next: with interpreters named, a file stops being
 	 * reported only once it has a verdict the kernel's read check finds.  A file of any
@@ -828,8 +919,14 @@ static void switch_generation(struct agent *agent)
 	if (agent->bpf)
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
 			      eg_decider_generation(agent->decider));
-	if (agent->consult)
+	if (agent->consult) {
+		struct eg_consult_settings watched;
+
+		if (agent->bpf && !watched_dirs(agent, &watched))
+			eg_consult_watch(agent->consult, watched.library_dirs,
+					 watched.nlibrary_dirs);
 		eg_consult_flush(agent->consult);
+	}
 }
 
 /* The last reload's outcome, for execgate status (under reload_lock). */
@@ -1523,7 +1620,7 @@ out:
 		hand_over_to_upgrade(&agent);
 	eg_consult_stop(agent.consult);
 	eg_ldso_dirs_clear(&agent.libraries.dirs);
-	free(agent.watched_dirs);
+	free_watched(agent.watched_dirs);
 	ring_buffer__free(events);
 	if (release_requested)
 		eg_bpf_release_on_close(agent.bpf);

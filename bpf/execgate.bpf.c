@@ -139,6 +139,15 @@ struct {
 	__type(value, __u8);
 } eg_interpreters SEC(".maps");
 
+/* What interpreters read as data, written by the agent from the policy at start and at
+ * every reload; fixed size, the agent keeps to it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EG_INTERPRETER_DATA_MAX);
+	__type(key, struct eg_data_key);
+	__type(value, __u8);
+} eg_interpreter_data SEC(".maps");
+
 static __always_inline void count(__u32 slot)
 {
 	__u64 *value = bpf_map_lookup_elem(&eg_counters, &slot);
@@ -633,7 +642,8 @@ int BPF_PROG(execgate_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
 				map != (struct bpf_map *)&eg_counters &&
 				map != (struct bpf_map *)&eg_guarded &&
 				map != (struct bpf_map *)&eg_exec_mapped &&
-				map != (struct bpf_map *)&eg_interpreters);
+				map != (struct bpf_map *)&eg_interpreters &&
+				map != (struct bpf_map *)&eg_interpreter_data);
 }
 
 SEC("lsm/bpf_prog")
@@ -701,9 +711,10 @@ int BPF_PROG(execgate_sb_umount, struct vfsmount *mnt, int flags, int ret)
 /*
  * Scripts.  An interpreter reads its program as data: no exec, no executable mapping.  So a
  * process whose executable is one of the policy's interpreters may read only files the gate
- * would let run: every read of a regular file is decided like an exec of it (the same
- * verdict cache, the same miss rule), and refused with EACCES.  Other processes pay a
- * lookup of their executable per read.  Opens for exec (FMODE_EXEC: execve's own reads of a
+ * would let run, or that the policy names as its data (interpreter-data): every read of
+ * another regular file is decided like an exec of it (the same verdict cache, the same miss
+ * rule), and refused with EACCES.  Other processes pay a lookup of their executable per
+ * read.  Opens for exec (FMODE_EXEC: execve's own reads of a
  * program, AT_EXECVE_CHECK) are the exec hooks' to decide.
  */
 #define EACCES 13
@@ -724,7 +735,35 @@ static __always_inline int eg_eacces_unless(bool allowed)
 	return allowed ? 0 : refused;
 }
 
-/* The current process runs an interpreter, and FILE is a regular file it reads as data.
+/* FILE is what the policy lets interpreters read as data (eg_data_key): by its name in its
+ * directory, or below a listed directory.  Walked through the dentries, which stay within
+ * the file's own file system. */
+static __always_inline bool interpreter_data(struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct dentry *dir = dentry->d_parent;
+	struct eg_data_key key = {};
+
+	key.dev = file->f_inode->i_sb->s_dev;
+	key.dir_ino = dir->d_inode->i_ino;
+	if (dentry->d_name.len < EG_DATA_NAME_LEN &&
+	    bpf_probe_read_kernel_str(key.name, sizeof(key.name), dentry->d_name.name) > 0 &&
+	    bpf_map_lookup_elem(&eg_interpreter_data, &key))
+		return true;
+	__builtin_memset(key.name, 0, sizeof(key.name));
+	for (int depth = 0; depth < EG_DATA_DEPTH; depth++) {
+		key.dir_ino = dir->d_inode->i_ino;
+		if (bpf_map_lookup_elem(&eg_interpreter_data, &key))
+			return true;
+		if (dir->d_parent == dir)
+			break;
+		dir = dir->d_parent;
+	}
+	return false;
+}
+
+/* The current process runs an interpreter, and FILE is a regular file it reads that is not
+ * the policy's data: a file the interpreter may take for code.
  * The kernel's own files (proc, sysfs, cgroup2) are not: their text is the kernel's, and
  * what a process can put there (its command line, its environment) it can give its
  * interpreter with -c as well. */
@@ -750,7 +789,7 @@ static __always_inline bool script_read(struct file *file)
 		return false;
 	key.ino = exe->f_inode->i_ino;
 	key.dev = exe->f_inode->i_sb->s_dev;
-	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL;
+	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL && !interpreter_data(file);
 }
 
 /* Tell the agent, by its whole path, of a file an interpreter opened with no current

@@ -6,7 +6,7 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 7
+#define EG_ABI_VERSION 8
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
@@ -15,6 +15,7 @@
 #define EG_MAP_GUARDED "eg_guarded"
 #define EG_MAP_EXEC_MAPPED "eg_exec_mapped"
 #define EG_MAP_INTERPRETERS "eg_interpreters"
+#define EG_MAP_INTERPRETER_DATA "eg_interpreter_data"
 
 /* Where execgated pins its maps (and, unless told to fail open, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
@@ -158,6 +159,24 @@ struct eg_interpreter_key {
 
 #define EG_INTERPRETERS_MAX 1024
 
+/* Key of EG_MAP_INTERPRETER_DATA: what an interpreter reads as data, undecided (the
+ * policy's `interpreter-data`).  A file by its directory's inode and its name in it, so
+ * that a file replaced by rename (/etc/passwd after useradd) stays data; or, with NAME all
+ * zero, a directory and everything below it.  By the dentries a file is reached through,
+ * never by a path: a bind mount or a private mount namespace shows the file's own
+ * directory.  The value, a __u8, is 1.  Written by the agent at start and every reload. */
+#define EG_DATA_NAME_LEN 48
+struct eg_data_key {
+	__u64 dir_ino;
+	__u32 dev;
+	__u32 pad0;
+	char name[EG_DATA_NAME_LEN]; /* NUL-terminated; a longer name cannot be listed */
+};
+
+#define EG_INTERPRETER_DATA_MAX 1024
+/* How far up from a file's directory a listed directory is looked for. */
+#define EG_DATA_DEPTH 16
+
 enum eg_event_type {
 	EG_EVENT_DECISION = 1,
 	/* Not a decision: an interpreter opened a file with no current verdict; the agent
@@ -205,5 +224,6 @@ _Static_assert(sizeof(struct eg_config) == 160, "eg_config is ABI");
 _Static_assert(sizeof(struct eg_guarded_key) == 8, "eg_guarded_key is ABI");
 _Static_assert(sizeof(struct eg_event) == 344, "eg_event is ABI");
 _Static_assert(sizeof(struct eg_interpreter_key) == 16, "eg_interpreter_key is ABI");
+_Static_assert(sizeof(struct eg_data_key) == 64, "eg_data_key is ABI");
 
 #endif

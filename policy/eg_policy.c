@@ -440,6 +440,8 @@ enum setting {
 	SET_CRL_WARN_WINDOW,
 	SET_REQUIRE_SIGNED_POLICY,
 	SET_INTERPRETER,
+	SET_INTERPRETER_DATA,
+	SET_WATCH_SCRIPTS,
 	SET_COUNT,
 };
 
@@ -465,6 +467,8 @@ static const char *const setting_words[SET_COUNT + 1] = {
 	[SET_CRL_WARN_WINDOW] = "crl-warn-window",
 	[SET_REQUIRE_SIGNED_POLICY] = "require-signed-policy",
 	[SET_INTERPRETER] = "interpreter",
+	[SET_INTERPRETER_DATA] = "interpreter-data",
+	[SET_WATCH_SCRIPTS] = "watch-scripts",
 };
 
 static int set_once(struct parser *p, enum once_setting s)
@@ -477,24 +481,24 @@ static int set_once(struct parser *p, enum once_setting s)
 	return 0;
 }
 
-/* interpreter PATH|default...: one or more absolute paths or patterns. */
-static int parse_interpreters(struct parser *p, struct eg_policy_strings *list)
+/* KW PATH|default...: one or more absolute paths or patterns; `default` adds DEFAULTS. */
+static int parse_path_list(struct parser *p, const char *kw, const char *const *defaults,
+			   size_t ndefaults, struct eg_policy_strings *list)
 {
-	static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETERS };
 	static const char what[] = "an absolute path or 'default'";
 	char *s;
-	int r = need_value(p, 1, what, "interpreter");
+	int r = need_value(p, 1, what, kw);
 
 	for (size_t i = 1; !r && i < p->ntok; i++) {
 		if (strcmp(p->tok[i].s, "default")) {
-			r = parse_abs(p, i, what, "interpreter", &s);
+			r = parse_abs(p, i, what, kw, &s);
 			if (!r)
-				r = strings_add(p, i, list, "interpreter", s);
+				r = strings_add(p, i, list, kw, s);
 			continue;
 		}
-		for (size_t k = 0; !r && k < sizeof(defaults) / sizeof(defaults[0]); k++) {
+		for (size_t k = 0; !r && k < ndefaults; k++) {
 			s = strdup(defaults[k]);
-			r = s ? strings_add(p, i, list, "interpreter", s) : -ENOMEM;
+			r = s ? strings_add(p, i, list, kw, s) : -ENOMEM;
 		}
 	}
 	return r;
@@ -599,8 +603,24 @@ static int parse_setting(struct parser *p, enum setting which)
 			st->lookup[st->n_lookup++] = w;
 		}
 		return 0;
-	case SET_INTERPRETER:
-		return parse_interpreters(p, &st->interpreters);
+	case SET_INTERPRETER: {
+		static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETERS };
+
+		return parse_path_list(p, kw, defaults, sizeof(defaults) / sizeof(defaults[0]),
+				       &st->interpreters);
+	}
+	case SET_INTERPRETER_DATA: {
+		static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETER_DATA };
+
+		return parse_path_list(p, kw, defaults, sizeof(defaults) / sizeof(defaults[0]),
+				       &st->interpreter_data);
+	}
+	case SET_WATCH_SCRIPTS: {
+		static const char *const defaults[] = { EG_POLICY_DEFAULT_WATCH_SCRIPTS };
+
+		return parse_path_list(p, kw, defaults, sizeof(defaults) / sizeof(defaults[0]),
+				       &st->watch_scripts);
+	}
 	case SET_SCOPE:
 		w = parse_word(p, 1, scope_words, kw);
 		if (w < 0)
@@ -1565,6 +1585,8 @@ void eg_policy_free(struct eg_policy *policy)
 	strings_free(&st->tsa_anchors);
 	strings_free(&st->catalogs);
 	strings_free(&st->interpreters);
+	strings_free(&st->interpreter_data);
+	strings_free(&st->watch_scripts);
 	strings_free(&st->scope_cgroups);
 	free(st->crl_dir);
 	free(st->sig_dir);

@@ -72,6 +72,14 @@ struct eg_policy_settings {
 	/* Executables whose processes may read only trusted files (absolute paths, glob(7)
 	 * patterns); empty: none.  The word `default` adds EG_POLICY_DEFAULT_INTERPRETERS. */
 	struct eg_policy_strings interpreters;
+	/* Files and directories (a directory: everything below it) whose regular files an
+	 * interpreter reads without their being decided (absolute paths, glob(7) patterns).
+	 * `default` adds EG_POLICY_DEFAULT_INTERPRETER_DATA. */
+	struct eg_policy_strings interpreter_data;
+	/* Directories whose opens the agent watches (with their subdirectories), as
+	 * execgated --watch-scripts does, so that a script there is decided before an
+	 * interpreter's first read.  `default` adds EG_POLICY_DEFAULT_WATCH_SCRIPTS. */
+	struct eg_policy_strings watch_scripts;
 };
 
 /* What `interpreter default` names: the shells and script interpreters a Debian server
@@ -84,6 +92,28 @@ struct eg_policy_settings {
 	"/usr/bin/luajit*", "/usr/bin/tclsh*", "/usr/bin/wish*", "/usr/bin/expect",         \
 	"/usr/bin/guile*", "/usr/bin/Rscript", "/usr/bin/pwsh", "/usr/bin/busybox",         \
 	"/bin/sh", "/bin/dash", "/bin/bash", "/bin/busybox"
+
+/* What `interpreter-data default` names: what a Debian system's C library, time and
+ * locale code and TLS read inside any process, an interpreter's too: name service
+ * databases, the loader's cache, time zones, locales and message catalogues, certificate
+ * bundles, terminal descriptions.  None of it is code to an interpreter, and only root
+ * writes any of it. */
+#define EG_POLICY_DEFAULT_INTERPRETER_DATA                                                  \
+	"/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",    \
+	"/etc/nsswitch.conf", "/etc/hosts", "/etc/host.conf", "/etc/resolv.conf",          \
+	"/etc/gai.conf", "/etc/services", "/etc/protocols", "/etc/networks",               \
+	"/etc/localtime", "/etc/timezone", "/etc/mime.types", "/etc/os-release",           \
+	"/etc/inputrc", "/etc/locale.alias", "/etc/ssl", "/etc/terminfo",                  \
+	"/usr/share/zoneinfo", "/usr/lib/locale", "/usr/share/locale", "/usr/share/i18n",  \
+	"/usr/share/ca-certificates", "/usr/share/terminfo", "/usr/lib/terminfo",          \
+	"/usr/lib/os-release"
+
+/* What `watch-scripts default` names: where a Debian system keeps interpreted code outside
+ * the library directories (which the agent watches anyway): perl's modules and
+ * applications' in /usr/share, shell start-up files and configuration that is code in
+ * /etc; and the start-up files in root's and the users' home directories, but not the
+ * trees below them, where builds write and read thousands of files. */
+#define EG_POLICY_DEFAULT_WATCH_SCRIPTS "/etc", "/usr/share", "/root/*", "/home/*/*"
 
 /* Matchers a rule or a signer declaration uses (bits of ->present). */
 enum {

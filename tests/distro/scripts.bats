@@ -1,26 +1,27 @@
 # Scripts are code, on the real system: debian-system.policy as shipped (the package
-# catalogs), with the shipped interpreter list (`interpreter default`), the test PKI's
-# anchors, and its enforcement scoped to eg-test.slice.  The scripts (tests/lib/pki.sh):
-# unsigned, signed with a block at their end (embedded), detached, in a catalog the
-# machine's local catalog key signs (the administrator's way), and changed after signing.
-# Interpreters read them from /var/tmp/eg-watched, a directory the agent is told to watch
-# (--watch-scripts), so a script is decided before its interpreter's first read.
+# catalogs) with the interpreter lines its comment gives (the shipped interpreters, their
+# data, the watched trees), the test PKI's anchors, and its enforcement scoped to
+# eg-test.slice.  The scripts
+# (tests/lib/pki.sh): unsigned, signed with a block at their end (embedded), detached, in a
+# catalog the machine's local catalog key signs (the administrator's way), and changed
+# after signing.  Interpreters read them from /var/tmp/eg-watched, a directory the policy
+# also watches (watch-scripts), so a script is decided before its interpreter's first read.
 load helpers
 
 WATCHED=/var/tmp/eg-watched
 PLAIN=/var/tmp/eg-scripts
-DROPIN=/run/systemd/system/execgated.service.d/60-eg-scripts.conf
 CATALOG=/var/lib/execgate/catalogs/50-eg-scripts.cat
 
-# script_policy MODE: debian-system.policy in MODE, scoped to the slice, with the shipped
-# interpreters and the test PKI.  Without self-protection, so that scope_guard can stop a
-# gate that leaked out of its scope.
+# script_policy MODE: debian-system.policy in MODE, scoped to the slice, with the
+# interpreters, the test PKI and the watched directory.  Without self-protection, so that scope_guard can stop a gate
+# that leaked out of its scope.
 script_policy() {
 	sed -e "s|^mode .*|mode $1|" -e 's|^scope machine$|scope cgroup /eg.slice/eg-test.slice|' \
 		-e '/^self-protection /d' \
 		-e "/^trust-anchor /a trust-anchor $TEST_DIR/pki/root.crt" \
 		-e "/^trust-anchor /a tsa-anchor $TEST_DIR/pki/tsa-root.crt" \
-		-e '/^scope /a interpreter default' \
+		-e '/^scope /a interpreter default' -e '/^scope /a interpreter-data default' \
+		-e "/^scope /a watch-scripts default $WATCHED" \
 		/usr/share/execgate/debian-system.policy
 }
 
@@ -30,18 +31,12 @@ setup_file() {
 	cp -a "$FIXTURES/scripts" "$PLAIN"
 	execgate catalog create --key /etc/execgate/catalog-key.pem \
 		--cert /etc/execgate/catalog-signer.pem -o "$CATALOG" "$PLAIN"/catalog.*
-	mkdir -p "${DROPIN%/*}"
-	printf '[Service]\nExecStart=\nExecStart=%s --watch-scripts %s\n' \
-		"$(systemctl show -p ExecStart --value execgated.service |
-			sed -n 's/^{ path=[^ ]* ; argv\[\]=\([^;]*\) ;.*/\1/p')" "$WATCHED" >"$DROPIN"
-	systemctl daemon-reload
 	script_policy enforce >"$BATS_FILE_TMPDIR/scripts.policy"
 	start_scoped "$BATS_FILE_TMPDIR/scripts.policy"
 }
 
 teardown_file() {
-	rm -f "$DROPIN" "$CATALOG"
-	systemctl daemon-reload
+	rm -f "$CATALOG"
 	stop_scoped
 	rm -rf "$WATCHED" "$PLAIN"
 }
@@ -133,6 +128,34 @@ interp() {
 	assert_output "imported signedmod"
 	cd /
 	rm -rf "$home"
+}
+
+@test "enforce: the system's own interpreter work in the slice runs, and nothing of it is refused" {
+	# Python's standard library and its byte code, time zones, locales, TLS certificates,
+	# name service; perl's core modules from /usr/share; a login shell's start-up files.
+	run -0 in_slice python3 -c 'import json, email.parser, http.client, ssl, locale, zoneinfo
+import pwd, socket, datetime
+ssl.create_default_context()
+datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris"))
+pwd.getpwuid(0); socket.getaddrinfo("localhost", 80)
+print("python ok")'
+	assert_output "python ok"
+	run -0 in_slice perl -MPOSIX -MFile::Temp -MGetopt::Long -e 'print strftime("%Y", localtime), "\n"'
+	run -0 in_slice bash -l -c 'echo login ok'
+	assert_output --partial "login ok"
+	refute_output --partial "Permission denied"
+	run -0 in_slice sh -c 'getent passwd root >/dev/null && echo sh ok'
+	assert_output "sh ok"
+}
+
+# Every refusal (or audit) of a read by an interpreter in this file's run names one of its
+# test scripts: the interpreters' own files (libraries, byte code, data) never.
+@test "enforce: no script record but the tests' own scripts" {
+	run -0 records -r 'select(.hook == "script") | .file.path'
+	local others
+	others=$(grep -vE '(^|/)(audit-)?(unsigned|changed)\.(sh|py|pl)$|(^|/)(audit_)?mod\.py$' \
+		<<<"$output" || true)
+	assert_equal "$others" ""
 }
 
 @test "enforce: outside the slice the same scripts run as before" {

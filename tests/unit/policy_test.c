@@ -503,6 +503,8 @@ static void defaults_when_settings_are_absent(void **state)
 	assert_false(st->log_allows);
 	assert_null(st->require_signed_policy);
 	assert_int_equal(st->interpreters.n, 0);
+	assert_int_equal(st->interpreter_data.n, 0);
+	assert_int_equal(st->watch_scripts.n, 0);
 	eg_policy_free(p);
 }
 
@@ -522,6 +524,32 @@ static void interpreters_and_the_default_list(void **state)
 	for (size_t i = 0; i < nd; i++)
 		assert_string_equal(st->interpreters.v[2 + i], defaults[i]);
 	assert_string_equal(st->interpreters.v[2 + nd], "/usr/local/bin/py*");
+	eg_policy_free(p);
+}
+
+/* interpreter-data and watch-scripts: lists of their own, "default" expanded where it
+ * stands. */
+static void data_and_watched_lists(void **state)
+{
+	static const char *const data[] = { EG_POLICY_DEFAULT_INTERPRETER_DATA };
+	static const char *const watched[] = { EG_POLICY_DEFAULT_WATCH_SCRIPTS };
+	const size_t ndata = sizeof(data) / sizeof(data[0]);
+	const size_t nwatched = sizeof(watched) / sizeof(watched[0]);
+	struct eg_policy *p = parse_ok("mode audit\ninterpreter-data /srv/app/data default\n"
+				       "watch-scripts default\nwatch-scripts /srv/app\n"
+				       "default allow\n");
+	const struct eg_policy_settings *st = eg_policy_settings(p);
+
+	(void)state;
+	assert_int_equal(st->interpreters.n, 0);
+	assert_int_equal(st->interpreter_data.n, 1 + ndata);
+	assert_string_equal(st->interpreter_data.v[0], "/srv/app/data");
+	for (size_t i = 0; i < ndata; i++)
+		assert_string_equal(st->interpreter_data.v[1 + i], data[i]);
+	assert_int_equal(st->watch_scripts.n, nwatched + 1);
+	for (size_t i = 0; i < nwatched; i++)
+		assert_string_equal(st->watch_scripts.v[i], watched[i]);
+	assert_string_equal(st->watch_scripts.v[nwatched], "/srv/app");
 	eg_policy_free(p);
 }
 
@@ -598,6 +626,9 @@ static const struct {
 	{ "mode enforce\ntrust-anchor a b\ndefault deny\n", 2, 16, "expected end of line" },
 	{ "mode enforce\n\"allow\" uid 0\ndefault deny\n", 2, 1, "expected a setting" },
 	{ "mode enforce\ninterpreter\ndefault deny\n", 2, 12, "an absolute path or 'default'" },
+	{ "mode enforce\ninterpreter-data\ndefault deny\n", 2, 17, "an absolute path or 'default'" },
+	{ "mode enforce\ninterpreter-data etc/passwd\ndefault deny\n", 2, 18,
+	  "an absolute path or 'default'" },
 	{ "mode enforce\ninterpreter /bin/sh bash\ndefault deny\n", 2, 21,
 	  "starting with '/'" },
 	{ "mode enforce\ndefault deny\ninterpreter default\n", 3, 1,
@@ -1046,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(settings_signers_and_rule_text),
 		cmocka_unit_test(defaults_when_settings_are_absent),
 		cmocka_unit_test(interpreters_and_the_default_list),
+		cmocka_unit_test(data_and_watched_lists),
 		cmocka_unit_test(errors_name_line_column_and_expectation),
 		cmocka_unit_test(bounds_are_errors),
 		cmocka_unit_test(too_many_rules_is_an_error),
