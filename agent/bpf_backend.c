@@ -295,7 +295,7 @@ static const char *const pinned_links[] = {
 	"link_bprm_check_security", "link_mmap_file", "link_file_mprotect", "link_task_kill",
 	"link_ptrace_access_check", "link_bpf_map", "link_bpf_prog", "link_bpf",
 	"link_inode_permission", "link_sb_umount", "link_file_open", "link_file_permission",
-	"link_ptrace_traceme", "link_script_open", "link_script_read",
+	"link_ptrace_traceme",
 };
 #define EG_LINK_COUNT (sizeof(pinned_links) / sizeof(pinned_links[0]))
 
@@ -317,8 +317,6 @@ static void gate_links(const struct eg_bpf *bpf, struct bpf_link *ret_links[EG_L
 		bpf->skel->links.execgate_file_open,
 		bpf->skel->links.execgate_file_permission,
 		bpf->skel->links.execgate_ptrace_traceme,
-		bpf->skel->links.execgate_script_open,
-		bpf->skel->links.execgate_script_read,
 	};
 
 	_Static_assert(sizeof(links) / sizeof(links[0]) == EG_LINK_COUNT, "one pin name per link");

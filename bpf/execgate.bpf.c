@@ -21,10 +21,10 @@
  *                            patch private file mappings with no mmap or mprotect); the
  *                            second hook catches a write through a descriptor that was
  *                            opened before (the mapping made meanwhile, or the gate
- *                            started later).
- *   lsm/file_open (script)   a process whose executable is an interpreter (eg_interpreters,
- *   lsm/file_permission      the policy's `interpreter` list) reads a regular file: the file
- *     (script)               is decided like a program, EACCES when refused; at open only
+ *                            started later).  The same two programs decide scripts:
+ *                            a process whose executable is an interpreter (eg_interpreters,
+ *                            the policy's `interpreter` list) reads a regular file: the file
+ *                            is decided like a program, EACCES when refused; at open only
  *                            when it has a current verdict (a miss may still be settled by
  *                            the consult between open and read), at every read always.
  *   lsm/task_kill            with EG_CONFIG_PROTECT: no signal reaches the agent but its
@@ -400,23 +400,6 @@ static __always_inline int check_write(struct file *file)
 	else
 		return 0;
 	return decide(file->f_inode, EG_HOOK_WRITE, mapped_name(file), reason);
-}
-
-SEC("lsm/file_open")
-int BPF_PROG(execgate_file_open, struct file *file, int ret)
-{
-	if (ret || !(file->f_mode & FMODE_WRITE))
-		return ret;
-	return check_write(file);
-}
-
-/* Every read and write goes through here: only writes are looked at. */
-SEC("lsm/file_permission")
-int BPF_PROG(execgate_file_permission, struct file *file, int mask, int ret)
-{
-	if (ret || !(mask & MAY_WRITE))
-		return ret;
-	return check_write(file);
 }
 
 SEC("lsm/mmap_file")
@@ -819,14 +802,13 @@ static __always_inline void report_script_opened(struct file *file)
 
 /* At open, only a file with a current verdict is decided: a miss is left to the read, so
  * that the consult of a watched directory (FAN_OPEN_PERM, after this hook) can settle it. */
-SEC("lsm/file_open")
-int BPF_PROG(execgate_script_open, struct file *file, int ret)
+static __always_inline int check_script_open(struct file *file)
 {
 	struct eg_verdict_rec *rec;
 	struct eg_config *config;
 
-	if (ret || !(file->f_mode & FMODE_READ) || !script_read(file))
-		return ret;
+	if (!(file->f_mode & FMODE_READ) || !script_read(file))
+		return 0;
 	config = gating();
 	if (!config)
 		return 0;
@@ -839,11 +821,34 @@ int BPF_PROG(execgate_script_open, struct file *file, int ret)
 					EG_REASON_NONE));
 }
 
-SEC("lsm/file_permission")
-int BPF_PROG(execgate_script_read, struct file *file, int mask, int ret)
+/* One program a hook: every open and every read of every process runs these, and under
+ * emulation each program run costs microseconds of its own. */
+SEC("lsm/file_open")
+int BPF_PROG(execgate_file_open, struct file *file, int ret)
 {
-	if (ret || !(mask & MAY_READ) || !script_read(file))
+	if (ret)
 		return ret;
+	if (file->f_mode & FMODE_WRITE) {
+		ret = check_write(file);
+		if (ret)
+			return ret;
+	}
+	return check_script_open(file);
+}
+
+/* Every read and write goes through here: writes are checked, and an interpreter's reads. */
+SEC("lsm/file_permission")
+int BPF_PROG(execgate_file_permission, struct file *file, int mask, int ret)
+{
+	if (ret)
+		return ret;
+	if (mask & MAY_WRITE) {
+		ret = check_write(file);
+		if (ret)
+			return ret;
+	}
+	if (!(mask & MAY_READ) || !script_read(file))
+		return 0;
 	return eg_eacces_unless(!decide(file->f_inode, EG_HOOK_SCRIPT, mapped_name(file),
 					EG_REASON_NONE));
 }
