@@ -3,7 +3,8 @@
 # in one run: no gate ("none"), execgate enforcing ("execgate"), and fapolicyd from
 # Debian's archive in the same image, enforcing ("fapolicyd").  Prints one table: each
 # workload's median time as two ratios against no gate, plus the agent's RSS and CPU time
-# over the boot and the gate's BPF programs' run time (from `execgate status`: the agent
+# over the boot and the gate's BPF programs' run time over the warm runs (kernel
+# statistics on for those, off for the timed runs; from `execgate status`: the agent
 # reads its own programs; self-protection hides them from bpftool).  Never asserts on a
 # time.
 #
@@ -286,7 +287,7 @@ table() {
 			"$(result none apt_nohook)")"
 	fi
 	bpf="BPF programs ran $(stat_of execgate bpf_run_ms) ms in"
-	bpf+=" $(stat_of execgate bpf_run_cnt) runs (bpf_stats from after boot, as execgate status reads them)"
+	bpf+=" $(stat_of execgate bpf_run_cnt) runs (bpf_stats over the warm runs, off for the timed ones; as execgate status reads them)"
 	[[ -n $(stat_of execgate bpf_run_ms) ]] ||
 		bpf="BPF programs' run time not read (execgate status gave none)"
 	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \

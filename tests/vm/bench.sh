@@ -124,10 +124,16 @@ for ((round = 0; round < ROUNDS; round++)); do
 	POLICY=$FX/scripts.policy start_gate --scope-cgroup "$scope" --prescan "$work"
 	script_round gate
 	stop_gate
+	# The same find under a policy that names no interpreter: what the gate costs every
+	# open and read without the script checks (fanotify's marks, the write checks).
+	start_gate --scope-cgroup "$scope"
+	warm_then_time "$work/find_plain.gate" /bin/busybox find /usr -type f -exec /bin/busybox cat {} +
+	stop_gate
 	((round % 2)) && script_round base
 done
+cp "$work/find.base" "$work/find_plain.base"
 rmdir "$scope"
-for kind in script python find; do
+for kind in script python find find_plain; do
 	base=$(median <"$work/$kind.base") gate=$(median <"$work/$kind.gate")
 	printf 'vm scripts %-6s %10d us without, %10d us with the gate, ratio %s\n' "$kind" \
 		"$base" "$gate" "$(ratio "$gate" "$base")"
