@@ -140,6 +140,8 @@ agent_stats() {
 	esac
 	# The gate's programs, as the agent reads them through its own descriptors: with
 	# self-protection on, bpf() refuses them to every other process, bpftool included.
+	# The statistics on again: execgate status reports none while they are off.
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
 	[[ $config == execgate ]] && execgate status --json | jq -r '
 		[.programs | to_entries[] | select(.value | type == "object")] |
 		select(length > 0) |
