@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,7 +148,7 @@ static int own_identity(struct identity *ret)
 	if (stat("/proc/self/exe", &st) < 0)
 		return -errno;
 	ret->exe_ino = st.st_ino;
-	ret->exe_dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	ret->exe_dev = eg_kernel_dev(st.st_dev);
 	file = fopen("/proc/self/cgroup", "re");
 	if (!file)
 		return -errno;
@@ -208,7 +207,7 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 		.agent_tick_ns = (__u32)(1000000000L / sysconf(_SC_CLK_TCK)),
 		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
 		.pin_dir_ino = bpf->pin_dir.st_ino,
-		.pin_dir_dev = major(bpf->pin_dir.st_dev) << 20 | minor(bpf->pin_dir.st_dev),
+		.pin_dir_dev = eg_kernel_dev(bpf->pin_dir.st_dev),
 		/* From the moment a program is attached: no window at start in which a miss
 		 * (a memfd, `ld.so ./x`, an LD_PRELOAD) passes.  The consult is up before the
 		 * programs are attached, so an exec never seen is verified, not refused. */
@@ -651,7 +650,7 @@ int eg_bpf_set_successor_exe(struct eg_bpf *bpf, const struct stat *st)
 	__u32 zero = 0;
 
 	bpf->config.successor_exe_ino = st->st_ino;
-	bpf->config.successor_exe_dev = major(st->st_dev) << 20 | minor(st->st_dev);
+	bpf->config.successor_exe_dev = eg_kernel_dev(st->st_dev);
 	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
 				    sizeof(bpf->config), BPF_ANY);
 }
@@ -798,7 +797,7 @@ static struct eg_interpreter_key interpreter_key(const struct stat *st)
 {
 	return (struct eg_interpreter_key){
 		.ino = st->st_ino,
-		.dev = major(st->st_dev) << 20 | minor(st->st_dev),
+		.dev = eg_kernel_dev(st->st_dev),
 	};
 }
 

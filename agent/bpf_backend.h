@@ -5,10 +5,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
 
 #include "execgate.h"
 
 struct eg_bpf;
+
+/* A device number as the kernel's s_dev holds it, as the maps and events carry it. */
+static inline __u32 eg_kernel_dev(dev_t dev)
+{
+	return major(dev) << 20 | minor(dev);
+}
 
 struct eg_bpf_settings {
 	enum eg_mode mode;

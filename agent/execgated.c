@@ -39,7 +39,6 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -779,7 +778,7 @@ static void settle_script(struct agent *agent, const struct eg_event *event)
 	if (fd < 0)
 		return;
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
-	    (major(st.st_dev) << 20 | minor(st.st_dev)) == event->dev)
+	    eg_kernel_dev(st.st_dev) == event->dev)
 		eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
 	close(fd);
 }

@@ -7,15 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
+#include "bpf_backend.h"
 #include "decide.h"
 #include "interpreter_data.h"
-
-static __u32 kernel_dev(dev_t dev)
-{
-	return major(dev) << 20 | minor(dev);
-}
 
 /* Can only root change what PATH (resolved, no links) holds: PATH and every directory up
  * to / owned by root and writable by no group or other?  Else *RET_WHY says which is not. */
@@ -76,7 +71,7 @@ static void add_in_dir(struct eg_data_set *set, const char *dir, const char *nam
 	if (stat(dir, &st))
 		return;
 	key.dir_ino = st.st_ino;
-	key.dev = kernel_dev(st.st_dev);
+	key.dev = eg_kernel_dev(st.st_dev);
 	strcpy(key.name, name);
 	add_key(set, &key);
 }
@@ -97,7 +92,8 @@ static void add_directory(struct eg_data_set *set, const char *pattern, const ch
 static void add_file(struct eg_data_set *set, const char *pattern, const char *path,
 		     eg_data_skipped_fn skipped, void *ctx)
 {
-	char dir[PATH_MAX], real_dir[PATH_MAX], why[PATH_MAX + 64];
+	char dir[PATH_MAX], real_dir[PATH_MAX], file[PATH_MAX + EG_DATA_NAME_LEN + 1];
+	char why[PATH_MAX + EG_DATA_NAME_LEN + 64];
 	const char *name = strrchr(path, '/') + 1;
 	struct stat st;
 
@@ -108,13 +104,9 @@ static void add_file(struct eg_data_set *set, const char *pattern, const char *p
 	snprintf(dir, sizeof(dir), "%.*s", (int)(name - path), path);
 	if (!realpath(dir, real_dir))
 		return; /* nothing there: nothing to read */
-	if (!root_only(real_dir, why, sizeof(why))) {
-		skipped(ctx, pattern, path, why);
-		return;
-	}
-	if (!lstat(path, &st) && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		snprintf(why, sizeof(why), "%s is %s", path,
-			 st.st_uid != 0 ? "not owned by root" : "writable by others than root");
+	/* The file too, when it is there: root_only checks it and every directory above. */
+	snprintf(file, sizeof(file), "%s/%s", strcmp(real_dir, "/") ? real_dir : "", name);
+	if (!root_only(lstat(file, &st) ? real_dir : file, why, sizeof(why))) {
 		skipped(ctx, pattern, path, why);
 		return;
 	}
@@ -161,7 +153,7 @@ void eg_data_set_add(struct eg_data_set *set, const char *pattern, eg_data_skipp
 
 static bool listed(const struct eg_data_set *set, const struct stat *dir, const char *name)
 {
-	struct eg_data_key key = { .dir_ino = dir->st_ino, .dev = kernel_dev(dir->st_dev) };
+	struct eg_data_key key = { .dir_ino = dir->st_ino, .dev = eg_kernel_dev(dir->st_dev) };
 
 	if (name)
 		strcpy(key.name, name);
