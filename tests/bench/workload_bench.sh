@@ -294,6 +294,12 @@ table() {
 		"over the boot and the workloads; $bpf; its status counts $(stat_of execgate denied)" \
 		"denials (its own verdicts: the kernel's misses, reason unverified, are logged, not counted)"
 	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
+	# The agent's own profile of each timed run (@@P WORKLOAD COUNTERS), the last round's.
+	for w in $BENCH_WORKLOADS; do
+		cat "$run"/execgate-*.tap.clean 2>/dev/null |
+			awk -v w="$w" '$1 == "@@P" && $2 == w { $1 = ""; $2 = ""; v = $0 } END {
+				if (v != "") printf "  execgated during %s:%s\n", w, v }'
+	done
 	local f
 	for f in none execgate fapolicyd; do
 		grep -h '^@@F' "$run/$f"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $f: failed:/" || true

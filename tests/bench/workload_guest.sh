@@ -86,6 +86,23 @@ agent_stats() {
 	echo "@@S agent_cpu_s $(awk -v hz="$hz" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat")"
 }
 
+# The agent's own counters, the profile of where its time goes: "CPU_TICKS ANSWERED
+# MISSES GENERATION", its CPU time, the consults it answered (fanotify permission events),
+# the kernel's misses and the policy generation.
+agent_counters() {
+	local pid
+	pid=$(systemctl show -P MainPID execgated.service)
+	printf '%s %s\n' "$(awk '{ print $14 + $15 }' "/proc/$pid/stat")" \
+		"$(execgate status --json | jq -r '"\(.consult.answered) \(.kernel.misses) \(.policy.generation)"')"
+}
+# What a timed run cost the agent, from the counters before and after it.
+agent_counters_delta() {
+	awk -v hz="$(getconf CLK_TCK)" -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		printf "cpu_s=%.2f consults=%d misses=%d generations=%d\n", (y[1] - x[1]) / hz,
+			y[2] - x[2], y[3] - x[3], y[4] - x[4] }'
+}
+
 {
 	echo "@@S kernel $(uname -r)"
 	echo "@@S config $config"
@@ -119,10 +136,12 @@ agent_stats() {
 		echo 1 >/proc/sys/kernel/bpf_stats_enabled
 		"w_$w" >/dev/null 2>&1 || echo "@@F $w (warm run)"
 		echo 0 >/proc/sys/kernel/bpf_stats_enabled
+		[[ $config == execgate ]] && c0=$(agent_counters)
 		t0=$(now)
 		"w_$w" >/dev/null 2>&1 || echo "@@F $w"
 		t1=$(now)
 		echo "@@R $w $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+		[[ $config == execgate ]] && echo "@@P $w $(agent_counters_delta "$c0" "$(agent_counters)")"
 	done
 	case $config in
 	execgate)
