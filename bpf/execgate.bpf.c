@@ -365,23 +365,22 @@ static __always_inline void forget_written_through_mapping(struct file *file)
  * process is between the hook and the insertion) is not seen: see the threat model. */
 static __always_inline bool mapped_executable(struct inode *inode)
 {
-	if (!bpf_inode_storage_get(&eg_exec_mapped, inode, 0, 0))
+	/* Every write of every process asks: the inode's own fields first, direct loads, and
+	 * the storage lookup (a helper call) only for a file something maps. */
+	if (inode->i_sb->s_stack_depth == 0 && !inode->i_mapping->i_mmap.rb_root.rb_node)
 		return false;
-	if (BPF_CORE_READ(inode, i_sb, s_stack_depth) > 0)
-		return true;
-	return BPF_CORE_READ(inode, i_mapping, i_mmap.rb_root.rb_node) != NULL;
+	return bpf_inode_storage_get(&eg_exec_mapped, inode, 0, 0) != NULL;
 }
 
 /* /proc/PID/mem and /proc/PID/task/TID/mem: the only files named "mem" on procfs. */
 static __always_inline bool is_proc_mem(struct file *file)
 {
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct dentry *dentry = file->f_path.dentry;
 	char name[4] = {};
 
-	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != PROC_SUPER_MAGIC ||
-	    BPF_CORE_READ(dentry, d_name.len) != 3)
+	if (file->f_inode->i_sb->s_magic != PROC_SUPER_MAGIC || dentry->d_name.len != 3)
 		return false;
-	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
+	bpf_probe_read_kernel(name, sizeof(name), dentry->d_name.name);
 	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm';
 }
 
