@@ -754,10 +754,11 @@ out:
 }
 
 static void verdict_record(const struct stat *st, enum eg_verdict verdict, enum eg_reason reason,
-			   __u32 generation, struct eg_verdict_rec *ret)
+			   __u32 generation, __u32 trust_epoch, struct eg_verdict_rec *ret)
 {
 	*ret = (struct eg_verdict_rec){
 		.verdict = verdict,
+		.trust_epoch = verdict == EG_VERDICT_DENY ? (__u8)trust_epoch : 0,
 		.reason = reason,
 		.policy_generation = generation,
 		.ctime_sec = st->st_ctim.tv_sec,
@@ -769,11 +770,11 @@ static void verdict_record(const struct stat *st, enum eg_verdict verdict, enum 
 }
 
 int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
-		       enum eg_reason reason, __u32 generation)
+		       enum eg_reason reason, __u32 generation, __u32 trust_epoch)
 {
 	struct eg_verdict_rec rec;
 
-	verdict_record(st, verdict, reason, generation, &rec);
+	verdict_record(st, verdict, reason, generation, trust_epoch, &rec);
 	return bpf_map__update_elem(bpf->skel->maps.eg_verdicts, &fd, sizeof(fd), &rec, sizeof(rec),
 				    BPF_ANY);
 }
@@ -786,7 +787,8 @@ int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 	if (bpf_map__lookup_elem(bpf->skel->maps.eg_verdicts, &fd, sizeof(fd), &rec, sizeof(rec),
 				 0))
 		return -ENOENT;
-	verdict_record(st, rec.verdict, rec.reason, bpf->config.policy_generation, &want);
+	verdict_record(st, rec.verdict, rec.reason, bpf->config.policy_generation,
+		       bpf->config.trust_epoch, &want);
 	if (memcmp(&rec, &want, sizeof(rec)))
 		return -ESTALE;
 	*ret_verdict = rec.verdict;
@@ -859,16 +861,18 @@ int eg_bpf_set_interpreter_data(struct eg_bpf *bpf, const struct eg_data_key *ke
 			    EG_INTERPRETER_DATA_MAX);
 }
 
-int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation)
+int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation, __u32 trust_epoch)
 {
 	struct timespec now;
 	__u32 zero = 0;
 
 	clock_gettime(CLOCK_BOOTTIME, &now);
 	bpf->config.mode = mode;
+	if (bpf->config.policy_generation != generation)
+		bpf->config.grace_until_ns = (__u64)now.tv_sec * 1000000000 +
+					     (__u64)now.tv_nsec + EG_RELOAD_GRACE_NS;
 	bpf->config.policy_generation = generation;
-	bpf->config.grace_until_ns = (__u64)now.tv_sec * 1000000000 + (__u64)now.tv_nsec +
-				     EG_RELOAD_GRACE_NS;
+	bpf->config.trust_epoch = trust_epoch;
 	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
 				    sizeof(bpf->config), BPF_ANY);
 }
@@ -893,7 +897,7 @@ int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason re
 		err = -errno;
 		goto out;
 	}
-	verdict_record(&st, verdict, reason, config.policy_generation, &rec);
+	verdict_record(&st, verdict, reason, config.policy_generation, config.trust_epoch, &rec);
 	err = bpf_map_update_elem(verdicts_fd, &fd, &rec, BPF_ANY) ? -errno : 0;
 out:
 	if (verdicts_fd >= 0)

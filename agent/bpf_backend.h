@@ -83,12 +83,13 @@ int eg_bpf_counter(const struct eg_bpf *bpf, enum eg_counter counter, __u64 *ret
 struct stat;
 
 /* Store VERDICT for the file open on FD, bound to the version ST describes (the one that
- * was verified) and to GENERATION. */
+ * was verified) and to GENERATION; a deny, also to TRUST_EPOCH. */
 int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
-		       enum eg_reason reason, __u32 generation);
+		       enum eg_reason reason, __u32 generation, __u32 trust_epoch);
 
-/* The verdict of the file open on FD if it is bound to the version ST describes and to the
- * current policy generation; -ENOENT: none, -ESTALE: one for another version or generation. */
+/* The verdict of the file open on FD if it is bound to the version ST describes, to the
+ * current policy generation and, a deny, to the current trust epoch; -ENOENT: none,
+ * -ESTALE: one for another version, generation or epoch. */
 int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 			   enum eg_verdict *ret_verdict);
 
@@ -99,8 +100,9 @@ int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 /* Make KEYS[0..N) what interpreters read as data (EG_MAP_INTERPRETER_DATA), the same way.
  * -E2BIG: more than EG_INTERPRETER_DATA_MAX. */
 int eg_bpf_set_interpreter_data(struct eg_bpf *bpf, const struct eg_data_key *keys, size_t n);
-/* A new mode and policy generation after a reload: every older verdict becomes a miss. */
-int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation);
+/* A new mode, policy generation or trust epoch after a reload: a new generation makes
+ * every older verdict a miss, a new trust epoch every older deny. */
+int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation, __u32 trust_epoch);
 
 /* Store VERDICT for the file open on FD in the pinned verdict map of a running agent,
  * bound to the file's current version and the running policy generation. */

@@ -31,9 +31,13 @@ struct runtime {
 	enum eg_mode mode; /* the policy's, or --mode's when given */
 	struct eg_verifier *verifier;
 	char digest[2 * EG_SHA256_LEN + 1];
-	/* The policy's generation, one more at each catalog sync: verdicts made before no
-	 * longer hold. */
+	/* The policy's generation, one more at each catalog sync that takes trust away:
+	 * verdicts made before no longer hold. */
 	uint32_t generation;
+	/* One more at each catalog sync: denies made before no longer hold (a sync that only
+	 * adds catalogs leaves the generation, and with it every allow, as it was).  Its low
+	 * byte is what a deny records, so the generation moves on when that byte wraps. */
+	uint32_t trust_epoch;
 	/* A catalog sync's runtime borrows the policy and verifier of the runtime that loaded
 	 * them (holding a reference to it); NULL: they are this runtime's own. */
 	struct runtime *owner;
@@ -473,6 +477,7 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen)
 		return err;
 	pthread_mutex_lock(&decider->lock);
 	old = decider->current;
+	next->trust_epoch = old->trust_epoch;
 	decider->current = next;
 	decider->on_last_good = false;
 	decider->fallback_reason[0] = '\0';
@@ -512,7 +517,11 @@ int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync 
 	}
 	*next = *runtime;
 	next->owner = runtime->owner ? runtime->owner : runtime;
-	next->generation = runtime->generation + 1;
+	/* Added trust turns no allow into a deny: only a catalog replaced or removed (a
+	 * package version gone, a catalog taken back) needs every verdict made again. */
+	next->trust_epoch = runtime->trust_epoch + 1;
+	if (ret->replaced || ret->removed || (uint8_t)next->trust_epoch == 0)
+		next->generation = runtime->generation + 1;
 	next->refs = 1;
 	pthread_mutex_lock(&decider->lock);
 	next->owner->refs++;
@@ -603,6 +612,15 @@ uint32_t eg_decider_generation(struct eg_decider *decider)
 
 	runtime_put(decider, runtime);
 	return generation;
+}
+
+uint32_t eg_decider_trust_epoch(struct eg_decider *decider)
+{
+	struct runtime *runtime = runtime_get(decider);
+	uint32_t trust_epoch = runtime->trust_epoch;
+
+	runtime_put(decider, runtime);
+	return trust_epoch;
 }
 
 /* --- facts about the process ------------------------------------------------------ */
@@ -957,7 +975,7 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	if (stable && decider->bpf)
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
-				   reason, runtime->generation);
+				   reason, runtime->generation, runtime->trust_epoch);
 	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW &&
 			!pd.context_dependent && !eg_decider_on_fuse(fd);
 out:

@@ -57,8 +57,10 @@ void eg_decider_attach_bpf(struct eg_decider *decider, struct eg_bpf *bpf);
 int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen);
 /* Take the policy's catalog directory as it is now, reading only the catalogs that are
  * new or changed (eg_verifier_sync_catalog_dir()); the policy, its anchors and CRLs stay.
- * When a catalog came, changed or went, the generation goes one up, as at a reload:
- * every verdict is made afresh, so a removed catalog's digests stop counting at once.
+ * When a catalog changed or went, the generation goes one up, as at a reload: every
+ * verdict is made afresh, so a removed catalog's digests stop counting at once.  When
+ * catalogs only came, the trust epoch alone goes up: every deny is made afresh, and the
+ * allows, which added trust cannot undo, hold.
  * -ENOENT when the policy names no catalog-dir. */
 int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync *ret,
 			     char *errbuf, size_t errlen);
@@ -110,6 +112,8 @@ bool eg_decider_log_journal(struct eg_decider *decider);
  * access)?  Then a verdict found on an inode may be remembered for everyone. */
 bool eg_decider_context_free(struct eg_decider *decider);
 uint32_t eg_decider_generation(struct eg_decider *decider);
+/* One more at each catalog sync that changed something; a deny holds for one epoch. */
+uint32_t eg_decider_trust_epoch(struct eg_decider *decider);
 
 /* Decisions counted by decision name and reason name ("none" for an allow):
  * {"deny": {"no_signature": 3}, ...}. */

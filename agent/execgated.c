@@ -841,7 +841,7 @@ static void prescan_self(struct agent *agent)
 			 * here for no access. */
 			if (!fstat(fd, &st))
 				eg_bpf_set_verdict(agent->bpf, fd, &st, EG_VERDICT_NONE, EG_REASON_NONE,
-						   0);
+						   0, 0);
 			denied++;
 		}
 		close(fd);
@@ -917,7 +917,8 @@ static void switch_generation(struct agent *agent)
 	prescan(agent);
 	if (agent->bpf)
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
-			      eg_decider_generation(agent->decider));
+			      eg_decider_generation(agent->decider),
+			      eg_decider_trust_epoch(agent->decider));
 	if (agent->consult) {
 		struct eg_consult_settings watched;
 
@@ -926,6 +927,19 @@ static void switch_generation(struct agent *agent)
 					 watched.nlibrary_dirs);
 		eg_consult_flush(agent->consult);
 	}
+}
+
+/* Catalogs only added, under generation GENERATION: the kernel's denies go, its allows
+ * stay, and so do the ignore marks, which an allowed file carries, and a denied ELF file
+ * never (eg_libraries_opened()).  With interpreters named, any file in a watched directory
+ * that the consult decided carries one, a denied script too: those go. */
+static void added_trust(struct agent *agent, uint32_t generation)
+{
+	if (agent->bpf)
+		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider), generation,
+			      eg_decider_trust_epoch(agent->decider));
+	if (agent->consult && interpreters_named(agent))
+		eg_consult_flush(agent->consult);
 }
 
 /* The last reload's outcome, for execgate status (under reload_lock). */
@@ -974,15 +988,18 @@ static int do_sync_catalogs(struct agent *agent, const char *via, json_t **ret_s
 			    char *errbuf, size_t errlen)
 {
 	struct eg_catalog_sync sync;
-	uint32_t before;
+	uint32_t before, epoch_before;
 	int err;
 
 	pthread_mutex_lock(&agent->reload_lock);
 	sd_notify(0, "RELOADING=1\nSTATUS=taking the catalog directory");
 	before = eg_decider_generation(agent->decider);
+	epoch_before = eg_decider_trust_epoch(agent->decider);
 	err = eg_decider_sync_catalogs(agent->decider, &sync, errbuf, errlen);
 	if (!err && eg_decider_generation(agent->decider) != before)
 		switch_generation(agent);
+	else if (!err && eg_decider_trust_epoch(agent->decider) != epoch_before)
+		added_trust(agent, before);
 	record_reload(agent, via, err, errbuf);
 	pthread_mutex_unlock(&agent->reload_lock);
 	if (err) {
@@ -1376,7 +1393,8 @@ static int start_backend(struct agent *agent)
 	if (agent->bpf && eg_bpf_took_over(agent->bpf)) {
 		/* Verdicts of the old agent held until now; from here the new policy decides. */
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
-			      eg_decider_generation(agent->decider));
+			      eg_decider_generation(agent->decider),
+			      eg_decider_trust_epoch(agent->decider));
 		fprintf(stderr, "execgated: took over the pinned gate in " EG_PIN_DIR
 				": policy generation %u, then %u\n",
 			agent->pinned_generation, eg_decider_generation(agent->decider));

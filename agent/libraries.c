@@ -20,8 +20,9 @@ struct prepare {
 	struct eg_consult *consult;
 };
 
-/* Give the library open on FD a current verdict unless it has one; true when it has one
- * now (false: it changed while it was read, or has writers). */
+/* Give the library open on FD a current verdict unless it has one; true when it has an
+ * allow now (false: a deny, which a catalog added later undoes, so the consult must see
+ * the file's next open; or it changed while it was read, or has writers). */
 static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, int fd)
 {
 	enum eg_verdict verdict;
@@ -37,12 +38,13 @@ static bool settle(struct eg_libraries *libraries, struct eg_consult *consult, i
 		if (verdict == EG_VERDICT_ALLOW && !eg_decider_on_fuse(fd) &&
 		    eg_decider_context_free(libraries->decider))
 			eg_consult_remember(consult, fd);
-		return true;
+		return verdict == EG_VERDICT_ALLOW;
 	}
 	eg_decider_decide(libraries->decider, fd, 0, EG_HOOK_MMAP, &remember);
 	if (remember)
 		eg_consult_remember(consult, fd);
-	return !eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict);
+	return !eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict) &&
+	       verdict == EG_VERDICT_ALLOW;
 }
 
 static int prepare_one(void *ctx, int fd, const char *path)

@@ -27,7 +27,8 @@ void eg_libraries_prepare(struct eg_libraries *libraries, struct eg_consult *con
 
 /* A file in a library directory was opened (dlopen() opens without exec intent): if it is
  * ELF, settle its verdict before the open goes on, as eg_libraries_prepare() does.  True
- * when the file's next opens need not be reported (not ELF, or its verdict is current). */
+ * when the file's next opens need not be reported (not ELF, or a current allow: a deny is
+ * undone by a catalog added later, which the consult must then see). */
 bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd);
 
 /* Has the file open on FD a current verdict? */

@@ -178,6 +178,9 @@ static __always_inline bool verdict_current(const struct eg_verdict_rec *rec, st
 
 	if (ahead > 1 && !(ahead == (__u32)-1 && bpf_ktime_get_boot_ns() < config->grace_until_ns))
 		return false;
+	/* Trust added since can turn a deny into an allow, never the other way. */
+	if (rec->verdict == EG_VERDICT_DENY && rec->trust_epoch != (__u8)config->trust_epoch)
+		return false;
 	eg_inode_version(inode, &version);
 	return rec->ctime_sec == version.ctime_sec && rec->ctime_nsec == version.ctime_nsec &&
 	       rec->mtime_sec == version.mtime_sec && rec->mtime_nsec == version.mtime_nsec &&

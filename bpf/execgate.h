@@ -6,7 +6,7 @@
 #ifndef EXECGATE_H
 #define EXECGATE_H
 
-#define EG_ABI_VERSION 9
+#define EG_ABI_VERSION 10
 
 #define EG_MAP_VERDICTS "eg_verdicts"
 #define EG_MAP_CONFIG "eg_config"
@@ -85,10 +85,11 @@ enum eg_reason {
 /* Value of EG_MAP_VERDICTS (inode storage).  A verdict holds only while the file is the
  * version it was made for (ctime, mtime, size) and its policy generation is the current
  * one, the next (made during a reload, just before the switch), or for a moment after a
- * switch the previous one (eg_config.grace_until_ns); anything else is a miss. */
+ * switch the previous one (eg_config.grace_until_ns); a deny, only while no catalog was
+ * added since (trust_epoch); anything else is a miss. */
 struct eg_verdict_rec {
 	__u8 verdict;  /* enum eg_verdict */
-	__u8 pad0;
+	__u8 trust_epoch; /* a deny: eg_config.trust_epoch's low byte when it was made; else 0 */
 	__u16 reason;  /* enum eg_reason, why a deny */
 	__u32 policy_generation;
 	__s64 ctime_sec;
@@ -108,7 +109,8 @@ struct eg_config {
 	__u32 scope_cgroup_level;
 	__u32 agent_tgid; /* the agent's own accesses are never gated */
 	__u32 flags;      /* EG_CONFIG_* */
-	__u32 pad0;
+	__u32 trust_epoch; /* one more at each catalog added with nothing taken away: an
+			    * allow still holds, a deny made before is a miss */
 	__u64 grace_until_ns; /* CLOCK_BOOTTIME: until then a verdict of the previous
 			       * generation still holds (execs in flight across a reload) */
 	__u64 pin_dir_ino;    /* EG_PIN_DIR's inode number, 0 when nothing is pinned */

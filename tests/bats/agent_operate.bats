@@ -173,8 +173,9 @@ still_deciding() {
 	run -0 "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
 	assert_output "catalogs: 1 added, 0 replaced, 0 removed, 0 kept, 0 skipped"
 	run -0 "$MNT/cat1"
+	# Trust only added: the generation, and every allow made under it, stays.
 	status_json
-	assert_equal "$(jget 'd["policy"]["generation"]')" 2
+	assert_equal "$(jget 'd["policy"]["generation"]')" 1
 	# The policy file is not read again: broken, it does not stand in the way.
 	break_policy
 	"$EG_BIN/execgate" catalog create --key "$k" --cert "$c" -o "$cats/b.cat" "$MNT/cat2"
@@ -189,17 +190,17 @@ still_deciding() {
 	run -0 "$MNT/cat2"
 	event reload_accepted
 	assert_equal "$(jget 'd["catalogs"]["removed"]')" 1
-	# Nothing changed: nothing read, the generation stays.
+	# Taken away: a new generation.  Nothing changed: nothing read, the generation stays.
 	status_json
-	assert_equal "$(jget 'd["policy"]["generation"]')" 4
+	assert_equal "$(jget 'd["policy"]["generation"]')" 2
 	run -0 "$EG_BIN/execgate" reload --catalogs --socket "$CTL"
 	assert_output "catalogs: 0 added, 0 replaced, 0 removed, 1 kept, 0 skipped"
 	status_json
-	assert_equal "$(jget 'd["policy"]["generation"]')" 4
+	assert_equal "$(jget 'd["policy"]["generation"]')" 2
 	# A full reload reads the broken policy and refuses it; the catalogs stay as taken.
 	run -1 "$EG_BIN/execgate" reload --socket "$CTL"
 	run -0 "$MNT/cat2"
-	grep -F "catalogs taken (control socket): 0 added, 0 replaced, 1 removed, 1 kept, 0 skipped: policy generation 4" \
+	grep -F "catalogs taken (control socket): 0 added, 0 replaced, 1 removed, 1 kept, 0 skipped: policy generation 2" \
 		"$BATS_TEST_TMPDIR/agent.err"
 }
 

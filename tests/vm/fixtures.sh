@@ -11,6 +11,7 @@
 #     system.cat    a catalog of every ELF file of the guest's own system (its
 #                   "OS image") and of every file of python3's and perl's libraries,
 #                   so the guest's tools are trusted without touching them
+#     unsigned.cat  a catalog of the unsigned fixture alone
 #     vm.policy     the policy the gate tests run under
 #     gate-objects  GATE_MAPS= and GATE_PROGS= (shell): how many maps and LSM programs the
 #                   gate's BPF object holds, counted in its source, for the tests of the
@@ -126,6 +127,15 @@ eg_sign_embedded "$pki" "$execgate" "$fx/bench-script.sh" "$fx/bench-imports.py"
 } >"$fx/scripts.txt"
 eg_catalog_sign "$pki" catalog "$fx/scripts.txt" "$fx/scripts.cat"
 rm "$fx/scripts.txt"
+
+# A catalog that lists the unsigned fixture, for the test of a catalog added while the gate
+# runs.
+{
+	echo "execgate-catalog v1"
+	echo "sha256:$(sha256sum "$fx/unsigned" | cut -c1-64)  /unsigned"
+} >"$fx/unsigned.txt"
+eg_catalog_sign "$pki" catalog "$fx/unsigned.txt" "$fx/unsigned.cat"
+rm "$fx/unsigned.txt"
 
 src=$(dirname "$0")/../../bpf/execgate.bpf.c
 printf 'GATE_MAPS=%s\nGATE_PROGS=%s\n' "$(grep -c 'SEC(".maps")' "$src")" \

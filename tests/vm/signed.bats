@@ -269,3 +269,48 @@ teardown() {
 	assert_output --partial "EPERM"
 	umount "$o/merged"
 }
+
+# A number the agent's status gives: the first KEY, or KEY inside OBJECT's first member.
+status_number() { # [OBJECT] KEY
+	local path="\"$1\":"
+	[[ $# == 2 ]] && path="\"$1\":{\"$2\":"
+	execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json | tr -d ' \n' |
+		grep -o "$path[0-9]*" | head -n 1 | sed 's/.*://'
+}
+
+@test "a catalog added while the gate runs: a file denied before runs at once, allowed ones keep their verdicts; one taken away decides all afresh" {
+	local cats=$BATS_TEST_TMPDIR/cats sock=$BATS_TEST_TMPDIR/control.sock signed unsigned before
+	mkdir -p "$cats"
+	POLICY=$BATS_TEST_TMPDIR/gate.policy
+	sed "/^catalog /a catalog-dir \"$cats\"" "$FX/vm.policy" >"$POLICY"
+	start_gate enforce
+	signed=$(fresh signed)
+	unsigned=$(fresh unsigned)
+	run -0 gated eg-exec "$signed"
+	# Denied twice: the second time by the kernel's cached deny.
+	run -126 gated eg-exec "$unsigned"
+	run -126 gated eg-exec "$unsigned"
+	run -0 status_number generation
+	assert_output 1
+	# The agent's decisions for the gated cgroup (the runner's own execs are not counted).
+	before=$(status_number decisions allowed)
+	cp "$FX/unsigned.cat" "$cats/"
+	run -0 execgate reload --catalogs --socket "$sock"
+	assert_output "catalogs: 1 added, 0 replaced, 0 removed, 0 kept, 0 skipped"
+	run -0 gated eg-exec "$unsigned"
+	run -0 gated eg-exec "$signed"
+	# Added trust undoes no allow: the generation stays, and only the file denied before
+	# went back to the agent (the signed program and eg-exec kept their verdicts and
+	# ignore marks).
+	run -0 status_number generation
+	assert_output 1
+	run -0 status_number decisions allowed
+	assert_output "$((before + 1))"
+	rm "$cats/unsigned.cat"
+	run -0 execgate reload --catalogs --socket "$sock"
+	assert_output "catalogs: 0 added, 0 replaced, 1 removed, 0 kept, 0 skipped"
+	run -0 status_number generation
+	assert_output 2
+	run -126 gated eg-exec "$unsigned"
+	run -0 gated eg-exec "$signed"
+}
