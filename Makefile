@@ -92,7 +92,7 @@ inc_of = $(if $(filter agent/lib/%,$1),$(LIB_INC),$(if $(filter policy/%,$1),$(P
 	$(filter agent/%,$1),$(AGENT_INC),$(if $(filter tools/%,$1),$(TOOLS_INC),$(error \
 	$1 is in no layer)))))
 POLICY_TESTS := facts_test policy_test policy_parse_fuzz
-TOOLS_TESTS := log_read_test log_scan_fuzz
+TOOLS_TESTS := log_read_test log_scan_fuzz deb_fuzz
 test_inc = $(if $(filter $1,$(POLICY_TESTS)),$(POLICY_INC),$(if $(filter $1,$(TOOLS_TESTS)),$(TOOLS_INC),$(LIB_INC)))
 
 LIB_SRCS := $(sort $(wildcard agent/lib/*.c))
@@ -288,11 +288,14 @@ $(FUZZ_LOGREAD): $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LOGREAD_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# deb_fuzz drives the CLI's .deb reader (tools/catalog_sources.c), which needs libarchive.
+$(FUZZ_BUILD)/deb_fuzz: $(FUZZ_BUILD)/obj/tools/catalog_sources.o
+$(FUZZ_BUILD)/deb_fuzz: FUZZ_EXTRA := $(FUZZ_BUILD)/obj/tools/catalog_sources.o -larchive
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LOGREAD) $(FUZZ_LIB) | $(ABI_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZE) $(call test_inc,$*) -o $@ $< \
-		$(FUZZ_LOGREAD) $(FUZZ_LIB) $(LIBS) -lpthread
+		$(FUZZ_EXTRA) $(FUZZ_LOGREAD) $(FUZZ_LIB) $(LIBS) -lpthread
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BINS)

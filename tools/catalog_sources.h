@@ -39,7 +39,11 @@ int catsrc_dpkg_status(const char *admindir, char **ret, size_t *ret_len);
 /* The regular files dpkg lists for the installed packages PKGS (all when N is 0). */
 int catsrc_dpkg(struct catsrc_ctx *c, char *const *pkgs, size_t n);
 /* The regular files inside each .deb, with their install paths, and its maintainer
- * scripts under /var/lib/dpkg/info/PKG.SCRIPT. */
+ * scripts under /var/lib/dpkg/info/PKG.SCRIPT.  A file that is not a .deb as deb(5)
+ * describes it (format 2.x) is refused, naming it and what is wrong. */
 int catsrc_debs(struct catsrc_ctx *c, char *const *debs, size_t n);
+/* One .deb held in memory (LEN bytes at BUF, NAME in messages), read as catsrc_debs()
+ * reads each file, under a source that no apt list names: the fuzz target's entry. */
+int catsrc_deb_mem(struct catsrc_ctx *c, const char *name, const void *buf, size_t len);
 
 #endif

@@ -341,6 +341,141 @@ source 1 deb egtest 1.0 amd64 Debian bookworm main"
 	[[ ! -e $t/x.cat ]]
 }
 
+# A .deb of egtest 1.0 with a program, a hard link to it, a library with a symbolic link
+# to it and a postinst, its members compressed with $2 (dpkg-deb -Z).
+make_rich_deb() {
+	local out=$1 compression=$2 root=$BATS_TEST_TMPDIR/richroot
+	if [[ ! -d $root ]]; then
+		mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/egtest"
+		cp "$BATS_FILE_TMPDIR/hello" "$root/usr/bin/eg-hello"
+		ln "$root/usr/bin/eg-hello" "$root/usr/bin/eg-hello2"
+		printf 'lib\n' >"$root/usr/lib/egtest/libeg.so.1"
+		ln -s libeg.so.1 "$root/usr/lib/egtest/libeg.so"
+		printf '#!/bin/sh\nexit 0\n' >"$root/DEBIAN/postinst"
+		chmod 755 "$root/DEBIAN/postinst"
+	fi
+	deb_build "$root" egtest 1.0 "$out" "$compression"
+}
+
+# deb_entries DEB [--json]: the entries of a catalog made from DEB alone (no apt list).
+deb_entries() {
+	create_catalog "$BATS_TEST_TMPDIR/entries.cat" --from-deb \
+		--apt-lists "$BATS_TEST_TMPDIR/no-lists" "$1" &&
+		eg catalog list ${2:-} "$BATS_TEST_TMPDIR/entries.cat"
+}
+
+@test "catalog create --from-deb: data compressed with xz, gzip, zstd, bzip2, lzma or not at all, the same entries" {
+	requires dpkg-deb ar
+	local t=$BATS_TEST_TMPDIR z want
+	for z in xz gzip zstd none; do
+		make_rich_deb "$t/egtest-$z.deb" "$z"
+	done
+	# dpkg reads bzip2 and lzma in data.tar, which dpkg-deb -Z no longer writes.
+	mkdir "$t/m" && (cd "$t/m" && ar x "$t/egtest-none.deb")
+	"$EG_PYTHON" -c 'import bz2, lzma, sys
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[1] + ".bz2", "wb").write(bz2.compress(d))
+open(sys.argv[1] + ".lzma", "wb").write(lzma.compress(d, format=lzma.FORMAT_ALONE))' "$t/m/data.tar"
+	for z in bz2 lzma; do
+		(cd "$t/m" && ar rc "$t/egtest-$z.deb" debian-binary control.tar "data.tar.$z")
+	done
+	run -0 ar t "$t/egtest-zstd.deb"
+	assert_output $'debian-binary\ncontrol.tar.zst\ndata.tar.zst'
+	# The hard link is its target's data, listed once; the symbolic link is no file.
+	run -0 deb_entries "$t/egtest-xz.deb"
+	assert_equal "$output" "sha256:$(sha256sum "$BATS_FILE_TMPDIR/hello" | cut -d' ' -f1)  /usr/bin/eg-hello
+sha256:$(printf 'lib\n' | sha256sum | cut -d' ' -f1)  /usr/lib/egtest/libeg.so.1
+sha256:$(printf '#!/bin/sh\nexit 0\n' | sha256sum | cut -d' ' -f1)  /var/lib/dpkg/info/egtest.postinst"
+	run -0 deb_entries "$t/egtest-xz.deb" --json
+	want=$output
+	for z in gzip zstd none bz2 lzma; do
+		run -0 deb_entries "$t/egtest-$z.deb" --json
+		assert_equal "$output" "$want"
+	done
+}
+
+@test "catalog create --from-deb: a member named _* is ignored, as dpkg ignores it" {
+	requires dpkg-deb ar
+	local t=$BATS_TEST_TMPDIR
+	make_rich_deb "$t/egtest.deb" xz
+	mkdir "$t/m" && (cd "$t/m" && ar x "$t/egtest.deb" && printf 'x\n' >_extra &&
+		ar rc "$t/extra.deb" debian-binary _extra control.tar.xz _extra data.tar.xz _extra)
+	run -0 ar t "$t/extra.deb"
+	assert_output $'debian-binary\n_extra\ncontrol.tar.xz\n_extra\ndata.tar.xz\n_extra'
+	run -0 deb_entries "$t/egtest.deb" --json
+	local want=$output
+	run -0 deb_entries "$t/extra.deb" --json
+	assert_equal "$output" "$want"
+}
+
+@test "catalog create --from-deb: the package name and version as dpkg keeps them" {
+	requires dpkg-deb
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/root/DEBIAN"
+	printf 'Package: EgTest\nVersion: 0:1.0-1\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: x\n' \
+		>"$t/root/DEBIAN/control"
+	printf '#!/bin/sh\n' >"$t/root/DEBIAN/postinst"
+	chmod 755 "$t/root/DEBIAN/postinst"
+	dpkg-deb --nocheck --root-owner-group --build "$t/root" "$t/odd.deb" >/dev/null 2>&1
+	run -0 dpkg-deb --field "$t/odd.deb" Package Version
+	assert_output $'Package: egtest\nVersion: 1.0-1'
+	run -0 deb_entries "$t/odd.deb" --json
+	assert_equal "$(jget '[e["name"] + ", " + e["provenance"] for e in d["entries"]]')" \
+		'["/var/lib/dpkg/info/egtest.postinst, egtest 1.0-1 all, from a .deb that no signed apt index lists"]'
+}
+
+@test "catalog create --from-deb: a file laid out otherwise than deb(5) says is refused, saying what is wrong" {
+	requires dpkg-deb ar
+	local t=$BATS_TEST_TMPDIR m=$BATS_TEST_TMPDIR/m c=$BATS_TEST_TMPDIR/c
+	make_rich_deb "$t/egtest.deb" xz
+	mkdir "$m" "$c" && (cd "$m" && ar x "$t/egtest.deb")
+	tar -xJf "$m/control.tar.xz" -C "$c"
+	# odd NAME MEMBER...: the members (files in $m) as $t/NAME.deb, in that order.
+	odd() {
+		local name=$1
+		shift
+		(cd "$m" && ar rc "$t/$name.deb" "$@")
+	}
+	# refused NAME MESSAGE: $t/NAME.deb is refused, the message naming it.
+	refused() {
+		run -2 --separate-stderr create_catalog "$t/x.cat" --from-deb \
+			--apt-lists "$t/no-lists" "$t/$1.deb"
+		assert_equal "$stderr" "execgate catalog create: $t/$1.deb: $2"
+		[[ ! -e $t/x.cat ]]
+	}
+	odd first control.tar.xz debian-binary data.tar.xz
+	refused first "not a .deb: its first member is 'control.tar.xz', not debian-binary"
+	odd data-first debian-binary data.tar.xz control.tar.xz
+	refused data-first "not a .deb: data.tar.xz comes before control.tar"
+	odd no-data debian-binary control.tar.xz
+	refused no-data "not a .deb: no data.tar member"
+	odd twice debian-binary control.tar.xz control.tar.xz data.tar.xz
+	refused twice "not a .deb: a second control member 'control.tar.xz'"
+	printf 'x\n' >"$m/foo"
+	odd unknown debian-binary control.tar.xz foo data.tar.xz
+	refused unknown "not a .deb: unexpected member 'foo' before data.tar"
+	cp "$m/control.tar.xz" "$m/control.tar.bz2"
+	odd bz2-control debian-binary control.tar.bz2 data.tar.xz
+	refused bz2-control "not a .deb: member 'control.tar.bz2' has a compression dpkg does not accept"
+	cp "$m/data.tar.xz" "$m/data.tar.gz"
+	odd mislabelled debian-binary control.tar.xz data.tar.gz
+	refused mislabelled "data.tar.gz: not compressed as its name says"
+	tar -cJf "$m/control.tar.xz" -C "$c" ./postinst
+	odd no-control debian-binary control.tar.xz data.tar.xz
+	refused no-control "control.tar.xz: no ./control in it"
+	sed -i '/^Package:/d' "$c/control"
+	tar -cJf "$m/control.tar.xz" -C "$c" ./control ./postinst
+	odd no-package debian-binary control.tar.xz data.tar.xz
+	refused no-package "control.tar.xz: ./control has no Package field"
+	printf 'Package:\n' >>"$c/control"
+	tar -cJf "$m/control.tar.xz" -C "$c" ./control ./postinst
+	odd empty-package debian-binary control.tar.xz data.tar.xz
+	refused empty-package "control.tar.xz: ./control has an empty Package field"
+	printf '3.0\n' >"$m/debian-binary"
+	odd v3 debian-binary control.tar.xz data.tar.xz
+	refused v3 "not a .deb of format 2.x: its debian-binary reads '3.0'"
+}
+
 # A dpkg admin directory: package egtest installed, its files under $root, one of them
 # changed since (its md5sum disagrees), one with no md5sum; conffiles (their MD5 in the
 # status file): one as shipped, one the administrator edited, one dpkg has no MD5 of yet.

@@ -261,10 +261,11 @@ eg_teardown_file() {
 	hsm_teardown
 }
 
-# deb_build ROOT NAME VERSION OUT: the files under ROOT (and its DEBIAN/ scripts, if any)
-# as OUT, a .deb of package NAME, VERSION, for amd64.
+# deb_build ROOT NAME VERSION OUT [COMPRESSION]: the files under ROOT (and its DEBIAN/
+# scripts, if any) as OUT, a .deb of package NAME, VERSION, for amd64; its members
+# compressed with dpkg-deb -Z COMPRESSION (gzip, xz, zstd, none; default gzip).
 deb_build() {
-	local root=$1 name=$2 version=$3 out=$4
+	local root=$1 name=$2 version=$3 out=$4 compression=${5:-gzip}
 	mkdir -p "$root/DEBIAN"
 	cat >"$root/DEBIAN/control" <<-CTL
 		Package: $name
@@ -273,5 +274,5 @@ deb_build() {
 		Maintainer: execgate tests <tests@example.invalid>
 		Description: execgate test package
 	CTL
-	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
+	dpkg-deb --root-owner-group -Z"$compression" --build "$root" "$out" >/dev/null
 }

@@ -81,6 +81,21 @@ seed() {
 				printf '%s' "$line" >"$corpus/line-$((i++))"
 			done
 		;;
+	# Small .debs, one per compression dpkg-deb writes: a postinst, a file, a hard link
+	# to it and a symbolic link.
+	deb_fuzz)
+		local root=$d/debroot z
+		mkdir -p "$root/DEBIAN" "$root/usr/bin"
+		printf 'Package: f\nVersion: 1:1.0-1\nArchitecture: all\nMaintainer: f <f@example.invalid>\nDescription: f\n' \
+			>"$root/DEBIAN/control"
+		printf '#!/bin/sh\n' >"$root/DEBIAN/postinst" && chmod 755 "$root/DEBIAN/postinst"
+		printf 'x\n' >"$root/usr/bin/f" && ln "$root/usr/bin/f" "$root/usr/bin/g" &&
+			ln -s f "$root/usr/bin/h"
+		for z in gzip xz zstd none; do
+			dpkg-deb --root-owner-group -Z"$z" --build "$root" "$corpus/f-$z.deb" \
+				>/dev/null 2>&1
+		done
+		;;
 	# dpkg's status and md5sums, apt's InRelease, a v2 catalog with sources.
 	pkgdb_fuzz)
 		head -c 20000 /var/lib/dpkg/status >"$corpus/status" 2>/dev/null
