@@ -41,8 +41,8 @@ endif
 # Packages from Debian that the project needs, by purpose:
 #   build:  compilers, libbpf, bpftool, libelf, OpenSSL, jansson, libsystemd (sd_notify, and
 #           the journal: lifecycle messages and log-journal's decision fields),
-#           cmocka, libfuse3 (eg-fuse), libarchive (catalog create --from-deb: the tar
-#           dpkg-deb --fsys-tarfile writes)
+#           cmocka, libfuse3 (eg-fuse), libarchive (catalog create --from-deb and the
+#           APT hook: a .deb's ar archive, its compressed tar members)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP),
 #           prometheus (its promtool checks the metrics file)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
