@@ -36,6 +36,7 @@ struct eg_bpf {
 	bool pin_links;    /* settings->pin */
 	bool took_over;    /* the maps are a pinned gate's, taken over from its dead agent */
 	bool release;      /* at close, lift the guard instead of handing over */
+	bool attached;     /* eg_bpf_attach() done */
 	struct stat pin_dir; /* valid once pinned */
 };
 
@@ -405,35 +406,44 @@ static void unpin_all(void)
  * taken over): that pin's link, the last reference to the old program, goes with it, after
  * the new program was attached beside it.  A pin this agent does not replace (a program it
  * did not load, or no pins wanted) is removed. */
+static int pin_link(struct eg_bpf *bpf, struct bpf_link *link, const char *name,
+		    struct eg_bpf_error *ret_error)
+{
+	char path[256], next[272];
+	int err;
+
+	snprintf(path, sizeof(path), EG_PIN_DIR "/%s", name);
+	if (!link || !bpf->pin_links) {
+		if (bpf->took_over && unlink(path) < 0 && errno != ENOENT) {
+			err = -errno;
+			snprintf(ret_error->message, sizeof(ret_error->message),
+				 "cannot remove %s: %s", path, strerror(-err));
+			return err;
+		}
+		return 0;
+	}
+	/* bpffs refuses names with a dot. */
+	snprintf(next, sizeof(next), "%s_next", path);
+	unlink(next);
+	err = bpf_link__pin(link, next);
+	if (!err && rename(next, path) < 0)
+		err = -errno;
+	if (err)
+		snprintf(ret_error->message, sizeof(ret_error->message), "cannot pin %s: %s", path,
+			 strerror(-err));
+	return err;
+}
+
 static int pin_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 {
 	struct bpf_link *links[EG_LINK_COUNT];
-	char path[256], next[272];
 	int err;
 
 	gate_links(bpf, links);
 	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
-		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
-		if (!links[i] || !bpf->pin_links) {
-			if (bpf->took_over && unlink(path) < 0 && errno != ENOENT) {
-				err = -errno;
-				snprintf(ret_error->message, sizeof(ret_error->message),
-					 "cannot remove %s: %s", path, strerror(-err));
-				return err;
-			}
-			continue;
-		}
-		/* bpffs refuses names with a dot. */
-		snprintf(next, sizeof(next), "%s_next", path);
-		unlink(next);
-		err = bpf_link__pin(links[i], next);
-		if (!err && rename(next, path) < 0)
-			err = -errno;
-		if (err) {
-			snprintf(ret_error->message, sizeof(ret_error->message),
-				 "cannot pin %s: %s", path, strerror(-err));
+		err = pin_link(bpf, links[i], pinned_links[i], ret_error);
+		if (err)
 			return err;
-		}
 	}
 	bpf->keep_pins = bpf->pin_links;
 	return 0;
@@ -511,6 +521,10 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		bpf_program__set_autoload(bpf->skel->progs.execgate_inode_permission, false);
 		bpf_program__set_autoload(bpf->skel->progs.execgate_sb_umount, false);
 	}
+	/* Every read and write of every process runs it: not attached while no interpreter
+	 * is named (writes to files mapped executable are refused at their open). */
+	if (!settings->script_reads)
+		bpf_program__set_autoattach(bpf->skel->progs.execgate_file_permission, false);
 	if (bpf->took_over) {
 		err = reuse_pinned_maps(bpf, ret_error);
 		if (err)
@@ -551,9 +565,10 @@ int eg_bpf_attach(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 		return -EOPNOTSUPP;
 	}
 	err = guard_links(bpf, ret_error);
-	if (err)
-		return err;
-	return pin_links(bpf, ret_error);
+	if (!err)
+		err = pin_links(bpf, ret_error);
+	bpf->attached = !err;
+	return err;
 }
 
 bool eg_bpf_took_over(const struct eg_bpf *bpf)
@@ -843,16 +858,38 @@ static int replace_keys(struct bpf_map *map, const void *keys, size_t key_size, 
 	return 0;
 }
 
+/* The read check, attached when a reload names the first interpreter: guarded and pinned
+ * as eg_bpf_attach() does the others. */
+static int attach_script_reads(struct eg_bpf *bpf)
+{
+	struct bpf_link *link = bpf_program__attach(bpf->skel->progs.execgate_file_permission);
+	struct eg_bpf_error error;
+	int err;
+
+	if (!link)
+		return -errno;
+	bpf->skel->links.execgate_file_permission = link;
+	err = guard_object(bpf, EG_GUARDED_LINK, bpf_link__fd(link), "link_file_permission",
+			   &error);
+	if (!err)
+		err = pin_link(bpf, link, "link_file_permission", &error);
+	return err;
+}
+
 int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 {
-	struct eg_interpreter_key keys[EG_INTERPRETERS_MAX];
+	struct eg_interpreter_key keys[EG_INTERPRETERS_MAX] = { 0 };
+	int err;
 
 	if (n > EG_INTERPRETERS_MAX)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++)
 		keys[i] = interpreter_key(&st[i]);
-	return replace_keys(bpf->skel->maps.eg_interpreters, keys, sizeof(keys[0]), n,
-			    EG_INTERPRETERS_MAX);
+	err = replace_keys(bpf->skel->maps.eg_interpreters, keys, sizeof(keys[0]), n,
+			   EG_INTERPRETERS_MAX);
+	if (!err && n && bpf->attached && !bpf->skel->links.execgate_file_permission)
+		err = attach_script_reads(bpf);
+	return err;
 }
 
 int eg_bpf_set_interpreter_data(struct eg_bpf *bpf, const struct eg_data_key *keys, size_t n)

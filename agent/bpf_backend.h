@@ -26,6 +26,9 @@ struct eg_bpf_settings {
 	bool pin;                 /* pin the links: the gate outlives the agent, which then
 				   * leaves its pins in place even when it stops cleanly */
 	enum eg_verdict on_miss;  /* in enforce mode, a file with no current verdict */
+	bool script_reads;        /* the policy names interpreters: their reads are checked
+				   * from the start (lsm/file_permission attached); else from
+				   * the first eg_bpf_set_interpreters() that names one */
 	bool take_over;           /* eg_bpf_pinned_gate() found a gate to take over */
 	__u32 pinned_generation;  /* and its policy generation */
 };
@@ -94,7 +97,8 @@ int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 			   enum eg_verdict *ret_verdict);
 
 /* Make the files ST[0..N) describe the interpreters (EG_MAP_INTERPRETERS): each is added,
- * then every other entry removed, so no moment has fewer.  -E2BIG: more than
+ * then every other entry removed, so no moment has fewer; the first time N is not 0, the
+ * read check is attached (and pinned, guarded) if it was not.  -E2BIG: more than
  * EG_INTERPRETERS_MAX. */
 int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n);
 /* Make KEYS[0..N) what interpreters read as data (EG_MAP_INTERPRETER_DATA), the same way.

@@ -1297,11 +1297,27 @@ static void hand_over_to_upgrade(struct agent *agent)
 
 /* --- start and run ------------------------------------------------------------------ */
 
+static void count_pattern(void *ctx, const char *pattern)
+{
+	(void)pattern;
+	++*(size_t *)ctx;
+}
+
+/* Does the policy have an interpreter statement (whatever its patterns match now)? */
+static bool policy_names_interpreters(struct agent *agent)
+{
+	size_t n = 0;
+
+	eg_decider_paths(agent->decider, EG_PATHS_INTERPRETERS, count_pattern, &n);
+	return n > 0;
+}
+
 static int start_backend(struct agent *agent)
 {
 	struct options *options = agent->options;
 	bool enforce = eg_decider_mode(agent->decider) == EG_MODE_ENFORCE;
 	struct eg_bpf_settings bpf_settings = {
+		.script_reads = policy_names_interpreters(agent),
 		.mode = eg_decider_mode(agent->decider),
 		.policy_generation = eg_decider_generation(agent->decider),
 		.scope_cgroup = options->scope_cgroup,

@@ -18,10 +18,11 @@
  *   lsm/file_open            a gated process may not open for writing a file that a gated
  *   lsm/file_permission      process maps executable (the kernel stopped refusing writers
  *                            of mapped libraries in 5.15), nor /proc/PID/mem (its writes
- *                            patch private file mappings with no mmap or mprotect); the
- *                            second hook catches a write through a descriptor that was
- *                            opened before (the mapping made meanwhile, or the gate
- *                            started later).  The same two programs decide scripts:
+ *                            patch private file mappings with no mmap or mprotect); a
+ *                            descriptor opened for writing before a mapping stops the
+ *                            mapping (mmap_file).  The second hook, attached only while
+ *                            the policy names an interpreter, checks each write as
+ *                            well.  The same two programs decide scripts:
  *                            a process whose executable is an interpreter (eg_interpreters,
  *                            the policy's `interpreter` list) reads a regular file: the file
  *                            is decided like a program, EACCES when refused; at open only
@@ -85,15 +86,16 @@ struct {
 	__type(value, struct eg_verdict_rec);
 } eg_verdicts SEC(".maps");
 
-/* The inodes a gated process was allowed to map executable: while such a mapping exists,
- * gated processes may not write the file.  One byte per inode, gone with the inode; no size,
- * like eg_verdicts.  Never cleared: whether a mapping still exists is read from the inode
- * each time (mapped_executable()). */
+/* The inodes a gated process was allowed to map executable, with the time (CLOCK_BOOTTIME)
+ * of the last such mapping: while one exists, or is on its way (EG_MAPPING_SETTLE_NS),
+ * gated processes may not write the file.  Gone with the inode; no size, like eg_verdicts.
+ * Never cleared: whether a mapping still exists is read from the inode each time
+ * (mapped_executable()). */
 struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u8);
+	__type(value, __u64);
 } eg_exec_mapped SEC(".maps");
 
 /* Settings, one entry, written by the agent before attach and at every reload. */
@@ -256,7 +258,7 @@ static __always_inline struct eg_config *gating(void)
 
 static __always_inline bool on_fuse(struct inode *inode)
 {
-	return BPF_CORE_READ(inode, i_sb, s_magic) == FUSE_SUPER_MAGIC;
+	return inode->i_sb->s_magic == FUSE_SUPER_MAGIC;
 }
 
 /* The verdict that may serve this access to INODE.  On FUSE the server decides what every
@@ -271,11 +273,12 @@ static __always_inline struct eg_verdict_rec *held_verdict(struct inode *inode, 
 	return bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
 }
 
-static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
-				  __u16 forced_reason)
+/* The decision with the settings CONFIG (gating()) and the verdict REC (held_verdict()) a
+ * hook has looked up already. */
+static __always_inline int decide_with(struct eg_config *config, struct eg_verdict_rec *rec,
+				       struct inode *inode, __u16 hook, const char *filename,
+				       __u16 forced_reason)
 {
-	struct eg_verdict_rec *rec = held_verdict(inode, hook);
-	struct eg_config *config = gating();
 	__u8 verdict = EG_VERDICT_NONE;
 	__u16 reason = EG_REASON_NONE;
 	bool deny;
@@ -314,6 +317,13 @@ static __always_inline int decide(struct inode *inode, __u16 hook, const char *f
 	count(EG_COUNTER_DENIED);
 	report(config, inode, hook, EG_DECISION_DENY, reason, verdict, filename);
 	return -EPERM;
+}
+
+static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
+				  __u16 forced_reason)
+{
+	return decide_with(gating(), held_verdict(inode, hook), inode, hook, filename,
+			   forced_reason);
 }
 
 SEC("lsm/bprm_check_security")
@@ -360,19 +370,25 @@ static __always_inline void forget_written_through_mapping(struct file *file)
 	bpf_inode_storage_delete(&eg_verdicts, file->f_inode);
 }
 
-/* Is INODE mapped executable by a gated process right now?  The flag says a gated process
+/* Is INODE mapped executable by a gated process right now?  The stamp says a gated process
  * was allowed such a mapping; the inode's own list of mappings says whether any mapping is
  * left.  A stacking filesystem (overlayfs; FUSE passthrough) maps the backing file's pages,
- * so its own inode's list stays empty: there the flag alone counts, for the inode's
- * lifetime.  A mapping whose check passed but which is not yet in the list (the mapping
- * process is between the hook and the insertion) is not seen: see the threat model. */
-static __always_inline bool mapped_executable(struct inode *inode)
+ * so its own inode's list stays empty: there the stamp alone counts, for the inode's
+ * lifetime.  A mapping whose check passed is not in the list until the mapping process
+ * links it, after the hook: at an OPENING for writing, a stamp younger than
+ * EG_MAPPING_SETTLE_NS stands for it (execgate_mmap_file() stamps before it counts the
+ * writers).  Later, through that descriptor, the mapping it raced with was refused (it
+ * counted the writer), so the list alone says: read first, with no helper call, as every
+ * write asks. */
+static __always_inline bool mapped_executable(struct inode *inode, bool opening)
 {
-	/* Every write of every process asks: the inode's own fields first, direct loads, and
-	 * the storage lookup (a helper call) only for a file something maps. */
-	if (inode->i_sb->s_stack_depth == 0 && !inode->i_mapping->i_mmap.rb_root.rb_node)
+	bool listed = inode->i_sb->s_stack_depth > 0 || inode->i_mapping->i_mmap.rb_root.rb_node;
+	__u64 *stamp;
+
+	if (!listed && !opening)
 		return false;
-	return bpf_inode_storage_get(&eg_exec_mapped, inode, 0, 0) != NULL;
+	stamp = bpf_inode_storage_get(&eg_exec_mapped, inode, 0, 0);
+	return stamp && (listed || bpf_ktime_get_boot_ns() - *stamp < EG_MAPPING_SETTLE_NS);
 }
 
 /* /proc/PID/mem and /proc/PID/task/TID/mem: the only files named "mem" on procfs. */
@@ -390,33 +406,74 @@ static __always_inline bool is_proc_mem(struct file *file)
 /* A gated process writing FILE: its bytes must not change under an executable mapping, and
  * /proc/PID/mem writes go around every mapping check (FOLL_FORCE patches read-only private
  * file mappings).  Decided as any other access: denied in enforce mode, reported as audit
- * in audit mode. */
-static __always_inline int check_write(struct file *file)
+ * in audit mode.  OPENING: at the open for writing, not a write through a descriptor. */
+static __always_inline int check_write(struct file *file, bool opening)
 {
 	__u16 reason;
 
 	if (is_proc_mem(file))
 		reason = EG_REASON_PROC_MEM;
-	else if (mapped_executable(file->f_inode))
+	else if (mapped_executable(file->f_inode, opening))
 		reason = EG_REASON_MAPPED_EXECUTABLE;
 	else
 		return 0;
 	return decide(file->f_inode, EG_HOOK_WRITE, mapped_name(file), reason);
 }
 
+/* A gated process is let through an executable mapping of INODE: stamp it now.  True
+ * when stamped. */
+static __always_inline bool stamp_exec_mapped(struct inode *inode)
+{
+	__u64 *stamp = bpf_inode_storage_get(&eg_exec_mapped, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!stamp)
+		return false;
+	__sync_lock_test_and_set(stamp, bpf_ktime_get_boot_ns());
+	return true;
+}
+
+
+/* FILE becomes executable in a gated process's address space (HOOK), with FORCED_REASON
+ * as the hook found: decided, and stamped when let through.  No file with writers: code that can still change under the mapping was never
+ * what a verdict covered.  A mapping that will be let through is stamped before the
+ * writers are counted, and the exchange is a full barrier: a writer's open counts itself
+ * before file_open reads the stamp, so of the two, one sees the other. */
+static __always_inline int decide_exec_mapping(struct file *file, __u16 hook, __u16 forced_reason)
+{
+	struct inode *inode = file->f_inode;
+	struct eg_verdict_rec *rec = held_verdict(inode, hook);
+	struct eg_config *config = gating();
+	bool own = hook == EG_HOOK_MMAP && exec_own_mapping(file);
+	bool stamped;
+	int err;
+
+	stamped = config && !forced_reason &&
+		  (own || (rec && rec->verdict == EG_VERDICT_ALLOW &&
+			   verdict_current(rec, inode, config))) &&
+		  stamp_exec_mapped(inode);
+	if (!forced_reason && inode->i_writecount.counter > 0)
+		forced_reason = EG_REASON_WRITABLE_MAPPING;
+	if (!forced_reason && own)
+		err = 0;
+	else
+		err = decide_with(config, rec, inode, hook, mapped_name(file), forced_reason);
+	/* Stamped for every gated process the mapping was let through for (audit mode too),
+	 * so that its writers are decided from now on. */
+	if (!err && config && !stamped)
+		stamp_exec_mapped(inode);
+	return err;
+}
+
 SEC("lsm/mmap_file")
 int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
-	struct inode *inode;
-	__u16 forced = EG_REASON_NONE;
 	int err;
 
 	if (ret)
 		return ret;
 	if (file && (flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE)) {
 		/* Writing through a shared mapping is writing the file. */
-		err = check_write(file);
+		err = check_write(file, false);
 		if (err)
 			return err;
 		forget_written_through_mapping(file);
@@ -424,25 +481,11 @@ int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsig
 	/* Anonymous executable memory has no file to verify: out of scope. */
 	if (!file || !(prot & PROT_EXEC))
 		return 0;
-	inode = file->f_inode;
 	/* Code that can still change under the mapping was never what a verdict covered. */
-	if (BPF_CORE_READ(inode, i_writecount.counter) > 0 ||
-	    ((flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)))
-		forced = EG_REASON_WRITABLE_MAPPING;
-	if (!forced && exec_own_mapping(file))
-		err = 0;
-	else
-		err = decide(inode, EG_HOOK_MMAP, mapped_name(file), forced);
-	/* Flagged for every gated process the mapping was let through for (audit mode too),
-	 * so that its writers are decided from now on. */
-	if (!err && gating()) {
-		__u8 *mapped = bpf_inode_storage_get(&eg_exec_mapped, inode, 0,
-						     BPF_LOCAL_STORAGE_GET_F_CREATE);
-
-		if (mapped)
-			*mapped = 1;
-	}
-	return err;
+	return decide_exec_mapping(file, EG_HOOK_MMAP,
+				   (flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)
+					   ? EG_REASON_WRITABLE_MAPPING
+					   : EG_REASON_NONE);
 }
 
 SEC("lsm/file_mprotect")
@@ -450,7 +493,6 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	     unsigned long prot, int ret)
 {
 	struct file *file;
-	__u16 forced = EG_REASON_NONE;
 
 	if (ret)
 		return ret;
@@ -458,7 +500,7 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	if (!file)
 		return 0;
 	if ((prot & PROT_WRITE) && (BPF_CORE_READ(vma, vm_flags) & VM_SHARED)) {
-		int err = check_write(file);
+		int err = check_write(file, false);
 
 		if (err)
 			return err;
@@ -473,9 +515,8 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return 0;
 	/* Pages copied on write hold bytes that are not the file's: patched code. */
-	if (BPF_CORE_READ(vma, anon_vma))
-		forced = EG_REASON_MODIFIED_MAPPING;
-	return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file), forced);
+	return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file),
+		      BPF_CORE_READ(vma, anon_vma) ? EG_REASON_MODIFIED_MAPPING : EG_REASON_NONE);
 }
 
 /* 0 when ALLOWED, else -EPERM.  Since 6.12 the verifier checks an LSM program's return is
@@ -831,7 +872,7 @@ int BPF_PROG(execgate_file_open, struct file *file, int ret)
 	if (ret)
 		return ret;
 	if (file->f_mode & FMODE_WRITE) {
-		ret = check_write(file);
+		ret = check_write(file, true);
 		if (ret)
 			return ret;
 	}
@@ -845,7 +886,7 @@ int BPF_PROG(execgate_file_permission, struct file *file, int mask, int ret)
 	if (ret)
 		return ret;
 	if (mask & MAY_WRITE) {
-		ret = check_write(file);
+		ret = check_write(file, false);
 		if (ret)
 			return ret;
 	}

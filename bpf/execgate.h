@@ -25,6 +25,10 @@
 #define EG_COMM_LEN 16
 #define EG_CGROUP_NAME_LEN 64 /* a unit's name: systemd allows 255, its own units use < 64 */
 #define EG_FILENAME_LEN 256
+/* How long after a gated process was let through an executable mapping the file counts as
+ * mapped even with no mapping in its list: the mapping is linked after the hook, a few
+ * microseconds later unless the mapping process is held up (docs/threat-model.md). */
+#define EG_MAPPING_SETTLE_NS 1000000ULL
 
 enum eg_verdict {
 	EG_VERDICT_NONE = 0, /* no verdict: a miss */

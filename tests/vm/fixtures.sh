@@ -13,7 +13,8 @@
 #                   so the guest's tools are trusted without touching them
 #     unsigned.cat  a catalog of the unsigned fixture alone
 #     vm.policy     the policy the gate tests run under
-#     gate-objects  GATE_MAPS= and GATE_PROGS= (shell): how many maps and LSM programs the
+#     gate-objects  GATE_MAPS=, GATE_PROGS= and GATE_LINKS= (shell): how many maps, LSM
+#                   programs and links (under a policy naming no interpreter) the
 #                   gate's BPF object holds, counted in its source, for the tests of the
 #                   bpf() guard
 # Programs (all copies of eg-hello, or eg-hello-static where a name says so):
@@ -138,8 +139,10 @@ eg_catalog_sign "$pki" catalog "$fx/unsigned.txt" "$fx/unsigned.cat"
 rm "$fx/unsigned.txt"
 
 src=$(dirname "$0")/../../bpf/execgate.bpf.c
-printf 'GATE_MAPS=%s\nGATE_PROGS=%s\n' "$(grep -c 'SEC(".maps")' "$src")" \
-	"$(grep -c 'SEC("lsm/' "$src")" >"$fx/gate-objects"
+# Links: one a program, but lsm/file_permission's while the policy names no interpreter.
+progs=$(grep -c 'SEC("lsm/' "$src")
+printf 'GATE_MAPS=%s\nGATE_PROGS=%s\nGATE_LINKS=%s\n' "$(grep -c 'SEC(".maps")' "$src")" \
+	"$progs" "$((progs - 1))" >"$fx/gate-objects"
 
 cat >"$fx/vm.policy" <<'POLICY'
 # The policy of the VM's gate tests: signed under the test root, or in the system catalog.

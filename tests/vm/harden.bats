@@ -77,7 +77,7 @@ EG_OBJECTS='open (eg_|execgate_)'
 	run -1 eg-bpfpoke ids
 	refute_output --regexp "$EG_OBJECTS"
 	# Every map (the ring buffer and the guard's own map included), program and link.
-	assert_output --regexp "maps open=[0-9]+ refused=$GATE_MAPS progs open=[0-9]+ refused=$GATE_PROGS links open=[0-9]+ refused=$GATE_PROGS"
+	assert_output --regexp "maps open=[0-9]+ refused=$GATE_MAPS progs open=[0-9]+ refused=$GATE_PROGS links open=[0-9]+ refused=$GATE_LINKS"
 	run -1 eg-bpfpoke pins /sys/fs/bpf/execgate
 	refute_output --partial " ok"
 	assert_output --partial "get link_bprm_check_security refused: EPERM"

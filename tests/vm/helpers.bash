@@ -74,8 +74,9 @@ wait_event() {
 }
 
 FX=/opt/execgate/fixtures
-# The gate's BPF object: GATE_MAPS and GATE_PROGS, how many maps and programs (one link
-# each) the bpf() guard refuses to others (counted in its source by fixtures.sh).
+# The gate's BPF object: GATE_MAPS, GATE_PROGS and GATE_LINKS, how many maps, programs and
+# links (one a program, but the read check's while no interpreter is named) the bpf() guard
+# refuses to others (counted in its source by fixtures.sh).
 # shellcheck source=/dev/null # written by tests/vm/fixtures.sh
 . "$FX/gate-objects"
 SCOPE=/sys/fs/cgroup/eg-gated

@@ -237,6 +237,26 @@ refused_at_open() {
 	assert_output "ran embedded"
 }
 
+@test "enforce: with no interpreter named the read check is not attached; a reload that names one attaches it" {
+	local d=$BATS_TEST_TMPDIR/s
+	scripts "$d"
+	POLICY=$BATS_TEST_TMPDIR/none.policy
+	cp "$FX/vm.policy" "$POLICY"
+	start_script_gate enforce
+	# Pinned (an enforcing gate), but not the check every read of every process would run.
+	[[ -e /sys/fs/bpf/execgate/link_bprm_check_security ]]
+	[[ ! -e /sys/fs/bpf/execgate/link_file_permission ]]
+	run -0 gated bash "$d/unsigned.sh"
+	assert_output "ran unsigned"
+	cp "$FX/scripts.policy" "$POLICY"
+	run -0 execgate reload --socket "$BATS_TEST_TMPDIR/control.sock"
+	[[ -e /sys/fs/bpf/execgate/link_file_permission ]]
+	run gated bash "$d/unsigned.sh"
+	assert_failure
+	refute_output --partial "ran unsigned"
+	run -0 wait_event '"hook":"script"' '"decision":"deny"' 'unsigned.sh"'
+}
+
 @test "enforce: watch-scripts DIR/* watches the files in DIR, not the trees below it" {
 	local home=$BATS_TEST_TMPDIR/home
 	scripts "$home"

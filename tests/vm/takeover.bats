@@ -248,7 +248,7 @@ one_set_of_links() {
 	assert_output --partial '"hardened": true'
 	# Guarded, and one set of programs and links: the replaced ones went with their pins
 	# (freed, with their maps, a moment later).
-	local guarded="progs open=[0-9]+ refused=$GATE_PROGS links open=[0-9]+ refused=$GATE_PROGS"
+	local guarded="progs open=[0-9]+ refused=$GATE_PROGS links open=[0-9]+ refused=$GATE_LINKS"
 	for _ in $(seq 50); do
 		run eg-bpfpoke ids
 		[[ $output =~ $guarded && ! $output =~ open\ (eg_|execgate_) ]] && break
