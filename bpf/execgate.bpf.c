@@ -12,9 +12,10 @@
  *                            held_verdict()); and, whatever the verdict, no executable
  *                            mapping of a file that has writers, nor a private mapping
  *                            that is writable and executable at once.
- *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, and
- *                            never on a mapping whose pages were modified (copy-on-write);
- *                            no file mapping becomes writable and executable at once (W^X).
+ *   lsm/file_mprotect        adding PROT_EXEC to a file mapping: the same decision, with
+ *                            the same refusal of a file that has writers, and never on a
+ *                            mapping whose pages were modified (copy-on-write); no file
+ *                            mapping becomes writable and executable at once (W^X).
  *   lsm/file_open            a gated process may not open for writing a file that a gated
  *   lsm/file_permission      process maps executable (the kernel stopped refusing writers
  *                            of mapped libraries in 5.15), nor /proc/PID/mem (its writes
@@ -432,8 +433,9 @@ static __always_inline bool stamp_exec_mapped(struct inode *inode)
 }
 
 
-/* FILE becomes executable in a gated process's address space (HOOK), with FORCED_REASON
- * as the hook found: decided, and stamped when let through.  No file with writers: code that can still change under the mapping was never
+/* FILE becomes executable in a gated process's address space (HOOK: mmap, or mprotect
+ * adding PROT_EXEC), with FORCED_REASON as the hook found: decided, and stamped when let
+ * through.  No file with writers: code that can still change under the mapping was never
  * what a verdict covered.  A mapping that will be let through is stamped before the
  * writers are counted, and the exchange is a full barrier: a writer's open counts itself
  * before file_open reads the stamp, so of the two, one sees the other. */
@@ -515,8 +517,9 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return 0;
 	/* Pages copied on write hold bytes that are not the file's: patched code. */
-	return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file),
-		      BPF_CORE_READ(vma, anon_vma) ? EG_REASON_MODIFIED_MAPPING : EG_REASON_NONE);
+	return decide_exec_mapping(file, EG_HOOK_MPROTECT,
+				   BPF_CORE_READ(vma, anon_vma) ? EG_REASON_MODIFIED_MAPPING
+								: EG_REASON_NONE);
 }
 
 /* 0 when ALLOWED, else -EPERM.  Since 6.12 the verifier checks an LSM program's return is

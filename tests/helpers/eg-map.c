@@ -20,7 +20,11 @@
  *   eg-map addexec FILE   mmap(PROT_READ|PROT_WRITE, MAP_PRIVATE), mprotect it to
  *                         PROT_READ|PROT_WRITE|PROT_EXEC before any write, then write
  *   eg-map hold FILE      mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE), print "mapped" and keep
- *                         the mapping until stdin ends */
+ *                         the mapping until stdin ends
+ *   eg-map protrewrite FILE  mmap(PROT_READ, MAP_PRIVATE), mprotect it to
+ *                         PROT_READ|PROT_EXEC, then open FILE for writing, write the code
+ *   eg-map protwriter FILE   open FILE for writing first, then the same mapping made
+ *                         executable by mprotect, then write the code through it */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +71,21 @@ static int inject(const char *how, const char *path, int fd, size_t len)
 	char *map;
 	int writer;
 
+	if (!strcmp(how, "protrewrite") || !strcmp(how, "protwriter")) {
+		writer = -1;
+		if (!strcmp(how, "protwriter") && (writer = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			return report("open for writing", errno);
+		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			return report("mmap", errno);
+		if (mprotect(map, len, PROT_READ | PROT_EXEC))
+			return report("mprotect", errno);
+		if (writer < 0 && (writer = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			return report("open for writing", errno);
+		if (pwrite(writer, code, sizeof(code), 0) != (ssize_t)sizeof(code))
+			return report("write", errno);
+		return run_patched(map);
+	}
 	if (!strcmp(how, "addexec")) {
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED)
@@ -111,7 +130,7 @@ int main(int argc, char **argv)
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: eg-map exec|wx|patch|later|writer|scribble|rewrite|addwrite|"
-				"addexec|hold FILE\n");
+				"addexec|hold|protrewrite|protwriter FILE\n");
 		return 2;
 	}
 	how = argv[1];
@@ -153,7 +172,7 @@ int main(int argc, char **argv)
 		return report("msync", msync(map, (size_t)size, MS_SYNC) ? errno : 0);
 	}
 	if (!strcmp(how, "rewrite") || !strcmp(how, "addwrite") || !strcmp(how, "addexec") ||
-	    !strcmp(how, "hold"))
+	    !strcmp(how, "hold") || !strcmp(how, "protrewrite") || !strcmp(how, "protwriter"))
 		return inject(how, path, fd, len);
 	fprintf(stderr, "eg-map: unknown way '%s'\n", how);
 	(void)writer;

@@ -65,6 +65,26 @@ kernel_refuses_proc_mem() {
 	run -0 gated bash -c "printf x >>'$file'"
 }
 
+@test "item 1, by mprotect: a mapping made executable later is not written in place, nor made so with a writer" {
+	# Verified at start and never mapped executable before: only mprotect makes it so.
+	local dir=$BATS_TEST_TMPDIR/pre name
+	mkdir -p "$dir"
+	for name in a b; do
+		cp "$FX/signed" "$dir/$name" && cp "$FX/signed.sig" "$dir/$name.sig"
+	done
+	start_gate enforce --prescan "$dir"
+	# Read-only first, executable by mprotect, then the file opened for writing.
+	run -1 gated eg-map protrewrite "$dir/a"
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (open for writing)"
+	run -0 wait_event '"hook":"write"' '"decision":"deny"' '"reason":"mapped_executable"'
+	# The file open for writing first: the mapping may not become executable.
+	run -1 gated eg-map protwriter "$dir/b"
+	refute_output --partial "ran patched code"
+	assert_output --partial "refused: EPERM (mprotect)"
+	run -0 wait_event '"hook":"mprotect"' '"decision":"deny"' '"reason":"writable_mapping"'
+}
+
 @test "item 2: a gated process cannot patch its own code through /proc/self/mem" {
 	start_gate enforce
 	run -1 gated eg-procmem self
