@@ -940,28 +940,31 @@ struct deb_member {
 	char abuf[1 << 16], zbuf[1 << 16], buf[1 << 16];
 };
 
+/* The next bytes of the nested reader DST: the data of SRC, read into BUF. */
+static la_ssize_t feed(struct archive *dst, struct archive *src, char *buf, size_t len,
+		       const void **ret_buf)
+{
+	la_ssize_t n = archive_read_data(src, buf, len);
+
+	*ret_buf = buf;
+	if (n >= 0)
+		return n;
+	archive_set_error(dst, EIO, "%s", aerr(src));
+	return -1;
+}
+
 static la_ssize_t member_z_read(struct archive *z, void *data, const void **ret_buf)
 {
 	struct deb_member *m = data;
-	la_ssize_t n = archive_read_data(m->ar, m->abuf, sizeof(m->abuf));
 
-	*ret_buf = m->abuf;
-	if (n >= 0)
-		return n;
-	archive_set_error(z, EIO, "%s", aerr(m->ar));
-	return -1;
+	return feed(z, m->ar, m->abuf, sizeof(m->abuf), ret_buf);
 }
 
 static la_ssize_t member_tar_read(struct archive *tar, void *data, const void **ret_buf)
 {
 	struct deb_member *m = data;
-	la_ssize_t n = archive_read_data(m->z, m->zbuf, sizeof(m->zbuf));
 
-	*ret_buf = m->zbuf;
-	if (n >= 0)
-		return n;
-	archive_set_error(tar, EIO, "%s", aerr(m->z));
-	return -1;
+	return feed(tar, m->z, m->zbuf, sizeof(m->zbuf), ret_buf);
 }
 
 static void member_close(struct deb_member *m)
