@@ -51,7 +51,6 @@
  * answered at once, as a late one would be, so one user cannot fill the queue (nor the
  * agent's descriptor table, one descriptor per job) for everyone. */
 #define MAX_JOBS_PER_UID (MAX_JOBS / 4)
-#define DEADLINE_TICK_MS 5
 /* After a failed read of the fanotify descriptor: wait before reading again, doubling up
  * to the maximum while it keeps failing. */
 #define READ_BACKOFF_MIN_MS 10
@@ -79,6 +78,7 @@ struct eg_consult {
 	int stop_pipe[2];
 	pthread_mutex_t lock;
 	pthread_cond_t work;
+	pthread_cond_t deadline_due; /* a job came, or the consult stops (CLOCK_MONOTONIC) */
 	bool stopping;
 	struct job jobs[MAX_JOBS];
 	unsigned int queue_len;
@@ -313,6 +313,7 @@ static void enqueue(struct eg_consult *consult, int fd, pid_t pid, bool library_
 	consult->queue_len++;
 	/* Broadcast: the worker that wakes must be one that may take this uid's job. */
 	pthread_cond_broadcast(&consult->work);
+	pthread_cond_signal(&consult->deadline_due);
 	pthread_mutex_unlock(&consult->lock);
 }
 
@@ -444,34 +445,50 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Answer each job whose deadline passed as a timeout would; the next deadline of those
+ * still waiting, or 0 when none waits.  Under the lock. */
+static unsigned long long expire_jobs(struct eg_consult *consult, unsigned long long now)
+{
+	unsigned long long next = 0;
+
+	for (unsigned int i = 0; i < MAX_JOBS; i++) {
+		struct job *job = &consult->jobs[i];
+
+		if (job->state == JOB_FREE || job->answered)
+			continue;
+		if (now < job->deadline_ms) {
+			if (!next || job->deadline_ms < next)
+				next = job->deadline_ms;
+			continue;
+		}
+		respond(consult, job->fd, job->library_open || consult->settings.allow_on_timeout);
+		job->answered = true;
+		consult->timeouts++;
+		if (!job->library_open && consult->ops.timed_out)
+			consult->ops.timed_out(consult->ops.ctx, job->fd, job->pid);
+	}
+	return next;
+}
+
+/* Asleep until the earliest deadline, or until a job comes (enqueue() signals): a thread
+ * that looked every few milliseconds cost the machine a few per cent of a CPU under
+ * emulation, all the time. */
 static void *deadline_main(void *arg)
 {
 	struct eg_consult *consult = arg;
-	struct timespec tick = { .tv_nsec = DEADLINE_TICK_MS * 1000000L };
 
-	for (;;) {
-		unsigned long long now = now_ms();
+	pthread_mutex_lock(&consult->lock);
+	while (!consult->stopping) {
+		unsigned long long next = expire_jobs(consult, now_ms());
+		struct timespec until = { .tv_sec = (time_t)(next / 1000),
+					  .tv_nsec = (long)(next % 1000) * 1000000L };
 
-		pthread_mutex_lock(&consult->lock);
-		if (consult->stopping) {
-			pthread_mutex_unlock(&consult->lock);
-			break;
-		}
-		for (unsigned int i = 0; i < MAX_JOBS; i++) {
-			struct job *job = &consult->jobs[i];
-
-			if (job->state == JOB_FREE || job->answered || now < job->deadline_ms)
-				continue;
-			respond(consult, job->fd,
-				job->library_open || consult->settings.allow_on_timeout);
-			job->answered = true;
-			consult->timeouts++;
-			if (!job->library_open && consult->ops.timed_out)
-				consult->ops.timed_out(consult->ops.ctx, job->fd, job->pid);
-		}
-		pthread_mutex_unlock(&consult->lock);
-		nanosleep(&tick, NULL);
+		if (next)
+			pthread_cond_timedwait(&consult->deadline_due, &consult->lock, &until);
+		else
+			pthread_cond_wait(&consult->deadline_due, &consult->lock);
 	}
+	pthread_mutex_unlock(&consult->lock);
 	return NULL;
 }
 
@@ -492,6 +509,7 @@ int eg_consult_start(const struct eg_consult_settings *settings, const struct eg
 		     struct eg_consult **ret_consult, struct eg_consult_error *ret_error)
 {
 	struct eg_consult *consult = calloc(1, sizeof(*consult));
+	pthread_condattr_t clock_attr;
 	int err;
 
 	if (!consult)
@@ -502,6 +520,10 @@ int eg_consult_start(const struct eg_consult_settings *settings, const struct eg
 	consult->self = getpid();
 	pthread_mutex_init(&consult->lock, NULL);
 	pthread_cond_init(&consult->work, NULL);
+	pthread_condattr_init(&clock_attr);
+	pthread_condattr_setclock(&clock_attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&consult->deadline_due, &clock_attr);
+	pthread_condattr_destroy(&clock_attr);
 	if (!consult->settings.workers)
 		consult->settings.workers = 2;
 	if (consult->settings.workers > EG_CONSULT_MAX_WORKERS)
@@ -624,6 +646,7 @@ void eg_consult_stop(struct eg_consult *consult)
 	pthread_mutex_lock(&consult->lock);
 	consult->stopping = true;
 	pthread_cond_broadcast(&consult->work);
+	pthread_cond_signal(&consult->deadline_due);
 	pthread_mutex_unlock(&consult->lock);
 	for (unsigned int i = 0; i < consult->nworkers; i++)
 		pthread_join(consult->workers[i], NULL);
