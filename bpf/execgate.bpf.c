@@ -87,8 +87,8 @@ struct {
 	__type(value, struct eg_verdict_rec);
 } eg_verdicts SEC(".maps");
 
-/* The inodes a gated process was allowed to map executable, with the time (CLOCK_BOOTTIME)
- * of the last such mapping: while one exists, or is on its way (EG_MAPPING_SETTLE_NS),
+/* The inodes a gated process was allowed to map executable, with the time (jiffies) of the
+ * last such mapping: while one exists, or is on its way (EG_MAPPING_SETTLE_TICKS),
  * gated processes may not write the file.  Gone with the inode; no size, like eg_verdicts.
  * Never cleared: whether a mapping still exists is read from the inode each time
  * (mapped_executable()). */
@@ -376,8 +376,8 @@ static __always_inline void forget_written_through_mapping(struct file *file)
  * left.  A stacking filesystem (overlayfs; FUSE passthrough) maps the backing file's pages,
  * so its own inode's list stays empty: there the stamp alone counts, for the inode's
  * lifetime.  A mapping whose check passed is not in the list until the mapping process
- * links it, after the hook: at an OPENING for writing, a stamp younger than
- * EG_MAPPING_SETTLE_NS stands for it (execgate_mmap_file() stamps before it counts the
+ * links it, after the hook: at an OPENING for writing, a stamp at most
+ * EG_MAPPING_SETTLE_TICKS old stands for it (execgate_mmap_file() stamps before it counts the
  * writers).  Later, through that descriptor, the mapping it raced with was refused (it
  * counted the writer), so the list alone says: read first, with no helper call, as every
  * write asks. */
@@ -389,7 +389,7 @@ static __always_inline bool mapped_executable(struct inode *inode, bool opening)
 	if (!listed && !opening)
 		return false;
 	stamp = bpf_inode_storage_get(&eg_exec_mapped, inode, 0, 0);
-	return stamp && (listed || bpf_ktime_get_boot_ns() - *stamp < EG_MAPPING_SETTLE_NS);
+	return stamp && (listed || bpf_jiffies64() - *stamp <= EG_MAPPING_SETTLE_TICKS);
 }
 
 /* /proc/PID/mem and /proc/PID/task/TID/mem: the only files named "mem" on procfs. */
@@ -428,7 +428,7 @@ static __always_inline bool stamp_exec_mapped(struct inode *inode)
 	__u64 *stamp = bpf_inode_storage_get(&eg_exec_mapped, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!stamp)
 		return false;
-	__sync_lock_test_and_set(stamp, bpf_ktime_get_boot_ns());
+	__sync_lock_test_and_set(stamp, bpf_jiffies64());
 	return true;
 }
 

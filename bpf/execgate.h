@@ -27,8 +27,10 @@
 #define EG_FILENAME_LEN 256
 /* How long after a gated process was let through an executable mapping the file counts as
  * mapped even with no mapping in its list: the mapping is linked after the hook, a few
- * microseconds later unless the mapping process is held up (docs/threat-model.md). */
-#define EG_MAPPING_SETTLE_NS 1000000ULL
+ * microseconds later unless the mapping process is held up (docs/threat-model.md).  In
+ * clock ticks (jiffies: 1 to 2 ticks, 4 to 8 ms at HZ=250): reading the clocksource at
+ * every executable mapping cost bash's 500-exec script bench about a fifth under emulation. */
+#define EG_MAPPING_SETTLE_TICKS 1
 
 enum eg_verdict {
 	EG_VERDICT_NONE = 0, /* no verdict: a miss */
