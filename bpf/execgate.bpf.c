@@ -274,21 +274,25 @@ static __always_inline struct eg_verdict_rec *held_verdict(struct inode *inode, 
 	return bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
 }
 
-/* The decision with the settings CONFIG (gating()) and the verdict REC (held_verdict()) a
- * hook has looked up already. */
-static __always_inline int decide_with(struct eg_config *config, struct eg_verdict_rec *rec,
-				       struct inode *inode, __u16 hook, const char *filename,
-				       __u16 forced_reason)
+/* REC's verdict when it holds for INODE under CONFIG, else EG_VERDICT_NONE (a miss). */
+static __always_inline __u8 current_verdict(struct eg_config *config, struct eg_verdict_rec *rec,
+					    struct inode *inode)
 {
-	__u8 verdict = EG_VERDICT_NONE;
+	return config && rec && verdict_current(rec, inode, config) ? rec->verdict
+								     : EG_VERDICT_NONE;
+}
+
+/* The decision with the settings CONFIG (gating()), the verdict record REC
+ * (held_verdict()) and its VERDICT (current_verdict()) a hook has looked up already. */
+static __always_inline int decide_with(struct eg_config *config, struct eg_verdict_rec *rec,
+				       __u8 verdict, struct inode *inode, __u16 hook,
+				       const char *filename, __u16 forced_reason)
+{
 	__u16 reason = EG_REASON_NONE;
 	bool deny;
 
 	if (!config)
 		return 0;
-
-	if (rec && verdict_current(rec, inode, config))
-		verdict = rec->verdict;
 
 	if (forced_reason) {
 		deny = true;
@@ -323,8 +327,11 @@ static __always_inline int decide_with(struct eg_config *config, struct eg_verdi
 static __always_inline int decide(struct inode *inode, __u16 hook, const char *filename,
 				  __u16 forced_reason)
 {
-	return decide_with(gating(), held_verdict(inode, hook), inode, hook, filename,
-			   forced_reason);
+	struct eg_verdict_rec *rec = held_verdict(inode, hook);
+	struct eg_config *config = gating();
+
+	return decide_with(config, rec, current_verdict(config, rec, inode), inode, hook,
+			   filename, forced_reason);
 }
 
 SEC("lsm/bprm_check_security")
@@ -425,13 +432,14 @@ static __always_inline int check_write(struct file *file, bool opening)
  * when stamped. */
 static __always_inline bool stamp_exec_mapped(struct inode *inode)
 {
-	__u64 *stamp = bpf_inode_storage_get(&eg_exec_mapped, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u64 *stamp =
+		bpf_inode_storage_get(&eg_exec_mapped, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
 	if (!stamp)
 		return false;
 	__sync_lock_test_and_set(stamp, bpf_jiffies64());
 	return true;
 }
-
 
 /* FILE becomes executable in a gated process's address space (HOOK: mmap, or mprotect
  * adding PROT_EXEC), with FORCED_REASON as the hook found: decided, and stamped when let
@@ -444,20 +452,20 @@ static __always_inline int decide_exec_mapping(struct file *file, __u16 hook, __
 	struct inode *inode = file->f_inode;
 	struct eg_verdict_rec *rec = held_verdict(inode, hook);
 	struct eg_config *config = gating();
+	__u8 verdict = current_verdict(config, rec, inode);
 	bool own = hook == EG_HOOK_MMAP && exec_own_mapping(file);
 	bool stamped;
 	int err;
 
-	stamped = config && !forced_reason &&
-		  (own || (rec && rec->verdict == EG_VERDICT_ALLOW &&
-			   verdict_current(rec, inode, config))) &&
+	stamped = config && !forced_reason && (own || verdict == EG_VERDICT_ALLOW) &&
 		  stamp_exec_mapped(inode);
 	if (!forced_reason && inode->i_writecount.counter > 0)
 		forced_reason = EG_REASON_WRITABLE_MAPPING;
 	if (!forced_reason && own)
 		err = 0;
 	else
-		err = decide_with(config, rec, inode, hook, mapped_name(file), forced_reason);
+		err = decide_with(config, rec, verdict, inode, hook, mapped_name(file),
+				  forced_reason);
 	/* Stamped for every gated process the mapping was let through for (audit mode too),
 	 * so that its writers are decided from now on. */
 	if (!err && config && !stamped)
