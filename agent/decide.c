@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,10 @@ struct runtime {
 	int refs;
 };
 
+/* Bounds the index of allowed digests (about 100 bytes each); past it, any catalog
+ * replaced or removed starts a new generation, as every one did before the index. */
+#define EG_ALLOWED_MAX 65536
+
 struct eg_decider {
 	struct eg_decider_config config;
 	char *quick_start_text; /* the policy the quick-start flags stand for */
@@ -55,6 +60,14 @@ struct eg_decider {
 	unsigned long long allowed, denied, audited;
 	/* by decision (allow, deny, audit) and reason, for the metrics */
 	unsigned long long by_reason[3][EG_REASON_COUNT];
+	/* The digests of the files the kernel holds an allow for (a verdict or an ignore mark)
+	 * under the current generation: a catalog sync that lists none of them takes no
+	 * allow back, and leaves the generation as it is (eg_decider_sync_catalogs()). */
+	void *allowed_digests; /* tsearch(3) tree of EG_SHA256_LEN-byte keys */
+	size_t nallowed_digests;
+	bool allowed_unindexed; /* an allow without a digest, or more than EG_ALLOWED_MAX */
+	bool syncing;           /* a catalog sync is changing the catalogs: publish nothing */
+	bool allowed_relisted;  /* the sync under way touched an allowed digest */
 	bool on_last_good;          /* started on the last known good copy */
 	char fallback_reason[1024]; /* why the configured policy was not used */
 };
@@ -458,10 +471,63 @@ void eg_decider_attach_bpf(struct eg_decider *decider, struct eg_bpf *bpf)
 	decider->bpf = bpf;
 }
 
+static int digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EG_SHA256_LEN);
+}
+
+/* A new generation: no allow of the old one holds, so none needs indexing.  Under lock. */
+static void forget_allowed(struct eg_decider *decider)
+{
+	tdestroy(decider->allowed_digests, free);
+	decider->allowed_digests = NULL;
+	decider->nallowed_digests = 0;
+	decider->allowed_unindexed = false;
+}
+
+/* Under lock. */
+static void index_allowed(struct eg_decider *decider, const struct eg_verify_result *res)
+{
+	unsigned char *key;
+	void *node;
+
+	if (decider->allowed_unindexed)
+		return;
+	if (!res->has_file_sha256 || decider->nallowed_digests == EG_ALLOWED_MAX) {
+		decider->allowed_unindexed = true;
+		return;
+	}
+	if (tfind(res->file_sha256, &decider->allowed_digests, digest_cmp))
+		return;
+	key = malloc(EG_SHA256_LEN);
+	if (key)
+		memcpy(key, res->file_sha256, EG_SHA256_LEN);
+	node = key ? tsearch(key, &decider->allowed_digests, digest_cmp) : NULL;
+	if (!node) {
+		free(key);
+		decider->allowed_unindexed = true;
+		return;
+	}
+	decider->nallowed_digests++;
+}
+
+/* The sync's eg_digest_fn: under the catalog store's write lock, where no decision reads
+ * the catalogs. */
+static void allowed_relisted(void *ctx, const unsigned char sha256[EG_SHA256_LEN])
+{
+	struct eg_decider *decider = ctx;
+
+	pthread_mutex_lock(&decider->lock);
+	if (!decider->allowed_relisted && tfind(sha256, &decider->allowed_digests, digest_cmp))
+		decider->allowed_relisted = true;
+	pthread_mutex_unlock(&decider->lock);
+}
+
 void eg_decider_free(struct eg_decider *decider)
 {
 	if (!decider)
 		return;
+	tdestroy(decider->allowed_digests, free);
 	if (decider->current)
 		runtime_put(decider, decider->current);
 	free(decider->quick_start_text);
@@ -479,6 +545,7 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen)
 	old = decider->current;
 	next->trust_epoch = old->trust_epoch;
 	decider->current = next;
+	forget_allowed(decider);
 	decider->on_last_good = false;
 	decider->fallback_reason[0] = '\0';
 	pthread_mutex_unlock(&decider->lock);
@@ -489,8 +556,9 @@ int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen)
 int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync *ret,
 			     char *errbuf, size_t errlen)
 {
-	struct runtime *runtime = runtime_get(decider), *next = NULL, *old;
+	struct runtime *runtime = runtime_get(decider), *next = NULL, *old = NULL;
 	const char *dir = eg_policy_settings(runtime->policy)->catalog_dir;
+	bool takes_back;
 	int err;
 
 	memset(ret, 0, sizeof(*ret));
@@ -499,37 +567,50 @@ int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync 
 		err = -ENOENT;
 		goto out;
 	}
-	/* The verifier is shared with every decision in flight: the catalog store takes
-	 * changes while lookups run, and a decision made across the change was made under
-	 * the old runtime, which it sees is no longer current (decide again). */
-	err = eg_verifier_sync_catalog_dir(runtime->verifier, dir, catalog_skipped, NULL, ret);
-	if (err) {
-		snprintf(errbuf, errlen, "catalog-dir %s: %s", dir, strerror(-err));
-		goto out;
-	}
-	if (!ret->added && !ret->replaced && !ret->removed)
-		goto out;
+	/* Allocated first: once the catalogs changed, the runtime must change with them. */
 	next = calloc(1, sizeof(*next));
 	if (!next) {
 		snprintf(errbuf, errlen, "out of memory");
 		err = -ENOMEM;
 		goto out;
 	}
+	pthread_mutex_lock(&decider->lock);
+	decider->syncing = true;
+	decider->allowed_relisted = false;
+	pthread_mutex_unlock(&decider->lock);
+	/* The verifier is shared with every decision in flight: the catalog store takes
+	 * changes while lookups run.  A decision made across the change sees the sync under
+	 * way, or the runtime no longer current, and publishes nothing (decide again). */
+	err = eg_verifier_sync_catalog_dir(runtime->verifier, dir, catalog_skipped,
+					   allowed_relisted, decider, ret);
+	if (err)
+		snprintf(errbuf, errlen, "catalog-dir %s: %s", dir, strerror(-err));
 	*next = *runtime;
 	next->owner = runtime->owner ? runtime->owner : runtime;
-	/* Added trust turns no allow into a deny: only a catalog replaced or removed (a
-	 * package version gone, a catalog taken back) needs every verdict made again. */
-	next->trust_epoch = runtime->trust_epoch + 1;
-	if (ret->replaced || ret->removed || (uint8_t)next->trust_epoch == 0)
-		next->generation = runtime->generation + 1;
 	next->refs = 1;
+	/* Added trust turns no allow into a deny: only a catalog replaced or removed that
+	 * listed, or now lists, a file the kernel holds an allow for needs every verdict
+	 * made again.  A sync that failed half-way is taken as having done that. */
+	next->trust_epoch = runtime->trust_epoch + 1;
 	pthread_mutex_lock(&decider->lock);
-	next->owner->refs++;
-	old = decider->current;
-	decider->current = next;
+	takes_back = err || ((ret->replaced || ret->removed) &&
+			     (decider->allowed_relisted || decider->allowed_unindexed));
+	if (takes_back || (uint8_t)next->trust_epoch == 0) {
+		next->generation = runtime->generation + 1;
+		forget_allowed(decider);
+	}
+	decider->syncing = false;
+	if (err || ret->added || ret->replaced || ret->removed) {
+		next->owner->refs++;
+		old = decider->current;
+		decider->current = next;
+		next = NULL;
+	}
 	pthread_mutex_unlock(&decider->lock);
-	runtime_put(decider, old);
+	if (old)
+		runtime_put(decider, old);
 out:
+	free(next);
 	runtime_put(decider, runtime);
 	return err;
 }
@@ -851,14 +932,20 @@ bool eg_decider_path_names(const char *path, const struct stat *st)
 	       named.st_ino == st->st_ino;
 }
 
-static bool runtime_is_current(struct eg_decider *decider, const struct runtime *runtime)
+/* Whether a decision made under RUNTIME may be published (a kernel verdict, an ignore
+ * mark): RUNTIME is still the one in force and no catalog sync is under way.  The
+ * digest of an allow is indexed in the same step, so a sync that follows sees it. */
+static bool publishable(struct eg_decider *decider, const struct runtime *runtime, bool allow,
+			const struct eg_verify_result *res)
 {
-	bool current;
+	bool ok;
 
 	pthread_mutex_lock(&decider->lock);
-	current = decider->current == runtime;
+	ok = decider->current == runtime && !decider->syncing;
+	if (ok && allow)
+		index_allowed(decider, res);
 	pthread_mutex_unlock(&decider->lock);
-	return current;
+	return ok;
 }
 
 /* Verify the file open on FD and evaluate the policy of RUNTIME on it.  *RET_STABLE: the
@@ -899,6 +986,17 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	eg_policy_evaluate(runtime->policy, &facts, ret_pd);
 }
 
+/* --mode overrides the policy's mode: what it would deny, audit mode only logs. */
+static enum eg_decision final_decision(const struct runtime *runtime,
+				       const struct eg_policy_decision *pd)
+{
+	if (runtime->mode == EG_MODE_AUDIT && pd->decision == EG_DECISION_DENY)
+		return EG_DECISION_AUDIT;
+	if (runtime->mode == EG_MODE_ENFORCE && pd->action == EG_ACTION_DENY)
+		return EG_DECISION_DENY;
+	return pd->decision;
+}
+
 static void count(struct eg_decider *decider, enum eg_decision decision, enum eg_reason reason)
 {
 	pthread_mutex_lock(&decider->lock);
@@ -927,7 +1025,7 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	enum eg_decision decision;
 	enum eg_reason reason;
 	char path[PATH_MAX];
-	bool leased, stable;
+	bool leased, stable, published;
 
 	*ret_remember = false;
 	if (pid)
@@ -948,23 +1046,19 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 		reason = EG_REASON_UNVERIFIED;
 		goto out;
 	}
-	/* A reload that swapped the policy while this file was verified would leave a
-	 * verdict of the old generation, a miss for the kernel a moment later: decide again
-	 * under the new one (bounded: reloads are rare). */
+	/* A reload or a catalog sync while this file was verified makes the decision one
+	 * the kernel must not keep: decide again under the new runtime (bounded: reloads
+	 * are rare).  After three tries it holds for this access alone, unpublished. */
 	for (int tries = 0;; tries++) {
 		evaluate(runtime, fd, path, hook, &process, &res, &pd, &before, &stable, &leased);
-		if (tries == 2 || runtime_is_current(decider, runtime))
+		decision = final_decision(runtime, &pd);
+		published = publishable(decider, runtime, decision != EG_DECISION_DENY, &res);
+		if (published || tries == 2)
 			break;
 		runtime_put(decider, runtime);
 		runtime = runtime_get(decider);
 		settings = eg_policy_settings(runtime->policy);
 	}
-	decision = pd.decision;
-	/* --mode overrides the policy's mode: what it would deny, audit mode only logs. */
-	if (runtime->mode == EG_MODE_AUDIT && decision == EG_DECISION_DENY)
-		decision = EG_DECISION_AUDIT;
-	else if (runtime->mode == EG_MODE_ENFORCE && pd.action == EG_ACTION_DENY)
-		decision = EG_DECISION_DENY;
 	reason = decision == EG_DECISION_ALLOW ? EG_REASON_NONE : pd.reason;
 
 	/* The kernel's verdict and the ignore mark hold for every process.  A decision
@@ -972,11 +1066,11 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	 * hook reads it a moment later; for PID 0, the library walk and the pre-scan, an
 	 * access by no user in no cgroup) and never remembered, so the next exec, whoever
 	 * makes it, comes back here. */
-	if (stable && decider->bpf)
+	if (stable && published && decider->bpf)
 		eg_bpf_set_verdict(decider->bpf, fd, &before,
 				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
 				   reason, runtime->generation, runtime->trust_epoch);
-	*ret_remember = stable && leased && decision == EG_DECISION_ALLOW &&
+	*ret_remember = stable && published && leased && decision == EG_DECISION_ALLOW &&
 			!pd.context_dependent && !eg_decider_on_fuse(fd);
 out:
 	if (!pid) {

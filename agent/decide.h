@@ -57,10 +57,12 @@ void eg_decider_attach_bpf(struct eg_decider *decider, struct eg_bpf *bpf);
 int eg_decider_reload(struct eg_decider *decider, char *errbuf, size_t errlen);
 /* Take the policy's catalog directory as it is now, reading only the catalogs that are
  * new or changed (eg_verifier_sync_catalog_dir()); the policy, its anchors and CRLs stay.
- * When a catalog changed or went, the generation goes one up, as at a reload: every
- * verdict is made afresh, so a removed catalog's digests stop counting at once.  When
- * catalogs only came, the trust epoch alone goes up: every deny is made afresh, and the
- * allows, which added trust cannot undo, hold.
+ * The trust epoch goes one up: every deny is made afresh.  When a catalog changed or
+ * went that listed, or now lists, the digest of a file the kernel holds an allow for,
+ * the generation goes one up too, as at a reload: every verdict is made afresh, so a
+ * removed catalog's digests stop counting at once.  Otherwise the allows hold: added
+ * trust cannot undo them, and no changed entry was theirs.  On an error the catalogs
+ * may have changed part-way: the generation goes up.
  * -ENOENT when the policy names no catalog-dir. */
 int eg_decider_sync_catalogs(struct eg_decider *decider, struct eg_catalog_sync *ret,
 			     char *errbuf, size_t errlen);

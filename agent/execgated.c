@@ -996,9 +996,9 @@ static int do_sync_catalogs(struct agent *agent, const char *via, json_t **ret_s
 	before = eg_decider_generation(agent->decider);
 	epoch_before = eg_decider_trust_epoch(agent->decider);
 	err = eg_decider_sync_catalogs(agent->decider, &sync, errbuf, errlen);
-	if (!err && eg_decider_generation(agent->decider) != before)
+	if (eg_decider_generation(agent->decider) != before)
 		switch_generation(agent);
-	else if (!err && eg_decider_trust_epoch(agent->decider) != epoch_before)
+	else if (eg_decider_trust_epoch(agent->decider) != epoch_before)
 		added_trust(agent, before);
 	record_reload(agent, via, err, errbuf);
 	pthread_mutex_unlock(&agent->reload_lock);

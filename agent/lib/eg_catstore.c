@@ -150,7 +150,8 @@ static int add_locked(struct eg_catstore *s, struct eg_catalog *cat)
 	return 0;
 }
 
-static int remove_locked(struct eg_catstore *s, const char *path)
+static int remove_locked(struct eg_catstore *s, const char *path, eg_digest_fn *listed,
+			 void *ctx)
 {
 	int slot = slot_of(s, path);
 	size_t left, n;
@@ -160,9 +161,13 @@ static int remove_locked(struct eg_catstore *s, const char *path)
 		return slot;
 	/* Shrink when the table would fall under a load of 0.35. */
 	left = s->used;
-	for (size_t i = 0; i < s->nslots; i++)
-		if (s->slots[i].ref >> REF_CAT_SHIFT == (uint32_t)slot + 1)
-			left--;
+	for (size_t i = 0; i < s->nslots; i++) {
+		if (s->slots[i].ref >> REF_CAT_SHIFT != (uint32_t)slot + 1)
+			continue;
+		left--;
+		if (listed)
+			listed(ctx, s->slots[i].sha256);
+	}
 	n = left * 20 < s->nslots * 7 ? (left * 2 > MIN_SLOTS ? left * 2 : MIN_SLOTS) : s->nslots;
 	r = rebuild(s, n, (uint32_t)slot + 1);
 	if (r)
@@ -183,22 +188,25 @@ int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat)
 	return r;
 }
 
-int eg_catstore_remove(struct eg_catstore *s, const char *path)
+int eg_catstore_remove(struct eg_catstore *s, const char *path, eg_digest_fn *listed, void *ctx)
 {
 	int r;
 
 	pthread_rwlock_wrlock(&s->lock);
-	r = remove_locked(s, path);
+	r = remove_locked(s, path, listed, ctx);
 	pthread_rwlock_unlock(&s->lock);
 	return r;
 }
 
-int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat)
+int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat, eg_digest_fn *listed,
+			void *ctx)
 {
 	int r;
 
 	pthread_rwlock_wrlock(&s->lock);
-	r = remove_locked(s, cat->path);
+	r = remove_locked(s, cat->path, listed, ctx);
+	for (size_t i = 0; listed && (!r || r == -ENOENT) && i < cat->n; i++)
+		listed(ctx, cat->entries[i].sha256);
 	if (!r || r == -ENOENT)
 		r = add_locked(s, cat);
 	pthread_rwlock_unlock(&s->lock);

@@ -42,12 +42,15 @@ void eg_catstore_free(struct eg_catstore *s);
  * keeps CAT.  -ENOSPC: EG_CATSTORE_MAX_CATALOGS already; -EEXIST: a catalog with the
  * same path is in the store (remove it first). */
 int eg_catstore_add(struct eg_catstore *s, struct eg_catalog *cat);
-/* Drop the catalog read from PATH and its entries.  -ENOENT when none. */
-int eg_catstore_remove(struct eg_catstore *s, const char *path);
+/* Drop the catalog read from PATH and its entries.  -ENOENT when none.  LISTED (may be
+ * NULL) is called with each digest it listed, under the write lock. */
+int eg_catstore_remove(struct eg_catstore *s, const char *path, eg_digest_fn *listed, void *ctx);
 /* Put CAT in place of the catalog of the same path (or beside the others when there is
- * none), in one step under the write lock: no lookup sees neither.  On failure the old
- * one may be gone and the caller keeps CAT. */
-int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat);
+ * none), in one step under the write lock: no lookup sees neither.  LISTED (may be NULL)
+ * is called, under the write lock, with each digest the old catalog listed and each CAT
+ * lists.  On failure the old one may be gone and the caller keeps CAT. */
+int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat, eg_digest_fn *listed,
+			void *ctx);
 /* The status of the file the catalog of PATH was read from; -ENOENT when none. */
 int eg_catstore_file(struct eg_catstore *s, const char *path, struct stat *ret);
 /* The paths of every catalog in the store (each and the array to free). */

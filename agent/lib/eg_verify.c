@@ -1153,8 +1153,9 @@ static int load_catalog(struct eg_verifier *v, const char *path, struct eg_catal
 }
 
 /* Add (or, with REPLACE, put in place of the catalog of the same path) PATH's catalog. */
+/* LISTED: for a replacement, as eg_catstore_replace() takes it. */
 static int put_catalog(struct eg_verifier *v, const char *path, bool replace,
-		       struct eg_verify_result *res)
+		       eg_digest_fn *listed, void *ctx, struct eg_verify_result *res)
 {
 	struct eg_catalog *cat;
 	int r;
@@ -1171,7 +1172,8 @@ static int put_catalog(struct eg_verifier *v, const char *path, bool replace,
 	r = load_catalog(v, path, &cat, res);
 	if (r < 0)
 		return r;
-	r = replace ? eg_catstore_replace(v->catalogs, cat) : eg_catstore_add(v->catalogs, cat);
+	r = replace ? eg_catstore_replace(v->catalogs, cat, listed, ctx)
+		    : eg_catstore_add(v->catalogs, cat);
 	if (!r)
 		return 0;
 	eg_catalog_free(cat);
@@ -1187,12 +1189,12 @@ fail:
 
 int eg_verifier_add_catalog(struct eg_verifier *v, const char *path, struct eg_verify_result *res)
 {
-	return put_catalog(v, path, false, res);
+	return put_catalog(v, path, false, NULL, NULL, res);
 }
 
 int eg_verifier_remove_catalog(struct eg_verifier *v, const char *path)
 {
-	return eg_catstore_remove(v->catalogs, path);
+	return eg_catstore_remove(v->catalogs, path, NULL, NULL);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -1253,7 +1255,7 @@ int eg_verifier_add_catalog_dir(struct eg_verifier *v, const char *dir,
 				void *ctx, size_t *ret_skipped)
 {
 	struct eg_catalog_sync sync;
-	int r = eg_verifier_sync_catalog_dir(v, dir, skipped, ctx, &sync);
+	int r = eg_verifier_sync_catalog_dir(v, dir, skipped, NULL, ctx, &sync);
 
 	*ret_skipped = sync.skipped;
 	return r;
@@ -1277,7 +1279,7 @@ static bool in_dir(const char *path, const char *dir)
 
 int eg_verifier_sync_catalog_dir(struct eg_verifier *v, const char *dir,
 				 void (*skipped)(void *ctx, const char *path, const char *why),
-				 void *ctx, struct eg_catalog_sync *ret)
+				 eg_digest_fn *listed, void *ctx, struct eg_catalog_sync *ret)
 {
 	char **names = NULL, **loaded = NULL;
 	size_t n = 0, nloaded = 0;
@@ -1302,7 +1304,7 @@ int eg_verifier_sync_catalog_dir(struct eg_verifier *v, const char *dir,
 			ret->kept++;
 			continue;
 		} else {
-			r = put_catalog(v, names[i], known, &res);
+			r = put_catalog(v, names[i], known, listed, ctx, &res);
 			if (r == -ENOMEM)
 				goto out;
 			if (r)
@@ -1314,20 +1316,20 @@ int eg_verifier_sync_catalog_dir(struct eg_verifier *v, const char *dir,
 			continue;
 		}
 		/* What the file says now does not count, nor what it said before. */
-		if (known && !eg_catstore_remove(v->catalogs, names[i]))
+		if (known && !eg_catstore_remove(v->catalogs, names[i], listed, ctx))
 			ret->removed++;
 		ret->skipped++;
 		if (skipped)
 			skipped(ctx, names[i], why);
 	}
 	for (size_t i = 0; i < nloaded; i++) {
-		bool listed = false;
+		bool listed_now = false;
 
 		if (!in_dir(loaded[i], dir))
 			continue;
-		for (size_t j = 0; j < n && !listed; j++)
-			listed = !strcmp(loaded[i], names[j]);
-		if (!listed && !eg_catstore_remove(v->catalogs, loaded[i]))
+		for (size_t j = 0; j < n && !listed_now; j++)
+			listed_now = !strcmp(loaded[i], names[j]);
+		if (!listed_now && !eg_catstore_remove(v->catalogs, loaded[i], listed, ctx))
 			ret->removed++;
 	}
 out:

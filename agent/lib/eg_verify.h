@@ -67,6 +67,9 @@
 #include "eg_names.h"
 
 #define EG_SHA256_LEN 32
+
+/* Told one digest at a time (the catalogs' entries a change touches). */
+typedef void eg_digest_fn(void *ctx, const unsigned char sha256[EG_SHA256_LEN]);
 #define EG_NAME_MAX 512	  /* subject/issuer strings (RFC 2253), truncated to fit */
 #define EG_SERIAL_MAX 130 /* hex serial number, up to 64 bytes, NUL */
 #define EG_CHAIN_MAX 10	  /* longest chain accepted (leaf + intermediates + anchor) */
@@ -344,9 +347,12 @@ struct eg_catalog_sync {
  * times) takes the old one's place in one step; a catalog of DIR whose file is gone is
  * removed; the others are kept without reading them.  A file that cannot be used is
  * skipped as by eg_verifier_add_catalog_dir() and its old catalog, if any, removed.
+ * LISTED (may be NULL) is told every digest that a catalog replaced or removed listed,
+ * and that its replacement lists: the only files whose verification a sync can change
+ * other than by adding trust (an added catalog comes after every other in the lookup).
  * Returns 0 or a negative errno (DIR unreadable, out of memory). */
 int eg_verifier_sync_catalog_dir(struct eg_verifier *v, const char *dir,
 				 void (*skipped)(void *ctx, const char *path, const char *why),
-				 void *ctx, struct eg_catalog_sync *ret);
+				 eg_digest_fn *listed, void *ctx, struct eg_catalog_sync *ret);
 
 #endif

@@ -1284,8 +1284,25 @@ static void catalogs(void **state)
 	free(file2);
 }
 
+/* What a sync told its eg_digest_fn: how many digests, and whether the data file's. */
+struct relisted {
+	size_t n;
+	bool data;
+};
+
+static void count_relisted(void *ctx, const unsigned char sha256[EG_SHA256_LEN])
+{
+	struct relisted *r = ctx;
+	unsigned char data[EG_SHA256_LEN];
+
+	SHA256(P.data, sizeof(P.data), data);
+	r->n++;
+	r->data |= !memcmp(sha256, data, EG_SHA256_LEN);
+}
+
 /* A catalog directory synced again reads only what changed, and what it no longer holds
- * stops counting. */
+ * stops counting.  The digests a change touches are told: those of a catalog replaced or
+ * removed, old and new, and none for a catalog added. */
 static void catalog_dir_sync(void **state)
 {
 	char *root = dup_path("root.pem"), *dir = dup_path("catdir"), *data = dup_path("data");
@@ -1293,6 +1310,7 @@ static void catalog_dir_sync(void **state)
 	const char *anchors[] = {root, NULL};
 	struct eg_verifier_opts vo = {.anchors = anchors};
 	struct eg_catalog_sync sync;
+	struct relisted told = {0};
 	struct eg_verify_result res;
 	struct eg_verifier *v;
 	char err[256];
@@ -1302,7 +1320,7 @@ static void catalog_dir_sync(void **state)
 	write_catalog("catdir/a.cat", &SPEC(L_CATALOG), "something else");
 	pki_write(path_of("catdir/junk.cat"), "junk", 4);
 	assert_int_equal(eg_verifier_new(&vo, &v, err, sizeof(err)), 0);
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(sync.added, 1);
 	assert_int_equal(sync.skipped, 1);
 	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
@@ -1310,10 +1328,11 @@ static void catalog_dir_sync(void **state)
 
 	/* A new catalog is added, the unchanged one kept unread. */
 	write_catalog("catdir/b.cat", &SPEC(L_CATALOG), "DATA");
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(sync.added, 1);
 	assert_int_equal(sync.kept, 1);
 	assert_int_equal(sync.replaced + sync.removed, 0);
+	assert_int_equal(told.n, 0);
 	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
 	expect(&res, EG_REASON_NONE, "file in the added catalog");
 	assert_string_equal(res.sig_path, b);
@@ -1321,20 +1340,22 @@ static void catalog_dir_sync(void **state)
 	/* Renamed over with other content: replaced, and the old content no longer counts. */
 	write_catalog("new.cat", &SPEC(L_CATALOG), "something else");
 	assert_int_equal(rename(tmp, b), 0);
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(sync.replaced, 1);
 	assert_int_equal(sync.kept, 1);
+	assert_int_equal(told.n, 2);
+	assert_true(told.data);
 	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
 	expect(&res, EG_REASON_NO_SIGNATURE, "file only in the replaced catalog's old content");
 
 	/* Replaced by a file that is no catalog: the old one goes too. */
 	write_catalog("catdir/b.cat", &SPEC(L_CATALOG), "DATA");
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
 	expect(&res, EG_REASON_NONE, "file in the catalog written again");
 	pki_write(path_of("new.cat"), "junk", 4);
 	assert_int_equal(rename(tmp, b), 0);
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(sync.removed, 1);
 	assert_int_equal(sync.skipped, 2);
 	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
@@ -1342,13 +1363,16 @@ static void catalog_dir_sync(void **state)
 
 	/* Deleted: removed. */
 	write_catalog("catdir/b.cat", &SPEC(L_CATALOG), "DATA");
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(sync.added, 1);
 	assert_int_equal(unlink(b), 0);
 	assert_int_equal(unlink(a), 0);
-	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, NULL, &sync), 0);
+	told = (struct relisted){0};
+	assert_int_equal(eg_verifier_sync_catalog_dir(v, dir, NULL, count_relisted, &told, &sync), 0);
 	assert_int_equal(sync.removed, 2);
 	assert_int_equal(sync.kept + sync.added + sync.replaced, 0);
+	assert_int_equal(told.n, 2);
+	assert_true(told.data);
 	assert_int_equal(eg_verify_path(v, data, NULL, &res), 0);
 	expect(&res, EG_REASON_NO_SIGNATURE, "file in a deleted catalog");
 	eg_verifier_free(v);

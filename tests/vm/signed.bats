@@ -314,3 +314,31 @@ status_number() { # [OBJECT] KEY
 	run -126 gated eg-exec "$unsigned"
 	run -0 gated eg-exec "$signed"
 }
+
+@test "a catalog taken away that lists no file the gate allowed: the allows keep their verdicts, what it listed is denied" {
+	local cats=$BATS_TEST_TMPDIR/cats sock=$BATS_TEST_TMPDIR/control.sock signed unsigned before
+	mkdir -p "$cats"
+	POLICY=$BATS_TEST_TMPDIR/gate.policy
+	sed "/^catalog /a catalog-dir \"$cats\"" "$FX/vm.policy" >"$POLICY"
+	start_gate enforce
+	# Not signed: it has unsigned's bytes, and its allow would rest on the digest that
+	# unsigned.cat lists.
+	signed=$(fresh signed-static)
+	unsigned=$(fresh unsigned)
+	run -0 gated eg-exec "$signed"
+	# Listed, never run: no verdict or ignore mark rests on the catalog (apt's purge of
+	# packages whose files nobody ran).
+	cp "$FX/unsigned.cat" "$cats/"
+	run -0 execgate reload --catalogs --socket "$sock"
+	assert_output "catalogs: 1 added, 0 replaced, 0 removed, 0 kept, 0 skipped"
+	rm "$cats/unsigned.cat"
+	run -0 execgate reload --catalogs --socket "$sock"
+	assert_output "catalogs: 0 added, 0 replaced, 1 removed, 0 kept, 0 skipped"
+	run -0 status_number generation
+	assert_output 1
+	before=$(status_number decisions allowed)
+	run -0 gated eg-exec "$signed"
+	run -0 status_number decisions allowed
+	assert_output "$before"
+	run -126 gated eg-exec "$unsigned"
+}
