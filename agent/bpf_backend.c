@@ -206,7 +206,10 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 						    : settings->policy_generation,
 		.agent_tgid = (__u32)getpid(),
 		.agent_tick_ns = (__u32)(1000000000L / sysconf(_SC_CLK_TCK)),
-		.flags = settings->protect ? EG_CONFIG_PROTECT : 0,
+		/* The interpreters' map is filled a moment later (eg_bpf_set_interpreters());
+		 * a gate taken over keeps checking with the old agent's meanwhile. */
+		.flags = (settings->protect ? EG_CONFIG_PROTECT : 0) |
+			 (settings->script_reads ? EG_CONFIG_INTERPRETERS : 0),
 		.pin_dir_ino = bpf->pin_dir.st_ino,
 		.pin_dir_dev = eg_kernel_dev(bpf->pin_dir.st_dev),
 		/* From the moment a program is attached: no window at start in which a miss
@@ -879,6 +882,7 @@ static int attach_script_reads(struct eg_bpf *bpf)
 int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 {
 	struct eg_interpreter_key keys[EG_INTERPRETERS_MAX] = { 0 };
+	__u32 zero = 0;
 	int err;
 
 	if (n > EG_INTERPRETERS_MAX)
@@ -887,6 +891,14 @@ int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 		keys[i] = interpreter_key(&st[i]);
 	err = replace_keys(bpf->skel->maps.eg_interpreters, keys, sizeof(keys[0]), n,
 			   EG_INTERPRETERS_MAX);
+	if (err)
+		return err;
+	if (n)
+		bpf->config.flags |= EG_CONFIG_INTERPRETERS;
+	else
+		bpf->config.flags &= ~EG_CONFIG_INTERPRETERS;
+	err = bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
+				   sizeof(bpf->config), BPF_ANY);
 	if (!err && n && bpf->attached && !bpf->skel->links.execgate_file_permission)
 		err = attach_script_reads(bpf);
 	return err;

@@ -807,9 +807,11 @@ static __always_inline bool interpreter_data(struct file *file)
 static __always_inline bool script_read(struct file *file)
 {
 	struct eg_interpreter_key key = {};
+	struct eg_config *config;
 	unsigned long magic;
 	struct mm_struct *mm;
 	struct file *exe;
+	__u32 zero = 0;
 
 	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
 	    (file->f_inode->i_mode & S_IFMT) != S_IFREG)
@@ -817,7 +819,11 @@ static __always_inline bool script_read(struct file *file)
 	magic = file->f_inode->i_sb->s_magic;
 	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP2_SUPER_MAGIC)
 		return false;
-	/* Every read of every process comes here: direct loads, no helper calls. */
+	/* Every open and read of every process comes here: direct loads (an array lookup is
+	 * one), no helper call until an interpreter is known to be named. */
+	config = bpf_map_lookup_elem(&eg_config, &zero);
+	if (!config || !(config->flags & EG_CONFIG_INTERPRETERS))
+		return false;
 	mm = bpf_get_current_task_btf()->mm;
 	if (!mm)
 		return false;

@@ -140,6 +140,9 @@ struct eg_config {
  * gated processes; refuse others than the agent and its successor an fd of execgate's maps,
  * programs and links, and lookups in the pin directory (the bpf() guard). */
 #define EG_CONFIG_PROTECT (1U << 0)
+/* EG_MAP_INTERPRETERS names at least one: an open or a read looks up the current process's
+ * executable there.  Without it every open of every process skips that lookup. */
+#define EG_CONFIG_INTERPRETERS (1U << 1)
 
 /* Key of EG_MAP_GUARDED: the programs and links the bpf() guard keeps from others.  The agent
  * registers each of its own, so the map never holds more than the object has programs and
