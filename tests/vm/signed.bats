@@ -278,12 +278,17 @@ status_number() { # [OBJECT] KEY
 		grep -o "$path[0-9]*" | head -n 1 | sed 's/.*://'
 }
 
+# The gate in enforce mode under vm.policy with the catalog directory DIR, made empty.
+start_gate_with_catalog_dir() { # DIR
+	mkdir -p "$1"
+	POLICY=$BATS_TEST_TMPDIR/gate.policy
+	sed "/^catalog /a catalog-dir \"$1\"" "$FX/vm.policy" >"$POLICY"
+	start_gate enforce
+}
+
 @test "a catalog added while the gate runs: a file denied before runs at once, allowed ones keep their verdicts; one taken away decides all afresh" {
 	local cats=$BATS_TEST_TMPDIR/cats sock=$BATS_TEST_TMPDIR/control.sock signed unsigned before
-	mkdir -p "$cats"
-	POLICY=$BATS_TEST_TMPDIR/gate.policy
-	sed "/^catalog /a catalog-dir \"$cats\"" "$FX/vm.policy" >"$POLICY"
-	start_gate enforce
+	start_gate_with_catalog_dir "$cats"
 	signed=$(fresh signed)
 	unsigned=$(fresh unsigned)
 	run -0 gated eg-exec "$signed"
@@ -317,10 +322,7 @@ status_number() { # [OBJECT] KEY
 
 @test "a catalog taken away that lists no file the gate allowed: the allows keep their verdicts, what it listed is denied" {
 	local cats=$BATS_TEST_TMPDIR/cats sock=$BATS_TEST_TMPDIR/control.sock signed unsigned before
-	mkdir -p "$cats"
-	POLICY=$BATS_TEST_TMPDIR/gate.policy
-	sed "/^catalog /a catalog-dir \"$cats\"" "$FX/vm.policy" >"$POLICY"
-	start_gate enforce
+	start_gate_with_catalog_dir "$cats"
 	# Not signed: it has unsigned's bytes, and its allow would rest on the digest that
 	# unsigned.cat lists.
 	signed=$(fresh signed-static)
