@@ -194,6 +194,15 @@ static bool same_place(const struct identity *self, const struct eg_config *conf
 			sizeof(self->cgroup_name));
 }
 
+/* The kernel's copy of BPF->config. */
+static int store_config(struct eg_bpf *bpf)
+{
+	__u32 zero = 0;
+
+	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
+				    sizeof(bpf->config), BPF_ANY);
+}
+
 static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settings,
 			struct eg_bpf_error *ret_error)
 {
@@ -218,7 +227,6 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 		.on_miss = settings->on_miss,
 	};
 	struct identity self;
-	__u32 zero = 0;
 	int err;
 
 	err = own_identity(&self);
@@ -246,9 +254,8 @@ static int write_config(struct eg_bpf *bpf, const struct eg_bpf_settings *settin
 		if (err)
 			return err;
 	}
-	err = bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &config,
-				   sizeof(config), BPF_ANY);
 	bpf->config = config;
+	err = store_config(bpf);
 	if (err)
 		snprintf(ret_error->message, sizeof(ret_error->message),
 			 "cannot write the gate's settings: %s", strerror(-err));
@@ -651,7 +658,6 @@ int eg_bpf_pinned_gate(__u32 *ret_generation, struct eg_bpf_error *ret_error)
  * dies without stopping leaves everything as it was: its successor takes over. */
 static void leave_pins(struct eg_bpf *bpf)
 {
-	__u32 zero = 0;
 
 	bpf->config.agent_tgid = 0;
 	bpf->config.agent_start_ticks = 0;
@@ -659,18 +665,15 @@ static void leave_pins(struct eg_bpf *bpf)
 		bpf->config.flags &= ~EG_CONFIG_PROTECT;
 		bpf->config.successor_exe_ino = 0;
 	}
-	bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
-			     sizeof(bpf->config), BPF_ANY);
+	store_config(bpf);
 }
 
 int eg_bpf_set_successor_exe(struct eg_bpf *bpf, const struct stat *st)
 {
-	__u32 zero = 0;
 
 	bpf->config.successor_exe_ino = st->st_ino;
 	bpf->config.successor_exe_dev = eg_kernel_dev(st->st_dev);
-	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
-				    sizeof(bpf->config), BPF_ANY);
+	return store_config(bpf);
 }
 
 void eg_bpf_release_on_close(struct eg_bpf *bpf)
@@ -882,7 +885,6 @@ static int attach_script_reads(struct eg_bpf *bpf)
 int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 {
 	struct eg_interpreter_key keys[EG_INTERPRETERS_MAX] = { 0 };
-	__u32 zero = 0;
 	int err;
 
 	if (n > EG_INTERPRETERS_MAX)
@@ -897,8 +899,7 @@ int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 		bpf->config.flags |= EG_CONFIG_INTERPRETERS;
 	else
 		bpf->config.flags &= ~EG_CONFIG_INTERPRETERS;
-	err = bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
-				   sizeof(bpf->config), BPF_ANY);
+	err = store_config(bpf);
 	if (!err && n && bpf->attached && !bpf->skel->links.execgate_file_permission)
 		err = attach_script_reads(bpf);
 	return err;
@@ -913,7 +914,6 @@ int eg_bpf_set_interpreter_data(struct eg_bpf *bpf, const struct eg_data_key *ke
 int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation, __u32 trust_epoch)
 {
 	struct timespec now;
-	__u32 zero = 0;
 
 	clock_gettime(CLOCK_BOOTTIME, &now);
 	bpf->config.mode = mode;
@@ -922,8 +922,7 @@ int eg_bpf_update(struct eg_bpf *bpf, enum eg_mode mode, __u32 generation, __u32
 					     (__u64)now.tv_nsec + EG_RELOAD_GRACE_NS;
 	bpf->config.policy_generation = generation;
 	bpf->config.trust_epoch = trust_epoch;
-	return bpf_map__update_elem(bpf->skel->maps.eg_config, &zero, sizeof(zero), &bpf->config,
-				    sizeof(bpf->config), BPF_ANY);
+	return store_config(bpf);
 }
 
 int eg_bpf_pinned_set_verdict(int fd, enum eg_verdict verdict, enum eg_reason reason)

@@ -241,6 +241,18 @@ static __always_inline bool is_agent(const struct eg_config *config, struct task
 	       config->agent_tick_ns && started / config->agent_tick_ns == config->agent_start_ticks;
 }
 
+/* The settings when the agent wrote them with FLAG set; else NULL.  An array lookup: no
+ * helper call. */
+static __always_inline struct eg_config *configured_with(__u32 flag)
+{
+	__u32 zero = 0;
+	struct eg_config *config = bpf_map_lookup_elem(&eg_config, &zero);
+
+	if (!config || config->abi_version != EG_ABI_VERSION || !(config->flags & flag))
+		return NULL;
+	return config;
+}
+
 /* The settings when the current process is gated: configured, in scope, not the agent;
  * else NULL. */
 static __always_inline struct eg_config *gating(void)
@@ -545,12 +557,7 @@ static __always_inline int eg_refuse_unless(bool allowed)
 
 static __always_inline struct eg_config *protecting(void)
 {
-	__u32 zero = 0;
-	struct eg_config *config = bpf_map_lookup_elem(&eg_config, &zero);
-
-	if (!config || config->abi_version != EG_ABI_VERSION || !(config->flags & EG_CONFIG_PROTECT))
-		return NULL;
-	return config;
+	return configured_with(EG_CONFIG_PROTECT);
 }
 
 SEC("lsm/task_kill")
@@ -807,11 +814,9 @@ static __always_inline bool interpreter_data(struct file *file)
 static __always_inline bool script_read(struct file *file)
 {
 	struct eg_interpreter_key key = {};
-	struct eg_config *config;
 	unsigned long magic;
 	struct mm_struct *mm;
 	struct file *exe;
-	__u32 zero = 0;
 
 	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
 	    (file->f_inode->i_mode & S_IFMT) != S_IFREG)
@@ -821,8 +826,7 @@ static __always_inline bool script_read(struct file *file)
 		return false;
 	/* Every open and read of every process comes here: direct loads (an array lookup is
 	 * one), no helper call until an interpreter is known to be named. */
-	config = bpf_map_lookup_elem(&eg_config, &zero);
-	if (!config || !(config->flags & EG_CONFIG_INTERPRETERS))
+	if (!configured_with(EG_CONFIG_INTERPRETERS))
 		return false;
 	mm = bpf_get_current_task_btf()->mm;
 	if (!mm)
