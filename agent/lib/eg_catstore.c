@@ -205,10 +205,12 @@ int eg_catstore_replace(struct eg_catstore *s, struct eg_catalog *cat, eg_digest
 
 	pthread_rwlock_wrlock(&s->lock);
 	r = remove_locked(s, cat->path, listed, ctx);
-	for (size_t i = 0; listed && (!r || r == -ENOENT) && i < cat->n; i++)
+	if (r && r != -ENOENT)
+		goto out;
+	for (size_t i = 0; listed && i < cat->n; i++)
 		listed(ctx, cat->entries[i].sha256);
-	if (!r || r == -ENOENT)
-		r = add_locked(s, cat);
+	r = add_locked(s, cat);
+out:
 	pthread_rwlock_unlock(&s->lock);
 	return r;
 }

@@ -1152,8 +1152,8 @@ static int load_catalog(struct eg_verifier *v, const char *path, struct eg_catal
 	return 0;
 }
 
-/* Add (or, with REPLACE, put in place of the catalog of the same path) PATH's catalog. */
-/* LISTED: for a replacement, as eg_catstore_replace() takes it. */
+/* Add (or, with REPLACE, put in place of the catalog of the same path) PATH's catalog.
+ * LISTED: for a replacement, as eg_catstore_replace() takes it. */
 static int put_catalog(struct eg_verifier *v, const char *path, bool replace,
 		       eg_digest_fn *listed, void *ctx, struct eg_verify_result *res)
 {

@@ -67,13 +67,13 @@
 #include "eg_names.h"
 
 #define EG_SHA256_LEN 32
-
-/* Told one digest at a time (the catalogs' entries a change touches). */
-typedef void eg_digest_fn(void *ctx, const unsigned char sha256[EG_SHA256_LEN]);
 #define EG_NAME_MAX 512	  /* subject/issuer strings (RFC 2253), truncated to fit */
 #define EG_SERIAL_MAX 130 /* hex serial number, up to 64 bytes, NUL */
 #define EG_CHAIN_MAX 10	  /* longest chain accepted (leaf + intermediates + anchor) */
 #define EG_DETAIL_MAX 1024
+
+/* Told one digest at a time (the catalogs' entries a change touches). */
+typedef void eg_digest_fn(void *ctx, const unsigned char sha256[EG_SHA256_LEN]);
 
 /* Bounds of the catalog text (docs/signature-format.md).  v1 lists digests; v2 adds a
  * provenance ("source") per entry.  A v1 reader refuses a v2 catalog at line 1. */
