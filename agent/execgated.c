@@ -103,6 +103,12 @@ struct options {
 	bool verbose;
 };
 
+struct start_phases {
+	struct timespec begun, last;
+	char said[256]; /* "policy and catalogs 0.31 s, BPF load 1.20 s, ..." */
+	size_t len;
+};
+
 struct agent {
 	struct options *options;
 	struct eg_log *log;
@@ -116,6 +122,7 @@ struct agent {
 	__u32 pinned_generation; /* of the pinned gate to take over; 0: none */
 	bool hardened;
 	time_t started;
+	struct start_phases phases;
 	/* One reload at a time (SIGHUP and the control socket); the last one's outcome is
 	 * in `execgate status`. */
 	pthread_mutex_t reload_lock;
@@ -134,6 +141,30 @@ struct agent {
 	size_t ninterpreters;
 	struct eg_data_set interpreter_data;
 };
+
+/* How long each part of the start took, said when the agent is ready: the unit is ordered
+ * before sysinit.target, so on a slow machine the agent's start is part of every boot, and
+ * the operator sees which part it is. */
+static void phase_done(struct start_phases *phases, const char *what)
+{
+	struct timespec now;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	n = snprintf(phases->said + phases->len, sizeof(phases->said) - phases->len, "%s%s %.2f s",
+		     phases->len ? ", " : "", what,
+		     (double)(now.tv_sec - phases->last.tv_sec) +
+			     (double)(now.tv_nsec - phases->last.tv_nsec) / 1e9);
+	if (n > 0 && (size_t)n < sizeof(phases->said) - phases->len)
+		phases->len += (size_t)n;
+	phases->last = now;
+}
+
+static double phases_total_s(const struct start_phases *phases)
+{
+	return (double)(phases->last.tv_sec - phases->begun.tv_sec) +
+	       (double)(phases->last.tv_nsec - phases->begun.tv_nsec) / 1e9;
+}
 
 static volatile sig_atomic_t stopping, reload_requested, reopen_requested, release_requested;
 static bool verbose_libbpf;
@@ -1350,6 +1381,7 @@ static int start_backend(struct agent *agent)
 
 	if (options->backend != BACKEND_FANOTIFY) {
 		err = eg_bpf_open(&bpf_settings, &agent->bpf, &bpf_error);
+		phase_done(&agent->phases, "BPF load");
 		if (err && (options->backend == BACKEND_BPF || err != -EOPNOTSUPP)) {
 			fprintf(stderr, "execgated: %s\n", bpf_error.message);
 			return err;
@@ -1387,6 +1419,7 @@ static int start_backend(struct agent *agent)
 		err = 0;
 	} else {
 		err = eg_consult_start(&consult_settings, &ops, &agent->consult, &consult_error);
+		phase_done(&agent->phases, "fanotify");
 	}
 	if (err) {
 		if (!agent->bpf) {
@@ -1405,7 +1438,9 @@ static int start_backend(struct agent *agent)
 			return err;
 		}
 	}
+	phase_done(&agent->phases, "attach");
 	prescan(agent);
+	phase_done(&agent->phases, "pre-scan");
 	if (agent->bpf && eg_bpf_took_over(agent->bpf)) {
 		/* Verdicts of the old agent held until now; from here the new policy decides. */
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider),
@@ -1514,6 +1549,8 @@ int main(int argc, char **argv)
 	 * hashing is what matters, so the signal itself is ignored. */
 	signal(SIGIO, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_MONOTONIC, &agent.phases.begun);
+	agent.phases.last = agent.phases.begun;
 	sd_notify(0, "STATUS=loading the policy");
 	err = eg_log_open(&options.log, &agent.log);
 	if (err) {
@@ -1557,6 +1594,7 @@ int main(int argc, char **argv)
 	} else {
 		save_last_good(&agent);
 	}
+	phase_done(&agent.phases, "policy and catalogs");
 	apply_policy_settings(&agent);
 	/* Read once: a library directory added later is searched after a restart. */
 	err = eg_ldso_dirs_load("/etc/ld.so.conf", &agent.libraries.dirs);
@@ -1603,8 +1641,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGUSR1, on_signal);
+	phase_done(&agent.phases, "control socket");
 	eg_notice(agent.log, agent.host, EG_NOTICE_READY, NULL,
-		  "ready: backend %s, mode %s, policy generation %u%s%s%s", agent.backend,
+		  "ready in %.2f s (%s): backend %s, mode %s, policy generation %u%s%s%s",
+		  phases_total_s(&agent.phases), agent.phases.said, agent.backend,
 		  eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
 		  eg_decider_generation(agent.decider),
 		  eg_decider_fallback(agent.decider) ? " (the last known good copy)" : "",

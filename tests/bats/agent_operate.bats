@@ -107,6 +107,11 @@ still_deciding() {
 	run -126 "$MNT/unsigned"
 }
 
+@test "start: the ready message says how long the start took, part by part" {
+	start
+	run -0 grep -E '^execgated: ready in [0-9]+\.[0-9]{2} s \(policy and catalogs [0-9.]+ s, fanotify [0-9.]+ s, attach [0-9.]+ s, pre-scan [0-9.]+ s, control socket [0-9.]+ s\): backend fanotify' "$BATS_TEST_TMPDIR/agent.err"
+}
+
 @test "reload: a refused policy exits 1 with file:line:col and the running policy keeps deciding" {
 	start
 	break_policy

@@ -116,6 +116,8 @@ agent_counters_delta() {
 			"$unit" | paste - <(systemctl show -P ActiveEnterTimestampMonotonic "$unit") |
 			awk '{ printf "%.3f s", ($2 - $1) / 1e6 }')"
 	done
+	systemctl is-active --quiet execgated.service &&
+		echo "# boot: $(journalctl -b -o cat EXECGATE_EVENT=ready | head -n 1)"
 	case $config in
 	execgate)
 		policy=$(readlink -f /etc/execgate/execgate.policy)
