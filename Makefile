@@ -44,14 +44,15 @@ endif
 #           cmocka, libfuse3 (eg-fuse), libarchive (catalog create --from-deb and the
 #           APT hook: a .deb's ar archive, its compressed tar members)
 #   tests:  bats + helpers, SoftHSM2 + PKCS#11 engine, faketime, python3 (loopback HTTP),
-#           prometheus (its promtool checks the metrics file)
+#           prometheus (its promtool checks the metrics file), strace (what the agent
+#           reads at start)
 #   vm:     qemu, busybox-static, cpio, the kernel packages are fetched at run time
 #   docs:   scdoc (man pages from docs/man/*.scd), mandoc (make man-lint)
 #   deb:    debhelper, lintian, mmdebstrap (DIST= builds in a clean root), bash-completion
 DEPS_PKGS := make gcc clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev \
 	zlib1g-dev libssl-dev openssl libjansson-dev libsystemd-dev libcmocka-dev libfuse3-dev \
 	bats bats-support bats-assert softhsm2 libengine-pkcs11-openssl opensc faketime \
-	python3 prometheus curl qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
+	python3 prometheus curl strace qemu-system-x86 busybox-static cpio kmod xz-utils xxd file binutils chromium \
 	scdoc mandoc debhelper dpkg-dev lintian mmdebstrap bash-completion \
 	libarchive-dev
 

@@ -37,12 +37,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <jansson.h>
 #include <systemd/sd-daemon.h>
 
 #include "bpf_backend.h"
@@ -164,6 +166,20 @@ static double phases_total_s(const struct start_phases *phases)
 {
 	return (double)(phases->last.tv_sec - phases->begun.tv_sec) +
 	       (double)(phases->last.tv_nsec - phases->begun.tv_nsec) / 1e9;
+}
+
+/* Jansson seeds its hash tables from /dev/urandom when it makes its first object. The unit
+ * starts early in boot, and on a machine with no hardware random source (a VM without
+ * RDRAND or virtio-rng) the kernel's pool is not ready yet: that read makes the kernel spin
+ * until it has gathered entropy, in this process, while the boot waits for the gate.  The
+ * seed only spreads hash buckets, so the pool's bytes before it is ready serve. */
+static void seed_json_hashes(void)
+{
+	uint32_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_INSECURE) != sizeof(seed))
+		seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	json_object_seed(seed ? seed : 1);
 }
 
 static volatile sig_atomic_t stopping, reload_requested, reopen_requested, release_requested;
@@ -1529,6 +1545,7 @@ int main(int argc, char **argv)
 	int err, status = EXIT_USAGE, ready_fd = -1;
 	char errbuf[1024] = "", policy_scope[4096];
 
+	seed_json_hashes();
 	if (parse_options(argc, argv, &options))
 		return EXIT_USAGE;
 	verbose_libbpf = options.verbose;

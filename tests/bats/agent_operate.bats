@@ -41,6 +41,11 @@ setup() {
 
 teardown() {
 	stop_agent
+	# The test that traces the agent: its tracer's child is the agent.
+	if [[ -n ${TRACER_PID:-} ]]; then
+		pkill -TERM -P "$TRACER_PID" || true
+		wait "$TRACER_PID" 2>/dev/null || true
+	fi
 	if [[ -f $BATS_TEST_TMPDIR/logmount ]]; then
 		umount "$(cat "$BATS_TEST_TMPDIR/logmount")" || true
 	fi
@@ -110,6 +115,27 @@ still_deciding() {
 @test "start: the ready message says how long the start took, part by part" {
 	start
 	run -0 grep -E '^execgated: ready in [0-9]+\.[0-9]{2} s \(policy and catalogs [0-9.]+ s, fanotify [0-9.]+ s, attach [0-9.]+ s, pre-scan [0-9.]+ s, control socket [0-9.]+ s\): backend fanotify' "$BATS_TEST_TMPDIR/agent.err"
+}
+
+@test "start: the agent reads no entropy it would wait for (early in boot the kernel spins to gather it)" {
+	strace -f -qq -e trace=openat,getrandom -o "$BATS_TEST_TMPDIR/trace" \
+		"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --policy "$POLICY" \
+		--control "$CTL" --state-dir "$STATE" --log "$LOG" --foreground \
+		2>"$BATS_TEST_TMPDIR/agent.err" &
+	TRACER_PID=$!
+	for _ in $(seq 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/agent.err" && break
+		sleep 0.05
+	done
+	AGENT_PID=$(pgrep -P "$TRACER_PID")
+	"$EG_BIN/execgate" status --socket "$CTL" >/dev/null
+	stop_agent
+	wait "$TRACER_PID" || true
+	TRACER_PID=
+	grep -q ready "$BATS_TEST_TMPDIR/agent.err"
+	run grep -E 'urandom|/dev/random|getrandom\(.*, 0\)' "$BATS_TEST_TMPDIR/trace"
+	assert_failure
+	grep -q 'GRND_INSECURE' "$BATS_TEST_TMPDIR/trace"
 }
 
 @test "reload: a refused policy exits 1 with file:line:col and the running policy keeps deciding" {
