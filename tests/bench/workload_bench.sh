@@ -77,6 +77,9 @@
 #   BENCH_WORKLOADS  workloads to run (default "shell python static dynamic"; "all" for all)
 #   BENCH_CONFIGS    configurations (default "none execgate fapolicyd"; none is the base)
 #   BENCH_KERNEL     kernel spec (default trixie/linux-image-cloud-amd64)
+#   BENCH_CLOCK      under TCG: icount (default), the guest's clock counts its instructions,
+#                    so the times do not depend on the host's load; host, the host's clock
+#                    (tests/lib/kernels.sh says what each can show)
 #   DISTRO_DEB       the .deb to install instead of `make deb DIST=trixie`'s
 #   DISTRO_TIMEOUT   seconds a guest may run (default 2400)
 #   DISTRO_STALL     seconds a guest may go without a new result line before it is stopped
@@ -235,7 +238,7 @@ boot_config() {
 	execgate) mask="systemd.mask=fapolicyd.service" ;;
 	fapolicyd) mask="systemd.mask=execgated.service" ;;
 	esac
-	log "round $round: booting $config ($(cat "$kdir/release"), ${accel%% *})"
+	log "round $round: booting $config ($(cat "$kdir/release"), $accel)"
 	rm -f "$run/$name.tap" "$run/$name.console"
 	boot "$kdir" "$initrd" "$run/$name.tap" "$run/$name.console" "$accel" \
 		"$mask egbench=$config egbench.w=${BENCH_WORKLOADS// /,}" || true
@@ -330,7 +333,7 @@ main() {
 	layer=$(bench_layer "$initrd") || { echo "workload_bench: no bench archive (see above)"; return 1; }
 	cat "$initrd" "$layer" >"$run/initrd"
 	kdir=$(eg_kernel_fetch "$BENCH_KERNEL") || { echo "workload_bench: no kernel $BENCH_KERNEL"; return 1; }
-	accel=$(eg_pick_accel "$kdir/vmlinuz")
+	accel=$(eg_pick_accel "$kdir/vmlinuz" bench)
 	order=$BENCH_CONFIGS
 	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 		for config in $order; do

@@ -178,13 +178,26 @@ eg_kernel_fetch() {
 # one: with "max" (AVX2, 5-level paging, ...) the same tests took a quarter more time
 # (busybox gate and signed, 27 tests on 6.1, side by side: 327 s against 254 s); Debian
 # builds for the x86-64 baseline, which is all qemu64 offers.
+#
+# eg_pick_accel KERNEL bench: the same for a benchmark.  Under TCG the guest's clock then
+# counts the instructions it runs (-icount shift=0: one instruction, one nanosecond;
+# sleep=off: idle time is skipped) instead of following the host's: on a shared host the
+# same boot and workload moved by a factor of 2.3 between two boots minutes apart, and
+# emulation's own costs (translating code the first time it runs, code written where
+# code ran) counted as the guest's.  Counted, the same boot repeats within about 1 per
+# cent.  What it cannot show: memory and cache stalls (every instruction costs the same),
+# and instructions the emulated CPU lacks (qemu64 has no SHA extensions, so hashing costs
+# several times the instructions it takes on a server CPU).  BENCH_CLOCK=host: the host's
+# clock, as the test suites run.
 eg_pick_accel() {
-	local kernel=$1
+	local kernel=$1 purpose=${2:-}
 	if [[ -w /dev/kvm ]] &&
 		timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nographic -no-reboot \
 			-kernel "$kernel" -append "console=ttyS0 panic=-1 quiet" </dev/null 2>/dev/null |
 		grep -q "Kernel panic"; then
 		echo "kvm -cpu host"
+	elif [[ $purpose == bench && ${BENCH_CLOCK:-icount} == icount ]]; then
+		echo "tcg,thread=single -icount shift=0,sleep=off -cpu qemu64"
 	else
 		echo "tcg,thread=single -cpu qemu64"
 	fi
