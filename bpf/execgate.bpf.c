@@ -719,10 +719,13 @@ int BPF_PROG(execgate_bpf, int cmd, union bpf_attr *attr, unsigned int size)
  * holds pins. */
 static __always_inline bool is_pin_dir(const struct eg_config *config, struct inode *inode)
 {
-	return config->pin_dir_ino && BPF_CORE_READ(inode, i_ino) == config->pin_dir_ino &&
-	       BPF_CORE_READ(inode, i_sb, s_dev) == config->pin_dir_dev;
+	return config->pin_dir_ino && inode->i_ino == config->pin_dir_ino &&
+	       inode->i_sb->s_dev == config->pin_dir_dev;
 }
 
+/* Every directory of every path walk comes here: the inode is compared first, by direct
+ * loads, and who asks (the agent? its successor? helper calls, a division) only in the pin
+ * directory. */
 SEC("lsm/inode_permission")
 int BPF_PROG(execgate_inode_permission, struct inode *inode, int mask, int ret)
 {
@@ -730,10 +733,10 @@ int BPF_PROG(execgate_inode_permission, struct inode *inode, int mask, int ret)
 
 	if (ret || !(mask & (MAY_EXEC | MAY_WRITE)))
 		return ret;
-	config = guarding();
-	if (!config)
+	config = protecting();
+	if (!config || !is_pin_dir(config, inode))
 		return 0;
-	return eg_refuse_unless(!is_pin_dir(config, inode));
+	return eg_refuse_unless(!guarding());
 }
 
 /* Unmounting the last mount of bpffs would drop every pin with its superblock, and with
