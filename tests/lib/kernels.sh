@@ -184,8 +184,8 @@ eg_kernel_fetch() {
 # sleep=off: idle time is skipped) instead of following the host's: on a shared host the
 # same boot and workload moved by a factor of 2.3 between two boots minutes apart, and
 # emulation's own costs (translating code the first time it runs, code written where
-# code ran) counted as the guest's.  Counted, the same boot repeats within about 1 per
-# cent.  What it cannot show: memory and cache stalls (every instruction costs the same),
+# code ran) counted as the guest's.  Counted, the same configuration repeated within 2 per
+# cent for the boot and 0.5 per cent for each workload (four runs).  What it cannot show: memory and cache stalls (every instruction costs the same),
 # and instructions the emulated CPU lacks (qemu64 has no SHA extensions, so hashing costs
 # several times the instructions it takes on a server CPU).  BENCH_CLOCK=host: the host's
 # clock, as the test suites run.
