@@ -144,6 +144,13 @@ struct agent {
 	struct eg_data_set interpreter_data;
 };
 
+/* FROM and TO read from CLOCK_MONOTONIC, FROM first. */
+static uint64_t ns_between(const struct timespec *from, const struct timespec *to)
+{
+	return (uint64_t)(to->tv_sec - from->tv_sec) * 1000000000u +
+	       (uint64_t)(to->tv_nsec - from->tv_nsec);
+}
+
 /* How long each part of the start took, said when the agent is ready: the unit is ordered
  * before sysinit.target, so on a slow machine the agent's start is part of every boot, and
  * the operator sees which part it is. */
@@ -154,18 +161,10 @@ static void phase_done(struct start_phases *phases, const char *what)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	n = snprintf(phases->said + phases->len, sizeof(phases->said) - phases->len, "%s%s %.2f s",
-		     phases->len ? ", " : "", what,
-		     (double)(now.tv_sec - phases->last.tv_sec) +
-			     (double)(now.tv_nsec - phases->last.tv_nsec) / 1e9);
+		     phases->len ? ", " : "", what, ns_between(&phases->last, &now) / 1e9);
 	if (n > 0 && (size_t)n < sizeof(phases->said) - phases->len)
 		phases->len += (size_t)n;
 	phases->last = now;
-}
-
-static double phases_total_s(const struct start_phases *phases)
-{
-	return (double)(phases->last.tv_sec - phases->begun.tv_sec) +
-	       (double)(phases->last.tv_nsec - phases->begun.tv_nsec) / 1e9;
 }
 
 /* Jansson seeds its hash tables from /dev/urandom when it makes its first object. The unit
@@ -560,9 +559,7 @@ static void consult_decide(void *ctx, struct eg_consult *consult, int fd, pid_t 
 	if (ret->allow)
 		eg_libraries_prepare(&agent->libraries, consult, fd);
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	eg_latency_observe(&agent->latency,
-			   (uint64_t)(end.tv_sec - start.tv_sec) * 1000000000u +
-				   (uint64_t)(end.tv_nsec - start.tv_nsec));
+	eg_latency_observe(&agent->latency, ns_between(&start, &end));
 }
 
 struct interpreters {
@@ -1661,7 +1658,8 @@ int main(int argc, char **argv)
 	phase_done(&agent.phases, "control socket");
 	eg_notice(agent.log, agent.host, EG_NOTICE_READY, NULL,
 		  "ready in %.2f s (%s): backend %s, mode %s, policy generation %u%s%s%s",
-		  phases_total_s(&agent.phases), agent.phases.said, agent.backend,
+		  ns_between(&agent.phases.begun, &agent.phases.last) / 1e9, agent.phases.said,
+		  agent.backend,
 		  eg_decider_mode(agent.decider) == EG_MODE_ENFORCE ? "enforce" : "audit",
 		  eg_decider_generation(agent.decider),
 		  eg_decider_fallback(agent.decider) ? " (the last known good copy)" : "",

@@ -66,11 +66,12 @@ break_policy() {
 }
 
 # start ARGS...: the agent on the tmpfs with the test's policy, state and log; returns
-# once it is ready, its messages in $BATS_TEST_TMPDIR/agent.err.
+# once it is ready, its messages in $BATS_TEST_TMPDIR/agent.err.  AGENT_TRACER: a command
+# (an array) the agent runs under; AGENT_PID is then the tracer's.
 start() {
-	"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --policy "$POLICY" \
-		--control "$CTL" --state-dir "$STATE" --log "$LOG" --coalesce-ms 0 --foreground \
-		"$@" 2>"$BATS_TEST_TMPDIR/agent.err" &
+	"${AGENT_TRACER[@]}" "$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" \
+		--policy "$POLICY" --control "$CTL" --state-dir "$STATE" --log "$LOG" --coalesce-ms 0 \
+		--foreground "$@" 2>"$BATS_TEST_TMPDIR/agent.err" &
 	AGENT_PID=$!
 	for _ in $(seq 100); do
 		grep -q ready "$BATS_TEST_TMPDIR/agent.err" && return 0
@@ -118,15 +119,9 @@ still_deciding() {
 }
 
 @test "start: the agent reads no entropy it would wait for (early in boot the kernel spins to gather it)" {
-	strace -f -qq -e trace=openat,getrandom -o "$BATS_TEST_TMPDIR/trace" \
-		"$EG_BIN/execgated" --backend fanotify --watch-mount "$MNT" --policy "$POLICY" \
-		--control "$CTL" --state-dir "$STATE" --log "$LOG" --foreground \
-		2>"$BATS_TEST_TMPDIR/agent.err" &
-	TRACER_PID=$!
-	for _ in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/agent.err" && break
-		sleep 0.05
-	done
+	AGENT_TRACER=(strace -f -qq -e trace=openat,getrandom -o "$BATS_TEST_TMPDIR/trace")
+	start
+	TRACER_PID=$AGENT_PID
 	AGENT_PID=$(pgrep -P "$TRACER_PID")
 	"$EG_BIN/execgate" status --socket "$CTL" >/dev/null
 	stop_agent
