@@ -92,7 +92,7 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-"shell python static dynamic"}
 [[ $BENCH_WORKLOADS == all ]] &&
 	BENCH_WORKLOADS="shell python findcat static dynamic build apt apt_nohook"
-BENCH_CONFIGS=${BENCH_CONFIGS:-"none execgate fapolicyd"}
+BENCH_CONFIGS=${BENCH_CONFIGS:-"none execgate scripts fapolicyd"}
 BENCH_KERNEL=${BENCH_KERNEL:-trixie/linux-image-cloud-amd64}
 DISTRO_DEB=${DISTRO_DEB:-}
 DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-2400}
@@ -213,6 +213,26 @@ UNIT
 			tar -xf - -C "$b/src"
 		fixture_debs "$b/repo"
 		ln -s /usr/share/execgate/debian-system.policy etc/execgate/execgate.policy
+		# The scripts configuration: the same policy with the lines its comment gives for
+		# gating interpreters, scoped to the bench's slice, and the bench's own directory
+		# watched (a script is then decided before its interpreter's first read).
+		sed -e 's|^scope machine$|scope cgroup /egbench.slice|' \
+			-e '/^scope /a interpreter default' -e '/^scope /a interpreter-data default' \
+			-e "/^scope /a watch-scripts default /$b" \
+			"$top/policy/debian-system.policy" >etc/execgate/bench-scripts.policy
+		grep -q '^scope cgroup' etc/execgate/bench-scripts.policy
+		mkdir -p etc/systemd/system/execgated.service.wants
+		cat >etc/systemd/system/egbench-scripts-policy.service <<'UNIT'
+[Unit]
+Description=execgate workload bench: the scripts configuration's policy
+DefaultDependencies=no
+Before=execgated.service
+ConditionKernelCommandLine=egbench=scripts
+[Service]
+Type=oneshot
+ExecStart=/bin/ln -sfn bench-scripts.policy /etc/execgate/execgate.policy
+UNIT
+		ln -s ../egbench-scripts-policy.service etc/systemd/system/execgated.service.wants/
 		# fapolicyd's trust for the bench's files: path, size, SHA-256, as --file add writes.
 		find "$b" -type f -printf '/%p %s\n' | while read -r p s; do
 			echo "$p $s $(sha256sum <".$p" | cut -d' ' -f1)"
@@ -222,7 +242,7 @@ UNIT
 		mkdir var/lib/execgate/catalogs
 		"$BUILD/bin/execgate" catalog create --key "$key/etc/execgate/catalog-key.pem" \
 			--cert "$key/etc/execgate/catalog-signer.pem" -o var/lib/execgate/catalogs/50-eg-bench.cat \
-			"$b/run" "$b/bin/eg-hello" "$b/bin/eg-hello-static" >/dev/null
+			"$b/run" "$b/stdlib_imports.py" "$b/bin/eg-hello" "$b/bin/eg-hello-static" >/dev/null
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
 	) || { log "making the bench's archive failed"; return 1; }
 	rm -rf "$st" "$key"
@@ -235,7 +255,7 @@ boot_config() {
 	name=$config-$round
 	case $config in
 	none) mask="systemd.mask=execgated.service systemd.mask=fapolicyd.service" ;;
-	execgate) mask="systemd.mask=fapolicyd.service" ;;
+	execgate | scripts) mask="systemd.mask=fapolicyd.service" ;;
 	fapolicyd) mask="systemd.mask=execgated.service" ;;
 	esac
 	log "round $round: booting $config ($(cat "$kdir/release"), $accel)"
@@ -269,46 +289,81 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
+# What a configuration is called in the table (with "short": in a ratio's heading).
+config_label() {
+	case $1-${2:-} in
+	execgate-) echo execgate ;;
+	execgate-short) echo eg ;;
+	scripts-) echo eg+scripts ;;
+	scripts-short) echo eg+s ;;
+	fapolicyd-) echo fapolicyd ;;
+	fapolicyd-short) echo fa ;;
+	esac
+}
+
 table() {
-	local w base eg fa policy interp bpf
-	local -a lines=()
+	local w c base policy interp bpf row
+	local -a lines=() gates=()
+	for c in $BENCH_CONFIGS; do
+		[[ $c == none ]] || gates+=("$c")
+	done
 	policy=$(stat_of execgate policy)
 	interp=$(stat_of execgate interpreters)
 	[[ $interp == none ]] && interp="none named: interpreters' reads of scripts are not gated"
 	echo "workload_bench: Debian $release, $(stat_of none kernel), $BENCH_ROUNDS round(s)," \
 		"medians; execgate policy: ${policy:-?} as shipped (interpreters: ${interp:-?})"
-	printf '  %-9s %10s %10s %10s %10s %10s\n' workload "none (s)" "execgate" "fapolicyd" \
-		"eg/none" "fa/none"
+	[[ " ${gates[*]} " == *" scripts "* ]] &&
+		echo "  eg+scripts: the same policy with interpreters gated ($(stat_of scripts interpreters))," \
+			"scoped to the bench's slice (the boot is not gated)"
+	row=$(printf ' %10s' "none (s)")
+	for c in "${gates[@]}"; do row+=$(printf ' %10s' "$(config_label "$c")"); done
+	for c in "${gates[@]}"; do row+=$(printf ' %10s' "$(config_label "$c" short)/none"); done
+	printf '  %-10s%s\n' workload "$row"
 	for w in boot $BENCH_WORKLOADS; do
-		base=$(result none "$w") eg=$(result execgate "$w") fa=$(result fapolicyd "$w")
-		printf '  %-9s %10s %10s %10s %10s %10s\n' "$w" "${base:--}" "${eg:--}" "${fa:--}" \
-			"$(ratio "$eg" "$base")" "$(ratio "$fa" "$base")"
-		lines+=("workload $w: execgate ratio $(ratio "$eg" "$base"), fapolicyd ratio $(ratio "$fa" "$base")")
+		base=$(result none "$w")
+		row=$(printf ' %10s' "${base:--}")
+		local -A value=()
+		for c in "${gates[@]}"; do
+			value[$c]=$(result "$c" "$w")
+			row+=$(printf ' %10s' "${value[$c]:--}")
+		done
+		local line="workload $w:"
+		for c in "${gates[@]}"; do
+			row+=$(printf ' %10s' "$(ratio "${value[$c]}" "$base")")
+			line+=" $(config_label "$c") ratio $(ratio "${value[$c]}" "$base"),"
+		done
+		printf '  %-10s%s\n' "$w" "$row"
+		lines+=("${line%,}")
 	done
 	if [[ " $BENCH_WORKLOADS " == *" apt_nohook "* ]]; then
 		echo "  APT hook (no gate): apt with the hook / without: $(ratio "$(result none apt)" \
 			"$(result none apt_nohook)")"
 	fi
-	bpf="BPF programs ran $(stat_of execgate bpf_run_ms) ms in"
-	bpf+=" $(stat_of execgate bpf_run_cnt) runs (bpf_stats over the warm runs, off for the timed ones; as execgate status reads them)"
-	[[ -n $(stat_of execgate bpf_run_ms) ]] ||
-		bpf="BPF programs' run time not read (execgate status gave none)"
-	echo "  execgated: max RSS $(stat_of execgate agent_hwm_kb) KiB, CPU $(stat_of execgate agent_cpu_s) s" \
-		"over the boot and the workloads; $bpf; its status counts $(stat_of execgate denied)" \
-		"denials (its own verdicts: the kernel's misses, reason unverified, are logged, not counted)"
-	echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
-	# The agent's own profile of each timed run (@@P WORKLOAD COUNTERS), the last round's.
-	for w in $BENCH_WORKLOADS; do
-		cat "$run"/execgate-*.tap.clean 2>/dev/null |
-			awk -v w="$w" '$1 == "@@P" && $2 == w { $1 = ""; $2 = ""; v = $0 } END {
-				if (v != "") printf "  execgated during %s:%s\n", w, v }'
+	for c in execgate scripts; do
+		[[ " ${gates[*]} " == *" $c "* ]] || continue
+		bpf="BPF programs ran $(stat_of "$c" bpf_run_ms) ms in"
+		bpf+=" $(stat_of "$c" bpf_run_cnt) runs (bpf_stats over the warm runs, off for the timed ones; as execgate status reads them)"
+		[[ -n $(stat_of "$c" bpf_run_ms) ]] ||
+			bpf="BPF programs' run time not read (execgate status gave none)"
+		echo "  $(config_label "$c"): execgated max RSS $(stat_of "$c" agent_hwm_kb) KiB, CPU" \
+			"$(stat_of "$c" agent_cpu_s) s over the boot and the workloads; $bpf; its status counts" \
+			"$(stat_of "$c" denied) denials (its own verdicts: the kernel's misses, reason unverified, are logged, not counted)"
+		# The agent's own profile of each timed run (@@P WORKLOAD COUNTERS), the last round's.
+		for w in $BENCH_WORKLOADS; do
+			cat "$run"/"$c"-*.tap.clean 2>/dev/null |
+				awk -v w="$w" -v c="$(config_label "$c")" '$1 == "@@P" && $2 == w { $1 = ""; $2 = ""; v = $0 } END {
+					if (v != "") printf "  %s: execgated during %s:%s\n", c, w, v }'
+		done
 	done
-	local f
-	for f in none execgate fapolicyd; do
-		grep -h '^@@F' "$run/$f"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $f: failed:/" || true
+	[[ " ${gates[*]} " == *" fapolicyd "* ]] &&
+		echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
+	for c in $BENCH_CONFIGS; do
+		grep -h '^@@F' "$run/$c"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $c: failed:/" || true
 	done
-	grep -h '^@@D' "$run"/execgate-*.tap.clean 2>/dev/null |
-		sed 's/^@@D/  execgate: denied (count, hook, reason, file, process):/' || true
+	for c in execgate scripts; do
+		grep -h '^@@D' "$run/$c"-*.tap.clean 2>/dev/null |
+			sed "s/^@@D/  $(config_label "$c"): denied (count, hook, reason, file, process):/" || true
+	done
 	# One line a workload, for the summary of tests/bench/run.sh.
 	printf '%s\n' "${lines[@]}"
 }

@@ -8,6 +8,10 @@ out=/dev/ttyS1
 b=/opt/eg-bench
 stty -F "$out" raw -echo 2>/dev/null
 config=$(sed -n 's/.*egbench=\([a-z]*\).*/\1/p' /proc/cmdline)
+# execgate runs in two configurations: "execgate" (the shipped policy) and "scripts" (the
+# same with the interpreters gated, scoped to the bench's slice).
+gate=
+[[ $config == execgate || $config == scripts ]] && gate=execgate
 workloads=$(sed -n 's/.*egbench\.w=\([a-z_,]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 
 # The workloads.  Each fails (status not 0) when a step of it did.
@@ -119,7 +123,7 @@ agent_counters_delta() {
 	systemctl is-active --quiet execgated.service &&
 		echo "# boot: $(journalctl -b -o cat EXECGATE_EVENT=ready | head -n 1)"
 	case $config in
-	execgate)
+	execgate | scripts)
 		policy=$(readlink -f /etc/execgate/execgate.policy)
 		echo "@@S policy ${policy##*/}"
 		# The interpreters the policy names (the statements, not what they match).
@@ -146,15 +150,15 @@ agent_counters_delta() {
 		echo 1 >/proc/sys/kernel/bpf_stats_enabled
 		"w_$w" >/dev/null 2>&1 || echo "@@F $w (warm run)"
 		echo 0 >/proc/sys/kernel/bpf_stats_enabled
-		[[ $config == execgate ]] && c0=$(agent_counters)
+		[[ $gate ]] && c0=$(agent_counters)
 		t0=$(now)
 		"w_$w" >/dev/null 2>&1 || echo "@@F $w"
 		t1=$(now)
 		echo "@@R $w $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
-		[[ $config == execgate ]] && echo "@@P $w $(agent_counters_delta "$c0" "$(agent_counters)")"
+		[[ $gate ]] && echo "@@P $w $(agent_counters_delta "$c0" "$(agent_counters)")"
 	done
 	case $config in
-	execgate)
+	execgate | scripts)
 		agent_stats execgated.service
 		echo "@@S denied $(execgate status --json | jq -r .decisions.denied)"
 		# The denials since boot, by hook, reason, file and process: "@@D COUNT HOOK REASON
@@ -171,7 +175,7 @@ agent_counters_delta() {
 	# self-protection on, bpf() refuses them to every other process, bpftool included.
 	# The statistics on again: execgate status reports none while they are off.
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
-	[[ $config == execgate ]] && execgate status --json | jq -r '
+	[[ $gate ]] && execgate status --json | jq -r '
 		[.programs | to_entries[] | select(.value | type == "object")] |
 		select(length > 0) |
 		"@@S bpf_run_ms \(map(.value.runs * .value.avg_ns) | add / 1e6)",
