@@ -188,19 +188,56 @@ static bool mark_library_dir(struct eg_consult *consult, const char *dir)
 	return true;
 }
 
-/* Watch the opens of files in the library directories and all their subdirectories; of an
- * entry "DIR/" and a star, only the files in DIR itself. */
+/* A name dlopen() is given for a shared object: *.so, or *.so.VERSION. */
+static bool shared_object_name(const char *name)
+{
+	const char *so = strstr(name, ".so");
+
+	while (so && so[3] && so[3] != '.')
+		so = strstr(so + 1, ".so");
+	return so != NULL;
+}
+
+/* Mark the directories of the trees PATHS (NULL-terminated); with SHARED_OBJECTS_ONLY, each
+ * tree's top and those below it that hold a shared object, known once the walk has seen all
+ * of a directory's entries (FTS_DP). */
+static void mark_trees(struct eg_consult *consult, char **paths, bool shared_objects_only)
+{
+	FTS *fts = paths[0] ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL) : NULL;
+	FTSENT *entry;
+
+	while (fts && (entry = fts_read(fts))) {
+		if (shared_objects_only && entry->fts_info == FTS_F && entry->fts_level > 0 &&
+		    shared_object_name(entry->fts_name))
+			entry->fts_parent->fts_number = 1;
+		if (entry->fts_info != (shared_objects_only ? FTS_DP : FTS_D) ||
+		    (shared_objects_only && entry->fts_level > 0 && !entry->fts_number))
+			continue;
+		if (!mark_library_dir(consult, entry->fts_path))
+			break;
+	}
+	if (fts)
+		fts_close(fts);
+}
+
+/* Watch the opens of files in the library trees and the script trees (see
+ * eg_consult_settings); of a script entry "DIR/" and a star, only the files in DIR
+ * itself. */
 static void mark_library_dirs(struct eg_consult *consult)
 {
-	char **paths = calloc(consult->settings.nlibrary_dirs + 1, sizeof(char *));
+	const struct eg_consult_settings *settings = &consult->settings;
+	char **paths = calloc(settings->nlibrary_dirs + settings->nscript_dirs + 1, sizeof(char *));
 	size_t ntrees = 0;
-	FTSENT *entry;
-	FTS *fts;
 
 	if (!paths)
 		return;
-	for (size_t i = 0; i < consult->settings.nlibrary_dirs; i++) {
-		const char *dir = consult->settings.library_dirs[i];
+	for (size_t i = 0; i < settings->nlibrary_dirs; i++)
+		paths[ntrees++] = (char *)settings->library_dirs[i];
+	paths[ntrees] = NULL;
+	mark_trees(consult, paths, !settings->every_library_dir);
+	ntrees = 0;
+	for (size_t i = 0; i < settings->nscript_dirs; i++) {
+		const char *dir = settings->script_dirs[i];
 		size_t len = strlen(dir);
 		char shallow[PATH_MAX];
 
@@ -211,13 +248,8 @@ static void mark_library_dirs(struct eg_consult *consult)
 		snprintf(shallow, sizeof(shallow), "%.*s", (int)(len - 2), dir);
 		mark_library_dir(consult, shallow[0] ? shallow : "/");
 	}
-	fts = ntrees ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL) : NULL;
-	while (fts && (entry = fts_read(fts))) {
-		if (entry->fts_info == FTS_D && !mark_library_dir(consult, entry->fts_path))
-			break;
-	}
-	if (fts)
-		fts_close(fts);
+	paths[ntrees] = NULL;
+	mark_trees(consult, paths, false);
 	free(paths);
 }
 
@@ -588,17 +620,22 @@ int eg_consult_remember(struct eg_consult *consult, int fd)
 		       : 0;
 }
 
+void eg_consult_watch_again(struct eg_consult *consult)
+{
+	if (!consult->ops.library_open)
+		return;
+	consult->library_dirs = 0;
+	consult->library_dirs_truncated = false;
+	mark_library_dirs(consult);
+}
+
 int eg_consult_flush(struct eg_consult *consult)
 {
 	/* Without a mount or filesystem flag, FLUSH drops inode marks: the ignore marks, and
 	 * the library directories' marks, which are set again. */
 	if (fanotify_mark(consult->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL))
 		return -errno;
-	if (consult->ops.library_open) {
-		consult->library_dirs = 0;
-		consult->library_dirs_truncated = false;
-		mark_library_dirs(consult);
-	}
+	eg_consult_watch_again(consult);
 	return 0;
 }
 
@@ -621,10 +658,13 @@ unsigned long long eg_consult_read_errors(struct eg_consult *consult)
 	return n;
 }
 
-void eg_consult_watch(struct eg_consult *consult, const char *const *dirs, size_t n)
+void eg_consult_watch(struct eg_consult *consult, const struct eg_consult_settings *watched)
 {
-	consult->settings.library_dirs = dirs;
-	consult->settings.nlibrary_dirs = n;
+	consult->settings.library_dirs = watched->library_dirs;
+	consult->settings.nlibrary_dirs = watched->nlibrary_dirs;
+	consult->settings.script_dirs = watched->script_dirs;
+	consult->settings.nscript_dirs = watched->nscript_dirs;
+	consult->settings.every_library_dir = watched->every_library_dir;
 }
 
 unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated)

@@ -49,10 +49,17 @@ struct eg_consult_settings {
 	const char *const *mounts;
 	size_t nmounts;
 	/* Directories whose files' opens are reported to library_open(), with their
-	 * subdirectories (not crossing mounts, at most EG_CONSULT_MAX_LIBRARY_DIRS); an entry
-	 * "DIR/" followed by a star, the files in DIR alone. */
+	 * subdirectories (not crossing mounts, at most EG_CONSULT_MAX_LIBRARY_DIRS marks in
+	 * all).  Of the library trees, only the directories that hold a shared object (a
+	 * regular file named *.so or *.so.*), unless every_library_dir: dlopen() is what
+	 * opens a library with no exec intent, and the rest of a tree (Python's sources,
+	 * headers, locales) would pay for a mark at every open.  Of the script trees, every
+	 * directory; an entry "DIR/" followed by a star, the files in DIR alone. */
 	const char *const *library_dirs;
 	size_t nlibrary_dirs;
+	const char *const *script_dirs;
+	size_t nscript_dirs;
+	bool every_library_dir;
 	unsigned int workers;     /* verification threads */
 	unsigned int timeout_ms;  /* the bound on an answer */
 	bool allow_on_timeout;    /* audit mode: a late verification allows */
@@ -93,9 +100,12 @@ unsigned long long eg_consult_read_errors(struct eg_consult *consult);
 /* How many library directories are watched (0 when none or the limit stopped it: then
  * *RET_TRUNCATED). */
 unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated);
-/* Watch DIRS[0..N) as library directories from the next eg_consult_flush() on (DIRS stays
- * the caller's, and valid until replaced or the consult is freed). */
-void eg_consult_watch(struct eg_consult *consult, const char *const *dirs, size_t n);
+/* Mark the watched trees as they are now, keeping every mark: directories made or given a
+ * shared object since are watched from now on. */
+void eg_consult_watch_again(struct eg_consult *consult);
+/* Watch the library and script trees of WATCHED from the next eg_consult_flush() on (their
+ * lists stay the caller's, and valid until replaced or the consult is freed). */
+void eg_consult_watch(struct eg_consult *consult, const struct eg_consult_settings *watched);
 
 /* Stop every thread, answer what is pending, close; accepts NULL. */
 void eg_consult_stop(struct eg_consult *consult);

@@ -136,7 +136,8 @@ struct agent {
 	time_t metrics_written, crls_checked;
 	int metrics_errno;      /* the last failure said, so it is said once */
 	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
-	char **watched_dirs; /* the consult's: library directories, --watch-scripts */
+	char **watched_library_dirs; /* the consult's: ld.so's directories, the plugin ones */
+	char **watched_script_dirs;  /* and --watch-scripts, the policy's watch-scripts */
 	/* The policy's interpreters as files (device, inode), for the consult's workers. */
 	pthread_mutex_t interpreters_lock;
 	struct stat interpreters[EG_INTERPRETERS_MAX];
@@ -736,27 +737,50 @@ static void free_watched(char **dirs)
 	free(dirs);
 }
 
-/* The consult watches the opens in the library and plugin directories, the
+static void count_pattern(void *ctx, const char *pattern)
+{
+	(void)pattern;
+	++*(size_t *)ctx;
+}
+
+/* Does the policy have an interpreter statement (whatever its patterns match now)? */
+static bool policy_names_interpreters(struct agent *agent)
+{
+	size_t n = 0;
+
+	eg_decider_paths(agent->decider, EG_PATHS_INTERPRETERS, count_pattern, &n);
+	return n > 0;
+}
+
+/* The consult watches the opens in the library and plugin directories (all of their
+ * directories while the policy names interpreters: their modules are decided at open), the
  * --watch-scripts ones and the running policy's watch-scripts: again at every reload. */
 static int watched_dirs(struct agent *agent, struct eg_consult_settings *settings)
 {
 	const struct eg_ldso_dirs *dirs = &agent->libraries.dirs;
 	const struct options *options = agent->options;
-	struct dir_list list = { 0 };
+	struct dir_list library = { 0 }, scripts = { 0 };
 
 	for (size_t i = 0; i < dirs->ndirs; i++)
-		add_watched_dir(&list, dirs->dirs[i]);
+		add_watched_dir(&library, dirs->dirs[i]);
 	for (size_t i = 0; i < NPLUGIN_DIRS; i++)
-		add_watched_dir(&list, plugin_dirs[i]);
+		add_watched_dir(&library, plugin_dirs[i]);
 	for (size_t i = 0; i < options->nscript_dirs; i++)
-		add_watched(&list, options->script_dirs[i]);
-	eg_decider_paths(agent->decider, EG_PATHS_WATCH_SCRIPTS, add_watched, &list);
-	if (!list.v)
+		add_watched(&scripts, options->script_dirs[i]);
+	eg_decider_paths(agent->decider, EG_PATHS_WATCH_SCRIPTS, add_watched, &scripts);
+	if (!library.v) {
+		free_watched(scripts.v);
 		return -ENOMEM;
-	settings->library_dirs = (const char *const *)list.v;
-	settings->nlibrary_dirs = list.n;
-	free_watched(agent->watched_dirs);
-	agent->watched_dirs = list.v;
+	}
+	settings->library_dirs = (const char *const *)library.v;
+	settings->nlibrary_dirs = library.n;
+	settings->script_dirs = (const char *const *)scripts.v;
+	settings->nscript_dirs = scripts.n;
+	settings->every_library_dir = policy_names_interpreters(agent);
+	free_watched(agent->watched_library_dirs);
+	free_watched(agent->watched_script_dirs);
+	agent->watched_library_dirs = library.v;
+	agent->watched_script_dirs = scripts.v;
 	return 0;
 }
 
@@ -967,8 +991,7 @@ static void switch_generation(struct agent *agent)
 		struct eg_consult_settings watched;
 
 		if (agent->bpf && !watched_dirs(agent, &watched))
-			eg_consult_watch(agent->consult, watched.library_dirs,
-					 watched.nlibrary_dirs);
+			eg_consult_watch(agent->consult, &watched);
 		eg_consult_flush(agent->consult);
 	}
 }
@@ -976,14 +999,20 @@ static void switch_generation(struct agent *agent)
 /* Catalogs only added, under generation GENERATION: the kernel's denies go, its allows
  * stay, and so do the ignore marks, which an allowed file carries, and a denied ELF file
  * never (eg_libraries_opened()).  With interpreters named, any file in a watched directory
- * that the consult decided carries one, a denied script too: those go. */
+ * that the consult decided carries one, a denied script too: those go.  What the packages
+ * just installed put in the library trees is watched from now on (their plugins' first
+ * dlopen()). */
 static void added_trust(struct agent *agent, uint32_t generation)
 {
 	if (agent->bpf)
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider), generation,
 			      eg_decider_trust_epoch(agent->decider));
-	if (agent->consult && interpreters_named(agent))
+	if (!agent->consult)
+		return;
+	if (interpreters_named(agent))
 		eg_consult_flush(agent->consult);
+	else
+		eg_consult_watch_again(agent->consult);
 }
 
 /* The last reload's outcome, for execgate status (under reload_lock). */
@@ -1044,6 +1073,8 @@ static int do_sync_catalogs(struct agent *agent, const char *via, json_t **ret_s
 		switch_generation(agent);
 	else if (eg_decider_trust_epoch(agent->decider) != epoch_before)
 		added_trust(agent, before);
+	else if (agent->consult)
+		eg_consult_watch_again(agent->consult);
 	record_reload(agent, via, err, errbuf);
 	pthread_mutex_unlock(&agent->reload_lock);
 	if (err) {
@@ -1340,21 +1371,6 @@ static void hand_over_to_upgrade(struct agent *agent)
 }
 
 /* --- start and run ------------------------------------------------------------------ */
-
-static void count_pattern(void *ctx, const char *pattern)
-{
-	(void)pattern;
-	++*(size_t *)ctx;
-}
-
-/* Does the policy have an interpreter statement (whatever its patterns match now)? */
-static bool policy_names_interpreters(struct agent *agent)
-{
-	size_t n = 0;
-
-	eg_decider_paths(agent->decider, EG_PATHS_INTERPRETERS, count_pattern, &n);
-	return n > 0;
-}
 
 static int start_backend(struct agent *agent)
 {
@@ -1708,7 +1724,8 @@ out:
 		hand_over_to_upgrade(&agent);
 	eg_consult_stop(agent.consult);
 	eg_ldso_dirs_clear(&agent.libraries.dirs);
-	free_watched(agent.watched_dirs);
+	free_watched(agent.watched_library_dirs);
+	free_watched(agent.watched_script_dirs);
 	ring_buffer__free(events);
 	if (release_requested)
 		eg_bpf_release_on_close(agent.bpf);

@@ -10,7 +10,8 @@
  * all signed by the local catalog key.  apt-hook runs before dpkg unpacks anything and
  * has the agent load the new catalog (a reload) before it returns, so the new files and
  * the maintainer scripts run at once; apt-post, after dpkg, drops the entries of package
- * versions no longer installed (upgraded or removed) and merges the run's catalogs.
+ * versions no longer installed (upgraded or removed), merges the run's catalogs and has
+ * the agent watch what dpkg unpacked into the library trees.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -155,11 +156,13 @@ static int parse_opts(int argc, char **argv, struct apt_opts *o)
 
 /* The agent takes the catalog directory as it now is.  An agent that is not running
  * reads it when it starts: not an error. */
-static void agent_reload(const struct apt_opts *o, const char *cmd)
+/* Have the agent take the catalog directory; CHANGED: this command changed it, so an agent
+ * that is not running is worth a word. */
+static void agent_reload(const struct apt_opts *o, const char *cmd, bool changed)
 {
 	char *argv[] = {"reload", "--catalogs", "--socket", (char *)o->socket, NULL};
 
-	if (!o->reload)
+	if (!o->reload || (!changed && access(o->socket, F_OK)))
 		return;
 	if (access(o->socket, F_OK)) {
 		fprintf(stderr,
@@ -322,7 +325,7 @@ static int apt_hook(const struct apt_opts *o)
 		if (write_catalog(o, "apt-hook", ctx.b, name))
 			goto out;
 	}
-	agent_reload(o, "apt-hook");
+	agent_reload(o, "apt-hook", true);
 	status = EG_EXIT_OK;
 out:
 	eg_catalog_builder_free(ctx.b);
@@ -484,8 +487,9 @@ static int apt_post(const struct apt_opts *o)
 					strerror(errno));
 		}
 	}
-	if (dpkg_dropped || merge)
-		agent_reload(o, "apt-post");
+	/* Even with no catalog changed: the agent watches what dpkg just unpacked into the
+	 * library trees (a plugin's first dlopen()). */
+	agent_reload(o, "apt-post", dpkg_dropped || merge);
 	status = EG_EXIT_OK;
 out:
 	for (int i = 0; i < n; i++)
@@ -518,7 +522,7 @@ static int refresh(const struct apt_opts *o)
 				"left out\n",
 				o->dir, DPKG_CATALOG, eg_catalog_builder_count(ctx.b),
 				ctx.left_out);
-		agent_reload(o, "refresh");
+		agent_reload(o, "refresh", true);
 		status = ctx.left_out ? EG_EXIT_FINDING : EG_EXIT_OK;
 	}
 	eg_catalog_builder_free(ctx.b);

@@ -40,6 +40,26 @@ fixture_deb() {
 	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
 }
 
+# plugin_deb OUT: a package eg-plugin with a plugin host and a plugin in a directory of
+# the library trees that it makes.
+plugin_deb() {
+	local out=$1 root=$WORK/root-eg-plugin
+	rm -rf "$root"
+	mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/x86_64-linux-gnu/eg-plugin"
+	cp "$FIXTURES/pkg/eg-dlopen" "$root/usr/bin/eg-plugin-load"
+	cp "$FIXTURES/pkg/libeg-greet.so" "$root/usr/lib/x86_64-linux-gnu/eg-plugin/libeg-plugin.so"
+	printf 'eg-plugin 1.0\n' >>"$root/usr/lib/x86_64-linux-gnu/eg-plugin/libeg-plugin.so"
+	chmod 0755 "$root/usr/bin/eg-plugin-load"
+	cat >"$root/DEBIAN/control" <<-EOF
+		Package: eg-plugin
+		Version: 1.0
+		Architecture: amd64
+		Maintainer: execgate tests <tests@invalid>
+		Description: execgate test fixture: a plugin host and its plugin
+	EOF
+	dpkg-deb --root-owner-group -Zgzip --build "$root" "$out" >/dev/null
+}
+
 # The repository's indexes from what is in it, signed by the test key.
 sign_repo() {
 	(
@@ -60,6 +80,7 @@ setup_file() {
 		--quick-gen-key 'execgate test repository' ed25519 sign never
 	gpg --batch --homedir "$WORK/gnupg" --export >/etc/apt/trusted.gpg.d/eg-test.gpg
 	fixture_deb eg-fixture 1.0 "$REPO/eg-fixture_1.0_amd64.deb"
+	plugin_deb "$REPO/eg-plugin_1.0_amd64.deb"
 	sign_repo
 	echo "deb file:$REPO ./" >"$WORK/sources.list"
 	mkdir -p "$WORK/sources.d"
@@ -74,7 +95,7 @@ setup_file() {
 teardown_file() {
 	[[ ! -f $WORK/policy.saved ]] || cp "$WORK/policy.saved" "$POLICY"
 	systemctl restart execgated.service || true
-	apt-get purge -y -q eg-fixture eg-local >/dev/null 2>&1 || true
+	apt-get purge -y -q eg-fixture eg-local eg-plugin >/dev/null 2>&1 || true
 	rm -f "$APT_CONF" /etc/apt/trusted.gpg.d/eg-test.gpg
 	gpgconf --homedir "$WORK/gnupg" --kill gpg-agent 2>/dev/null || true
 	rm -rf "$REPO" "$WORK" /var/tmp/eg-fixture-postinst.out /home/eg-user
@@ -142,6 +163,13 @@ deny_reason() {
 	refute_output 0
 	run -0 execgate explain --policy "$POLICY" /opt/eg-fixture/bin/eg-fixture
 	assert_output --partial "eg-fixture 1.0 amd64"
+}
+
+@test "a plugin apt just put in a new directory of the library trees loads at its first dlopen" {
+	run -0 apt-get install -y -q eg-plugin
+	run -0 eg-plugin-load /usr/lib/x86_64-linux-gnu/eg-plugin/libeg-plugin.so
+	assert_output "loaded"
+	run -0 apt-get purge -y -q eg-plugin
 }
 
 @test "an upgrade runs the new program; the old version's digest is no longer trusted" {

@@ -165,10 +165,10 @@ tests_layer() {
 			mkdir -p usr/local/bin
 			cp "$(command -v promtool)" usr/local/bin/promtool
 		fi
-		# The programs of the package apt.bats builds: one with its own library, and a
-		# helper its postinst runs.
+		# The programs of the packages apt.bats builds: one with its own library, a
+		# helper its postinst runs, and a plugin host.
 		mkdir -p "$fx/pkg"
-		cp "$BUILD/bin/eg-hello-linked" "$BUILD/bin/libeg-greet.so" "$fx/pkg/"
+		cp "$BUILD/bin/eg-hello-linked" "$BUILD/bin/libeg-greet.so" "$BUILD/bin/eg-dlopen" "$fx/pkg/"
 		cp "$BUILD/bin/eg-hello-static" "$fx/pkg/helper"
 		find . | cpio -o -H newc --quiet | gzip -1 >"$out"
 	) || { log "making the tests' archive failed"; return 1; }

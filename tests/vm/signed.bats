@@ -40,8 +40,10 @@ teardown() {
 
 @test "enforce: dlopen of a signed plugin never seen, under /usr/libexec, loads it" {
 	# Debian 13's gcc maps its LTO plugin from /usr/libexec/gcc, where ld.so never looks.
+	# The directory holds a shared object when the gate starts, as a package's would.
 	local dir=/usr/libexec/eg-plugins
 	rm -rf "$dir" && mkdir -p "$dir"
+	cp "$FX/linked-unsigned-lib/lib/libeg-greet.so" "$dir/libeg-other.so"
 	start_gate enforce
 	cp "$FX/linked/lib/libeg-greet.so" "$FX/linked/lib/libeg-greet.so.sig" "$dir/"
 	run gated eg-dlopen "$dir/libeg-greet.so"
@@ -71,6 +73,27 @@ teardown() {
 	cp "$FX/linked/lib/libeg-greet.so" /usr/lib/libeg-greet-after-reload.so
 	cp "$FX/linked/lib/libeg-greet.so.sig" /usr/lib/libeg-greet-after-reload.so.sig
 	run -0 gated eg-dlopen /usr/lib/libeg-greet-after-reload.so
+	assert_output "loaded"
+}
+
+@test "enforce: a subdirectory of a library tree with no shared object is watched once one is there and the catalogs are taken" {
+	local dir=/usr/lib/eg-later
+	rm -rf "$dir" && mkdir -p "$dir"
+	echo "not a library" >"$dir/README"
+	start_gate enforce
+	cp "$FX/linked/lib/libeg-greet.so" "$dir/libeg-greet-first.so"
+	cp "$FX/linked/lib/libeg-greet.so.sig" "$dir/libeg-greet-first.so.sig"
+	# Not watched: what the gate had not verified before is a miss.
+	run -1 gated eg-dlopen "$dir/libeg-greet-first.so"
+	assert_output --partial "refused"
+	run -0 wait_event '"hook":"mmap"' '"reason":"unverified"' 'libeg-greet-first.so"'
+	# What apt's hook asks after dpkg: the directory holds a shared object now.
+	run -0 execgate reload --catalogs --socket "$BATS_TEST_TMPDIR/control.sock"
+	cp "$FX/linked/lib/libeg-greet.so" "$dir/libeg-greet-second.so"
+	cp "$FX/linked/lib/libeg-greet.so.sig" "$dir/libeg-greet-second.so.sig"
+	run gated eg-dlopen "$dir/libeg-greet-second.so"
+	rm -rf "$dir"
+	assert_success
 	assert_output "loaded"
 }
 
