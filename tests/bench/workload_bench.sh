@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Real workloads on the real-system suite's Debian 13 (trixie) image under qemu, three ways
-# in one run: no gate ("none"), execgate enforcing ("execgate"), and fapolicyd from
-# Debian's archive in the same image, enforcing ("fapolicyd").  Prints one table: each
-# workload's median time as two ratios against no gate, plus the agent's RSS and CPU time
+# Real workloads on the real-system suite's Debian 13 (trixie) image under qemu, four ways
+# in one run: no gate ("none"), execgate enforcing ("execgate"), execgate enforcing with
+# interpreters gated ("scripts", below), and fapolicyd from Debian's archive in the same
+# image, enforcing ("fapolicyd").  Prints one table: each workload's median time as a ratio
+# against no gate for each configuration, plus the agent's RSS and CPU time
 # over the boot and the gate's BPF programs' run time over the warm runs (kernel
 # statistics on for those, off for the timed runs; from `execgate status`: the agent
 # reads its own programs; self-protection hides them from bpftool).  Never asserts on a
@@ -12,7 +13,7 @@
 # (cached under $BUILD/distro/trixie/bench-*): the suite's packages plus fapolicyd, gcc,
 # make and the execgate tree's build dependencies of its userspace library, python3 and
 # apt-utils.  Each boot runs one configuration, chosen on the kernel command line
-# (systemd.mask= turns the other gates off); rounds are interleaved, A B C then C B A.
+# (systemd.mask= turns the other gates off); rounds are interleaved, A B C D then D C B A.
 # Inside, /opt/eg-bench/run (as egbench.service, in egbench.slice, after
 # multi-user.target) runs each workload once to warm and once timed, writes the results to
 # the second serial port and powers off; the kernel runs with norandmaps.
@@ -53,6 +54,13 @@
 # (no `interpreter` statement), so interpreters' reads of scripts and modules are not
 # gated: the shell and python workloads measure execs and mappings only; the output says
 # which interpreters the policy named, and the agent's denials (the 20 most frequent).
+# "scripts" adds the lines that policy's comment gives for gating interpreters
+# (interpreter default, interpreter-data default, watch-scripts default and /opt/eg-bench)
+# and scopes it to egbench.slice (cgroup), where the workloads run: bash reading the run
+# script, python3 reading stdlib_imports.py and the standard library are decided; findcat is
+# then what the read checks cost a program that is no interpreter.  The boot is not gated
+# in that configuration.  egbench-scripts-policy.service, run before execgated only when
+# the kernel command line says egbench=scripts, points /etc/execgate/execgate.policy at it.
 #
 # fapolicyd, set up as a Debian administrator would, with its file trust filled from what
 # dpkg installed (Debian 13's package ships trust = debdb, a dpkg backend that hashes the
