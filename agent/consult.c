@@ -200,15 +200,19 @@ static bool shared_object_name(const char *name)
 
 /* Mark the directories of the trees PATHS (NULL-terminated); with SHARED_OBJECTS_ONLY, each
  * tree's top and those below it that hold a shared object, known once the walk has seen all
- * of a directory's entries (FTS_DP). */
+ * of a directory's entries (FTS_DP).  Files are told by the name alone, not stat'ed: the
+ * walk runs after every apt run, and a name that is not a regular file only adds a mark. */
 static void mark_trees(struct eg_consult *consult, char **paths, bool shared_objects_only)
 {
-	FTS *fts = paths[0] ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL) : NULL;
+	FTS *fts = paths[0] ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR | FTS_NOSTAT,
+				       NULL)
+			    : NULL;
 	FTSENT *entry;
 
 	while (fts && (entry = fts_read(fts))) {
-		if (shared_objects_only && entry->fts_info == FTS_F && entry->fts_level > 0 &&
-		    shared_object_name(entry->fts_name))
+		if (shared_objects_only &&
+		    (entry->fts_info == FTS_F || entry->fts_info == FTS_NSOK) &&
+		    entry->fts_level > 0 && shared_object_name(entry->fts_name))
 			entry->fts_parent->fts_number = 1;
 		if (entry->fts_info != (shared_objects_only ? FTS_DP : FTS_D) ||
 		    (shared_objects_only && entry->fts_level > 0 && !entry->fts_number))

@@ -999,20 +999,14 @@ static void switch_generation(struct agent *agent)
 /* Catalogs only added, under generation GENERATION: the kernel's denies go, its allows
  * stay, and so do the ignore marks, which an allowed file carries, and a denied ELF file
  * never (eg_libraries_opened()).  With interpreters named, any file in a watched directory
- * that the consult decided carries one, a denied script too: those go.  What the packages
- * just installed put in the library trees is watched from now on (their plugins' first
- * dlopen()). */
+ * that the consult decided carries one, a denied script too: those go. */
 static void added_trust(struct agent *agent, uint32_t generation)
 {
 	if (agent->bpf)
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider), generation,
 			      eg_decider_trust_epoch(agent->decider));
-	if (!agent->consult)
-		return;
-	if (interpreters_named(agent))
+	if (agent->consult && interpreters_named(agent))
 		eg_consult_flush(agent->consult);
-	else
-		eg_consult_watch_again(agent->consult);
 }
 
 /* The last reload's outcome, for execgate status (under reload_lock). */
