@@ -224,6 +224,19 @@ static void mark_trees(struct eg_consult *consult, char **paths, bool shared_obj
 		fts_close(fts);
 }
 
+/* DIRS[I] lies below another of DIRS, whose walk takes it in (/usr/lib/x86_64-linux-gnu in
+ * /usr/lib): walked once, it is marked once. */
+static bool inside_another(const char *const *dirs, size_t n, size_t i)
+{
+	for (size_t j = 0; j < n; j++) {
+		size_t len = strlen(dirs[j]);
+
+		if (j != i && len > 1 && !strncmp(dirs[i], dirs[j], len) && dirs[i][len] == '/')
+			return true;
+	}
+	return false;
+}
+
 /* Watch the opens of files in the library trees and the script trees (see
  * eg_consult_settings); of a script entry "DIR/" and a star, only the files in DIR
  * itself. */
@@ -235,8 +248,10 @@ static void mark_library_dirs(struct eg_consult *consult)
 
 	if (!paths)
 		return;
-	for (size_t i = 0; i < settings->nlibrary_dirs; i++)
-		paths[ntrees++] = (char *)settings->library_dirs[i];
+	for (size_t i = 0; i < settings->nlibrary_dirs; i++) {
+		if (!inside_another(settings->library_dirs, settings->nlibrary_dirs, i))
+			paths[ntrees++] = (char *)settings->library_dirs[i];
+	}
 	paths[ntrees] = NULL;
 	mark_trees(consult, paths, !settings->every_library_dir);
 	ntrees = 0;
