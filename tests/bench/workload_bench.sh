@@ -55,7 +55,8 @@
 # gated: the shell and python workloads measure execs and mappings only; the output says
 # which interpreters the policy named, and the agent's denials (the 20 most frequent).
 # "scripts" adds the lines that policy's comment gives for gating interpreters
-# (interpreter default, interpreter-data default, watch-scripts default and /opt/eg-bench)
+# (interpreter default, interpreter-data default, watch-scripts default and /opt/eg-bench;
+# and interpreter-data /var/cache/debconf, the database apt's perl reads)
 # and scopes it to egbench.slice (cgroup), where the workloads run: bash reading the run
 # script, python3 reading stdlib_imports.py and the standard library are decided; findcat is
 # then what the read checks cost a program that is no interpreter.  The boot is not gated
@@ -224,8 +225,11 @@ UNIT
 		# The scripts configuration: the same policy with the lines its comment gives for
 		# gating interpreters, scoped to the bench's slice, and the bench's own directory
 		# watched (a script is then decided before its interpreter's first read).
+		# debconf's database is the data of apt's perl (dpkg-preconfigure), which an
+		# administrator gating apt's interpreters names.
 		sed -e 's|^scope machine$|scope cgroup /egbench.slice|' \
 			-e '/^scope /a interpreter default' -e '/^scope /a interpreter-data default' \
+			-e '/^scope /a interpreter-data /var/cache/debconf' \
 			-e "/^scope /a watch-scripts default /$b" \
 			"$top/policy/debian-system.policy" >etc/execgate/bench-scripts.policy
 		grep -q '^scope cgroup' etc/execgate/bench-scripts.policy
