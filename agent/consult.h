@@ -50,11 +50,12 @@ struct eg_consult_settings {
 	size_t nmounts;
 	/* Directories whose files' opens are reported to library_open(), with their
 	 * subdirectories (not crossing mounts, at most EG_CONSULT_MAX_LIBRARY_DIRS marks in
-	 * all).  Of the library trees, only the directories that hold a shared object (a
-	 * regular file named *.so or *.so.*), unless every_library_dir: dlopen() is what
-	 * opens a library with no exec intent, and the rest of a tree (Python's sources,
-	 * headers, locales) would pay for a mark at every open.  Of the script trees, every
-	 * directory; an entry "DIR/" followed by a star, the files in DIR alone. */
+	 * all).  Of the library trees, each tree's top and the directories below it that hold
+	 * a shared object (an entry named *.so or *.so.*), unless every_library_dir:
+	 * dlopen() is what opens a library with no exec intent, and the rest of a tree
+	 * (Python's sources, headers, locales) would pay for a mark at every open.  Of the
+	 * script trees, every directory; an entry "DIR/" followed by a star, the files in
+	 * DIR alone. */
 	const char *const *library_dirs;
 	size_t nlibrary_dirs;
 	const char *const *script_dirs;
