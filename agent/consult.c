@@ -204,9 +204,9 @@ static bool shared_object_name(const char *name)
  * walk runs after every apt run, and a name that is not a regular file only adds a mark. */
 static void mark_trees(struct eg_consult *consult, char **paths, bool shared_objects_only)
 {
-	FTS *fts = paths[0] ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR | FTS_NOSTAT,
-				       NULL)
-			    : NULL;
+	FTS *fts =
+		paths[0] ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR | FTS_NOSTAT, NULL)
+			 : NULL;
 	FTSENT *entry;
 
 	while (fts && (entry = fts_read(fts))) {
