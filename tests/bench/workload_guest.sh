@@ -122,6 +122,16 @@ agent_counters_delta() {
 	done
 	systemctl is-active --quiet execgated.service &&
 		echo "# boot: $(journalctl -b -o cat EXECGATE_EVENT=ready | head -n 1)"
+	# Of what a gate added to the boot, the part its own process did (user and system
+	# time, the kernel's verification of its programs included), and the rest of the
+	# machine's CPU time: the part of the boot's total that is work, not waiting.
+	for unit in execgated.service fapolicyd.service; do
+		systemctl is-active --quiet "$unit" || continue
+		echo "# boot: $unit CPU when the bench starts: $(awk -v hz="$(getconf CLK_TCK)" \
+			'{ printf "%.2f s", ($14 + $15) / hz }' "/proc/$(systemctl show -P MainPID "$unit")/stat")"
+	done
+	echo "# boot: the machine's CPU time so far: $(awk -v hz="$(getconf CLK_TCK)" \
+		'/^cpu / { printf "%.2f s busy, %.2f s idle", ($2 + $3 + $4 + $7 + $8) / hz, ($5 + $6) / hz }' /proc/stat)"
 	case $config in
 	execgate | scripts)
 		policy=$(readlink -f /etc/execgate/execgate.policy)
