@@ -210,14 +210,20 @@ static void mark_trees(struct eg_consult *consult, char **paths, bool shared_obj
 	FTSENT *entry;
 
 	while (fts && (entry = fts_read(fts))) {
-		if (shared_objects_only &&
-		    (entry->fts_info == FTS_F || entry->fts_info == FTS_NSOK) &&
-		    entry->fts_level > 0 && shared_object_name(entry->fts_name))
-			entry->fts_parent->fts_number = 1;
-		if (entry->fts_info != (shared_objects_only ? FTS_DP : FTS_D) ||
-		    (shared_objects_only && entry->fts_level > 0 && !entry->fts_number))
-			continue;
-		if (!mark_library_dir(consult, entry->fts_path))
+		bool mark;
+
+		if (!shared_objects_only) {
+			mark = entry->fts_info == FTS_D;
+		} else if (entry->fts_info == FTS_DP) {
+			mark = entry->fts_level == 0 || entry->fts_number;
+		} else {
+			/* A file: its directory, left later (FTS_DP), holds a shared object. */
+			if ((entry->fts_info == FTS_F || entry->fts_info == FTS_NSOK) &&
+			    entry->fts_level > 0 && shared_object_name(entry->fts_name))
+				entry->fts_parent->fts_number = 1;
+			mark = false;
+		}
+		if (mark && !mark_library_dir(consult, entry->fts_path))
 			break;
 	}
 	if (fts)

@@ -157,20 +157,20 @@ static int parse_opts(int argc, char **argv, struct apt_opts *o)
 }
 
 /* The agent takes the catalog directory as it now is.  An agent that is not running
- * reads it when it starts: not an error. */
-/* Have the agent take the catalog directory; CHANGED: this command changed it, so an agent
- * that is not running is worth a word. */
+ * reads it when it starts: not an error, and said only when this command CHANGED the
+ * directory. */
 static void agent_reload(const struct apt_opts *o, const char *cmd, bool changed)
 {
 	char *argv[] = {"reload", "--catalogs", "--socket", (char *)o->socket, NULL};
 
-	if (!o->reload || (!changed && access(o->socket, F_OK)))
+	if (!o->reload)
 		return;
 	if (access(o->socket, F_OK)) {
-		fprintf(stderr,
-			"execgate catalog %s: execgated is not running: it reads %s when it "
-			"starts\n",
-			cmd, o->dir);
+		if (changed)
+			fprintf(stderr,
+				"execgate catalog %s: execgated is not running: it reads %s when "
+				"it starts\n",
+				cmd, o->dir);
 		return;
 	}
 	if (cmd_reload(4, argv) != EG_EXIT_OK)
