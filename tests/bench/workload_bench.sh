@@ -301,6 +301,9 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
+# Was CONFIG among the run's configurations?
+measured() { [[ " $BENCH_CONFIGS " == *" $1 "* ]]; }
+
 # What a configuration is called in the table (with "short": in a ratio's heading).
 config_label() {
 	case $1-${2:-} in
@@ -324,7 +327,7 @@ table() {
 	[[ $interp == none ]] && interp="none named: interpreters' reads of scripts are not gated"
 	echo "workload_bench: Debian $release, $(stat_of none kernel), $BENCH_ROUNDS round(s)," \
 		"medians; execgate policy: ${policy:-?} as shipped (interpreters: ${interp:-?})"
-	[[ " ${gates[*]} " == *" scripts "* ]] &&
+	measured scripts &&
 		echo "  eg+scripts: the same policy with interpreters gated ($(stat_of scripts interpreters))," \
 			"scoped to the bench's slice (the boot is not gated)"
 	row=$(printf ' %10s' "none (s)")
@@ -352,7 +355,7 @@ table() {
 			"$(result none apt_nohook)")"
 	fi
 	for c in execgate scripts; do
-		[[ " ${gates[*]} " == *" $c "* ]] || continue
+		measured "$c" || continue
 		bpf="BPF programs ran $(stat_of "$c" bpf_run_ms) ms in"
 		bpf+=" $(stat_of "$c" bpf_run_cnt) runs (bpf_stats over the warm runs, off for the timed ones; as execgate status reads them)"
 		[[ -n $(stat_of "$c" bpf_run_ms) ]] ||
@@ -367,7 +370,7 @@ table() {
 					if (v != "") printf "  %s: execgated during %s:%s\n", c, w, v }'
 		done
 	done
-	[[ " ${gates[*]} " == *" fapolicyd "* ]] &&
+	measured fapolicyd &&
 		echo "  fapolicyd: max RSS $(stat_of fapolicyd agent_hwm_kb) KiB, CPU $(stat_of fapolicyd agent_cpu_s) s"
 	for c in $BENCH_CONFIGS; do
 		grep -h '^@@F' "$run/$c"-*.tap.clean 2>/dev/null | sed "s/^@@F/  $c: failed:/" || true

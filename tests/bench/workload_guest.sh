@@ -80,14 +80,18 @@ apt_setup() {
 
 now() { date +%s.%N; }
 
+# The CPU time (user and system, in seconds) of process PID so far.
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
 # The agent's (or fapolicyd's) peak RSS and CPU time so far.
 agent_stats() {
-	local unit=$1 pid hz
+	local unit=$1 pid
 	pid=$(systemctl show -P MainPID "$unit")
 	[[ -n $pid && $pid != 0 ]] || { echo "@@F $unit is not running"; return; }
-	hz=$(getconf CLK_TCK)
 	echo "@@S agent_hwm_kb $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
-	echo "@@S agent_cpu_s $(awk -v hz="$hz" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat")"
+	echo "@@S agent_cpu_s $(cpu_s "$pid")"
 }
 
 # The agent's own counters, the profile of where its time goes: "CPU_TICKS ANSWERED
@@ -114,22 +118,18 @@ agent_counters_delta() {
 		awk '{ printf "%.3f", $1 / 1e6 }')"
 	# The gate's own part of the boot: from its unit's start to ready.  (systemd-analyze
 	# critical-chain refuses to answer here: the boot's last job, this script, still runs.)
-	for unit in execgated.service fapolicyd.service; do
-		systemctl is-active --quiet "$unit" || continue
-		echo "# boot: $unit from start to ready: $(systemctl show -P InactiveExitTimestampMonotonic \
-			"$unit" | paste - <(systemctl show -P ActiveEnterTimestampMonotonic "$unit") |
-			awk '{ printf "%.3f s", ($2 - $1) / 1e6 }')"
-	done
-	systemctl is-active --quiet execgated.service &&
-		echo "# boot: $(journalctl -b -o cat EXECGATE_EVENT=ready | head -n 1)"
 	# Of what a gate added to the boot, the part its own process did (user and system
 	# time, the kernel's verification of its programs included), and the rest of the
 	# machine's CPU time: the part of the boot's total that is work, not waiting.
 	for unit in execgated.service fapolicyd.service; do
 		systemctl is-active --quiet "$unit" || continue
-		echo "# boot: $unit CPU when the bench starts: $(awk -v hz="$(getconf CLK_TCK)" \
-			'{ printf "%.2f s", ($14 + $15) / hz }' "/proc/$(systemctl show -P MainPID "$unit")/stat")"
+		echo "# boot: $unit from start to ready: $(systemctl show -P InactiveExitTimestampMonotonic \
+			"$unit" | paste - <(systemctl show -P ActiveEnterTimestampMonotonic "$unit") |
+			awk '{ printf "%.3f s", ($2 - $1) / 1e6 }')"
+		echo "# boot: $unit CPU when the bench starts: $(cpu_s "$(systemctl show -P MainPID "$unit")") s"
 	done
+	systemctl is-active --quiet execgated.service &&
+		echo "# boot: $(journalctl -b -o cat EXECGATE_EVENT=ready | head -n 1)"
 	echo "# boot: the machine's CPU time so far: $(awk -v hz="$(getconf CLK_TCK)" \
 		'/^cpu / { printf "%.2f s busy, %.2f s idle", ($2 + $3 + $4 + $7 + $8) / hz, ($5 + $6) / hz }' /proc/stat)"
 	case $config in
