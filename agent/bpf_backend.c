@@ -304,10 +304,14 @@ static int pin_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 static const char *const pinned_links[] = {
 	"link_bprm_check_security", "link_mmap_file", "link_file_mprotect", "link_task_kill",
 	"link_ptrace_access_check", "link_bpf_map", "link_bpf_prog", "link_bpf",
-	"link_inode_permission", "link_sb_umount", "link_file_open", "link_file_permission",
-	"link_ptrace_traceme",
+	"link_inode_unlink", "link_inode_rename", "link_sb_umount", "link_file_open",
+	"link_file_permission", "link_ptrace_traceme",
 };
 #define EG_LINK_COUNT (sizeof(pinned_links) / sizeof(pinned_links[0]))
+
+/* Pins an earlier release of the gate made for programs this one no longer has: taking such
+ * a gate over removes them, and with them the old programs. */
+static const char *const retired_links[] = { "link_inode_permission" };
 
 /* The gate's links after attach, in the order of pinned_links; NULL for a program that was
  * not loaded. */
@@ -322,7 +326,8 @@ static void gate_links(const struct eg_bpf *bpf, struct bpf_link *ret_links[EG_L
 		bpf->skel->links.execgate_bpf_map,
 		bpf->skel->links.execgate_bpf_prog,
 		bpf->skel->links.execgate_bpf,
-		bpf->skel->links.execgate_inode_permission,
+		bpf->skel->links.execgate_inode_unlink,
+		bpf->skel->links.execgate_inode_rename,
 		bpf->skel->links.execgate_sb_umount,
 		bpf->skel->links.execgate_file_open,
 		bpf->skel->links.execgate_file_permission,
@@ -407,6 +412,10 @@ static void unpin_all(void)
 		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
 		unlink(path);
 	}
+	for (size_t i = 0; i < sizeof(retired_links) / sizeof(retired_links[0]); i++) {
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", retired_links[i]);
+		unlink(path);
+	}
 	rmdir(EG_PIN_DIR);
 }
 
@@ -452,6 +461,11 @@ static int pin_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 	gate_links(bpf, links);
 	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
 		err = pin_link(bpf, links[i], pinned_links[i], ret_error);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < sizeof(retired_links) / sizeof(retired_links[0]); i++) {
+		err = pin_link(bpf, NULL, retired_links[i], ret_error);
 		if (err)
 			return err;
 	}
@@ -522,13 +536,14 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 			 "cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	/* The guard's hooks run on every bpf() call and every permission check of a path
-	 * walk: without protection they are not even loaded. */
+	/* The guard's hooks run on every bpf() call, unlink and rename: without protection
+	 * they are not even loaded. */
 	if (!settings->protect) {
 		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf_map, false);
 		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf_prog, false);
 		bpf_program__set_autoload(bpf->skel->progs.execgate_bpf, false);
-		bpf_program__set_autoload(bpf->skel->progs.execgate_inode_permission, false);
+		bpf_program__set_autoload(bpf->skel->progs.execgate_inode_unlink, false);
+		bpf_program__set_autoload(bpf->skel->progs.execgate_inode_rename, false);
 		bpf_program__set_autoload(bpf->skel->progs.execgate_sb_umount, false);
 	}
 	/* Every read and write of every process runs it: not attached while no interpreter

@@ -33,11 +33,11 @@
  *   lsm/ptrace_access_check  own and init's; nobody ptraces it; a gated process may not
  *   lsm/ptrace_traceme       ptrace-attach anything, nor ask its parent to trace it.
  *   lsm/bpf_map              with EG_CONFIG_PROTECT, no process but the agent and its
- *   lsm/bpf_prog             successor (is_successor) gets an fd of execgate's maps,
- *   lsm/bpf                  programs or links, by id or from a pin (the bpf() guard); the
- *   lsm/inode_permission     pin directory's entries can be neither looked up, removed nor
- *   lsm/sb_umount            renamed, and bpffs cannot be unmounted, so the pinned links,
- *                            and with them the gate, outlive the agent.
+ *   lsm/bpf_prog             successor (is_successor) gets an fd of execgate's maps or
+ *   lsm/bpf                  programs, by id or from a pin, nor of its links by id (the
+ *   lsm/inode_unlink         bpf() guard); the pin directory's entries can be neither
+ *   lsm/inode_rename         removed nor renamed, and bpffs cannot be unmounted, so the
+ *   lsm/sb_umount            pinned links, and with them the gate, outlive the agent.
  *
  * Every program is non-sleepable ("lsm/", not "lsm.s/"), file_open included, which the
  * kernel would let sleep: none reads user memory or waits, and inode storage and the maps
@@ -608,8 +608,13 @@ int BPF_PROG(execgate_ptrace_traceme, struct task_struct *parent, int ret)
  *   programs  bpf_prog_new_fd() (PROG_GET_FD_BY_ID, OBJ_GET) calls the bpf_prog hook:
  *             the program's id is looked up in eg_guarded.
  *   links     bpf_link_new_fd() has no hook: LINK_GET_FD_BY_ID is refused in the bpf
- *             hook when the id is in eg_guarded, and OBJ_GET of a pinned link is refused
- *             by denying lookups in the pin directory (below).
+ *             hook when the id is in eg_guarded.  OBJ_GET of a pinned link is not
+ *             refused: an LSM program's link (a tracing link) has neither detach nor
+ *             update on any kernel the gate runs on (LINK_DETACH is EOPNOTSUPP,
+ *             LINK_UPDATE EINVAL; tests/vm/harden.bats), so its fd can only keep the
+ *             program attached.  What would detach it is the pin's removal, refused
+ *             below.  (A guard on lookups in the pin directory ran on every directory
+ *             of every path walk: 2 per cent of `find /usr -type f -exec cat {} +`.)
  *   the agent's own descriptors: /proc/PID/fd and pidfd_getfd() need ptrace access to
  *             the agent, which ptrace_access_check refuses.
  * Listing ids (*_GET_NEXT_ID) and BTF stay open: they reveal nothing that can change the
@@ -710,31 +715,47 @@ int BPF_PROG(execgate_bpf, int cmd, union bpf_attr *attr, unsigned int size)
 	return eg_refuse_unless(!guarded_id(EG_GUARDED_LINK, BPF_CORE_READ(attr, link_id)));
 }
 
-/* The pin directory: every path to a pin, whether to BPF_OBJ_GET it, unlink, rename or
- * hard-link it, or open it, is looked up in that directory, and a lookup or a change there
- * needs MAY_EXEC on it; reading the list of names (MAY_READ alone) stays allowed.  The
+/* The pin directory: no entry is removed, and none is renamed, into it or out of it (a
+ * rename onto a pin's name removes that pin; a pin moved out could be removed where no
+ * guard looks).  Each pin is a reference to a link: with the agent gone, the last one.  The
  * directory itself may be renamed within its parent: the pins move with it, still guarded.
  * It is known by device and inode number; bpffs numbers inodes from a counter, so a clash
  * after that wraps could only refuse more, and the directory cannot be removed while it
- * holds pins. */
+ * holds pins.  A hard link to a pin elsewhere is not refused: one more reference, which
+ * can only keep the gate longer. */
 static __always_inline bool is_pin_dir(const struct eg_config *config, struct inode *inode)
 {
 	return config->pin_dir_ino && inode->i_ino == config->pin_dir_ino &&
 	       inode->i_sb->s_dev == config->pin_dir_dev;
 }
 
-/* Every directory of every path walk comes here: the inode is compared first, by direct
- * loads, and who asks (the agent? its successor? helper calls, a division) only in the pin
- * directory. */
-SEC("lsm/inode_permission")
-int BPF_PROG(execgate_inode_permission, struct inode *inode, int mask, int ret)
+/* Every unlink of the machine comes here: the directory is compared first, by direct loads,
+ * and who asks only in the pin directory. */
+SEC("lsm/inode_unlink")
+int BPF_PROG(execgate_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
 {
 	struct eg_config *config;
 
-	if (ret || !(mask & (MAY_EXEC | MAY_WRITE)))
+	if (ret)
 		return ret;
 	config = protecting();
-	if (!config || !is_pin_dir(config, inode))
+	if (!config || !is_pin_dir(config, dir))
+		return 0;
+	return eg_refuse_unless(!guarding());
+}
+
+/* Every rename of the machine comes here (RENAME_EXCHANGE too: the kernel asks for each
+ * direction). */
+SEC("lsm/inode_rename")
+int BPF_PROG(execgate_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	struct eg_config *config;
+
+	if (ret)
+		return ret;
+	config = protecting();
+	if (!config || (!is_pin_dir(config, old_dir) && !is_pin_dir(config, new_dir)))
 		return 0;
 	return eg_refuse_unless(!guarding());
 }

@@ -137,8 +137,8 @@ struct eg_config {
 
 /* eg_config.flags */
 /* Refuse signals and ptrace to the agent from others, and ptrace attach and PTRACE_TRACEME by
- * gated processes; refuse others than the agent and its successor an fd of execgate's maps,
- * programs and links, and lookups in the pin directory (the bpf() guard). */
+ * gated processes; refuse others than the agent and its successor an fd of execgate's maps
+ * and programs, of its links by id, and the removal or renaming of a pin (the bpf() guard). */
 #define EG_CONFIG_PROTECT (1U << 0)
 /* EG_MAP_INTERPRETERS names at least one: an open or a read looks up the current process's
  * executable there.  Without it every open of every process skips that lookup. */

@@ -49,9 +49,8 @@ teardown_file() {
 	signed=$(fresh signed)
 	echo 1 >"$UNIT_CG/cgroup.kill"
 	wait_for sh -c "! kill -0 $pid"
-	# No agent: the gate still enforces, pinned (the guard refuses a lookup of a pin, so
-	# the directory is only listed).  A signed program never seen before is a miss too,
-	# until an agent runs again.
+	# No agent: the gate still enforces, pinned.  A signed program never seen before is a
+	# miss too, until an agent runs again.
 	pins=(/sys/fs/bpf/execgate/*)
 	[[ " ${pins[*]} " == *" /sys/fs/bpf/execgate/link_bprm_check_security "* ]]
 	run in_slice "$unsigned"

@@ -9,10 +9,13 @@
  *                          named by its program ("link 3 open execgate_bpf" when that
  *                          program opens too, else "link 3 open prog#7"); then one line
  *                          "maps open=N refused=N progs ... links ..."
- *   eg-bpfpoke pins DIR    for each entry of DIR: BPF_OBJ_GET it, rename it (and back),
- *                          hard-link it next to DIR (and remove that): "get NAME ok",
- *                          "rename NAME refused: EPERM", "link NAME ok"; the new names have
- *                          no dot, which bpffs refuses whatever the guard says
+ *   eg-bpfpoke pins DIR    for each entry of DIR: BPF_OBJ_GET it, and when that gives a
+ *                          link (a name "link_*"), detach it and update it to a program of
+ *                          our own; rename the entry (and back), hard-link it next to DIR
+ *                          (and remove that): "get NAME ok", "detach NAME refused:
+ *                          EOPNOTSUPP", "rename NAME refused: EPERM", "link NAME ok"; the
+ *                          new names have no dot, which bpffs refuses whatever the guard
+ *                          says
  *   eg-bpfpoke unlink DIR  unlink each entry of DIR: "unlink NAME ok" */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -144,6 +147,43 @@ static int walk_ids(void)
 	return refused_count[KIND_MAP] || refused_count[KIND_PROG] || refused_count[KIND_LINK];
 }
 
+/* A program of our own to put in a link's place: return 0, as a socket filter. */
+static int own_program(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	return (int)sys_bpf(BPF_PROG_LOAD, &attr);
+}
+
+/* What the holder of a link's fd could do to the program behind it. */
+static void poke_link(int fd, const char *name)
+{
+	union bpf_attr attr;
+	int prog = own_program();
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_detach.link_fd = (uint32_t)fd;
+	report("detach", name, sys_bpf(BPF_LINK_DETACH, &attr));
+	if (prog < 0) {
+		fprintf(stderr, "eg-bpfpoke: loading a program of our own: %s\n", strerror(errno));
+		return;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.link_update.link_fd = (uint32_t)fd;
+	attr.link_update.new_prog_fd = (uint32_t)prog;
+	report("update", name, sys_bpf(BPF_LINK_UPDATE, &attr));
+	close(prog);
+}
+
 static int poke_pins(const char *dir_path, int unlink_them)
 {
 	DIR *dir = opendir(dir_path);
@@ -168,6 +208,8 @@ static int poke_pins(const char *dir_path, int unlink_them)
 		attr.pathname = (uint64_t)(uintptr_t)path;
 		fd = sys_bpf(BPF_OBJ_GET, &attr);
 		report("get", entry->d_name, fd);
+		if (fd >= 0 && !strncmp(entry->d_name, "link_", 5))
+			poke_link((int)fd, entry->d_name);
 		if (fd >= 0)
 			close((int)fd);
 		snprintf(moved, sizeof(moved), "%s-moved", path);

@@ -189,6 +189,9 @@ one_set_of_links() {
 	local signed unseen
 	signed=$(fresh signed)
 	run -0 gated eg-exec "$signed"
+	# A pin under a name only an earlier release made (its inode_permission program): the
+	# successor removes it.
+	ln /sys/fs/bpf/execgate/link_task_kill /sys/fs/bpf/execgate/link_inode_permission
 	race_unsigned always
 	race_more 3
 	kill -KILL "$AGENT_PID"
@@ -201,6 +204,7 @@ one_set_of_links() {
 	renew_agent_cgroup
 	start_successor --pin
 	gate_enforces "$signed"
+	[[ ! -e /sys/fs/bpf/execgate/link_inode_permission ]]
 	run -0 gated eg-exec "$unseen"
 	assert_output --partial "hello from"
 	run -0 execgate status --socket "$BATS_TEST_TMPDIR/control.sock" --json
@@ -281,7 +285,9 @@ one_set_of_links() {
 	run -1 in_cgroup "$AGENT_CG" eg-bpfpoke ids
 	refute_output --regexp 'open (eg_|execgate_)'
 	run -1 in_cgroup "$AGENT_CG" eg-bpfpoke pins /sys/fs/bpf/execgate
-	refute_output --partial " ok"
+	refute_output --regexp "get eg_[a-z_]+ ok"
+	refute_output --regexp "(detach|update|rename) [a-z_]+ ok"
+	assert_output --partial "detach link_bprm_check_security refused: EOPNOTSUPP"
 	gate_enforces "$signed"
 	# The real successor still can.
 	start_successor --harden
