@@ -600,9 +600,9 @@ int BPF_PROG(execgate_ptrace_traceme, struct task_struct *parent, int ret)
 
 /*
  * The bpf() guard.  A process other than the agent may not obtain a file descriptor of
- * execgate's maps, programs or links; without one it can neither read nor write a map,
- * detach or update a link, nor load a program that uses our maps.  Every way to an fd
- * passes one of these checks:
+ * execgate's maps or programs, nor remove the pins of its links; without those it can
+ * neither read nor write a map, nor load a program that uses our maps, nor detach the
+ * gate.  Every way to an fd passes one of these checks:
  *   maps      bpf_map_new_fd() (MAP_GET_FD_BY_ID, OBJ_GET of a pin) calls the bpf_map
  *             hook: the map is compared with the addresses of our own maps.
  *   programs  bpf_prog_new_fd() (PROG_GET_FD_BY_ID, OBJ_GET) calls the bpf_prog hook:
@@ -612,23 +612,24 @@ int BPF_PROG(execgate_ptrace_traceme, struct task_struct *parent, int ret)
  *             refused: an LSM program's link (a tracing link) has neither detach nor
  *             update on any kernel the gate runs on (LINK_DETACH is EOPNOTSUPP,
  *             LINK_UPDATE EINVAL; tests/vm/harden.bats), so its fd can only keep the
- *             program attached.  What would detach it is the pin's removal, refused
- *             below.  (A guard on lookups in the pin directory ran on every directory
- *             of every path walk: 2 per cent of `find /usr -type f -exec cat {} +`.)
+ *             program attached.  What would detach it is the removal of its pin, refused
+ *             below.  Refusing lookups in the pin directory instead took a program on
+ *             every directory of every path walk.
  *   the agent's own descriptors: /proc/PID/fd and pidfd_getfd() need ptrace access to
  *             the agent, which ptrace_access_check refuses.
  * Listing ids (*_GET_NEXT_ID) and BTF stay open: they reveal nothing that can change the
- * gate.  The agent loads these programs only when protection is asked for: two of them run
- * on hot paths (every bpf() call, every permission check of a path walk).  Not covered: a process that obtained an fd before the guard was attached (the
- * few milliseconds between load and attach at start, and for links until the agent has
- * recorded their ids just after attach) keeps it; start execgated early at boot.
+ * gate.  The agent loads these programs only when protection is asked for: they run on
+ * every bpf() call, unlink and rename.  Not covered: a process that obtained an fd before
+ * the guard was attached (the few milliseconds between load and attach at start, and for
+ * links until the agent has recorded their ids just after attach) keeps it; start
+ * execgated early at boot.
  */
 
 /* The current task may take the gate over (docs/agent-takeover.md): it runs as root the
  * executable recorded by the agent, in the agent's cgroup (its place: name, level, parent),
  * where only the service manager starts it.  A root process elsewhere, or running another
- * program there, is not it.  Every bpf() call and path walk of every process comes here:
- * the executable, three loads, is compared first. */
+ * program there, is not it.  Every map or program descriptor any process takes comes
+ * here: the executable, three loads, is compared first. */
 static __always_inline bool is_successor(const struct eg_config *config)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
