@@ -91,6 +91,15 @@ EG_OBJECTS='open (eg_|execgate_)'
 	refute_output --regexp "(detach|update|rename) [a-z_]+ ok"
 	assert_output --partial "rename link_bpf refused: EPERM"
 	assert_output --partial "rename eg_verdicts refused: EPERM"
+	# Nor out of the directory, nor over a pin from outside it (which would remove that
+	# pin).  A hard link elsewhere is one more reference to the link: allowed.
+	run ! mv /sys/fs/bpf/execgate/link_bpf /sys/fs/bpf/eg-moved
+	assert_output --partial "Operation not permitted"
+	ln /sys/fs/bpf/execgate/link_bpf /sys/fs/bpf/eg-linked
+	run ! mv /sys/fs/bpf/eg-linked /sys/fs/bpf/execgate/link_task_kill
+	assert_output --partial "Operation not permitted"
+	rm /sys/fs/bpf/eg-linked
+	[[ -e /sys/fs/bpf/execgate/link_bpf && -e /sys/fs/bpf/execgate/link_task_kill ]]
 	run -1 eg-bpfpoke unlink /sys/fs/bpf/execgate
 	refute_output --partial " ok"
 	assert_output --partial "unlink link_bprm_check_security refused: EPERM"
