@@ -400,22 +400,21 @@ static int guard_links(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 	return 0;
 }
 
-static void unpin_all(void)
+static void unpin_names(const char *const *names, size_t n)
 {
 	char path[256];
 
-	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_maps[i]);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", names[i]);
 		unlink(path);
 	}
-	for (size_t i = 0; i < EG_LINK_COUNT; i++) {
-		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", pinned_links[i]);
-		unlink(path);
-	}
-	for (size_t i = 0; i < sizeof(retired_links) / sizeof(retired_links[0]); i++) {
-		snprintf(path, sizeof(path), EG_PIN_DIR "/%s", retired_links[i]);
-		unlink(path);
-	}
+}
+
+static void unpin_all(void)
+{
+	unpin_names(pinned_maps, sizeof(pinned_maps) / sizeof(pinned_maps[0]));
+	unpin_names(pinned_links, EG_LINK_COUNT);
+	unpin_names(retired_links, sizeof(retired_links) / sizeof(retired_links[0]));
 	rmdir(EG_PIN_DIR);
 }
 
