@@ -730,35 +730,35 @@ static __always_inline bool is_pin_dir(const struct eg_config *config, struct in
 	       inode->i_sb->s_dev == config->pin_dir_dev;
 }
 
-/* Every unlink of the machine comes here: the directory is compared first, by direct loads,
- * and who asks only in the pin directory. */
-SEC("lsm/inode_unlink")
-int BPF_PROG(execgate_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+/* A change of an entry in FROM that lands in TO (the same directory for an unlink): refused
+ * to others than the agent and its successor when either is the pin directory.  Every unlink
+ * and rename of the machine comes here: the directories are compared first, by direct
+ * loads, and who asks only in the pin directory. */
+static __always_inline int guard_pin_entries(struct inode *from, struct inode *to)
 {
-	struct eg_config *config;
+	struct eg_config *config = protecting();
 
-	if (ret)
-		return ret;
-	config = protecting();
-	if (!config || !is_pin_dir(config, dir))
+	if (!config || (!is_pin_dir(config, from) && !is_pin_dir(config, to)))
 		return 0;
 	return eg_refuse_unless(!guarding());
 }
 
-/* Every rename of the machine comes here (RENAME_EXCHANGE too: the kernel asks for each
- * direction). */
+SEC("lsm/inode_unlink")
+int BPF_PROG(execgate_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return guard_pin_entries(dir, dir);
+}
+
+/* RENAME_EXCHANGE too: the kernel asks for each direction. */
 SEC("lsm/inode_rename")
 int BPF_PROG(execgate_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry, int ret)
 {
-	struct eg_config *config;
-
 	if (ret)
 		return ret;
-	config = protecting();
-	if (!config || (!is_pin_dir(config, old_dir) && !is_pin_dir(config, new_dir)))
-		return 0;
-	return eg_refuse_unless(!guarding());
+	return guard_pin_entries(old_dir, new_dir);
 }
 
 /* Unmounting the last mount of bpffs would drop every pin with its superblock, and with
