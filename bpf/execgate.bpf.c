@@ -53,6 +53,16 @@
  *
  * Decisions never depend on the ring buffer: an event that does not fit is counted in
  * eg_counters and the decision stands.
+ *
+ * Loading: since 6.3, for every load of a pointer from a trusted pointer (a hook's
+ * argument, bpf_get_current_task_btf(), file->f_inode) the verifier looks up the kernel's
+ * lists of fields that stay trusted by name in the kernel's BTF (btf_nested_type_is_trusted:
+ * a linear search of its 100,000 types, four of them for a field on no list), again on
+ * every path it explores.  Under emulation that was four fifths of the programs' load
+ * time, and the load is a second of every boot.  So a chain read for a value goes through
+ * BPF_CORE_READ (probe reads, which the verifier does not type), and a pointer a program
+ * needs as one (an inode for inode storage; the superblock every read and write looks at)
+ * is loaded once, where the program starts, and passed down.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -271,7 +281,7 @@ static __always_inline struct eg_config *gating(void)
 
 static __always_inline bool on_fuse(struct inode *inode)
 {
-	return inode->i_sb->s_magic == FUSE_SUPER_MAGIC;
+	return BPF_CORE_READ(inode, i_sb, s_magic) == FUSE_SUPER_MAGIC;
 }
 
 /* The verdict that may serve this access to INODE.  On FUSE the server decides what every
@@ -366,11 +376,11 @@ int BPF_PROG(execgate_bprm_check_security, struct linux_binprm *bprm, int ret)
  * (begin_new_exec), the very struct file bprm_check decided, which no descriptor refers to
  * (prctl(PR_SET_MM_MAP) aside: docs/threat-model.md, item 6).  A later exec, or
  * /proc/self/exe opened again, is another struct file. */
-static __always_inline bool exec_own_mapping(struct file *file)
+static __always_inline bool exec_own_mapping(struct file *file, struct inode *inode)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	return on_fuse(file->f_inode) && BPF_CORE_READ(task, mm, exe_file) == file;
+	return on_fuse(inode) && BPF_CORE_READ(task, mm, exe_file) == file;
 }
 
 /* The mapped file's name, its last path component: bpf_d_path() is not allowed in these
@@ -385,9 +395,9 @@ static __always_inline const char *mapped_name(struct file *file)
  * event that would drop the agent's ignore mark.  The verdict goes the moment such a
  * mapping is made, for every process, gated or not: the next exec or mapping of the file
  * is a miss (denied in enforce mode), never an allow of bytes nobody verified. */
-static __always_inline void forget_written_through_mapping(struct file *file)
+static __always_inline void forget_written_through_mapping(struct inode *inode)
 {
-	bpf_inode_storage_delete(&eg_verdicts, file->f_inode);
+	bpf_inode_storage_delete(&eg_verdicts, inode);
 }
 
 /* Is INODE mapped executable by a gated process right now?  The stamp says a gated process
@@ -400,9 +410,10 @@ static __always_inline void forget_written_through_mapping(struct file *file)
  * writers).  Later, through that descriptor, the mapping it raced with was refused (it
  * counted the writer), so the list alone says: read first, with no helper call, as every
  * write asks. */
-static __always_inline bool mapped_executable(struct inode *inode, bool opening)
+static __always_inline bool mapped_executable(struct inode *inode, struct super_block *sb,
+					     bool opening)
 {
-	bool listed = inode->i_sb->s_stack_depth > 0 || inode->i_mapping->i_mmap.rb_root.rb_node;
+	bool listed = sb->s_stack_depth > 0 || inode->i_mapping->i_mmap.rb_root.rb_node;
 	__u64 *stamp;
 
 	if (!listed && !opening)
@@ -411,33 +422,39 @@ static __always_inline bool mapped_executable(struct inode *inode, bool opening)
 	return stamp && (listed || bpf_jiffies64() - *stamp <= EG_MAPPING_SETTLE_TICKS);
 }
 
-/* /proc/PID/mem and /proc/PID/task/TID/mem: the only files named "mem" on procfs. */
-static __always_inline bool is_proc_mem(struct file *file)
+/* /proc/PID/mem and /proc/PID/task/TID/mem: the only files named "mem" on procfs.  FILE is
+ * on SB. */
+static __always_inline bool is_proc_mem(struct file *file, struct super_block *sb)
 {
-	struct dentry *dentry = file->f_path.dentry;
+	struct dentry *dentry;
 	char name[4] = {};
 
-	if (file->f_inode->i_sb->s_magic != PROC_SUPER_MAGIC || dentry->d_name.len != 3)
+	if (sb->s_magic != PROC_SUPER_MAGIC)
 		return false;
-	bpf_probe_read_kernel(name, sizeof(name), dentry->d_name.name);
+	dentry = BPF_CORE_READ(file, f_path.dentry);
+	if (BPF_CORE_READ(dentry, d_name.len) != 3)
+		return false;
+	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
 	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm';
 }
 
 /* A gated process writing FILE: its bytes must not change under an executable mapping, and
  * /proc/PID/mem writes go around every mapping check (FOLL_FORCE patches read-only private
  * file mappings).  Decided as any other access: denied in enforce mode, reported as audit
- * in audit mode.  OPENING: at the open for writing, not a write through a descriptor. */
-static __always_inline int check_write(struct file *file, bool opening)
+ * in audit mode.  OPENING: at the open for writing, not a write through a descriptor.
+ * INODE and SB: FILE's, loaded by the program. */
+static __always_inline int check_write(struct file *file, struct inode *inode,
+				       struct super_block *sb, bool opening)
 {
 	__u16 reason;
 
-	if (is_proc_mem(file))
+	if (is_proc_mem(file, sb))
 		reason = EG_REASON_PROC_MEM;
-	else if (mapped_executable(file->f_inode, opening))
+	else if (mapped_executable(inode, sb, opening))
 		reason = EG_REASON_MAPPED_EXECUTABLE;
 	else
 		return 0;
-	return decide(file->f_inode, EG_HOOK_WRITE, mapped_name(file), reason);
+	return decide(inode, EG_HOOK_WRITE, mapped_name(file), reason);
 }
 
 /* A gated process is let through an executable mapping of INODE: stamp it now.  True
@@ -459,13 +476,13 @@ static __always_inline bool stamp_exec_mapped(struct inode *inode)
  * what a verdict covered.  A mapping that will be let through is stamped before the
  * writers are counted, and the exchange is a full barrier: a writer's open counts itself
  * before file_open reads the stamp, so of the two, one sees the other. */
-static __always_inline int decide_exec_mapping(struct file *file, __u16 hook, __u16 forced_reason)
+static __always_inline int decide_exec_mapping(struct file *file, struct inode *inode, __u16 hook,
+					       __u16 forced_reason)
 {
-	struct inode *inode = file->f_inode;
 	struct eg_verdict_rec *rec = held_verdict(inode, hook);
 	struct eg_config *config = gating();
 	__u8 verdict = current_verdict(config, rec, inode);
-	bool own = hook == EG_HOOK_MMAP && exec_own_mapping(file);
+	bool own = hook == EG_HOOK_MMAP && exec_own_mapping(file, inode);
 	bool stamped;
 	int err;
 
@@ -489,22 +506,24 @@ SEC("lsm/mmap_file")
 int BPF_PROG(execgate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
+	struct inode *inode;
 	int err;
 
-	if (ret)
+	/* Anonymous memory has no file to verify: out of scope. */
+	if (ret || !file)
 		return ret;
-	if (file && (flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE)) {
+	inode = file->f_inode;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE)) {
 		/* Writing through a shared mapping is writing the file. */
-		err = check_write(file, false);
+		err = check_write(file, inode, inode->i_sb, false);
 		if (err)
 			return err;
-		forget_written_through_mapping(file);
+		forget_written_through_mapping(inode);
 	}
-	/* Anonymous executable memory has no file to verify: out of scope. */
-	if (!file || !(prot & PROT_EXEC))
+	if (!(prot & PROT_EXEC))
 		return 0;
 	/* Code that can still change under the mapping was never what a verdict covered. */
-	return decide_exec_mapping(file, EG_HOOK_MMAP,
+	return decide_exec_mapping(file, inode, EG_HOOK_MMAP,
 				   (flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE)
 					   ? EG_REASON_WRITABLE_MAPPING
 					   : EG_REASON_NONE);
@@ -514,6 +533,7 @@ SEC("lsm/file_mprotect")
 int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	     unsigned long prot, int ret)
 {
+	struct inode *inode;
 	struct file *file;
 
 	if (ret)
@@ -521,23 +541,24 @@ int BPF_PROG(execgate_file_mprotect, struct vm_area_struct *vma, unsigned long r
 	file = vma->vm_file;
 	if (!file)
 		return 0;
+	inode = file->f_inode;
 	if ((prot & PROT_WRITE) && (BPF_CORE_READ(vma, vm_flags) & VM_SHARED)) {
-		int err = check_write(file, false);
+		int err = check_write(file, inode, inode->i_sb, false);
 
 		if (err)
 			return err;
-		forget_written_through_mapping(file);
+		forget_written_through_mapping(inode);
 	}
 	/* W^X, as mmap_file has it: read-exec to read-write-exec would let the process write
 	 * code into a mapping already executable, and read-write to read-write-exec before
 	 * the first write would leave the pages to be modified with no later check. */
 	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
-		return decide(file->f_inode, EG_HOOK_MPROTECT, mapped_name(file),
+		return decide(inode, EG_HOOK_MPROTECT, mapped_name(file),
 			      EG_REASON_WRITABLE_MAPPING);
 	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return 0;
 	/* Pages copied on write hold bytes that are not the file's: patched code. */
-	return decide_exec_mapping(file, EG_HOOK_MPROTECT,
+	return decide_exec_mapping(file, inode, EG_HOOK_MPROTECT,
 				   BPF_CORE_READ(vma, anon_vma) ? EG_REASON_MODIFIED_MAPPING
 								: EG_REASON_NONE);
 }
@@ -727,7 +748,7 @@ int BPF_PROG(execgate_bpf, int cmd, union bpf_attr *attr, unsigned int size)
 static __always_inline bool is_pin_dir(const struct eg_config *config, struct inode *inode)
 {
 	return config->pin_dir_ino && inode->i_ino == config->pin_dir_ino &&
-	       inode->i_sb->s_dev == config->pin_dir_dev;
+	       BPF_CORE_READ(inode, i_sb, s_dev) == config->pin_dir_dev;
 }
 
 /* A change of an entry in FROM that lands in TO (the same directory for an unlink): refused
@@ -804,29 +825,32 @@ static __always_inline int eg_eacces_unless(bool allowed)
 	return allowed ? 0 : refused;
 }
 
-/* FILE is what the policy lets interpreters read as data (eg_data_key): by its name in its
- * directory, or below a listed directory.  Walked through the dentries, which stay within
- * the file's own file system. */
-static __always_inline bool interpreter_data(struct file *file)
+/* FILE, on SB, is what the policy lets interpreters read as data (eg_data_key): by its name
+ * in its directory, or below a listed directory.  Walked through the dentries, which stay
+ * within the file's own file system. */
+static __always_inline bool interpreter_data(struct file *file, struct super_block *sb)
 {
-	struct dentry *dentry = file->f_path.dentry;
-	struct dentry *dir = dentry->d_parent;
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct dentry *dir = BPF_CORE_READ(dentry, d_parent);
 	struct eg_data_key key = {};
 
-	key.dev = file->f_inode->i_sb->s_dev;
-	key.dir_ino = dir->d_inode->i_ino;
-	if (dentry->d_name.len < EG_DATA_NAME_LEN &&
-	    bpf_probe_read_kernel_str(key.name, sizeof(key.name), dentry->d_name.name) > 0 &&
+	key.dev = sb->s_dev;
+	key.dir_ino = BPF_CORE_READ(dir, d_inode, i_ino);
+	if (BPF_CORE_READ(dentry, d_name.len) < EG_DATA_NAME_LEN &&
+	    bpf_probe_read_kernel_str(key.name, sizeof(key.name),
+				      BPF_CORE_READ(dentry, d_name.name)) > 0 &&
 	    bpf_map_lookup_elem(&eg_interpreter_data, &key))
 		return true;
 	__builtin_memset(key.name, 0, sizeof(key.name));
 	for (int depth = 0; depth < EG_DATA_DEPTH; depth++) {
-		key.dir_ino = dir->d_inode->i_ino;
+		struct dentry *parent = BPF_CORE_READ(dir, d_parent);
+
+		key.dir_ino = BPF_CORE_READ(dir, d_inode, i_ino);
 		if (bpf_map_lookup_elem(&eg_interpreter_data, &key))
 			return true;
-		if (dir->d_parent == dir)
+		if (parent == dir)
 			break;
-		dir = dir->d_parent;
+		dir = parent;
 	}
 	return false;
 }
@@ -836,7 +860,8 @@ static __always_inline bool interpreter_data(struct file *file)
  * The kernel's own files (proc, sysfs, cgroup2) are not: their text is the kernel's, and
  * what a process can put there (its command line, its environment) it can give its
  * interpreter with -c as well. */
-static __always_inline bool script_read(struct file *file)
+static __always_inline bool script_read(struct file *file, struct inode *inode,
+					struct super_block *sb)
 {
 	struct eg_interpreter_key key = {};
 	unsigned long magic;
@@ -844,9 +869,9 @@ static __always_inline bool script_read(struct file *file)
 	struct file *exe;
 
 	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
-	    (file->f_inode->i_mode & S_IFMT) != S_IFREG)
+	    (inode->i_mode & S_IFMT) != S_IFREG)
 		return false;
-	magic = file->f_inode->i_sb->s_magic;
+	magic = sb->s_magic;
 	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP2_SUPER_MAGIC)
 		return false;
 	/* Every open and read of every process comes here: direct loads (an array lookup is
@@ -861,14 +886,15 @@ static __always_inline bool script_read(struct file *file)
 		return false;
 	key.ino = exe->f_inode->i_ino;
 	key.dev = exe->f_inode->i_sb->s_dev;
-	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL && !interpreter_data(file);
+	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL && !interpreter_data(file, sb);
 }
 
 /* Tell the agent, by its whole path, of a file an interpreter opened with no current
  * verdict: whatever its first read gets, the next one finds a verdict.  The path is taken
  * here, where bpf_d_path() is allowed; the process may be gone by the time the agent reads
  * the event. */
-static __always_inline void report_script_opened(struct file *file)
+static __always_inline void report_script_opened(struct file *file, struct inode *inode,
+						 struct super_block *sb)
 {
 	struct eg_event *event = bpf_ringbuf_reserve(&eg_events, sizeof(*event), 0);
 
@@ -881,8 +907,8 @@ static __always_inline void report_script_opened(struct file *file)
 	event->type = EG_EVENT_SCRIPT_OPENED;
 	event->hook = EG_HOOK_SCRIPT;
 	event->time_ns = bpf_ktime_get_boot_ns();
-	event->ino = file->f_inode->i_ino;
-	event->dev = file->f_inode->i_sb->s_dev;
+	event->ino = inode->i_ino;
+	event->dev = sb->s_dev;
 	event->pid = bpf_get_current_pid_tgid() >> 32;
 	if (bpf_d_path((struct path *)&file->f_path, event->filename, sizeof(event->filename)) < 0)
 		event->filename[0] = '\0';
@@ -891,23 +917,23 @@ static __always_inline void report_script_opened(struct file *file)
 
 /* At open, only a file with a current verdict is decided: a miss is left to the read, so
  * that the consult of a watched directory (FAN_OPEN_PERM, after this hook) can settle it. */
-static __always_inline int check_script_open(struct file *file)
+static __always_inline int check_script_open(struct file *file, struct inode *inode,
+					     struct super_block *sb)
 {
 	struct eg_verdict_rec *rec;
 	struct eg_config *config;
 
-	if (!(file->f_mode & FMODE_READ) || !script_read(file))
+	if (!(file->f_mode & FMODE_READ) || !script_read(file, inode, sb))
 		return 0;
 	config = gating();
 	if (!config)
 		return 0;
-	rec = bpf_inode_storage_get(&eg_verdicts, file->f_inode, 0, 0);
-	if (!rec || !verdict_current(rec, file->f_inode, config)) {
-		report_script_opened(file);
+	rec = bpf_inode_storage_get(&eg_verdicts, inode, 0, 0);
+	if (!rec || !verdict_current(rec, inode, config)) {
+		report_script_opened(file, inode, sb);
 		return 0;
 	}
-	return eg_eacces_unless(!decide(file->f_inode, EG_HOOK_SCRIPT, mapped_name(file),
-					EG_REASON_NONE));
+	return eg_eacces_unless(!decide(inode, EG_HOOK_SCRIPT, mapped_name(file), EG_REASON_NONE));
 }
 
 /* One program a hook: every open and every read of every process runs these, and under
@@ -915,29 +941,34 @@ static __always_inline int check_script_open(struct file *file)
 SEC("lsm/file_open")
 int BPF_PROG(execgate_file_open, struct file *file, int ret)
 {
+	struct inode *inode = file->f_inode;
+	struct super_block *sb = inode->i_sb;
+
 	if (ret)
 		return ret;
 	if (file->f_mode & FMODE_WRITE) {
-		ret = check_write(file, true);
+		ret = check_write(file, inode, sb, true);
 		if (ret)
 			return ret;
 	}
-	return check_script_open(file);
+	return check_script_open(file, inode, sb);
 }
 
 /* Every read and write goes through here: writes are checked, and an interpreter's reads. */
 SEC("lsm/file_permission")
 int BPF_PROG(execgate_file_permission, struct file *file, int mask, int ret)
 {
+	struct inode *inode = file->f_inode;
+	struct super_block *sb = inode->i_sb;
+
 	if (ret)
 		return ret;
 	if (mask & MAY_WRITE) {
-		ret = check_write(file, false);
+		ret = check_write(file, inode, sb, false);
 		if (ret)
 			return ret;
 	}
-	if (!(mask & MAY_READ) || !script_read(file))
+	if (!(mask & MAY_READ) || !script_read(file, inode, sb))
 		return 0;
-	return eg_eacces_unless(!decide(file->f_inode, EG_HOOK_SCRIPT, mapped_name(file),
-					EG_REASON_NONE));
+	return eg_eacces_unless(!decide(inode, EG_HOOK_SCRIPT, mapped_name(file), EG_REASON_NONE));
 }
