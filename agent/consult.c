@@ -198,11 +198,21 @@ static bool shared_object_name(const char *name)
 	return so != NULL;
 }
 
+static bool unwatched(const struct eg_consult_settings *settings, const char *dir)
+{
+	for (size_t i = 0; i < settings->nunwatched_dirs; i++)
+		if (!strcmp(settings->unwatched_dirs[i], dir))
+			return true;
+	return false;
+}
+
 /* Mark the directories of the trees PATHS (NULL-terminated); with SHARED_OBJECTS_ONLY, each
  * tree's top and those below it that hold a shared object, known once the walk has seen all
  * of a directory's entries (FTS_DP).  Files are told by the name alone, not stat'ed: the
- * walk runs after every apt run, and a name that is not a regular file only adds a mark. */
-static void mark_trees(struct eg_consult *consult, char **paths, bool shared_objects_only)
+ * walk runs after every apt run, and a name that is not a regular file only adds a mark.
+ * With SKIP_UNWATCHED, the settings' unwatched directories are left, trees and all. */
+static void mark_trees(struct eg_consult *consult, char **paths, bool shared_objects_only,
+		       bool skip_unwatched)
 {
 	FTS *fts =
 		paths[0] ? fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR | FTS_NOSTAT, NULL)
@@ -212,7 +222,11 @@ static void mark_trees(struct eg_consult *consult, char **paths, bool shared_obj
 	while (fts && (entry = fts_read(fts))) {
 		bool mark;
 
-		if (!shared_objects_only) {
+		if (skip_unwatched && entry->fts_info == FTS_D &&
+		    unwatched(&consult->settings, entry->fts_path)) {
+			fts_set(fts, entry, FTS_SKIP);
+			mark = false;
+		} else if (!shared_objects_only) {
 			mark = entry->fts_info == FTS_D;
 		} else if (entry->fts_info == FTS_DP) {
 			mark = entry->fts_level == 0 || entry->fts_number;
@@ -259,7 +273,7 @@ static void mark_library_dirs(struct eg_consult *consult)
 			paths[ntrees++] = (char *)settings->library_dirs[i];
 	}
 	paths[ntrees] = NULL;
-	mark_trees(consult, paths, !settings->every_library_dir);
+	mark_trees(consult, paths, !settings->every_library_dir, false);
 	ntrees = 0;
 	for (size_t i = 0; i < settings->nscript_dirs; i++) {
 		const char *dir = settings->script_dirs[i];
@@ -274,7 +288,7 @@ static void mark_library_dirs(struct eg_consult *consult)
 		mark_library_dir(consult, shallow[0] ? shallow : "/");
 	}
 	paths[ntrees] = NULL;
-	mark_trees(consult, paths, false);
+	mark_trees(consult, paths, false, true);
 	free(paths);
 }
 
@@ -689,6 +703,8 @@ void eg_consult_watch(struct eg_consult *consult, const struct eg_consult_settin
 	consult->settings.nlibrary_dirs = watched->nlibrary_dirs;
 	consult->settings.script_dirs = watched->script_dirs;
 	consult->settings.nscript_dirs = watched->nscript_dirs;
+	consult->settings.unwatched_dirs = watched->unwatched_dirs;
+	consult->settings.nunwatched_dirs = watched->nunwatched_dirs;
 	consult->settings.every_library_dir = watched->every_library_dir;
 }
 

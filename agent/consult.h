@@ -60,6 +60,11 @@ struct eg_consult_settings {
 	size_t nlibrary_dirs;
 	const char *const *script_dirs;
 	size_t nscript_dirs;
+	/* Directories (real paths) the walks of the script trees do not enter: the trees a
+	 * watch-scripts list leaves out, and the interpreters' data, which no interpreter's
+	 * read of decides. */
+	const char *const *unwatched_dirs;
+	size_t nunwatched_dirs;
 	bool every_library_dir;
 	unsigned int workers;     /* verification threads */
 	unsigned int timeout_ms;  /* the bound on an answer */

@@ -138,6 +138,7 @@ struct agent {
 	json_t *crls_warned;    /* file -> the nextUpdate already warned about */
 	char **watched_library_dirs; /* the consult's: ld.so's directories, the plugin ones */
 	char **watched_script_dirs;  /* and --watch-scripts, the policy's watch-scripts */
+	char **unwatched_dirs;       /* what those leave out ('!'), the interpreters' data */
 	/* The policy's interpreters as files (device, inode), for the consult's workers. */
 	pthread_mutex_t interpreters_lock;
 	struct stat interpreters[EG_INTERPRETERS_MAX];
@@ -225,8 +226,10 @@ static void usage(FILE *out)
 		"                          library directories (repeatable), so a script never seen\n"
 		"                          before that an interpreter opens there is verified\n"
 		"                          before its first read; DIR/'*': the files in DIR alone;\n"
+		"                          '!'DIR: not below DIR (a tree the others leave out);\n"
 		"                          DIR may be a glob(7) pattern; the policy's\n"
-		"                          watch-scripts adds to these\n"
+		"                          watch-scripts adds to these; the policy's\n"
+		"                          interpreter-data directories are never watched\n"
 		"  --harden                bpf: pin the gate so it outlives the agent (cached\n"
 		"                          verdicts hold, misses are denied), refuse signals and\n"
 		"                          ptrace to the agent from other processes (but init),\n"
@@ -710,24 +713,54 @@ static void add_watched_dir(struct dir_list *list, const char *dir)
 	list->v[list->n] = NULL;
 }
 
-/* PATTERN names directories (glob(7)), watched with their subdirectories; PATTERN ending
- * in a slash and a star, the files directly in each (a home directory's start-up files,
- * not the trees below). */
-static void add_watched(void *ctx, const char *pattern)
+struct watch_lists {
+	struct dir_list scripts, unwatched;
+};
+
+/* The directories the glob(7) pattern of LEN bytes at PATTERN names now, as named (no
+ * trailing slash), each followed by SUFFIX, into LIST. */
+static void add_globbed_dirs(struct dir_list *list, const char *pattern, size_t len,
+			     const char *suffix)
 {
-	size_t len = strlen(pattern);
-	bool shallow = len > 2 && !strcmp(pattern + len - 2, "/*");
 	char dirs[PATH_MAX], entry[PATH_MAX + 2];
 	glob_t found;
 
-	snprintf(dirs, sizeof(dirs), "%.*s", (int)(shallow ? len - 2 : len), pattern);
+	snprintf(dirs, sizeof(dirs), "%.*s", (int)len, pattern);
 	if (glob(dirs, GLOB_ONLYDIR, NULL, &found))
 		return;
 	for (size_t i = 0; i < found.gl_pathc; i++) {
-		snprintf(entry, sizeof(entry), "%s%s", found.gl_pathv[i], shallow ? "/*" : "");
-		add_watched_dir(ctx, entry);
+		size_t n = strlen(found.gl_pathv[i]);
+
+		while (n > 1 && found.gl_pathv[i][n - 1] == '/')
+			n--;
+		snprintf(entry, sizeof(entry), "%.*s%s", (int)n, found.gl_pathv[i], suffix);
+		add_watched_dir(list, entry);
 	}
 	globfree(&found);
+}
+
+/* PATTERN names directories (glob(7)), watched with their subdirectories; PATTERN ending
+ * in a slash and a star, the files directly in each (a home directory's start-up files,
+ * not the trees below); after a '!', directories those walks leave out. */
+static void add_watched(void *ctx, const char *pattern)
+{
+	struct watch_lists *lists = ctx;
+	size_t len = strlen(pattern);
+	bool shallow = len > 2 && !strcmp(pattern + len - 2, "/*");
+
+	if (pattern[0] == '!')
+		add_globbed_dirs(&lists->unwatched, pattern + 1, len - 1, "");
+	else
+		add_globbed_dirs(&lists->scripts, pattern, shallow ? len - 2 : len,
+				 shallow ? "/*" : "");
+}
+
+/* An interpreter's read of the policy's data is never decided: nothing to watch there. */
+static void add_unwatched_data(void *ctx, const char *pattern)
+{
+	struct watch_lists *lists = ctx;
+
+	add_globbed_dirs(&lists->unwatched, pattern, strlen(pattern), "");
 }
 
 static void free_watched(char **dirs)
@@ -759,28 +792,35 @@ static int watched_dirs(struct agent *agent, struct eg_consult_settings *setting
 {
 	const struct eg_ldso_dirs *dirs = &agent->libraries.dirs;
 	const struct options *options = agent->options;
-	struct dir_list library = { 0 }, scripts = { 0 };
+	struct dir_list library = { 0 };
+	struct watch_lists lists = { 0 };
 
 	for (size_t i = 0; i < dirs->ndirs; i++)
 		add_watched_dir(&library, dirs->dirs[i]);
 	for (size_t i = 0; i < NPLUGIN_DIRS; i++)
 		add_watched_dir(&library, plugin_dirs[i]);
 	for (size_t i = 0; i < options->nscript_dirs; i++)
-		add_watched(&scripts, options->script_dirs[i]);
-	eg_decider_paths(agent->decider, EG_PATHS_WATCH_SCRIPTS, add_watched, &scripts);
+		add_watched(&lists, options->script_dirs[i]);
+	eg_decider_paths(agent->decider, EG_PATHS_WATCH_SCRIPTS, add_watched, &lists);
+	eg_decider_paths(agent->decider, EG_PATHS_INTERPRETER_DATA, add_unwatched_data, &lists);
 	if (!library.v) {
-		free_watched(scripts.v);
+		free_watched(lists.scripts.v);
+		free_watched(lists.unwatched.v);
 		return -ENOMEM;
 	}
 	settings->library_dirs = (const char *const *)library.v;
 	settings->nlibrary_dirs = library.n;
-	settings->script_dirs = (const char *const *)scripts.v;
-	settings->nscript_dirs = scripts.n;
+	settings->script_dirs = (const char *const *)lists.scripts.v;
+	settings->nscript_dirs = lists.scripts.n;
+	settings->unwatched_dirs = (const char *const *)lists.unwatched.v;
+	settings->nunwatched_dirs = lists.unwatched.n;
 	settings->every_library_dir = policy_names_interpreters(agent);
 	free_watched(agent->watched_library_dirs);
 	free_watched(agent->watched_script_dirs);
+	free_watched(agent->unwatched_dirs);
 	agent->watched_library_dirs = library.v;
-	agent->watched_script_dirs = scripts.v;
+	agent->watched_script_dirs = lists.scripts.v;
+	agent->unwatched_dirs = lists.unwatched.v;
 	return 0;
 }
 
@@ -1720,6 +1760,7 @@ out:
 	eg_ldso_dirs_clear(&agent.libraries.dirs);
 	free_watched(agent.watched_library_dirs);
 	free_watched(agent.watched_script_dirs);
+	free_watched(agent.unwatched_dirs);
 	ring_buffer__free(events);
 	if (release_requested)
 		eg_bpf_release_on_close(agent.bpf);

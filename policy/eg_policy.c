@@ -482,14 +482,27 @@ static int set_once(struct parser *p, enum once_setting s)
 }
 
 /* KW PATH|default...: one or more absolute paths or patterns; `default` adds DEFAULTS. */
+/* The paths of KW, and DEFAULTS where 'default' stands; with EXCEPTIONS, a path may follow
+ * a '!' (kept with it: a tree the list leaves out). */
 static int parse_path_list(struct parser *p, const char *kw, const char *const *defaults,
-			   size_t ndefaults, struct eg_policy_strings *list)
+			   size_t ndefaults, bool exceptions, struct eg_policy_strings *list)
 {
-	static const char what[] = "an absolute path or 'default'";
+	const char *what = exceptions ? "an absolute path, '!' and an absolute path, or 'default'"
+				      : "an absolute path or 'default'";
 	char *s;
 	int r = need_value(p, 1, what, kw);
 
 	for (size_t i = 1; !r && i < p->ntok; i++) {
+		if (exceptions && p->tok[i].s[0] == '!') {
+			if (p->tok[i].s[1] != '/')
+				return fail(p, p->tok[i].col + 1,
+					    "expected an absolute path after '!', found %s",
+					    p->tok[i].s[1] ? p->tok[i].s + 1 : "nothing");
+			r = parse_string(p, i, what, kw, &s);
+			if (!r)
+				r = strings_add(p, i, list, kw, s);
+			continue;
+		}
 		if (strcmp(p->tok[i].s, "default")) {
 			r = parse_abs(p, i, what, kw, &s);
 			if (!r)
@@ -607,19 +620,19 @@ static int parse_setting(struct parser *p, enum setting which)
 		static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETERS };
 
 		return parse_path_list(p, kw, defaults, sizeof(defaults) / sizeof(defaults[0]),
-				       &st->interpreters);
+				       false, &st->interpreters);
 	}
 	case SET_INTERPRETER_DATA: {
 		static const char *const defaults[] = { EG_POLICY_DEFAULT_INTERPRETER_DATA };
 
 		return parse_path_list(p, kw, defaults, sizeof(defaults) / sizeof(defaults[0]),
-				       &st->interpreter_data);
+				       false, &st->interpreter_data);
 	}
 	case SET_WATCH_SCRIPTS: {
 		static const char *const defaults[] = { EG_POLICY_DEFAULT_WATCH_SCRIPTS };
 
 		return parse_path_list(p, kw, defaults, sizeof(defaults) / sizeof(defaults[0]),
-				       &st->watch_scripts);
+				       true, &st->watch_scripts);
 	}
 	case SET_SCOPE:
 		w = parse_word(p, 1, scope_words, kw);

@@ -78,7 +78,8 @@ struct eg_policy_settings {
 	struct eg_policy_strings interpreter_data;
 	/* Directories whose opens the agent watches (with their subdirectories), as
 	 * execgated --watch-scripts does, so that a script there is decided before an
-	 * interpreter's first read.  `default` adds EG_POLICY_DEFAULT_WATCH_SCRIPTS. */
+	 * interpreter's first read; one after a '!' (kept in the string), a tree those
+	 * leave out.  `default` adds EG_POLICY_DEFAULT_WATCH_SCRIPTS. */
 	struct eg_policy_strings watch_scripts;
 };
 
@@ -112,8 +113,12 @@ struct eg_policy_settings {
  * the library directories (which the agent watches anyway): perl's modules and
  * applications' in /usr/share, shell start-up files and configuration that is code in
  * /etc; and the start-up files in root's and the users' home directories, but not the
- * trees below them, where builds write and read thousands of files. */
-#define EG_POLICY_DEFAULT_WATCH_SCRIPTS "/etc", "/usr/share", "/root/*", "/home/*/*"
+ * trees below them, where builds write and read thousands of files.  Not the manual
+ * pages and documentation, half of /usr/share's files, which every open by man, grep or
+ * cat would otherwise pay a watch for. */
+#define EG_POLICY_DEFAULT_WATCH_SCRIPTS                                                     \
+	"/etc", "/usr/share", "!/usr/share/doc", "!/usr/share/man", "!/usr/share/info",    \
+	"/root/*", "/home/*/*"
 
 /* Matchers a rule or a signer declaration uses (bits of ->present). */
 enum {

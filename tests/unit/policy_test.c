@@ -528,7 +528,7 @@ static void interpreters_and_the_default_list(void **state)
 }
 
 /* interpreter-data and watch-scripts: lists of their own, "default" expanded where it
- * stands. */
+ * stands; a watch-scripts exception kept with its '!'. */
 static void data_and_watched_lists(void **state)
 {
 	static const char *const data[] = { EG_POLICY_DEFAULT_INTERPRETER_DATA };
@@ -536,7 +536,7 @@ static void data_and_watched_lists(void **state)
 	const size_t ndata = sizeof(data) / sizeof(data[0]);
 	const size_t nwatched = sizeof(watched) / sizeof(watched[0]);
 	struct eg_policy *p = parse_ok("mode audit\ninterpreter-data /srv/app/data default\n"
-				       "watch-scripts default\nwatch-scripts /srv/app\n"
+				       "watch-scripts default\nwatch-scripts /srv/app !/srv/app/doc\n"
 				       "default allow\n");
 	const struct eg_policy_settings *st = eg_policy_settings(p);
 
@@ -546,10 +546,11 @@ static void data_and_watched_lists(void **state)
 	assert_string_equal(st->interpreter_data.v[0], "/srv/app/data");
 	for (size_t i = 0; i < ndata; i++)
 		assert_string_equal(st->interpreter_data.v[1 + i], data[i]);
-	assert_int_equal(st->watch_scripts.n, nwatched + 1);
+	assert_int_equal(st->watch_scripts.n, nwatched + 2);
 	for (size_t i = 0; i < nwatched; i++)
 		assert_string_equal(st->watch_scripts.v[i], watched[i]);
 	assert_string_equal(st->watch_scripts.v[nwatched], "/srv/app");
+	assert_string_equal(st->watch_scripts.v[nwatched + 1], "!/srv/app/doc");
 	eg_policy_free(p);
 }
 
@@ -631,6 +632,14 @@ static const struct {
 	  "an absolute path or 'default'" },
 	{ "mode enforce\ninterpreter /bin/sh bash\ndefault deny\n", 2, 21,
 	  "starting with '/'" },
+	{ "mode enforce\nwatch-scripts /srv !srv/doc\ndefault deny\n", 2, 21,
+	  "expected an absolute path after '!', found srv/doc" },
+	{ "mode enforce\nwatch-scripts !\ndefault deny\n", 2, 16,
+	  "expected an absolute path after '!', found nothing" },
+	{ "mode enforce\nwatch-scripts\ndefault deny\n", 2, 14,
+	  "an absolute path, '!' and an absolute path, or 'default'" },
+	{ "mode enforce\ninterpreter-data !/srv/doc\ndefault deny\n", 2, 18,
+	  "an absolute path or 'default' starting with '/'" },
 	{ "mode enforce\ndefault deny\ninterpreter default\n", 3, 1,
 	  "nothing may follow 'default'" },
 };

@@ -56,6 +56,21 @@ only_scripts_refused() {
 # refused_at_open INTERPRETER FILE: FILE, already refused, is refused again at open, where
 # the interpreter fails and says why.  A refusal at the first read is not seen by python3
 # and perl: they take the failed read for the end of the file, run nothing and exit 0.
+# first_read_refused SCRIPT: run new copies of SCRIPT (embedded.sh) with bash until one is
+# refused at its first read, its path then in REFUSED.  The agent verifies a file as soon as
+# the kernel reports its open, which races with the interpreter's first read; under load
+# the agent sometimes wins.  Of five new copies, at least one must be refused.
+first_read_refused() {
+	local i
+	for i in 1 2 3 4 5; do
+		REFUSED=${1%.sh}-fresh-$i.sh
+		cp "$1" "$REFUSED"
+		run gated bash "$REFUSED"
+		[[ $output == "ran embedded" ]] || return 0
+	done
+	return 1
+}
+
 refused_at_open() {
 	run gated "$1" "$2"
 	assert_failure
@@ -194,21 +209,13 @@ refused_at_open() {
 }
 
 @test "enforce: a script never seen outside watched directories is refused on its first read, verified for the next" {
-	local d=$BATS_TEST_TMPDIR/s i refused=
+	local d=$BATS_TEST_TMPDIR/s i
 	start_script_gate enforce
 	scripts "$d"
-	# The agent verifies the file as soon as the kernel reports its open, which races
-	# with the interpreter's first read; under load the agent sometimes wins.  Of five
-	# new copies, at least one must be refused.
-	for i in 1 2 3 4 5; do
-		cp "$d/embedded.sh" "$d/fresh-$i.sh"
-		run gated bash "$d/fresh-$i.sh"
-		[[ $output == "ran embedded" ]] || { refused=$i; break; }
-	done
-	[[ -n $refused ]]
+	first_read_refused "$d/embedded.sh"
 	run -0 wait_event '"hook":"script"' '"decision":"deny"' '"reason":"unverified"'
 	for i in $(seq 50); do
-		run gated bash "$d/fresh-$refused.sh"
+		run gated bash "$REFUSED"
 		[[ $output == "ran embedded" ]] && break
 		sleep 0.1
 	done
@@ -301,6 +308,36 @@ consult_answered() {
 	c=$(consult_answered)
 	assert_equal "$((c - b))" "$((b - a))"
 	rm "$data"
+}
+
+@test "enforce: watch-scripts leaves out the trees after a '!' and the interpreters' data" {
+	local tree=$BATS_TEST_TMPDIR/tree a b c d
+	scripts "$tree"
+	scripts "$tree/doc/examples"
+	mkdir -p "$tree/data"
+	echo data >"$tree/data/one.txt"
+	echo data >"$tree/one.txt"
+	echo data >"$tree/two.txt"
+	POLICY=$BATS_TEST_TMPDIR/watch.policy
+	sed -e "/^allow /i watch-scripts $tree !$tree/doc" \
+		-e "/^allow /i interpreter-data $tree/data" "$FX/scripts.policy" >"$POLICY"
+	start_script_gate enforce
+	run -0 gated bash "$tree/embedded.sh"
+	assert_output "ran embedded"
+	# Left out: a new script there is a miss at its first read.
+	first_read_refused "$tree/doc/examples/embedded.sh"
+	run -0 wait_event '"hook":"script"' '"reason":"unverified"' "$REFUSED\""
+	# A watched file's first open waits for the agent; a data file's does not.
+	run -0 gated cat "$tree/one.txt"
+	a=$(consult_answered)
+	run -0 gated cat "$tree/one.txt"
+	b=$(consult_answered)
+	run -0 gated cat "$tree/two.txt"
+	c=$(consult_answered)
+	assert_equal "$((c - b))" "$((b - a + 1))"
+	run -0 gated cat "$tree/data/one.txt"
+	d=$(consult_answered)
+	assert_equal "$((d - c))" "$((b - a))"
 }
 
 # data_policy PATH...: the scripts policy with PATH... as interpreter data.
