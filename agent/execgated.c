@@ -755,12 +755,17 @@ static void add_watched(void *ctx, const char *pattern)
 				 shallow ? "/*" : "");
 }
 
-/* An interpreter's read of the policy's data is never decided: nothing to watch there. */
-static void add_unwatched_data(void *ctx, const char *pattern)
+static void add_unwatched_dir(void *ctx, const char *dir)
 {
 	struct watch_lists *lists = ctx;
 
-	add_globbed_dirs(&lists->unwatched, pattern, strlen(pattern), "");
+	add_watched_dir(&lists->unwatched, dir);
+}
+
+/* An interpreter's read of the policy's data is never decided: nothing to watch there. */
+static void add_unwatched_data(void *ctx, const char *pattern)
+{
+	eg_data_dirs(pattern, add_unwatched_dir, ctx);
 }
 
 static void free_watched(char **dirs)

@@ -113,6 +113,14 @@ static void add_file(struct eg_data_set *set, const char *pattern, const char *p
 	add_in_dir(set, real_dir, name);
 }
 
+/* Does PATH, or what it links to, name a directory?  Its resolved path then in REAL. */
+static bool directory_named(const char *path, char real[PATH_MAX])
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode) && realpath(path, real);
+}
+
 static void add_path(struct eg_data_set *set, const char *pattern, const char *path,
 		     eg_data_skipped_fn skipped, void *ctx)
 {
@@ -121,22 +129,31 @@ static void add_path(struct eg_data_set *set, const char *pattern, const char *p
 
 	if (path[0] != '/' || !strcmp(path, "/"))
 		return;
+	if (directory_named(path, real)) {
+		add_directory(set, pattern, real, skipped, ctx);
+		return;
+	}
 	if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
 		/* Opening the link opens what it names, under that file's own name. */
-		if (!realpath(path, real))
-			return;
-		if (!stat(real, &st) && S_ISDIR(st.st_mode))
-			add_directory(set, pattern, real, skipped, ctx);
-		else
+		if (realpath(path, real))
 			add_file(set, pattern, real, skipped, ctx);
 		return;
 	}
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		if (realpath(path, real))
-			add_directory(set, pattern, real, skipped, ctx);
-		return;
-	}
 	add_file(set, pattern, path, skipped, ctx);
+}
+
+void eg_data_dirs(const char *pattern, void (*dir_fn)(void *ctx, const char *real), void *ctx)
+{
+	char real[PATH_MAX], why[PATH_MAX + 64];
+	glob_t found;
+
+	if (glob(pattern, 0, NULL, &found))
+		return;
+	for (size_t i = 0; i < found.gl_pathc; i++)
+		if (found.gl_pathv[i][0] == '/' && strcmp(found.gl_pathv[i], "/") &&
+		    directory_named(found.gl_pathv[i], real) && root_only(real, why, sizeof(why)))
+			dir_fn(ctx, real);
+	globfree(&found);
 }
 
 void eg_data_set_add(struct eg_data_set *set, const char *pattern, eg_data_skipped_fn skipped,

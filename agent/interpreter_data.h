@@ -29,6 +29,10 @@ typedef void (*eg_data_skipped_fn)(void *ctx, const char *pattern, const char *p
 void eg_data_set_add(struct eg_data_set *set, const char *pattern, eg_data_skipped_fn skipped,
 		     void *ctx);
 
+/* Call DIR_FN with the resolved path of each directory that PATTERN names now and that
+ * counts as data (eg_data_set_add() adds it, the tree below it). */
+void eg_data_dirs(const char *pattern, void (*dir_fn)(void *ctx, const char *real), void *ctx);
+
 /* Is the file open on FD data by SET: its name in its directory, or a directory above it?
  * Answered by the path the agent sees, and only while that path still names the file. */
 bool eg_data_set_holds(const struct eg_data_set *set, int fd);
