@@ -528,7 +528,10 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 	/* Never remove the pins of a gate taken over, whatever happens next. */
 	bpf->keep_pins = settings->take_over;
 	bpf->pin_links = settings->pin;
-	bpf->skel = execgate_bpf__open();
+	/* BPF_LOG_STATS (4): the verifier's time and instruction counts, no instruction log. */
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
+		    .kernel_log_level = settings->verifier_stats ? 4 : 0);
+	bpf->skel = execgate_bpf__open_opts(&open_opts);
 	if (!bpf->skel) {
 		err = -errno;
 		snprintf(ret_error->message, sizeof(ret_error->message),

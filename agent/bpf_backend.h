@@ -29,6 +29,7 @@ struct eg_bpf_settings {
 	bool script_reads;        /* the policy names interpreters: their reads are checked
 				   * from the start (lsm/file_permission attached); else from
 				   * the first eg_bpf_set_interpreters() that names one */
+	bool verifier_stats;      /* libbpf prints each program's verification time and size */
 	bool take_over;           /* eg_bpf_pinned_gate() found a gate to take over */
 	__u32 pinned_generation;  /* and its policy generation */
 };

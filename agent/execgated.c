@@ -102,7 +102,7 @@ struct options {
 	bool fail_open;
 	const char *set_verdict;
 	const char *verdict_file;
-	bool verbose;
+	unsigned int verbose; /* -v: libbpf's messages; -vv: and the verifier's statistics */
 };
 
 struct start_phases {
@@ -268,7 +268,8 @@ static void usage(FILE *out)
 		"                          READY=1 through sd_notify once the gate is attached\n"
 		"                          and the pre-scan is done)\n"
 		"  --set-verdict V FILE    store verdict V for FILE in the running agent's map\n"
-		"  -v, --verbose           show libbpf's messages\n"
+		"  -v, --verbose           show libbpf's messages; twice, and how long the kernel\n"
+		"                          took to verify each BPF program\n"
 		"  -h, --help              this text\n"
 		"  --version               print the version\n\n"
 		"Signals: SIGHUP reloads the policy and CRLs (a policy that does not load is\n"
@@ -476,7 +477,7 @@ static int parse_options(int argc, char **argv, struct options *ret)
 			ret->set_verdict = optarg;
 			break;
 		case 'v':
-			ret->verbose = true;
+			ret->verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1426,6 +1427,7 @@ static int start_backend(struct agent *agent)
 		       eg_decider_self_protection(agent->decider) ||
 		       (enforce && !options->fail_open),
 		.on_miss = options->on_miss,
+		.verifier_stats = options->verbose > 1,
 		.take_over = agent->pinned_generation != 0,
 		.pinned_generation = agent->pinned_generation,
 	};

@@ -123,3 +123,16 @@ teardown() {
 	refute_output --partial '"statistics"'
 	assert_output --regexp '"execgate_bprm_check_security": \{[^}]*"runs": [1-9]'
 }
+
+@test "-vv: the agent's log has each program's verification time and size, -v not" {
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground \
+		--mode enforce --on-miss allow -vv
+	run -0 sed -n "/prog 'execgate_bprm_check_security': -- BEGIN PROG LOAD LOG/,/END PROG LOAD LOG/p" \
+		"$AGENT_LOG"
+	assert_output --regexp 'verification time [0-9]+ usec'
+	assert_output --regexp 'processed [0-9]+ insns'
+	stop_agent
+	start_agent --backend bpf --no-fanotify --trust /opt/execgate/pki/root.crt --foreground \
+		--mode enforce --on-miss allow -v
+	run -1 grep "verification time" "$AGENT_LOG"
+}
