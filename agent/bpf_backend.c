@@ -498,6 +498,9 @@ static int reuse_pinned_maps(struct eg_bpf *bpf, struct eg_bpf_error *ret_error)
 int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 		struct eg_bpf_error *ret_error)
 {
+	/* BPF_LOG_STATS (4): the verifier's time and instruction counts, no instruction log. */
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
+		    .kernel_log_level = settings->verifier_stats ? 4 : 0);
 	char lsm_list[256] = "", lsm_note[384] = "";
 	struct eg_bpf *bpf = NULL;
 	int active, err;
@@ -528,9 +531,6 @@ int eg_bpf_open(const struct eg_bpf_settings *settings, struct eg_bpf **ret_bpf,
 	/* Never remove the pins of a gate taken over, whatever happens next. */
 	bpf->keep_pins = settings->take_over;
 	bpf->pin_links = settings->pin;
-	/* BPF_LOG_STATS (4): the verifier's time and instruction counts, no instruction log. */
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
-		    .kernel_log_level = settings->verifier_stats ? 4 : 0);
 	bpf->skel = execgate_bpf__open_opts(&open_opts);
 	if (!bpf->skel) {
 		err = -errno;
