@@ -82,9 +82,10 @@
 #   Scope: fapolicyd has none; it gates the whole machine from its start.
 #
 # Variables:
-#   BENCH_ROUNDS     rounds (default 1); each round boots all three configurations
+#   BENCH_ROUNDS     rounds (default 1); each round boots every configuration
 #   BENCH_WORKLOADS  workloads to run (default "shell python static dynamic"; "all" for all)
-#   BENCH_CONFIGS    configurations (default "none execgate fapolicyd"; none is the base)
+#   BENCH_CONFIGS    configurations (default "none execgate scripts fapolicyd"; none is the
+#                    base)
 #   BENCH_KERNEL     kernel spec (default trixie/linux-image-cloud-amd64)
 #   BENCH_CLOCK      under TCG: icount (default), the guest's clock counts its instructions,
 #                    so the times do not depend on the host's load; host, the host's clock
@@ -311,7 +312,8 @@ stat_of() {
 
 ratio() {
 	[[ -n $1 && -n $2 ]] || { echo "-"; return; }
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+	# Three decimals: the goals are 1.02 and 1.03, which two would round onto.
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'
 }
 
 # Was CONFIG among the run's configurations?
