@@ -17,6 +17,9 @@ setup() {
 
 teardown() {
 	stop_agent
+	# The fixtures that must lie where only root writes, gone when a test fails too.
+	rm -rf /var/lib/eg-tree /var/lib/eg-data /var/lib/eg-conf /var/lib/eg-open \
+		/usr/lib/eg-data /usr/lib/eg-data.txt
 	rmdir "$SCOPE" 2>/dev/null || true
 }
 
@@ -53,9 +56,6 @@ only_scripts_refused() {
 	assert_equal "$others" ""
 }
 
-# refused_at_open INTERPRETER FILE: FILE, already refused, is refused again at open, where
-# the interpreter fails and says why.  A refusal at the first read is not seen by python3
-# and perl: they take the failed read for the end of the file, run nothing and exit 0.
 # first_read_refused SCRIPT: run new copies of SCRIPT (embedded.sh) with bash until one is
 # refused at its first read, its path then in REFUSED.  The agent verifies a file as soon as
 # the kernel reports its open, which races with the interpreter's first read; under load
@@ -71,6 +71,9 @@ first_read_refused() {
 	return 1
 }
 
+# refused_at_open INTERPRETER FILE: FILE, already refused, is refused again at open, where
+# the interpreter fails and says why.  A refusal at the first read is not seen by python3
+# and perl: they take the failed read for the end of the file, run nothing and exit 0.
 refused_at_open() {
 	run gated "$1" "$2"
 	assert_failure
@@ -306,13 +309,11 @@ consult_answered() {
 	assert_output "$(printf 'data\n%.0s' 1 2 3 4 5)"
 	c=$(consult_answered)
 	assert_equal "$((c - b))" "$((b - a))"
-	rm "$data"
 }
 
 @test "enforce: watch-scripts leaves out the trees after a '!' and the interpreters' data" {
 	# Where only root writes, or the data would not be data.
 	local tree=/var/lib/eg-tree a b c d
-	rm -rf "$tree"
 	scripts "$tree"
 	scripts "$tree/doc/examples"
 	mkdir -p "$tree/data"
@@ -339,7 +340,6 @@ consult_answered() {
 	run -0 gated cat "$tree/data/one.txt"
 	d=$(consult_answered)
 	assert_equal "$((d - c))" "$((b - a))"
-	rm -rf "$tree"
 }
 
 # data_policy PATH...: the scripts policy with PATH... as interpreter data.
@@ -377,7 +377,6 @@ data_policy() {
 	refute_output --partial "ran other"
 	run -0 wait_event '"hook":"script"' '"decision":"deny"' 'other.conf"'
 	refute grep -E '"path":"[^"]*(table|app\.conf)"' "$AGENT_EVENTS"
-	rm -rf "$data" "$conf" /usr/lib/eg-data
 }
 
 @test "enforce: a file bound over a data path in a private mount namespace is still code" {
@@ -393,7 +392,6 @@ data_policy() {
 	refute_output --partial "ran unsigned"
 	refute_output --partial "ran conf"
 	run -0 wait_event '"hook":"script"' '"decision":"deny"'
-	rm -rf "$conf"
 }
 
 @test "enforce: a data directory that others than root can write is not data, and the agent says why" {
@@ -406,7 +404,6 @@ data_policy() {
 	run -0 grep -F "interpreter-data $open: $open is not data to interpreters: $open is writable by others" "$AGENT_LOG"
 	run gated bash "$open/planted"
 	refute_output --partial "ran planted"
-	rm -rf "$open"
 }
 
 @test "audit: every script runs, each refusal logged as audit with hook script" {
