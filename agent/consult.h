@@ -60,9 +60,9 @@ struct eg_consult_settings {
 	size_t nlibrary_dirs;
 	const char *const *script_dirs;
 	size_t nscript_dirs;
-	/* Directories (real paths) the walks of the script trees do not enter: the trees a
-	 * watch-scripts list leaves out, and the interpreters' data, which no interpreter's
-	 * read of decides. */
+	/* Directories the walks of the script trees do not enter, compared with the walks'
+	 * paths: the trees a watch-scripts list leaves out (as it names them), and the
+	 * interpreters' data directories (resolved), which no interpreter's read of decides. */
 	const char *const *unwatched_dirs;
 	size_t nunwatched_dirs;
 	bool every_library_dir;

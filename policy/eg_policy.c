@@ -481,9 +481,9 @@ static int set_once(struct parser *p, enum once_setting s)
 	return 0;
 }
 
-/* KW PATH|default...: one or more absolute paths or patterns; `default` adds DEFAULTS. */
-/* The paths of KW, and DEFAULTS where 'default' stands; with EXCEPTIONS, a path may follow
- * a '!' (kept with it: a tree the list leaves out). */
+/* KW PATH|default...: one or more absolute paths or patterns; `default` adds DEFAULTS where
+ * it stands.  With EXCEPTIONS, a path may follow a '!' (kept with it: a tree the list
+ * leaves out). */
 static int parse_path_list(struct parser *p, const char *kw, const char *const *defaults,
 			   size_t ndefaults, bool exceptions, struct eg_policy_strings *list)
 {
