@@ -38,6 +38,7 @@ struct eg_bpf {
 	bool release;      /* at close, lift the guard instead of handing over */
 	bool attached;     /* eg_bpf_attach() done */
 	struct stat pin_dir; /* valid once pinned */
+	__u8 interpreter_slots[EG_INTERPRETER_SLOTS]; /* as written to the map */
 };
 
 static const char *const pinned_maps[] = { EG_MAP_VERDICTS, EG_MAP_CONFIG, EG_MAP_COUNTERS };
@@ -899,17 +900,43 @@ static int attach_script_reads(struct eg_bpf *bpf)
 	return err;
 }
 
+/* Write the slots that differ from WANT; only those set (SET) or only those cleared. */
+static int write_interpreter_slots(struct eg_bpf *bpf, const __u8 *want, bool set)
+{
+	for (__u32 slot = 0; slot < EG_INTERPRETER_SLOTS; slot++) {
+		int err;
+
+		if (want[slot] == bpf->interpreter_slots[slot] || want[slot] != set)
+			continue;
+		err = bpf_map__update_elem(bpf->skel->maps.eg_interpreter_slots, &slot,
+					   sizeof(slot), &want[slot], sizeof(want[slot]), BPF_ANY);
+		if (err)
+			return err;
+		bpf->interpreter_slots[slot] = want[slot];
+	}
+	return 0;
+}
+
 int eg_bpf_set_interpreters(struct eg_bpf *bpf, const struct stat *st, size_t n)
 {
 	struct eg_interpreter_key keys[EG_INTERPRETERS_MAX] = { 0 };
+	__u8 slots[EG_INTERPRETER_SLOTS] = { 0 };
 	int err;
 
 	if (n > EG_INTERPRETERS_MAX)
 		return -E2BIG;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		keys[i] = interpreter_key(&st[i]);
-	err = replace_keys(bpf->skel->maps.eg_interpreters, keys, sizeof(keys[0]), n,
-			   EG_INTERPRETERS_MAX);
+		slots[eg_interpreter_slot(keys[i].ino, keys[i].dev)] = 1;
+	}
+	/* An interpreter whose slot is clear is not looked up at all: the new slots are set
+	 * before the new keys go in, the old ones cleared only after their keys went out. */
+	err = write_interpreter_slots(bpf, slots, true);
+	if (!err)
+		err = replace_keys(bpf->skel->maps.eg_interpreters, keys, sizeof(keys[0]), n,
+				   EG_INTERPRETERS_MAX);
+	if (!err)
+		err = write_interpreter_slots(bpf, slots, false);
 	if (err)
 		return err;
 	if (n)

@@ -161,6 +161,14 @@ struct {
 	__type(value, __u8);
 } eg_interpreter_data SEC(".maps");
 
+/* EG_MAP_INTERPRETER_SLOTS (execgate.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EG_INTERPRETER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} eg_interpreter_slots SEC(".maps");
+
 static __always_inline void count(__u32 slot)
 {
 	__u64 *value = bpf_map_lookup_elem(&eg_counters, &slot);
@@ -714,6 +722,7 @@ int BPF_PROG(execgate_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
 				map != (struct bpf_map *)&eg_guarded &&
 				map != (struct bpf_map *)&eg_exec_mapped &&
 				map != (struct bpf_map *)&eg_interpreters &&
+				map != (struct bpf_map *)&eg_interpreter_slots &&
 				map != (struct bpf_map *)&eg_interpreter_data);
 }
 
@@ -867,6 +876,8 @@ static __always_inline bool script_read(struct file *file, struct inode *inode,
 	unsigned long magic;
 	struct mm_struct *mm;
 	struct file *exe;
+	__u8 *named;
+	__u32 slot;
 
 	if ((file->f_mode & FMODE_EXEC) || (file->f_flags & __FMODE_EXEC) ||
 	    (inode->i_mode & S_IFMT) != S_IFREG)
@@ -886,6 +897,10 @@ static __always_inline bool script_read(struct file *file, struct inode *inode,
 		return false;
 	key.ino = exe->f_inode->i_ino;
 	key.dev = exe->f_inode->i_sb->s_dev;
+	slot = eg_interpreter_slot(key.ino, key.dev);
+	named = bpf_map_lookup_elem(&eg_interpreter_slots, &slot);
+	if (!named || !*named)
+		return false;
 	return bpf_map_lookup_elem(&eg_interpreters, &key) != NULL && !interpreter_data(file, sb);
 }
 

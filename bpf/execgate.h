@@ -16,6 +16,7 @@
 #define EG_MAP_EXEC_MAPPED "eg_exec_mapped"
 #define EG_MAP_INTERPRETERS "eg_interpreters"
 #define EG_MAP_INTERPRETER_DATA "eg_interpreter_data"
+#define EG_MAP_INTERPRETER_SLOTS "eg_interpreter_slots"
 
 /* Where execgated pins its maps (and, unless told to fail open, its links) in bpffs. */
 #define EG_PIN_DIR "/sys/fs/bpf/execgate"
@@ -169,6 +170,19 @@ struct eg_interpreter_key {
 };
 
 #define EG_INTERPRETERS_MAX 1024
+
+/* EG_MAP_INTERPRETER_SLOTS: an array of __u8, 1 at the slot of every key of
+ * EG_MAP_INTERPRETERS (and, for a moment during a reload, of keys just removed).  Every open
+ * and read of every process looks its executable's slot up, which the verifier inlines,
+ * before the hash lookup that only a process whose slot is set pays. */
+#define EG_INTERPRETER_SLOTS 4096
+
+/* A file system's inode numbers differ in their low bits; the device is spread over all
+ * of them, so that the same inode number on two file systems rarely shares a slot. */
+static inline __u32 eg_interpreter_slot(__u64 ino, __u32 dev)
+{
+	return ((__u32)ino ^ (__u32)(ino >> 32) ^ (dev * 0x9e3779b1U)) & (EG_INTERPRETER_SLOTS - 1);
+}
 
 /* Key of EG_MAP_INTERPRETER_DATA: what an interpreter reads as data, undecided (the
  * policy's `interpreter-data`).  A file by its directory's inode and its name in it, so

@@ -267,6 +267,25 @@ refused_at_open() {
 	run -0 wait_event '"hook":"script"' '"decision":"deny"' 'unsigned.sh"'
 }
 
+@test "enforce: a reload that names other interpreters gates them, and no longer the ones it dropped" {
+	local d=$BATS_TEST_TMPDIR/s
+	scripts "$d"
+	POLICY=$BATS_TEST_TMPDIR/interpreters.policy
+	sed 's|^interpreter .*|interpreter /bin/bash|' "$FX/scripts.policy" >"$POLICY"
+	start_script_gate enforce
+	run gated bash "$d/unsigned.sh"
+	refute_output --partial "ran unsigned"
+	run -0 gated perl "$d/unsigned.pl"
+	assert_output "ran unsigned"
+	sed 's|^interpreter .*|interpreter /usr/bin/perl|' "$FX/scripts.policy" >"$POLICY"
+	run -0 execgate reload --socket "$BATS_TEST_TMPDIR/control.sock"
+	run gated perl "$d/unsigned.pl"
+	refute_output --partial "ran unsigned"
+	run -0 wait_event '"hook":"script"' '"comm":"perl"' 'unsigned.pl"'
+	run -0 gated bash "$d/unsigned.sh"
+	assert_output "ran unsigned"
+}
+
 @test "enforce: watch-scripts DIR/* watches the files in DIR, not the trees below it" {
 	local home=$BATS_TEST_TMPDIR/home
 	scripts "$home"
