@@ -121,13 +121,20 @@ static bool directory_named(const char *path, char real[PATH_MAX])
 	return !stat(path, &st) && S_ISDIR(st.st_mode) && realpath(path, real);
 }
 
+/* A glob's match that can be data: a relative one names nothing the kernel reaches it by,
+ * and "/" would be every file. */
+static bool data_path(const char *path)
+{
+	return path[0] == '/' && strcmp(path, "/");
+}
+
 static void add_path(struct eg_data_set *set, const char *pattern, const char *path,
 		     eg_data_skipped_fn skipped, void *ctx)
 {
 	char real[PATH_MAX];
 	struct stat st;
 
-	if (path[0] != '/' || !strcmp(path, "/"))
+	if (!data_path(path))
 		return;
 	if (directory_named(path, real)) {
 		add_directory(set, pattern, real, skipped, ctx);
@@ -150,8 +157,8 @@ void eg_data_dirs(const char *pattern, void (*dir_fn)(void *ctx, const char *rea
 	if (glob(pattern, 0, NULL, &found))
 		return;
 	for (size_t i = 0; i < found.gl_pathc; i++)
-		if (found.gl_pathv[i][0] == '/' && strcmp(found.gl_pathv[i], "/") &&
-		    directory_named(found.gl_pathv[i], real) && root_only(real, why, sizeof(why)))
+		if (data_path(found.gl_pathv[i]) && directory_named(found.gl_pathv[i], real) &&
+		    root_only(real, why, sizeof(why)))
 			dir_fn(ctx, real);
 	globfree(&found);
 }
