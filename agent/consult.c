@@ -659,6 +659,14 @@ int eg_consult_remember(struct eg_consult *consult, int fd)
 		       : 0;
 }
 
+int eg_consult_forget(struct eg_consult *consult, int fd)
+{
+	return fanotify_mark(consult->fan_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK,
+			     FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM, fd, NULL)
+		       ? -errno
+		       : 0;
+}
+
 void eg_consult_watch_again(struct eg_consult *consult)
 {
 	if (!consult->ops.library_open)

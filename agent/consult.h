@@ -92,6 +92,10 @@ int eg_consult_start(const struct eg_consult_settings *settings, const struct eg
  * library, which nothing else pins). */
 int eg_consult_remember(struct eg_consult *consult, int fd);
 
+/* Take the ignore mark off the file open on FD, if it has one: its next exec (and its next
+ * open in a library directory) is the consult's again. */
+int eg_consult_forget(struct eg_consult *consult, int fd);
+
 /* Forget every ignore mark (policy or CRLs changed: every decision is made afresh). */
 int eg_consult_flush(struct eg_consult *consult);
 

@@ -897,6 +897,31 @@ static void settle_script(struct agent *agent, const struct eg_event *event)
 	close(fd);
 }
 
+/* An exec the kernel found no current verdict for, though the consult was there to be
+ * asked: the exec was not reported, because an ignore mark outlived the verdict it was put
+ * on (fanotify drops one at a write, not when only the file's attributes change: chmod,
+ * chown, touch, setcap; the verdict goes with the change time).  The mark comes off, so
+ * the file's next exec is the consult's again; left on, every exec of it was denied.  By
+ * the path the exec named, only if it still leads to that file. */
+static void unmark_missed_exec(struct agent *agent, const struct eg_event *event)
+{
+	char path[EG_FILENAME_LEN + 1];
+	struct stat st;
+	int fd;
+
+	memcpy(path, event->filename, EG_FILENAME_LEN);
+	path[EG_FILENAME_LEN] = '\0';
+	if (path[0] != '/')
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
+	    eg_kernel_dev(st.st_dev) == event->dev)
+		eg_consult_forget(agent->consult, fd);
+	close(fd);
+}
+
 static int log_kernel_event(void *ctx, void *data, size_t size)
 {
 	struct agent *agent = ctx;
@@ -908,6 +933,8 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 		settle_script(agent, event);
 		return 0;
 	}
+	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict == EG_VERDICT_NONE)
+		unmark_missed_exec(agent, event);
 	/* An exec that found a verdict was decided, and logged, by the consult. */
 	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict != EG_VERDICT_NONE)
 		return 0;

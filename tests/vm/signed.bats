@@ -164,6 +164,28 @@ teardown() {
 	done
 }
 
+@test "attributes changed after it ran (chmod, chown, touch): a program is denied once as a miss, then runs again" {
+	local file way
+	start_gate enforce
+	for way in chmod chown touch; do
+		file=$(fresh signed)
+		run -0 gated eg-exec "$file"
+		# Run twice: the second exec finds the consult's ignore mark.
+		run -0 gated eg-exec "$file"
+		case $way in
+		chmod) chmod 700 "$file" ;;
+		chown) chown 65534 "$file" ;;
+		touch) touch "$file" ;;
+		esac
+		# The change time moved, the ignore mark stayed: the kernel's miss.
+		run -126 gated eg-exec "$file"
+		assert_output --partial "EPERM"
+		run -0 wait_event '"reason":"unverified"' "\"path\":\"$file\""
+		run -0 gated eg-exec "$file"
+		[[ $output == *"hello from"* ]] || fail "$way: still refused after the miss: $output"
+	done
+}
+
 @test "bypasses: ld.so running an unsigned program cannot map it" {
 	start_gate enforce
 	local file ldso
