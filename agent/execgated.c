@@ -873,27 +873,44 @@ static void consult_read_failed(void *ctx, int err, unsigned long long total)
 		total);
 }
 
+/* The regular file the kernel's EVENT names, open for reading, or -1: only while its path
+ * (the exec's, or bpf_d_path's) still leads to that inode.  The path is the agent's to
+ * open but anyone's to change: it is first opened O_PATH, which opens nothing a device
+ * driver sees, and reopened only once it is known to be that regular file. */
+static int open_event_file(const struct eg_event *event)
+{
+	char path[EG_FILENAME_LEN + 1], proc_path[64];
+	struct stat st;
+	int path_fd, fd = -1;
+
+	memcpy(path, event->filename, EG_FILENAME_LEN);
+	path[EG_FILENAME_LEN] = '\0';
+	if (path[0] != '/')
+		return -1;
+	path_fd = open(path, O_PATH | O_CLOEXEC);
+	if (path_fd < 0)
+		return -1;
+	if (!fstat(path_fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
+	    eg_kernel_dev(st.st_dev) == event->dev) {
+		snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", path_fd);
+		fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	}
+	close(path_fd);
+	return fd;
+}
+
 /* A file an interpreter opened with no verdict: nothing waits for the agent (its read is
  * decided as a miss, unless the consult of a watched directory settles it first), so the
  * file is verified now, by the path the kernel gave, for its next read.  Only if the path
  * still names the file opened: anything else is left to its own next open. */
 static void settle_script(struct agent *agent, const struct eg_event *event)
 {
-	char path[EG_FILENAME_LEN + 1];
-	struct stat st;
+	int fd = open_event_file(event);
 	bool remember;
-	int fd;
 
-	memcpy(path, event->filename, EG_FILENAME_LEN);
-	path[EG_FILENAME_LEN] = '\0';
-	if (path[0] != '/')
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
-	    eg_kernel_dev(st.st_dev) == event->dev)
-		eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
+	eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
 	close(fd);
 }
 
@@ -905,20 +922,11 @@ static void settle_script(struct agent *agent, const struct eg_event *event)
  * the path the exec named, only if it still leads to that file. */
 static void unmark_missed_exec(struct agent *agent, const struct eg_event *event)
 {
-	char path[EG_FILENAME_LEN + 1];
-	struct stat st;
-	int fd;
+	int fd = open_event_file(event);
 
-	memcpy(path, event->filename, EG_FILENAME_LEN);
-	path[EG_FILENAME_LEN] = '\0';
-	if (path[0] != '/')
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == event->ino &&
-	    eg_kernel_dev(st.st_dev) == event->dev)
-		eg_consult_forget(agent->consult, fd);
+	eg_consult_forget(agent->consult, fd);
 	close(fd);
 }
 
