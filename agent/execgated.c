@@ -941,11 +941,12 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 		settle_script(agent, event);
 		return 0;
 	}
-	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict == EG_VERDICT_NONE)
+	if (agent->consult && event->hook == EG_HOOK_EXEC) {
+		/* An exec that found a verdict was decided, and logged, by the consult. */
+		if (event->verdict != EG_VERDICT_NONE)
+			return 0;
 		unmark_missed_exec(agent, event);
-	/* An exec that found a verdict was decided, and logged, by the consult. */
-	if (agent->consult && event->hook == EG_HOOK_EXEC && event->verdict != EG_VERDICT_NONE)
-		return 0;
+	}
 	eg_decider_log_event(agent->decider, eg_event_to_record(event, agent->host));
 	return 0;
 }
