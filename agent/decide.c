@@ -948,8 +948,47 @@ static bool publishable(struct eg_decider *decider, const struct runtime *runtim
 	return ok;
 }
 
+/* A change time that falls on a multiple of this may come from a filesystem that keeps
+ * whole seconds (ext2 and ext4 with 128-byte inodes) or two (FAT's modification time). */
+#define COARSE_TIMES_NS 10000000LL
+#define COARSEST_TIMES_NS 2000000000LL
+/* A change time further ahead of the clock than this is the clock's step back, not a time
+ * the next write could repeat. */
+#define CLOCK_STEP_NS 1000000000LL
+
+static long long timespec_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* A write leaves a file's times as they are when they already read "now" at the
+ * filesystem's granularity: within the same clock tick (the kernel stamps files from the
+ * coarse clock; fine-grained times came with 6.13, and only for some filesystems), within
+ * the same second where whole seconds are kept.  A verdict published while the change time
+ * BEFORE is still "now" would match the file after such a write, unverified bytes under a
+ * verified version.  So wait, the lease still held, until the clock has passed it: from
+ * then on, any write moves the times.  At most the granularity and a clock step; a file
+ * changed a moment ago is rarely what runs, so this rarely waits. */
+static void wait_until_writes_show(const struct stat *before)
+{
+	long long ctime_ns = timespec_ns(&before->st_ctim);
+	long long granularity = before->st_ctim.tv_nsec % COARSE_TIMES_NS ? 1 : COARSEST_TIMES_NS;
+	struct timespec now, pause;
+	long long age;
+
+	while (clock_gettime(CLOCK_REALTIME_COARSE, &now) == 0) {
+		age = timespec_ns(&now) - ctime_ns;
+		if (age >= granularity || age < -CLOCK_STEP_NS)
+			return;
+		pause.tv_sec = (granularity - age) / 1000000000LL;
+		pause.tv_nsec = (granularity - age) % 1000000000LL;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* Verify the file open on FD and evaluate the policy of RUNTIME on it.  *RET_STABLE: the
- * file kept the version BEFORE describes while it was read. */
+ * file kept the version BEFORE describes while it was read, and any write from now on
+ * moves it. */
 static void evaluate(const struct runtime *runtime, int fd, const char *path, enum eg_hook hook,
 		     const struct process_info *process, struct eg_verify_result *res,
 		     struct eg_policy_decision *ret_pd, const struct stat *before, bool *ret_stable,
@@ -968,6 +1007,8 @@ static void evaluate(const struct runtime *runtime, int fd, const char *path, en
 	*ret_leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
 	has_writers = !*ret_leased && errno == EAGAIN;
 	err = eg_verify_fd(runtime->verifier, fd, path_names ? path : NULL, NULL, res);
+	if (!has_writers)
+		wait_until_writes_show(before);
 	*ret_stable = !has_writers && fstat(fd, &after) == 0 && same_version(before, &after) &&
 		      (!*ret_leased || fcntl(fd, F_GETLEASE) == F_RDLCK);
 	if (*ret_leased)

@@ -125,15 +125,17 @@ eg_deb_extract() {
 # Fetch the kernel SPEC names into the cache and print its directory, which holds
 #   vmlinuz                the kernel image
 #   release                its `uname -r`
-#   lib/modules/RELEASE/   the overlayfs and FUSE modules the busybox suite loads,
+#   lib/modules/RELEASE/   the overlayfs, FUSE and loop modules the busybox suite loads,
 #                          uncompressed (busybox's insmod reads no .ko.xz)
-# A directory is complete once `release` exists; an incomplete one is fetched again.
+# A directory is complete once `release` exists and it has the loop module (added after
+# the others: a directory fetched before is fetched again).
 eg_kernel_fetch() {
 	local spec=$1 image modules suite dir pkg deb release tmp
 	read -r image modules suite < <(eg_kernel_resolve "$spec") && [[ -n $image ]] || return 1
 	[[ $suite == - ]] && suite=""
 	dir=$EG_KERNEL_CACHE/kernels/$image
-	if [[ ! -s $dir/release ]]; then
+	if [[ ! -s $dir/release ]] ||
+		! compgen -G "$dir/lib/modules/*/kernel/drivers/block/loop.ko" >/dev/null; then
 		rm -rf "$dir" "$dir.new"
 		tmp=$dir.new
 		mkdir -p "$tmp/deb" "$tmp/x"
@@ -143,7 +145,7 @@ eg_kernel_fetch() {
 		done
 		for deb in "$tmp"/deb/*.deb; do
 			eg_deb_extract "$deb" "$tmp/x" \
-				'^\./(boot/vmlinuz-|(usr/)?lib/modules/[^/]+/(vmlinuz$|kernel/fs/(overlayfs|fuse)/))'
+				'^\./(boot/vmlinuz-|(usr/)?lib/modules/[^/]+/(vmlinuz$|kernel/fs/(overlayfs|fuse)/|kernel/drivers/block/loop\.ko))'
 		done
 		release=$(compgen -G "$tmp/x/boot/vmlinuz-*" | head -n1 || true)
 		if [[ -n $release ]]; then

@@ -14,6 +14,7 @@ teardown() {
 	HOLDER_PID=
 	stop_agent
 	umount "$BATS_TEST_TMPDIR/ovl/merged" 2>/dev/null || true
+	umount -d "$BATS_TEST_TMPDIR/seconds" 2>/dev/null || true
 	# --harden pins the gate: remove the pins, as an operator replacing it would.
 	rm -rf /sys/fs/bpf/execgate
 	rmdir "$SCOPE" 2>/dev/null || true
@@ -34,6 +35,26 @@ unhold() {
 	exec {HOLD_FD}>&-
 	wait "$HOLDER_PID"
 	HOLDER_PID=
+}
+
+# whole_seconds_fs DIR: mount at DIR a filesystem whose timestamps keep whole seconds
+# (ext2 with 128-byte inodes, as mke2fs makes small filesystems; FAT keeps two seconds).
+whole_seconds_fs() {
+	local img=$BATS_TEST_TMPDIR/seconds.img
+	[[ -e /dev/loop-control ]] || insmod "/lib/modules/$(uname -r)/kernel/drivers/block/loop.ko"
+	dd if=/dev/zero of="$img" bs=1M count=8 2>/dev/null
+	mke2fs -F -I 128 "$img" >/dev/null
+	mkdir -p "$1"
+	mount -o loop "$img" "$1"
+}
+
+# Change FILE's last byte in place: the same size, other bytes.
+flip_last_byte() {
+	local size byte
+	size=$(stat -c %s "$1")
+	byte=$(tail -c 1 "$1" | od -An -tu1 | tr -d ' ')
+	printf "\\$(printf %03o $(((byte + 1) % 256)))" |
+		dd of="$1" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
 }
 
 # Does the kernel itself refuse a process's write to its own /proc/PID/mem (outside the
@@ -154,4 +175,23 @@ kernel_refuses_proc_mem() {
 	run -1 gated eg-map exec "$o/merged/embedded"
 	assert_output --partial "EPERM"
 	umount "$o/merged"
+}
+
+@test "item 12: a file rewritten within the second it was verified is not mapped as verified" {
+	# A write leaves a file's times as they were when they already read the current time
+	# at the filesystem's granularity: a whole second here, one clock tick (4 ms) on any
+	# filesystem before Linux 6.13.  The verdict's version would then still match.
+	local dir=$BATS_TEST_TMPDIR/seconds start
+	whole_seconds_fs "$dir"
+	start_gate enforce
+	# From the start of a second, so that the copy, its verification and the rewrite fit in
+	# one.
+	start=$(date +%s)
+	while [[ $(date +%s) == "$start" ]]; do :; done
+	cp "$FX/signed" "$FX/signed.sig" "$dir/"
+	run -0 gated eg-exec "$dir/signed"
+	assert_output --partial "hello from"
+	flip_last_byte "$dir/signed"
+	run -1 gated eg-map exec "$dir/signed"
+	assert_output --partial "refused: EPERM"
 }
