@@ -114,3 +114,22 @@ fresh() {
 	echo "$dir/$1"
 }
 
+# whole_seconds_fs DIR: mount at DIR a filesystem whose timestamps keep whole seconds
+# (ext2 with 128-byte inodes, as mke2fs makes small filesystems; FAT keeps two seconds).
+whole_seconds_fs() {
+	local img=$BATS_TEST_TMPDIR/seconds.img
+	[[ -e /dev/loop-control ]] || insmod "/lib/modules/$(uname -r)/kernel/drivers/block/loop.ko"
+	dd if=/dev/zero of="$img" bs=1M count=8 2>/dev/null
+	mke2fs -F -I 128 "$img" >/dev/null
+	mkdir -p "$1"
+	mount -o loop "$img" "$1"
+}
+
+# Change FILE's last byte in place: the same size, other bytes.
+flip_last_byte() {
+	local size byte
+	size=$(stat -c %s "$1")
+	byte=$(tail -c 1 "$1" | od -An -tu1 | tr -d ' ')
+	printf "\\$(printf %03o $(((byte + 1) % 256)))" |
+		dd of="$1" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+}

@@ -17,6 +17,7 @@ setup() {
 
 teardown() {
 	stop_agent
+	umount -d "$BATS_TEST_TMPDIR/seconds" 2>/dev/null || true
 	# The fixtures that must lie where only root writes, gone when a test fails too.
 	rm -rf /var/lib/eg-tree /var/lib/eg-data /var/lib/eg-conf /var/lib/eg-open \
 		/usr/lib/eg-data /usr/lib/eg-data.txt
@@ -173,6 +174,25 @@ refused_at_open() {
 		refused_at_open "$(interp $ext)" "$WATCHED/changed.$ext"
 	done
 	only_scripts_refused
+}
+
+@test "enforce: a script rewritten within the second it was verified is refused to its interpreter" {
+	# As bypass2.bats item 12, for an interpreter's reads: a write in the same second leaves
+	# the times of a file on a filesystem that keeps whole seconds as they were.
+	local dir=$BATS_TEST_TMPDIR/seconds start
+	whole_seconds_fs "$dir"
+	start_script_gate enforce
+	start=$(date +%s)
+	while [[ $(date +%s) == "$start" ]]; do :; done
+	cp "$FX/scripts/detached.sh" "$FX/scripts/detached.sh.sig" "$dir/"
+	# Run as a program: the consult verifies the script itself.
+	run -0 gated "$dir/detached.sh"
+	assert_output "ran detached"
+	sed 's/ran detached/ran tampered/' "$dir/detached.sh" >"$BATS_TEST_TMPDIR/tampered.sh"
+	dd if="$BATS_TEST_TMPDIR/tampered.sh" of="$dir/detached.sh" conv=notrunc 2>/dev/null
+	run gated bash "$dir/detached.sh"
+	assert_failure
+	refute_output --partial "ran"
 }
 
 @test "enforce: python3 -c 'import mod' of an unsigned module in a user's directory is refused" {
