@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +88,7 @@ struct eg_consult {
 	unsigned long long answered, timeouts, read_errors;
 	unsigned int library_dirs;
 	bool library_dirs_truncated;
+	char **library_dir_paths; /* the library_dirs marked, in marking order */
 	pid_t self;
 	pthread_t reader, deadline, *workers;
 	unsigned int nworkers;
@@ -178,14 +180,36 @@ static int mark_mounts(struct eg_consult *consult, struct eg_consult_error *ret_
 
 static bool mark_library_dir(struct eg_consult *consult, const char *dir)
 {
+	char *path;
+
 	if (consult->library_dirs == EG_CONSULT_MAX_LIBRARY_DIRS) {
 		consult->library_dirs_truncated = true;
 		return false;
 	}
+	if (!consult->library_dir_paths) {
+		consult->library_dir_paths =
+			calloc(EG_CONSULT_MAX_LIBRARY_DIRS, sizeof(*consult->library_dir_paths));
+		if (!consult->library_dir_paths)
+			return false;
+	}
+	path = strdup(dir);
+	if (!path)
+		return false;
 	if (fanotify_mark(consult->fan_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD,
 			  AT_FDCWD, dir) == 0)
-		consult->library_dirs++;
+		consult->library_dir_paths[consult->library_dirs++] = path;
+	else
+		free(path);
 	return true;
+}
+
+static void forget_library_dir_paths(struct eg_consult *consult)
+{
+	for (unsigned int i = 0; i < consult->library_dirs; i++)
+		free(consult->library_dir_paths[i]);
+	free(consult->library_dir_paths);
+	consult->library_dir_paths = NULL;
+	consult->library_dirs = 0;
 }
 
 /* A name dlopen() is given for a shared object: *.so, or *.so.VERSION. */
@@ -671,7 +695,7 @@ void eg_consult_watch_again(struct eg_consult *consult)
 {
 	if (!consult->ops.library_open)
 		return;
-	consult->library_dirs = 0;
+	forget_library_dir_paths(consult);
 	consult->library_dirs_truncated = false;
 	mark_library_dirs(consult);
 }
@@ -722,6 +746,24 @@ unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_trunc
 	return consult->library_dirs;
 }
 
+bool eg_consult_find_library(struct eg_consult *consult, const char *name, dev_t dev, ino_t ino,
+			     char *ret_path, size_t len)
+{
+	struct stat st;
+
+	if (!shared_object_name(name) || strchr(name, '/'))
+		return false;
+	for (unsigned int i = 0; i < consult->library_dirs; i++) {
+		if ((size_t)snprintf(ret_path, len, "%s/%s", consult->library_dir_paths[i], name) >=
+		    len)
+			continue;
+		if (!lstat(ret_path, &st) && S_ISREG(st.st_mode) && st.st_dev == dev &&
+		    st.st_ino == ino)
+			return true;
+	}
+	return false;
+}
+
 void eg_consult_stop(struct eg_consult *consult)
 {
 	if (!consult)
@@ -758,6 +800,7 @@ void eg_consult_stop(struct eg_consult *consult)
 		close(consult->stop_pipe[0]);
 	if (consult->stop_pipe[1] >= 0)
 		close(consult->stop_pipe[1]);
+	forget_library_dir_paths(consult);
 	free(consult->workers);
 	free(consult);
 }

@@ -110,6 +110,11 @@ unsigned long long eg_consult_read_errors(struct eg_consult *consult);
 /* How many library directories are watched (0 when none or the limit stopped it: then
  * *RET_TRUNCATED). */
 unsigned int eg_consult_library_dirs(struct eg_consult *consult, bool *ret_truncated);
+/* The watched directory holding the shared object NAME (a name, no '/') that is the
+ * regular file DEV:INO, its path in RET_PATH; false when none does.  Not thread-safe: the
+ * main thread's, as marking is. */
+bool eg_consult_find_library(struct eg_consult *consult, const char *name, dev_t dev, ino_t ino,
+			     char *ret_path, size_t len);
 /* Mark the watched trees as they are now, keeping every mark: directories made or given a
  * shared object since are watched from now on. */
 void eg_consult_watch_again(struct eg_consult *consult);

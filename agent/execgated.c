@@ -74,6 +74,7 @@ enum backend { BACKEND_AUTO, BACKEND_BPF, BACKEND_FANOTIFY };
 
 #define MAX_LIST 32
 #define PRESCAN_MAX_FILES 200000
+#define LIBRARY_LOOKS_PER_SECOND 16
 
 struct options {
 	enum backend backend;
@@ -118,6 +119,8 @@ struct agent {
 	struct eg_bpf *bpf;
 	struct eg_consult *consult;
 	struct eg_libraries libraries;
+	time_t library_look_second; /* settle_missed_library()'s looks in this second */
+	unsigned int library_looks;
 	const char *backend;
 	char host[256];
 	char bpf_missing[512];
@@ -873,18 +876,17 @@ static void consult_read_failed(void *ctx, int err, unsigned long long total)
 		total);
 }
 
-/* The regular file the kernel's EVENT names, open for reading, or -1: only while its path
- * (the exec's, or bpf_d_path's) still leads to that inode.  The path is the agent's to
- * open but anyone's to change: it is first opened O_PATH, which opens nothing a device
- * driver sees, and reopened only once it is known to be that regular file. */
-static int open_event_file(const struct eg_event *event)
+/* The regular file the kernel's EVENT names at PATH, open for reading, or -1: only while
+ * PATH (the exec's, bpf_d_path's, or found for it) still leads to that inode.  The path is
+ * the agent's to open but anyone's to change: it is first opened O_PATH, which opens
+ * nothing a device driver sees, and reopened only once it is known to be that regular
+ * file. */
+static int open_event_file_at(const struct eg_event *event, const char *path)
 {
-	char path[EG_FILENAME_LEN + 1], proc_path[64];
+	char proc_path[64];
 	struct stat st;
 	int path_fd, fd = -1;
 
-	memcpy(path, event->filename, EG_FILENAME_LEN);
-	path[EG_FILENAME_LEN] = '\0';
 	if (path[0] != '/')
 		return -1;
 	path_fd = open(path, O_PATH | O_CLOEXEC);
@@ -897,6 +899,16 @@ static int open_event_file(const struct eg_event *event)
 	}
 	close(path_fd);
 	return fd;
+}
+
+/* The regular file EVENT names by its whole path (an exec's, a script's), as above. */
+static int open_event_file(const struct eg_event *event)
+{
+	char path[EG_FILENAME_LEN + 1];
+
+	memcpy(path, event->filename, EG_FILENAME_LEN);
+	path[EG_FILENAME_LEN] = '\0';
+	return open_event_file_at(event, path);
 }
 
 /* A file an interpreter opened with no verdict: nothing waits for the agent (its read is
@@ -930,6 +942,39 @@ static void unmark_missed_exec(struct agent *agent, const struct eg_event *event
 	close(fd);
 }
 
+/* A mapping the kernel found no current verdict for, of a library in a watched directory:
+ * as for an exec (unmark_missed_exec), an ignore mark outlived the verdict (chmod, touch),
+ * so the loader's opens of it were not reported and each of its mappings was denied until
+ * a reload.  The kernel names a mapped file by its last component alone: the library is
+ * looked for under that name in the watched directories, and verified again for its next
+ * mapping.  Each look stats a name in every watched directory, on the main loop, and
+ * anyone can make misses: at most LIBRARY_LOOKS_PER_SECOND. */
+static void settle_missed_library(struct agent *agent, const struct eg_event *event)
+{
+	char name[EG_FILENAME_LEN + 1], path[PATH_MAX];
+	time_t now = time(NULL);
+	int fd;
+
+	if (now != agent->library_look_second) {
+		agent->library_look_second = now;
+		agent->library_looks = 0;
+	}
+	if (agent->library_looks == LIBRARY_LOOKS_PER_SECOND)
+		return;
+	agent->library_looks++;
+	memcpy(name, event->filename, EG_FILENAME_LEN);
+	name[EG_FILENAME_LEN] = '\0';
+	if (!eg_consult_find_library(agent->consult, name,
+				     makedev(event->dev >> 20, event->dev & 0xfffff), event->ino,
+				     path, sizeof(path)))
+		return;
+	fd = open_event_file_at(event, path);
+	if (fd < 0)
+		return;
+	eg_libraries_opened(&agent->libraries, agent->consult, fd);
+	close(fd);
+}
+
 static int log_kernel_event(void *ctx, void *data, size_t size)
 {
 	struct agent *agent = ctx;
@@ -946,6 +991,9 @@ static int log_kernel_event(void *ctx, void *data, size_t size)
 		if (event->verdict != EG_VERDICT_NONE)
 			return 0;
 		unmark_missed_exec(agent, event);
+	} else if (agent->consult && event->verdict == EG_VERDICT_NONE &&
+		   (event->hook == EG_HOOK_MMAP || event->hook == EG_HOOK_MPROTECT)) {
+		settle_missed_library(agent, event);
 	}
 	eg_decider_log_event(agent->decider, eg_event_to_record(event, agent->host));
 	return 0;

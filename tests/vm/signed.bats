@@ -186,6 +186,30 @@ teardown() {
 	done
 }
 
+@test "attributes changed after it was mapped (chmod, touch): a library in a library directory is refused once as a miss, then loads again" {
+	local lib=/usr/lib/libeg-greet-attr.so way
+	start_gate enforce
+	for way in chmod touch; do
+		rm -f "$lib" "$lib.sig"
+		cp "$FX/linked/lib/libeg-greet.so" "$FX/linked/lib/libeg-greet.so.sig" /usr/lib/
+		mv /usr/lib/libeg-greet.so "$lib" && mv /usr/lib/libeg-greet.so.sig "$lib.sig"
+		run -0 gated eg-dlopen "$lib"
+		assert_output "loaded"
+		case $way in
+		chmod) chmod 700 "$lib" ;;
+		touch) touch "$lib" ;;
+		esac
+		# The change time moved, the consult's ignore mark on the library stayed: the
+		# loader's open is not reported and its mapping is the kernel's miss.
+		run -1 gated eg-dlopen "$lib"
+		assert_output --partial "refused"
+		run -0 wait_event '"hook":"mmap"' '"reason":"unverified"' 'libeg-greet-attr.so"'
+		# Told of the miss, the agent verifies the library again for the next mapping.
+		wait_until "$AGENT_PID" gated eg-dlopen "$lib" ||
+			fail "$way: the library is still refused after its miss"
+	done
+}
+
 @test "bypasses: ld.so running an unsigned program cannot map it" {
 	start_gate enforce
 	local file ldso
