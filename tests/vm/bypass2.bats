@@ -161,13 +161,11 @@ kernel_refuses_proc_mem() {
 	# A write leaves a file's times as they were when they already read the current time
 	# at the filesystem's granularity: a whole second here, one clock tick (4 ms) on any
 	# filesystem before Linux 6.13.  The verdict's version would then still match.
-	local dir=$BATS_TEST_TMPDIR/seconds start
+	local dir=$BATS_TEST_TMPDIR/seconds
 	whole_seconds_fs "$dir"
 	start_gate enforce
-	# From the start of a second, so that the copy, its verification and the rewrite fit in
-	# one.
-	start=$(date +%s)
-	while [[ $(date +%s) == "$start" ]]; do :; done
+	# The copy, its verification and the rewrite in one second.
+	at_second_start
 	cp "$FX/signed" "$FX/signed.sig" "$dir/"
 	run -0 gated eg-exec "$dir/signed"
 	assert_output --partial "hello from"

@@ -125,6 +125,13 @@ whole_seconds_fs() {
 	mount -o loop "$img" "$1"
 }
 
+# Return just after a second began: what follows has the most of that second.
+at_second_start() {
+	local start
+	start=$(date +%s)
+	while [[ $(date +%s) == "$start" ]]; do :; done
+}
+
 # Change FILE's last byte in place: the same size, other bytes.
 flip_last_byte() {
 	local size byte

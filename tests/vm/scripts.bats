@@ -179,11 +179,10 @@ refused_at_open() {
 @test "enforce: a script rewritten within the second it was verified is refused to its interpreter" {
 	# As bypass2.bats item 12, for an interpreter's reads: a write in the same second leaves
 	# the times of a file on a filesystem that keeps whole seconds as they were.
-	local dir=$BATS_TEST_TMPDIR/seconds start
+	local dir=$BATS_TEST_TMPDIR/seconds
 	whole_seconds_fs "$dir"
 	start_script_gate enforce
-	start=$(date +%s)
-	while [[ $(date +%s) == "$start" ]]; do :; done
+	at_second_start
 	cp "$FX/scripts/detached.sh" "$FX/scripts/detached.sh.sig" "$dir/"
 	# Run as a program: the consult verifies the script itself.
 	run -0 gated "$dir/detached.sh"
