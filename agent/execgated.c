@@ -914,15 +914,22 @@ static int open_event_file(const struct eg_event *event)
 /* A file an interpreter opened with no verdict: nothing waits for the agent (its read is
  * decided as a miss, unless the consult of a watched directory settles it first), so the
  * file is verified now, by the path the kernel gave, for its next read.  Only if the path
- * still names the file opened: anything else is left to its own next open. */
+ * still names the file opened: anything else is left to its own next open.  Not when it
+ * has a verdict by now: in a watched directory the kernel reports the open before the
+ * consult decides it, and deciding again here hashed the file twice and, with no process
+ * to decide for, replaced the consult's decision on the access (`allow uid ...`) by a
+ * deny that refused the script's next opens. */
 static void settle_script(struct agent *agent, const struct eg_event *event)
 {
 	int fd = open_event_file(event);
+	enum eg_verdict verdict;
+	struct stat st;
 	bool remember;
 
 	if (fd < 0)
 		return;
-	eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
+	if (fstat(fd, &st) || eg_bpf_current_verdict(agent->bpf, fd, &st, &verdict))
+		eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
 	close(fd);
 }
 

@@ -194,6 +194,20 @@ refused_at_open() {
 	refute_output --partial "ran"
 }
 
+@test "enforce: a script a rule on the access allows (uid) stays allowed once the agent has settled the kernel's report of its open" {
+	POLICY=$BATS_TEST_TMPDIR/uid.policy
+	sed "/^allow /i allow uid 0 path \"$WATCHED/unsigned.sh\"" "$FX/scripts.policy" >"$POLICY"
+	start_script_gate enforce --watch-scripts "$WATCHED"
+	scripts "$WATCHED"
+	run -0 gated bash "$WATCHED/unsigned.sh"
+	assert_output "ran unsigned"
+	# The kernel reported the open, which found no verdict, and the agent settles that
+	# report after the consult decided the open.
+	sleep 2
+	run -0 gated bash "$WATCHED/unsigned.sh"
+	assert_output "ran unsigned"
+}
+
 @test "enforce: python3 -c 'import mod' of an unsigned module in a user's directory is refused" {
 	local home=$BATS_TEST_TMPDIR/home/eguser other=$BATS_TEST_TMPDIR/home/other
 	mkdir -p "$home" "$other"
