@@ -952,8 +952,9 @@ static bool publishable(struct eg_decider *decider, const struct runtime *runtim
  * whole seconds (ext2 and ext4 with 128-byte inodes) or two (FAT's modification time). */
 #define COARSE_TIMES_NS 10000000LL
 #define COARSEST_TIMES_NS 2000000000LL
-/* A change time further ahead of the clock than this is the clock's step back, not a time
- * the next write could repeat. */
+/* A change time further ahead of the clock than this comes from before a step back of the
+ * clock: waiting for the clock to pass it could take as long as the step, so it is not
+ * waited for (docs/threat-model.md, item 12, says what that leaves). */
 #define CLOCK_STEP_NS 1000000000LL
 
 static long long timespec_ns(const struct timespec *ts)
