@@ -47,7 +47,14 @@ static void printable_copy(char *ret, const char *src, size_t len)
 
 void eg_kernel_dev_name(__u32 dev, char *ret, size_t len)
 {
-	snprintf(ret, len, "%u:%u", dev >> 20, dev & ((1U << 20) - 1));
+	dev_t user = eg_kernel_dev_t(dev);
+
+	snprintf(ret, len, "%u:%u", major(user), minor(user));
+}
+
+dev_t eg_kernel_dev_t(__u32 dev)
+{
+	return makedev(dev >> 20, dev & ((1U << 20) - 1));
 }
 
 /* The kernel gives a mapping's file by name only.  The loader usually still holds the
@@ -55,7 +62,7 @@ void eg_kernel_dev_name(__u32 dev, char *ret, size_t len)
  * then /proc/PID/fd has the whole path.  Best effort; RET keeps the name otherwise. */
 static void mapping_path(const struct eg_event *event, char *ret, size_t len)
 {
-	dev_t want = makedev(event->dev >> 20, event->dev & ((1U << 20) - 1));
+	dev_t want = eg_kernel_dev_t(event->dev);
 	char dir[64], link[PATH_MAX], target[PATH_MAX];
 	struct dirent *entry;
 	DIR *fds;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <linux/types.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -15,5 +16,7 @@ json_t *eg_event_to_record(const struct eg_event *event, const char *host);
 
 /* Kernel device number (major << 20 | minor) as "major:minor". */
 void eg_kernel_dev_name(__u32 dev, char *ret, size_t len);
+/* Kernel device number as the dev_t stat() gives. */
+dev_t eg_kernel_dev_t(__u32 dev);
 
 #endif

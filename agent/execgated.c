@@ -971,8 +971,7 @@ static void settle_missed_library(struct agent *agent, const struct eg_event *ev
 	agent->library_looks++;
 	memcpy(name, event->filename, EG_FILENAME_LEN);
 	name[EG_FILENAME_LEN] = '\0';
-	if (!eg_consult_find_library(agent->consult, name,
-				     makedev(event->dev >> 20, event->dev & 0xfffff), event->ino,
+	if (!eg_consult_find_library(agent->consult, name, eg_kernel_dev_t(event->dev), event->ino,
 				     path, sizeof(path)))
 		return;
 	fd = open_event_file_at(event, path);
