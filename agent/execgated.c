@@ -922,13 +922,11 @@ static int open_event_file(const struct eg_event *event)
 static void settle_script(struct agent *agent, const struct eg_event *event)
 {
 	int fd = open_event_file(event);
-	enum eg_verdict verdict;
-	struct stat st;
 	bool remember;
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) || eg_bpf_current_verdict(agent->bpf, fd, &st, &verdict))
+	if (!eg_libraries_known(&agent->libraries, fd))
 		eg_decider_decide(agent->decider, fd, 0, EG_HOOK_SCRIPT, &remember);
 	close(fd);
 }
