@@ -126,11 +126,19 @@ int crl_download(const char *url, long timeout, STACK_OF(X509_CRL) * *ret, char 
 	body = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0,
 			     MAX_CRL_BYTES, (int)timeout);
 	if (!body) {
-		unsigned long e = ERR_peek_last_error();
+		const char *reason = "no response", *text;
+		char detail[160] = "";
+		unsigned long e;
+		int flags;
 
-		snprintf(why, len, "download failed: %s",
-			 e ? ERR_reason_error_string(e) : "no response");
-		ERR_clear_error();
+		/* The last error's reason, with the text of the first that has one: the
+		 * server's status code is on an earlier entry than "error receiving". */
+		while ((e = ERR_get_error_all(NULL, NULL, NULL, &text, &flags))) {
+			reason = ERR_reason_error_string(e) ? ERR_reason_error_string(e) : reason;
+			if (!detail[0] && (flags & ERR_TXT_STRING) && *text)
+				snprintf(detail, sizeof(detail), " (%s)", text);
+		}
+		snprintf(why, len, "download failed: %s%s", reason, detail);
 		return -EIO;
 	}
 	r = read_body(body, time(NULL) + timeout, &data, &n);
