@@ -58,6 +58,9 @@
 #define READ_BACKOFF_MAX_MS 1000
 /* Descriptors the agent needs besides its jobs' (maps, links, logs, the files it reads). */
 #define FD_RESERVE 256
+/* Files marked over a deny, kept by path for eg_consult_trust_added(): a machine's
+ * unpackaged files that programs open in the watched trees (/etc's), with room to spare. */
+#define MAX_DENIED_MARKS 4096
 
 enum job_state { JOB_FREE = 0, JOB_QUEUED, JOB_RUNNING };
 
@@ -89,6 +92,11 @@ struct eg_consult {
 	unsigned int library_dirs;
 	bool library_dirs_truncated;
 	char **library_dir_paths; /* the library_dirs marked, in marking order */
+	/* Under lock: the paths of the files marked over a deny, and whether one could not
+	 * be kept (then only a flush takes every such mark off). */
+	char **denied_marks;
+	unsigned int ndenied_marks;
+	bool denied_marks_lost;
 	pid_t self;
 	pthread_t reader, deadline, *workers;
 	unsigned int nworkers;
@@ -494,6 +502,37 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* The file open on FD was marked over a deny: keep its path for eg_consult_trust_added(). */
+static void keep_denied_mark(struct eg_consult *consult, int fd)
+{
+	char link[64], path[PATH_MAX];
+	char *kept = NULL;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	pthread_mutex_lock(&consult->lock);
+	if (!consult->denied_marks)
+		consult->denied_marks = calloc(MAX_DENIED_MARKS, sizeof(char *));
+	if (n > 0 && path[0] == '/' && consult->denied_marks &&
+	    consult->ndenied_marks < MAX_DENIED_MARKS)
+		kept = strndup(path, (size_t)n);
+	if (kept)
+		consult->denied_marks[consult->ndenied_marks++] = kept;
+	else
+		consult->denied_marks_lost = true;
+	pthread_mutex_unlock(&consult->lock);
+}
+
+/* Every mark went: forget the kept paths (under lock). */
+static void forget_denied_marks(struct eg_consult *consult)
+{
+	for (unsigned int i = 0; i < consult->ndenied_marks; i++)
+		free(consult->denied_marks[i]);
+	consult->ndenied_marks = 0;
+	consult->denied_marks_lost = false;
+}
+
 static void *worker_main(void *arg)
 {
 	struct eg_consult *consult = arg;
@@ -514,11 +553,16 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&consult->lock);
 
 		if (job->library_open) {
+			enum eg_consult_mark mark = consult->ops.library_open(
+				consult->ops.ctx, consult, job->fd, job->pid);
+
 			answer.allow = true;
-			if (consult->ops.library_open(consult->ops.ctx, consult, job->fd, job->pid))
+			if (mark != EG_CONSULT_REPORT_AGAIN)
 				fanotify_mark(consult->fan_fd,
 					      FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM,
 					      job->fd, NULL);
+			if (mark == EG_CONSULT_IGNORE_DENIED)
+				keep_denied_mark(consult, job->fd);
 		} else {
 			consult->ops.decide(consult->ops.ctx, consult, job->fd, job->pid,
 					    &answer);
@@ -706,6 +750,43 @@ int eg_consult_flush(struct eg_consult *consult)
 	 * the library directories' marks, which are set again. */
 	if (fanotify_mark(consult->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL))
 		return -errno;
+	pthread_mutex_lock(&consult->lock);
+	forget_denied_marks(consult);
+	pthread_mutex_unlock(&consult->lock);
+	eg_consult_watch_again(consult);
+	return 0;
+}
+
+int eg_consult_trust_added(struct eg_consult *consult)
+{
+	char **paths = NULL;
+	unsigned int n = 0;
+	bool lost;
+
+	pthread_mutex_lock(&consult->lock);
+	lost = consult->denied_marks_lost;
+	if (!lost && consult->ndenied_marks) {
+		paths = malloc(consult->ndenied_marks * sizeof(char *));
+		lost = !paths;
+	}
+	if (!lost) {
+		n = consult->ndenied_marks;
+		if (n)
+			memcpy(paths, consult->denied_marks, n * sizeof(char *));
+		consult->ndenied_marks = 0;
+	}
+	pthread_mutex_unlock(&consult->lock);
+	if (lost)
+		return eg_consult_flush(consult);
+	/* By path, not followed: a path that leads elsewhere now costs that file one more
+	 * report, and the file marked keeps its mark (said in consult.h). */
+	for (unsigned int i = 0; i < n; i++) {
+		fanotify_mark(consult->fan_fd,
+			      FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK | FAN_MARK_DONT_FOLLOW,
+			      FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM, AT_FDCWD, paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
 	eg_consult_watch_again(consult);
 	return 0;
 }
@@ -801,6 +882,8 @@ void eg_consult_stop(struct eg_consult *consult)
 	if (consult->stop_pipe[1] >= 0)
 		close(consult->stop_pipe[1]);
 	forget_library_dir_paths(consult);
+	forget_denied_marks(consult);
+	free(consult->denied_marks);
 	free(consult->workers);
 	free(consult);
 }

@@ -17,6 +17,15 @@ struct eg_consult_answer {
 	bool remember; /* put an ignore mark on the inode: the decision holds until it changes */
 };
 
+/* What the consult does with a file whose open library_open() decided. */
+enum eg_consult_mark {
+	EG_CONSULT_REPORT_AGAIN, /* nothing: its next open is reported again */
+	EG_CONSULT_IGNORE,	 /* an ignore mark: its opens are not reported until it changes */
+	/* An ignore mark over a deny, which trust added later may turn into an allow: taken
+	 * off again by eg_consult_trust_added(). */
+	EG_CONSULT_IGNORE_DENIED,
+};
+
 struct eg_consult_ops {
 	/* Decide for the file open on FD (valid only during the call), opened for exec by
 	 * PID, with CONSULT for eg_consult_remember() of other files.  Called on a worker
@@ -27,10 +36,11 @@ struct eg_consult_ops {
 	 * answers ALLOW_ON_TIMEOUT now and lets decide() finish for the next exec. */
 	void (*timed_out)(void *ctx, int fd, pid_t pid);
 	/* PID opened FD in a library directory (an open, not an exec: a library that
-	 * dlopen() is about to map).  The open itself is always allowed; return true when
-	 * FD's verdict is settled, so its next opens need not be reported.  NULL: library
-	 * directories are not watched. */
-	bool (*library_open)(void *ctx, struct eg_consult *consult, int fd, pid_t pid);
+	 * dlopen() is about to map).  The open itself is always allowed; the answer says
+	 * whether FD's verdict is settled, so its next opens need not be reported.  NULL:
+	 * library directories are not watched. */
+	enum eg_consult_mark (*library_open)(void *ctx, struct eg_consult *consult, int fd,
+					     pid_t pid);
 	/* Reading the events failed with ERR (negative errno: -EMFILE, -ENFILE at the
 	 * descriptor limit), the first time after a read that worked: the kernel denied
 	 * the access it could not report; TOTAL failed reads so far.  Called on the reader
@@ -98,6 +108,15 @@ int eg_consult_forget(struct eg_consult *consult, int fd);
 
 /* Forget every ignore mark (policy or CRLs changed: every decision is made afresh). */
 int eg_consult_flush(struct eg_consult *consult);
+
+/* Trust was only added (catalogs): the kernel keeps its allows and drops its denies.
+ * Take the ignore marks off the files marked over a deny (EG_CONSULT_IGNORE_DENIED), so
+ * that their next open is decided again; the allowed keep theirs, and their opens stay
+ * unreported.  A file marked over a deny whose path changed since keeps its mark; its
+ * verdict is gone all the same, so an interpreter's next read of it is a miss.  More
+ * such files than the consult keeps track of: every ignore mark goes, as
+ * eg_consult_flush(). */
+int eg_consult_trust_added(struct eg_consult *consult);
 
 /* Events answered so far, and of those the ones answered by the deadline. */
 void eg_consult_counts(struct eg_consult *consult, unsigned long long *ret_answered,

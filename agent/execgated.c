@@ -833,25 +833,32 @@ static int watched_dirs(struct agent *agent, struct eg_consult_settings *setting
 	return 0;
 }
 
-static bool consult_library_open(void *ctx, struct eg_consult *consult, int fd, pid_t pid)
+static enum eg_consult_mark consult_library_open(void *ctx, struct eg_consult *consult, int fd,
+						 pid_t pid)
 {
 	struct agent *agent = ctx;
 
 	/* An interpreter reads what it opens: a file of any kind but the policy's data is
 	 * decided before the read that the kernel decides. */
 	if (runs_interpreter(agent, pid) && !interpreter_data(agent, fd))
-		return eg_libraries_script_opened(&agent->libraries, consult, fd, pid);
+		return eg_libraries_script_opened(&agent->libraries, consult, fd, pid)
+			       ? EG_CONSULT_IGNORE
+			       : EG_CONSULT_REPORT_AGAIN;
 	/* An interpreter may open the file next: with interpreters named, a file stops being
 	 * reported only once it has a verdict the kernel's read check finds.  A file of any
 	 * kind gets that verdict now, unlogged (no process read it as code), or every later
 	 * open of it by any program would wait for the consult again (find -exec cat over
-	 * /usr took 14 times as long). */
+	 * /usr took 14 times as long); a deny too (/etc's unpackaged files). */
 	if (!eg_libraries_opened(&agent->libraries, consult, fd))
-		return false;
-	if (!interpreters_named(agent) || eg_libraries_known(&agent->libraries, fd))
-		return true;
-	eg_libraries_script_opened(&agent->libraries, consult, fd, 0);
-	return eg_libraries_known(&agent->libraries, fd);
+		return EG_CONSULT_REPORT_AGAIN;
+	if (!interpreters_named(agent))
+		return EG_CONSULT_IGNORE;
+	if (!eg_libraries_known(&agent->libraries, fd))
+		eg_libraries_script_opened(&agent->libraries, consult, fd, 0);
+	if (eg_libraries_denied(&agent->libraries, fd))
+		return EG_CONSULT_IGNORE_DENIED;
+	return eg_libraries_known(&agent->libraries, fd) ? EG_CONSULT_IGNORE
+							  : EG_CONSULT_REPORT_AGAIN;
 }
 
 static void consult_timed_out(void *ctx, int fd, pid_t pid)
@@ -1132,15 +1139,17 @@ static void switch_generation(struct agent *agent)
 
 /* Catalogs only added, under generation GENERATION: the kernel's denies go, its allows
  * stay, and so do the ignore marks, which an allowed file carries, and a denied ELF file
- * never (eg_libraries_opened()).  With interpreters named, any file in a watched directory
- * that the consult decided carries one, a denied script too: those go. */
+ * never (eg_libraries_opened()).  With interpreters named, a file in a watched directory
+ * that a program opened carries one over a deny too: those go, so that an interpreter's
+ * next open of it is decided again (a flush of every mark sent each open of every library
+ * and module back to the consult: 278 consults in the workload bench's apt run). */
 static void added_trust(struct agent *agent, uint32_t generation)
 {
 	if (agent->bpf)
 		eg_bpf_update(agent->bpf, eg_decider_mode(agent->decider), generation,
 			      eg_decider_trust_epoch(agent->decider));
 	if (agent->consult && interpreters_named(agent))
-		eg_consult_flush(agent->consult);
+		eg_consult_trust_added(agent->consult);
 }
 
 /* The last reload's outcome, for execgate status (under reload_lock). */

@@ -70,13 +70,26 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 	return settle(libraries, consult, fd);
 }
 
+static bool current_verdict(struct eg_libraries *libraries, int fd, enum eg_verdict *ret)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && !eg_bpf_current_verdict(libraries->bpf, fd, &st, ret);
+}
+
 bool eg_libraries_known(struct eg_libraries *libraries, int fd)
 {
 	enum eg_verdict verdict;
-	struct stat st;
 
-	return !libraries->bpf ||
-	       (!fstat(fd, &st) && !eg_bpf_current_verdict(libraries->bpf, fd, &st, &verdict));
+	return !libraries->bpf || current_verdict(libraries, fd, &verdict);
+}
+
+bool eg_libraries_denied(struct eg_libraries *libraries, int fd)
+{
+	enum eg_verdict verdict;
+
+	return libraries->bpf && current_verdict(libraries, fd, &verdict) &&
+	       verdict == EG_VERDICT_DENY;
 }
 
 bool eg_libraries_script_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd,

@@ -34,6 +34,9 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 /* Has the file open on FD a current verdict? */
 bool eg_libraries_known(struct eg_libraries *libraries, int fd);
 
+/* Has it a current deny? */
+bool eg_libraries_denied(struct eg_libraries *libraries, int fd);
+
 /* A file of any kind opened by PID, a process running an interpreter, which reads it next:
  * decide it for that process (and log it, as the consult does an exec) before the open goes
  * on, as eg_libraries_opened() settles ELF files; PID 0: for no process, unlogged, only so

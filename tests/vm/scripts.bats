@@ -363,6 +363,40 @@ consult_answered() {
 	assert_equal "$((c - b))" "$((b - a))"
 }
 
+@test "enforce: a catalog added while the gate runs: a script denied before runs at once, the files programs opened keep their ignore marks" {
+	local cats=$BATS_TEST_TMPDIR/cats mod a b c
+	# A standard library module (in the system catalog): cat's open of it is decided
+	# once, an allow, and marked.
+	mod=$(ls /usr/lib/python3*/json/decoder.py | head -n 1)
+	mkdir -p "$cats"
+	POLICY=$BATS_TEST_TMPDIR/cats.policy
+	sed -e '\|^catalog "/opt/execgate/fixtures/scripts.cat"|d' \
+		-e "/^catalog /a catalog-dir \"$cats\"" "$FX/scripts.policy" >"$POLICY"
+	start_script_gate enforce --watch-scripts "$WATCHED"
+	cp "$FX/scripts/catalog.sh" "$WATCHED/"
+	run -0 gated cat "$mod"
+	# Opened by a program that is no interpreter: decided (a deny: no catalog lists it
+	# yet) and marked over the deny, so bash's open is not reported; the kernel refuses.
+	run -0 gated cat "$WATCHED/catalog.sh"
+	run gated bash "$WATCHED/catalog.sh"
+	assert_failure
+	refute_output --partial "ran catalog"
+	cp "$FX/scripts.cat" "$cats/"
+	run -0 execgate reload --catalogs --socket "$BATS_TEST_TMPDIR/control.sock"
+	assert_output "catalogs: 1 added, 0 replaced, 0 removed, 0 kept, 0 skipped"
+	# Added trust undoes no allow: cat's and the module's marks stay, and the open is
+	# answered by no more than an open of nothing.
+	a=$(consult_answered)
+	run -0 gated cat "$mod"
+	b=$(consult_answered)
+	run -0 gated cat /dev/null
+	c=$(consult_answered)
+	assert_equal "$((b - a))" "$((c - b))"
+	# The script's mark went with its deny: bash's open is decided again.
+	run -0 gated bash "$WATCHED/catalog.sh"
+	assert_output "ran catalog"
+}
+
 @test "enforce: watch-scripts leaves out the trees after a '!' and the interpreters' data" {
 	# Where only root writes, or the data would not be data.
 	local tree=/var/lib/eg-tree a b c d
