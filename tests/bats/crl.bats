@@ -255,7 +255,8 @@ setup() {
 	serve inter.crl -
 	run -1 fetch
 	assert_output --partial "execgate crl fetch: $CRL_URL/inter.crl: failed: download failed"
-	# With the server's status.
+	# With the server's status (OpenSSL 3.0's HTTP client fails at it; trixie's handed the
+	# 404 page over, and fetch said "not a CRL (335 bytes ...)").
 	assert_output --partial "404"
 	assert_output --partial "execgate crl fetch: $CRL_URL/inter.crl: missing $BATS_TEST_TMPDIR/crls/$(installed_name "$CA/inter.crt"): no CRL installed for this issuer"
 	# The other distribution point was still fetched.

@@ -153,9 +153,12 @@ POLICY
 	run -0 systemctl cat execgate-crl-fetch.timer
 	run -0 systemctl is-enabled execgate-crl-fetch.timer
 	# The fixture's CA names http://127.0.0.1:8719/root.crl as its distribution point:
-	# with that server down the unit fails (no CRL), once it is up the unit installs a
-	# fresh one.
+	# while the server has no CRL the unit fails, once it has one the unit installs it.
+	# (Not a server down: a refused connection is tried again until the download's
+	# timeout, 30 s.)
 	[[ -f $FIXTURES/crl-dp/root.crl ]]
+	local served=$BATS_TEST_TMPDIR/served
+	mkdir -p "$served"
 	cat >"$POLICY" <<POLICY
 mode audit
 trust-anchor $FIXTURES/crl-dp/root.crt
@@ -165,13 +168,16 @@ default audit
 POLICY
 	rm -rf /var/lib/execgate/crl
 	mkdir -p /var/lib/execgate/crl
+	systemd-run --unit=eg-crl-dp --collect python3 -m http.server --bind 127.0.0.1 \
+		--directory "$served" 8719
+	wait_for bash -c 'exec 3<>/dev/tcp/127.0.0.1/8719'
 	run systemctl start execgate-crl-fetch.service
 	assert_failure
+	run -0 journalctl -b -u execgate-crl-fetch.service -o cat
+	assert_output --partial "http://127.0.0.1:8719/root.crl: "
 	run -0 ls /var/lib/execgate/crl
 	assert_output ""
-	systemd-run --unit=eg-crl-dp --collect python3 -m http.server --bind 127.0.0.1 \
-		--directory "$FIXTURES/crl-dp" 8719
-	wait_for bash -c 'exec 3<>/dev/tcp/127.0.0.1/8719'
+	cp "$FIXTURES/crl-dp/root.crl" "$served/"
 	run -0 systemctl start execgate-crl-fetch.service
 	run -0 execgate crl status --policy "$POLICY"
 	assert_output --partial fresh
