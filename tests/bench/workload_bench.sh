@@ -187,6 +187,10 @@ machine_key() {
 # catalog of what of it runs, signed with the key of the image INITRD.
 bench_layer() {
 	local initrd=$1 out=$run/layer.cpio.gz st=$run/layer.tmp b=opt/eg-bench key=$run/machine-key
+	# The apt workload's local repository, where a server keeps one: outside the trees the
+	# scripts configuration watches (/opt/eg-bench is one of them), in which its unsigned
+	# .deb files would be decided at each open after every catalog apt's hook adds.
+	local repo=srv/eg-repo
 	machine_key "$initrd" "$key" || { log "no local catalog key in $initrd"; return 1; }
 	rm -rf "$st"
 	mkdir -p "$st"
@@ -196,7 +200,7 @@ bench_layer() {
 		umask 022
 		cd "$st"
 		mkdir -p etc/systemd/system/multi-user.target.wants etc/execgate etc/fapolicyd/trust.d \
-			"$b/bin" "$b/src"
+			"$b/bin" "$b/src" "$repo"
 		ln -s /lib/systemd/systemd init
 		ln -s /dev/null etc/systemd/system/serial-getty@ttyS0.service
 		ln -s /dev/null etc/systemd/system/systemd-firstboot.service
@@ -225,7 +229,7 @@ UNIT
 		cp "$BUILD/bin/eg-hello-static" "$BUILD/bin/eg-hello" "$b/bin/"
 		(cd "$top" && git ls-files -z | grep -zv '^build' | tar --null -T - -cf -) |
 			tar -xf - -C "$b/src"
-		fixture_debs "$b/repo"
+		fixture_debs "$repo"
 		ln -s /usr/share/execgate/debian-system.policy etc/execgate/execgate.policy
 		# The scripts configuration: the same policy with the lines its comment gives for
 		# gating interpreters, scoped to the bench's slice, and the bench's own directory
@@ -251,7 +255,7 @@ ExecStart=/bin/ln -sfn bench-scripts.policy /etc/execgate/execgate.policy
 UNIT
 		ln -s ../egbench-scripts-policy.service etc/systemd/system/execgated.service.wants/
 		# fapolicyd's trust for the bench's files: path, size, SHA-256, as --file add writes.
-		find "$b" -type f -printf '/%p %s\n' | while read -r p s; do
+		find "$b" "$repo" -type f -printf '/%p %s\n' | while read -r p s; do
 			echo "$p $s $(sha256sum <".$p" | cut -d' ' -f1)"
 		done >etc/fapolicyd/trust.d/eg-bench
 		# What the bench runs that no package installed, cataloged with the machine's key.

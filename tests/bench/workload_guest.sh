@@ -6,6 +6,7 @@
 # "@@D COUNT HOOK REASON PATH COMM" (execgate's denials), "# note".
 out=/dev/ttyS1
 b=/opt/eg-bench
+repo=/srv/eg-repo
 stty -F "$out" raw -echo 2>/dev/null
 config=$(sed -n 's/.*egbench=\([a-z]*\).*/\1/p' /proc/cmdline)
 # execgate runs in two configurations: "execgate" (the shipped policy) and "scripts" (the
@@ -56,7 +57,7 @@ apt_local() {
 w_apt() {
 	local pkgs
 	# shellcheck disable=SC2012 # package file names are plain
-	pkgs=$(cd "$b/repo" && ls -- *.deb | sed 's/_.*//')
+	pkgs=$(cd "$repo" && ls -- *.deb | sed 's/_.*//')
 	# shellcheck disable=SC2086 # a list of package names
 	apt_local install -y $pkgs >/dev/null && apt_local purge -y $pkgs >/dev/null
 }
@@ -73,8 +74,8 @@ w_apt_nohook() {
 
 # The local repository, indexed here by apt-ftparchive (no network).
 apt_setup() {
-	(cd "$b/repo" && apt-ftparchive packages . >Packages) &&
-		echo "deb [trusted=yes] file:$b/repo ./" >/var/tmp/eg-repo.list &&
+	(cd "$repo" && apt-ftparchive packages . >Packages) &&
+		echo "deb [trusted=yes] file:$repo ./" >/var/tmp/eg-repo.list &&
 		apt_local update >/dev/null 2>&1
 }
 
