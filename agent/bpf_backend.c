@@ -818,20 +818,26 @@ int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum e
 				    BPF_ANY);
 }
 
-int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
-			   enum eg_verdict *ret_verdict)
+int eg_bpf_verdict_as_of(struct eg_bpf *bpf, int fd, const struct stat *st, __u32 generation,
+			 __u32 trust_epoch, enum eg_verdict *ret_verdict)
 {
 	struct eg_verdict_rec rec, want;
 
 	if (bpf_map__lookup_elem(bpf->skel->maps.eg_verdicts, &fd, sizeof(fd), &rec, sizeof(rec),
 				 0))
 		return -ENOENT;
-	verdict_record(st, rec.verdict, rec.reason, bpf->config.policy_generation,
-		       bpf->config.trust_epoch, &want);
+	verdict_record(st, rec.verdict, rec.reason, generation, trust_epoch, &want);
 	if (memcmp(&rec, &want, sizeof(rec)))
 		return -ESTALE;
 	*ret_verdict = rec.verdict;
 	return 0;
+}
+
+int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
+			   enum eg_verdict *ret_verdict)
+{
+	return eg_bpf_verdict_as_of(bpf, fd, st, bpf->config.policy_generation,
+				    bpf->config.trust_epoch, ret_verdict);
 }
 
 static struct eg_interpreter_key interpreter_key(const struct stat *st)

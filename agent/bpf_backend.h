@@ -91,9 +91,13 @@ struct stat;
 int eg_bpf_set_verdict(struct eg_bpf *bpf, int fd, const struct stat *st, enum eg_verdict verdict,
 		       enum eg_reason reason, __u32 generation, __u32 trust_epoch);
 
-/* The verdict of the file open on FD if it is bound to the version ST describes, to the
- * current policy generation and, a deny, to the current trust epoch; -ENOENT: none,
- * -ESTALE: one for another version, generation or epoch. */
+/* The verdict of the file open on FD if it is bound to the version ST describes, to
+ * GENERATION and, a deny, to TRUST_EPOCH; -ENOENT: none, -ESTALE: one for another
+ * version, generation or epoch. */
+int eg_bpf_verdict_as_of(struct eg_bpf *bpf, int fd, const struct stat *st, __u32 generation,
+			 __u32 trust_epoch, enum eg_verdict *ret_verdict);
+
+/* The same, as of the generation and epoch the kernel runs now. */
 int eg_bpf_current_verdict(struct eg_bpf *bpf, int fd, const struct stat *st,
 			   enum eg_verdict *ret_verdict);
 

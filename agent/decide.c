@@ -1053,6 +1053,33 @@ static void count(struct eg_decider *decider, enum eg_decision decision, enum eg
 	pthread_mutex_unlock(&decider->lock);
 }
 
+/* Write a published decision's verdict; true when the kernel holds it then.  One made for
+ * no access (PID 0: the kernel's report of a script's open, settled on the main loop; a
+ * file that a program that is no interpreter opened; the pre-scan) leaves alone a verdict
+ * written under the same runtime for this version of the file: the consult may have decided
+ * the file meanwhile for an access, with what that access is (a rule on its uid), and a
+ * deny for no access written over that allow refused the file at every later open (seen
+ * once in scripts.bats under load).  Looked at and written under the lock, as every
+ * decision's verdict is. */
+static bool write_verdict(struct eg_decider *decider, const struct runtime *runtime, int fd,
+			  const struct stat *st, pid_t pid, enum eg_decision decision,
+			  enum eg_reason reason)
+{
+	enum eg_verdict verdict = decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW;
+	enum eg_verdict written;
+	bool holds;
+
+	pthread_mutex_lock(&decider->lock);
+	if (!pid && !eg_bpf_verdict_as_of(decider->bpf, fd, st, runtime->generation,
+					  runtime->trust_epoch, &written))
+		holds = written == verdict;
+	else
+		holds = !eg_bpf_set_verdict(decider->bpf, fd, st, verdict, reason,
+					    runtime->generation, runtime->trust_epoch);
+	pthread_mutex_unlock(&decider->lock);
+	return holds;
+}
+
 /* PID 0: the agent's own pre-scan, which caches verdicts but logs nothing (no access
  * happened yet; the kernel reports the ones that do). */
 bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_hook hook,
@@ -1108,12 +1135,11 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	 * hook reads it a moment later; for PID 0, the library walk and the pre-scan, an
 	 * access by no user in no cgroup) and never remembered, so the next exec, whoever
 	 * makes it, comes back here. */
-	if (stable && published && decider->bpf)
-		eg_bpf_set_verdict(decider->bpf, fd, &before,
-				   decision == EG_DECISION_DENY ? EG_VERDICT_DENY : EG_VERDICT_ALLOW,
-				   reason, runtime->generation, runtime->trust_epoch);
-	*ret_remember = stable && published && leased && decision == EG_DECISION_ALLOW &&
-			!pd.context_dependent && !eg_decider_on_fuse(fd);
+	*ret_remember = stable && published &&
+			(!decider->bpf ||
+			 write_verdict(decider, runtime, fd, &before, pid, decision, reason)) &&
+			leased && decision == EG_DECISION_ALLOW && !pd.context_dependent &&
+			!eg_decider_on_fuse(fd);
 out:
 	if (!pid) {
 		runtime_put(decider, runtime);

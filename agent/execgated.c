@@ -923,9 +923,10 @@ static int open_event_file(const struct eg_event *event)
  * file is verified now, by the path the kernel gave, for its next read.  Only if the path
  * still names the file opened: anything else is left to its own next open.  Not when it
  * has a verdict by now: in a watched directory the kernel reports the open before the
- * consult decides it, and deciding again here hashed the file twice and, with no process
- * to decide for, replaced the consult's decision on the access (`allow uid ...`) by a
- * deny that refused the script's next opens. */
+ * consult decides it, and deciding again here hashed the file twice.  A decision here
+ * that ends after the consult's leaves the consult's verdict in place (write_verdict() in
+ * decide.c): with no process to decide for, it would replace the consult's decision on the
+ * access (`allow uid ...`) by a deny that refused the script's next opens. */
 static void settle_script(struct agent *agent, const struct eg_event *event)
 {
 	int fd = open_event_file(event);
