@@ -837,6 +837,7 @@ static enum eg_consult_mark consult_library_open(void *ctx, struct eg_consult *c
 						 pid_t pid)
 {
 	struct agent *agent = ctx;
+	enum eg_verdict verdict;
 
 	/* An interpreter reads what it opens: a file of any kind but the policy's data is
 	 * decided before the read that the kernel decides. */
@@ -853,12 +854,12 @@ static enum eg_consult_mark consult_library_open(void *ctx, struct eg_consult *c
 		return EG_CONSULT_REPORT_AGAIN;
 	if (!interpreters_named(agent))
 		return EG_CONSULT_IGNORE;
-	if (!eg_libraries_known(&agent->libraries, fd))
+	if (!eg_libraries_verdict(&agent->libraries, fd, &verdict)) {
 		eg_libraries_script_opened(&agent->libraries, consult, fd, 0);
-	if (eg_libraries_denied(&agent->libraries, fd))
-		return EG_CONSULT_IGNORE_DENIED;
-	return eg_libraries_known(&agent->libraries, fd) ? EG_CONSULT_IGNORE
-							  : EG_CONSULT_REPORT_AGAIN;
+		if (!eg_libraries_verdict(&agent->libraries, fd, &verdict))
+			return EG_CONSULT_REPORT_AGAIN;
+	}
+	return verdict == EG_VERDICT_DENY ? EG_CONSULT_IGNORE_DENIED : EG_CONSULT_IGNORE;
 }
 
 static void consult_timed_out(void *ctx, int fd, pid_t pid)

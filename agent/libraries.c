@@ -70,26 +70,19 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 	return settle(libraries, consult, fd);
 }
 
-static bool current_verdict(struct eg_libraries *libraries, int fd, enum eg_verdict *ret)
+bool eg_libraries_verdict(struct eg_libraries *libraries, int fd, enum eg_verdict *ret_verdict)
 {
 	struct stat st;
 
-	return !fstat(fd, &st) && !eg_bpf_current_verdict(libraries->bpf, fd, &st, ret);
+	return libraries->bpf && !fstat(fd, &st) &&
+	       !eg_bpf_current_verdict(libraries->bpf, fd, &st, ret_verdict);
 }
 
 bool eg_libraries_known(struct eg_libraries *libraries, int fd)
 {
 	enum eg_verdict verdict;
 
-	return !libraries->bpf || current_verdict(libraries, fd, &verdict);
-}
-
-bool eg_libraries_denied(struct eg_libraries *libraries, int fd)
-{
-	enum eg_verdict verdict;
-
-	return libraries->bpf && current_verdict(libraries, fd, &verdict) &&
-	       verdict == EG_VERDICT_DENY;
+	return !libraries->bpf || eg_libraries_verdict(libraries, fd, &verdict);
 }
 
 bool eg_libraries_script_opened(struct eg_libraries *libraries, struct eg_consult *consult, int fd,

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "eg_ldso.h"
+#include "execgate.h"
 
 struct eg_bpf;
 struct eg_consult;
@@ -34,8 +35,9 @@ bool eg_libraries_opened(struct eg_libraries *libraries, struct eg_consult *cons
 /* Has the file open on FD a current verdict? */
 bool eg_libraries_known(struct eg_libraries *libraries, int fd);
 
-/* Has it a current deny? */
-bool eg_libraries_denied(struct eg_libraries *libraries, int fd);
+/* The current verdict of the file open on FD, when it has one (never without the BPF
+ * gate). */
+bool eg_libraries_verdict(struct eg_libraries *libraries, int fd, enum eg_verdict *ret_verdict);
 
 /* A file of any kind opened by PID, a process running an interpreter, which reads it next:
  * decide it for that process (and log it, as the consult does an exec) before the open goes
