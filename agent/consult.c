@@ -763,16 +763,13 @@ int eg_consult_trust_added(struct eg_consult *consult)
 	unsigned int n = 0;
 	bool lost;
 
+	/* The list is taken whole; the next mark over a deny starts another. */
 	pthread_mutex_lock(&consult->lock);
 	lost = consult->denied_marks_lost;
-	if (!lost && consult->ndenied_marks) {
-		paths = malloc(consult->ndenied_marks * sizeof(char *));
-		lost = !paths;
-	}
 	if (!lost) {
+		paths = consult->denied_marks;
 		n = consult->ndenied_marks;
-		if (n)
-			memcpy(paths, consult->denied_marks, n * sizeof(char *));
+		consult->denied_marks = NULL;
 		consult->ndenied_marks = 0;
 	}
 	pthread_mutex_unlock(&consult->lock);
