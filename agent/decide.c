@@ -1094,7 +1094,7 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	enum eg_decision decision;
 	enum eg_reason reason;
 	char path[PATH_MAX];
-	bool leased, stable, published;
+	bool leased, stable, published, holds;
 
 	*ret_remember = false;
 	if (pid)
@@ -1135,10 +1135,9 @@ bool eg_decider_decide(struct eg_decider *decider, int fd, pid_t pid, enum eg_ho
 	 * hook reads it a moment later; for PID 0, the library walk and the pre-scan, an
 	 * access by no user in no cgroup) and never remembered, so the next exec, whoever
 	 * makes it, comes back here. */
-	*ret_remember = stable && published &&
-			(!decider->bpf ||
-			 write_verdict(decider, runtime, fd, &before, pid, decision, reason)) &&
-			leased && decision == EG_DECISION_ALLOW && !pd.context_dependent &&
+	holds = stable && published &&
+		(!decider->bpf || write_verdict(decider, runtime, fd, &before, pid, decision, reason));
+	*ret_remember = holds && leased && decision == EG_DECISION_ALLOW && !pd.context_dependent &&
 			!eg_decider_on_fuse(fd);
 out:
 	if (!pid) {
